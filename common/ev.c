@@ -1,0 +1,481 @@
+/* ev: LLEV v1 stream reader and writer; see ev.h for the format. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "cli.h"
+#include "die.h"
+#include "ev.h"
+
+#define BLOCK_BYTES ((size_t)EV_BLOCK_EVENTS * EV_RECORD_SIZE)
+
+static void
+set_why(char *why, size_t why_size, const char *fmt, const char *arg)
+{
+	if (why && why_size)
+		snprintf(why, why_size, fmt, arg);
+}
+
+enum ev_status
+ev_parse_prefix(const unsigned char prefix[EV_PREFIX_SIZE], uint32_t *meta_len,
+		char *why, size_t why_size)
+{
+	uint16_t version, record_size;
+	char shown[16];
+
+	if (memcmp(prefix, EV_MAGIC, 4) != 0) {
+		/* Name the common mix-ups: a FITS or gzip file where a stream belongs. */
+		if (memcmp(prefix, "SIMPLE", 6) == 0)
+			set_why(why, why_size, "%s", "not an LLEV stream: this is a FITS file (convert it with fits2ev)");
+		else if (prefix[0] == 0x1f && prefix[1] == 0x8b)
+			set_why(why, why_size, "%s", "not an LLEV stream: this is gzip data");
+		else {
+			for (int i = 0; i < 4; i++)
+				shown[i] = prefix[i] >= 0x20 && prefix[i] < 0x7f ? (char)prefix[i] : '?';
+			shown[4] = '\0';
+			set_why(why, why_size, "not an LLEV stream: magic is '%s', expected 'LLEV'", shown);
+		}
+		return EV_ERR_MAGIC;
+	}
+	version = (uint16_t)(prefix[4] | prefix[5] << 8);
+	record_size = (uint16_t)(prefix[6] | prefix[7] << 8);
+	*meta_len = (uint32_t)prefix[8] | (uint32_t)prefix[9] << 8 |
+		    (uint32_t)prefix[10] << 16 | (uint32_t)prefix[11] << 24;
+	if (version != EV_VERSION) {
+		snprintf(shown, sizeof shown, "%u", (unsigned)version);
+		set_why(why, why_size, "unsupported LLEV version %s (this build reads version 1)", shown);
+		return EV_ERR_VERSION;
+	}
+	if (record_size != EV_RECORD_SIZE) {
+		snprintf(shown, sizeof shown, "%u", (unsigned)record_size);
+		set_why(why, why_size, "unsupported record size %s (LLEV v1 records are 16 bytes)", shown);
+		return EV_ERR_RECORD_SIZE;
+	}
+	if (*meta_len > EV_META_MAX) {
+		snprintf(shown, sizeof shown, "%lu", (unsigned long)*meta_len);
+		set_why(why, why_size, "metadata length %s bytes is implausible (limit 64 MiB)", shown);
+		return EV_ERR_META_SIZE;
+	}
+	return EV_OK;
+}
+
+enum ev_status
+ev_parse_meta(const char *buf, size_t len, json_t **meta, char *why, size_t why_size)
+{
+	json_error_t err;
+	json_t *j;
+
+	*meta = NULL;
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+	if (!j) {
+		set_why(why, why_size, "metadata is not valid JSON: %s", err.text);
+		return EV_ERR_META_JSON;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		set_why(why, why_size, "%s", "metadata is not a JSON object");
+		return EV_ERR_META_OBJECT;
+	}
+	*meta = j;
+	return EV_OK;
+}
+
+size_t
+ev_check_events(const struct ev_event *ev, size_t n, double *order, const char **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		double t = ev[i].time;
+		float w = ev[i].wavelength;
+
+		/* Written so that NaN fails every comparison and lands in the branch. */
+		if (!(t >= 0 && t <= DBL_MAX)) {
+			*why = isnan(t) ? "time is NaN" : t < 0 ? "time is negative" : "time is infinite";
+			return i;
+		}
+		if (!(w >= 0 && w <= FLT_MAX) && !isnan(w)) {
+			*why = w < 0 ? "wavelength is negative" : "wavelength is infinite";
+			return i;
+		}
+		if (ev[i].wbin < -1) {
+			*why = "wbin is below -1";
+			return i;
+		}
+		if (order) {
+			if (t < *order) {
+				*why = "time is earlier than the previous event's (input must be time-sorted)";
+				return i;
+			}
+			*order = t;
+		}
+	}
+	return n;
+}
+
+unsigned char *
+ev_format_header(json_t *meta, size_t *size)
+{
+	char *json = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	size_t len, padded, total;
+	unsigned char *h;
+
+	if (!json)
+		die(EXIT_RUNTIME, "metadata: cannot serialise to JSON");
+	len = strlen(json);
+	total = EV_PREFIX_SIZE + len;
+	total = (total + 7) & ~(size_t)7;
+	padded = total - EV_PREFIX_SIZE;
+	if (padded > EV_META_MAX)
+		die(EXIT_RUNTIME, "metadata: %zu bytes is over the 64 MiB limit", padded);
+	h = xmalloc(total);
+	memcpy(h, EV_MAGIC, 4);
+	h[4] = EV_VERSION & 0xff;
+	h[5] = EV_VERSION >> 8;
+	h[6] = EV_RECORD_SIZE & 0xff;
+	h[7] = EV_RECORD_SIZE >> 8;
+	for (int i = 0; i < 4; i++)
+		h[8 + i] = (unsigned char)(padded >> (8 * i));
+	memcpy(h + EV_PREFIX_SIZE, json, len);
+	memset(h + EV_PREFIX_SIZE + len, ' ', padded - len);
+	free(json);
+	*size = total;
+	return h;
+}
+
+
+/* --- Reading ------------------------------------------------------------- */
+
+struct ev_reader {
+	int fd;
+	bool owns_fd;
+	char *name;
+	json_t *meta;
+	unsigned char *buf;	/* BLOCK_BYTES, aligned for struct ev_event */
+	size_t have;		/* bytes in buf */
+	size_t delivered;	/* bytes of buf handed out by the last call */
+	uint64_t offset;	/* stream offset of buf[0] */
+	uint64_t count;
+	bool eof;
+	bool need_sorted;
+	bool sorted;
+	double last_time;
+};
+
+/* read(2) until `n` bytes or end of input; returns the bytes read. */
+static size_t
+read_full(struct ev_reader *r, void *dst, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = read(r->fd, (char *)dst + got, n - got);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EXIT_RUNTIME, "%s: read error:", r->name);
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return got;
+}
+
+struct ev_reader *
+ev_reader_open(int fd, const char *name)
+{
+	struct ev_reader *r = xcalloc(1, sizeof *r);
+	unsigned char prefix[EV_PREFIX_SIZE];
+	uint32_t meta_len;
+	char why[512];
+	char *text;
+	size_t got;
+
+	r->fd = fd;
+	r->name = xstrdup(name);
+	r->sorted = true;
+	r->last_time = -INFINITY;
+	got = read_full(r, prefix, sizeof prefix);
+	if (got == 0)
+		die(EXIT_RUNTIME, "%s: empty input: no LLEV header", name);
+	if (got < sizeof prefix)
+		memset(prefix + got, 0, sizeof prefix - got);
+	/* A wrong magic is the better message whenever there are 4 bytes to judge. */
+	if (got < sizeof prefix && (got < 4 || memcmp(prefix, EV_MAGIC, 4) == 0))
+		die(EXIT_RUNTIME, "%s: truncated header at byte offset %zu: the prefix is 12 bytes",
+		    name, got);
+	if (ev_parse_prefix(prefix, &meta_len, why, sizeof why) != EV_OK)
+		die(EXIT_RUNTIME, "%s: %s", name, why);
+	text = xmalloc(meta_len ? meta_len : 1);
+	got = read_full(r, text, meta_len);
+	if (got < meta_len)
+		die(EXIT_RUNTIME, "%s: truncated header at byte offset %zu: metadata is %lu bytes",
+		    name, EV_PREFIX_SIZE + got, (unsigned long)meta_len);
+	if (ev_parse_meta(text, meta_len, &r->meta, why, sizeof why) != EV_OK)
+		die(EXIT_RUNTIME, "%s: %s (byte offset 12)", name, why);
+	free(text);
+	r->offset = EV_PREFIX_SIZE + (uint64_t)meta_len;
+	if (posix_memalign((void **)&r->buf, 64, BLOCK_BYTES) != 0)
+		die(EXIT_RUNTIME, "out of memory");
+	return r;
+}
+
+struct ev_reader *
+ev_reader_open_path(const char *path)
+{
+	struct ev_reader *r;
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return ev_reader_open(STDIN_FILENO, "stdin");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "%s: cannot open:", path);
+	r = ev_reader_open(fd, path);
+	r->owns_fd = true;
+	return r;
+}
+
+json_t *
+ev_reader_meta(struct ev_reader *r)
+{
+	return r->meta;
+}
+
+void
+ev_reader_require_sorted(struct ev_reader *r)
+{
+	json_t *s = json_object_get(r->meta, "sorted");
+
+	if (json_is_false(s))
+		die(EXIT_RUNTIME, "%s: input is not time-sorted (metadata says \"sorted\": false); "
+		    "sort it first", r->name);
+	r->need_sorted = true;
+}
+
+size_t
+ev_read_block(struct ev_reader *r, struct ev_event **blk)
+{
+	size_t n, bad;
+	const char *why;
+
+	if (r->delivered) {
+		memmove(r->buf, r->buf + r->delivered, r->have - r->delivered);
+		r->offset += r->delivered;
+		r->have -= r->delivered;
+		r->delivered = 0;
+	}
+	while (!r->eof && r->have < EV_RECORD_SIZE) {
+		ssize_t k = read(r->fd, r->buf + r->have, BLOCK_BYTES - r->have);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EXIT_RUNTIME, "%s: read error:", r->name);
+		}
+		if (k == 0)
+			r->eof = true;
+		r->have += (size_t)k;
+		/* One more read when the first brought little: fewer, fuller blocks. */
+		if (k > 0 && r->have >= EV_RECORD_SIZE && r->have < BLOCK_BYTES / 16) {
+			k = read(r->fd, r->buf + r->have, BLOCK_BYTES - r->have);
+			if (k > 0)
+				r->have += (size_t)k;
+			else if (k == 0)
+				r->eof = true;
+		}
+	}
+	n = r->have / EV_RECORD_SIZE;
+	if (n == 0) {
+		if (r->have)
+			die(EXIT_RUNTIME, "%s: truncated record at byte offset %llu: %zu of 16 bytes",
+			    r->name, (unsigned long long)r->offset, r->have);
+		*blk = NULL;
+		return 0;
+	}
+	*blk = (struct ev_event *)(void *)r->buf;
+	bad = ev_check_events(*blk, n, r->need_sorted ? &r->last_time : NULL, &why);
+	if (bad < n)
+		die(EXIT_RUNTIME, "%s: bad event %llu at byte offset %llu: %s", r->name,
+		    (unsigned long long)(r->count + bad),
+		    (unsigned long long)(r->offset + bad * EV_RECORD_SIZE), why);
+	if (!r->need_sorted && r->sorted) {
+		for (size_t i = 0; i < n; i++) {
+			if ((*blk)[i].time < r->last_time) {
+				r->sorted = false;
+				break;
+			}
+			r->last_time = (*blk)[i].time;
+		}
+	}
+	r->delivered = n * EV_RECORD_SIZE;
+	r->count += n;
+	return n;
+}
+
+uint64_t
+ev_reader_count(const struct ev_reader *r)
+{
+	return r->count;
+}
+
+bool
+ev_reader_sorted(const struct ev_reader *r)
+{
+	return r->sorted;
+}
+
+struct ev_event *
+ev_read_all(struct ev_reader *r, size_t *n_out)
+{
+	size_t cap = EV_BLOCK_EVENTS, n = 0, k;
+	struct ev_event *all = xmalloc(cap * sizeof *all), *blk;
+
+	while ((k = ev_read_block(r, &blk)) > 0) {
+		if (n + k > cap) {
+			while (n + k > cap)
+				cap *= 2;
+			all = xrealloc(all, cap * sizeof *all);
+		}
+		memcpy(all + n, blk, k * sizeof *blk);
+		n += k;
+	}
+	*n_out = n;
+	return all;
+}
+
+void
+ev_reader_close(struct ev_reader *r)
+{
+	if (!r)
+		return;
+	if (r->owns_fd)
+		close(r->fd);
+	json_decref(r->meta);
+	free(r->buf);
+	free(r->name);
+	free(r);
+}
+
+
+/* --- Writing ------------------------------------------------------------- */
+
+struct ev_writer {
+	int fd;
+	char *name;
+	struct atomic_file *af;
+	unsigned char *buf;
+	size_t used;
+};
+
+static void
+write_all(struct ev_writer *w, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t k = write(w->fd, c, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Downstream closed (`| head`) with SIGPIPE ignored: end as
+			 * quietly as the signal would have. */
+			if (errno == EPIPE)
+				exit(141);
+			die(EXIT_RUNTIME, "%s: write error:", w->name);
+		}
+		c += k;
+		n -= (size_t)k;
+	}
+}
+
+static void
+append_history(json_t *meta)
+{
+	json_t *h = json_object_get(meta, "history");
+
+	if (!h) {
+		h = json_array();
+		json_object_set_new(meta, "history", h);
+	} else if (!json_is_array(h)) {
+		die(EXIT_RUNTIME, "metadata: history: expected an array of command lines");
+	}
+	json_array_append_new(h, json_string(cli_command_line()));
+}
+
+struct ev_writer *
+ev_writer_open(int fd, const char *name, json_t *meta)
+{
+	struct ev_writer *w = xcalloc(1, sizeof *w);
+	unsigned char *header;
+	size_t size;
+
+	w->fd = fd;
+	w->name = xstrdup(name);
+	w->buf = xmalloc(BLOCK_BYTES);
+	append_history(meta);
+	header = ev_format_header(meta, &size);
+	write_all(w, header, size);
+	free(header);
+	return w;
+}
+
+struct ev_writer *
+ev_writer_open_output(json_t *meta)
+{
+	struct atomic_file *af;
+	struct ev_writer *w;
+
+	if (!cli_output)
+		return ev_writer_open(STDOUT_FILENO, "stdout", meta);
+	af = atomic_open(cli_output);
+	w = ev_writer_open(atomic_fd(af), cli_output, meta);
+	w->af = af;
+	return w;
+}
+
+static void
+flush(struct ev_writer *w)
+{
+	if (w->used) {
+		write_all(w, w->buf, w->used);
+		w->used = 0;
+	}
+}
+
+void
+ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n)
+{
+	size_t bytes = n * EV_RECORD_SIZE;
+
+	if (w->used + bytes > BLOCK_BYTES)
+		flush(w);
+	if (bytes >= BLOCK_BYTES / 2) {
+		write_all(w, ev, bytes);	/* large blocks skip the copy */
+		return;
+	}
+	memcpy(w->buf + w->used, ev, bytes);
+	w->used += bytes;
+}
+
+void
+ev_writer_close(struct ev_writer *w)
+{
+	flush(w);
+	if (w->af) {
+		atomic_commit(w->af);
+	} else if (close(w->fd) != 0 && errno != EINTR) {
+		die(EXIT_RUNTIME, "%s: write error:", w->name);
+	}
+	free(w->buf);
+	free(w->name);
+	free(w);
+}

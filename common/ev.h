@@ -1,0 +1,135 @@
+/* ev: the LLEV v1 event stream (DESIGN §3).
+ *
+ * Layout, all integers little-endian:
+ *	0   "LLEV"
+ *	4   u16 version = 1
+ *	6   u16 record size = 16
+ *	8   u32 H, length of the metadata JSON in bytes
+ *	12  H bytes of UTF-8 JSON (an object), space-padded so records start at a
+ *	    multiple of 8
+ *	... records until end of stream: f64 time, f32 wavelength (nm), i32 wbin
+ *
+ * Two layers.  The inner one (ev_parse_*, ev_check_events) works on memory and
+ * returns status codes, so it can be unit-tested and fuzzed.  The outer one
+ * (ev_reader_*, ev_writer_*) does block I/O on file descriptors and dies with
+ * one line "PROGRAM: NAME: what: why" naming the byte offset of the problem.
+ *
+ * Readers accept any H; writers always pad.  Records are validated as they are
+ * read: time finite and >= 0, wavelength NaN or finite and >= 0, wbin >= -1.
+ * numpy reads a stream with
+ *	np.fromfile(f, dtype=[('time','<f8'),('wavelength','<f4'),('wbin','<i4')],
+ *		    offset=12+H)
+ */
+#ifndef LL_EV_H
+#define LL_EV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "LLEV I/O is written for little-endian hosts; add byte swapping to port it"
+#endif
+
+#define EV_MAGIC "LLEV"
+#define EV_VERSION 1
+#define EV_RECORD_SIZE 16
+#define EV_PREFIX_SIZE 12
+#define EV_META_MAX (64u << 20)		/* refuse absurd metadata lengths */
+#define EV_BLOCK_EVENTS 65536		/* 1 MiB of records per block */
+
+struct ev_event {
+	double time;		/* s, the FITS TIME system (TT since MJDREF) */
+	float wavelength;	/* nm; NaN when unknown */
+	int32_t wbin;		/* wavelength-bin index; -1 before `wbin` */
+};
+_Static_assert(sizeof(struct ev_event) == EV_RECORD_SIZE, "LLEV record is 16 bytes");
+
+enum ev_status {
+	EV_OK = 0,
+	EV_ERR_MAGIC,		/* not "LLEV" */
+	EV_ERR_VERSION,		/* version other than 1 */
+	EV_ERR_RECORD_SIZE,	/* record size other than 16 */
+	EV_ERR_META_SIZE,	/* H larger than EV_META_MAX */
+	EV_ERR_META_JSON,	/* metadata is not valid JSON */
+	EV_ERR_META_OBJECT,	/* metadata is JSON but not an object */
+	EV_ERR_EVENT		/* a record with an impossible value */
+};
+
+/* Parse the 12-byte prefix; on EV_OK stores H in *meta_len.  `why` (may be
+ * NULL) receives a message on failure. */
+enum ev_status ev_parse_prefix(const unsigned char prefix[EV_PREFIX_SIZE],
+			       uint32_t *meta_len, char *why, size_t why_size);
+
+/* Parse H bytes of metadata (trailing spaces allowed) into a new JSON object. */
+enum ev_status ev_parse_meta(const char *buf, size_t len, json_t **meta,
+			     char *why, size_t why_size);
+
+/* Validate n records.  Returns the index of the first bad record (and sets
+ * *why to a static description), or n when all are good.  When `order` is
+ * non-NULL, *order is the last time seen (start with -INFINITY) and a record
+ * earlier than it is bad too. */
+size_t ev_check_events(const struct ev_event *ev, size_t n, double *order,
+		       const char **why);
+
+/* Serialise a metadata object into a full header (prefix, JSON, padding);
+ * returns a malloc'ed buffer and its size (a multiple of 8). */
+unsigned char *ev_format_header(json_t *meta, size_t *size);
+
+
+/* --- Reading ------------------------------------------------------------- */
+
+struct ev_reader;
+
+/* Read and check the header from `fd`; `name` ("stdin", a path) is used in
+ * messages.  Dies on a short, empty or malformed header. */
+struct ev_reader *ev_reader_open(int fd, const char *name);
+
+/* Open `path` ("-" is stdin). */
+struct ev_reader *ev_reader_open_path(const char *path);
+
+/* The stream's metadata; owned by the reader (borrowed reference). */
+json_t *ev_reader_meta(struct ev_reader *r);
+
+/* Make an out-of-order time a fatal error (for programs that need sorted
+ * input); also fails at once when the metadata says "sorted": false. */
+void ev_reader_require_sorted(struct ev_reader *r);
+
+/* Next block of records: returns how many (0 at end of stream) and points
+ * *blk at them.  The block stays valid until the next call and may be changed
+ * in place.  Dies on a truncated last record or an invalid record. */
+size_t ev_read_block(struct ev_reader *r, struct ev_event **blk);
+
+/* Events delivered so far; whether they were in time order. */
+uint64_t ev_reader_count(const struct ev_reader *r);
+bool ev_reader_sorted(const struct ev_reader *r);
+
+/* Read the rest of the stream into one malloc'ed array (for programs that
+ * must hold the dataset: 16 bytes per event). */
+struct ev_event *ev_read_all(struct ev_reader *r, size_t *n);
+
+void ev_reader_close(struct ev_reader *r);
+
+
+/* --- Writing ------------------------------------------------------------- */
+
+struct ev_writer;
+
+/* Append this program's command line to meta's `history` and write the
+ * header to `fd` at once.  `name` is used in messages.  `meta` stays the
+ * caller's. */
+struct ev_writer *ev_writer_open(int fd, const char *name, json_t *meta);
+
+/* Open the program's stream output: the -o file (written atomically) when
+ * cli_output is set, else stdout. */
+struct ev_writer *ev_writer_open_output(json_t *meta);
+
+void ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n);
+
+/* Flush and close; dies on any write error, also one that shows only now.
+ * Commits the -o file. */
+void ev_writer_close(struct ev_writer *w);
+
+#endif

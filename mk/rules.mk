@@ -1,0 +1,50 @@
+# Pattern rules: filters/NAME.c or pipelines/NAME.c -> $(BINOUT)/NAME, with
+# libll and the extension modules mk/programs.mk lists for NAME.
+
+PROGRAMS := $(sort $(basename $(notdir $(wildcard filters/*.c pipelines/*.c))))
+BINS     := $(addprefix $(BINOUT)/,$(PROGRAMS))
+
+EXT_SRC   = $(wildcard common/$(1)_*.c)
+CORE_SRC := $(filter-out $(foreach e,$(LIBLL_EXT),$(call EXT_SRC,$(e))),$(wildcard common/*.c))
+CORE_OBJ := $(patsubst %.c,$(O)/%.o,$(CORE_SRC))
+
+$(O)/libll.a: $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define ext_lib
+$(O)/libll_$(1).a: $(patsubst %.c,$(O)/%.o,$(call EXT_SRC,$(1)))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach e,$(LIBLL_EXT),$(eval $(call ext_lib,$(e))))
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+ext_libs = $(foreach u,$(USES_$(1)),$(O)/libll_$(u).a)
+ext_ldlibs = $(foreach u,$(USES_$(1)),$(LIBS_$(u)))
+
+# Keep objects: they are not intermediates to throw away.
+.SECONDARY:
+.SECONDEXPANSION:
+$(BINOUT)/%: $(O)/filters/%.o $$(call ext_libs,$$*) $(O)/libll.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call ext_libs,$*) $(O)/libll.a $(call ext_ldlibs,$*) $(LIBS_core)
+
+$(BINOUT)/%: $(O)/pipelines/%.o $$(call ext_libs,$$*) $(O)/libll.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call ext_libs,$*) $(O)/libll.a $(call ext_ldlibs,$*) $(LIBS_core)
+
+# C unit tests: tests/unit/NAME.c -> $(O)/tests/NAME, linked with everything.
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+ALL_EXT_LIBS := $(foreach e,$(LIBLL_EXT),$(if $(call EXT_SRC,$(e)),$(O)/libll_$(e).a))
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(ALL_EXT_LIBS) $(O)/libll.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_EXT_LIBS) $(O)/libll.a \
+		$(foreach e,$(LIBLL_EXT),$(LIBS_$(e))) $(LIBS_core)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
