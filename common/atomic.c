@@ -51,6 +51,7 @@ install_handlers(void)
 		return;
 	handlers_installed = true;
 	atexit(remove_pending);
+	die_cleanup = remove_pending;
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		struct sigaction sa = { 0 }, old;
 

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "die.h"
 
 const char *ll_progname = "lightlane";
+void (*die_cleanup)(void);
 
 static void
 vmessage(const char *fmt, va_list ap)
@@ -37,7 +39,11 @@ die(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);
-	exit(status);
+	/* _exit, not exit: text still buffered for stdout is dropped rather than
+	 * flushed, so a failed run does not leave a half table that looks whole. */
+	if (die_cleanup)
+		die_cleanup();
+	_exit(status);
 }
 
 void

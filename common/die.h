@@ -19,8 +19,12 @@ enum {
 /* Program name used as the prefix of every message; set by cli_init(). */
 extern const char *ll_progname;
 
-/* Print the message on stderr and exit with `status`.  Temporary output files
- * registered with atomic_open() are removed by an atexit handler. */
+/* Called by die() before it exits; NULL when nothing needs cleaning. */
+extern void (*die_cleanup)(void);
+
+/* Print the message on stderr and exit with `status` at once: buffered
+ * stdout text is discarded, not flushed, and die_cleanup (set by atomic.c to
+ * remove unfinished output files) runs first. */
 noreturn void die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

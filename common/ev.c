@@ -423,7 +423,15 @@ ev_writer_open(int fd, const char *name, json_t *meta)
 	w->buf = xmalloc(BLOCK_BYTES);
 	append_history(meta);
 	header = ev_format_header(meta, &size);
-	write_all(w, header, size);
+	/* The header waits in the buffer with the first records: a program that
+	 * fails early then leaves nothing at all downstream, rather than a
+	 * header-only stream that reads as a valid empty one. */
+	if (size <= BLOCK_BYTES) {
+		memcpy(w->buf, header, size);
+		w->used = size;
+	} else {
+		write_all(w, header, size);
+	}
 	free(header);
 	return w;
 }

@@ -106,7 +106,13 @@ main(int argc, char **argv)
 	}
 	setvbuf(out, outbuf, _IOFBF, sizeof outbuf);
 	if (!o.no_meta) {
-		char *json = json_dumps(ev_reader_meta(in), JSON_COMPACT | JSON_REAL_PRECISION(17));
+		json_t *meta = ev_reader_meta(in), *history = json_object_get(meta, "history");
+		char *json;
+
+		if (!json_is_array(history))
+			json_object_set_new(meta, "history", history = json_array());
+		json_array_append_new(history, json_string(cli_command_line()));
+		json = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(17));
 
 		fprintf(out, "# meta: %s\n", json ? json : "{}");
 		free(json);

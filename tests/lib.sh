@@ -109,8 +109,13 @@ ev_from_text() { printf '%b' "$1" | tsv2ev; }
 # ev_times: print the times of the stream on stdin, one per line.
 ev_times() { ev2tsv --no-meta --no-header | cut -f1; }
 
-# ev_meta KEY: print metadata KEY (compact JSON) of the stream on stdin.
+# ev_meta KEY: print metadata KEY (compact JSON) of the stream on stdin,
+# read straight from the header (no program of ours in between).
 ev_meta() {
-	ev2tsv | head -n 1 | sed 's/^# meta: //' |
-		"$T_PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin).get(sys.argv[1]), separators=(",",":")))' "$1"
+	"$T_PY" -c '
+import json, struct, sys
+head = sys.stdin.buffer.read(12)
+n = struct.unpack("<I", head[8:12])[0]
+meta = json.loads(sys.stdin.buffer.read(n))
+print(json.dumps(meta.get(sys.argv[1]), separators=(",", ":")))' "$1"
 }
