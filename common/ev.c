@@ -73,7 +73,7 @@ ev_parse_meta(const char *buf, size_t len, json_t **meta, char *why, size_t why_
 	json_t *j;
 
 	*meta = NULL;
-	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
 	if (!j) {
 		set_why(why, why_size, "metadata is not valid JSON: %s", err.text);
 		return EV_ERR_META_JSON;

@@ -1,0 +1,368 @@
+/* test_ev: the LLEV inner layer (prefix, metadata, record checks, header
+ * formatting) and a writer -> reader round trip of several blocks.
+ * Prints TAP lines; exits 1 when any check failed. */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ev.h"
+
+static int n_test, n_failed;
+
+static void
+check(int ok, const char *what)
+{
+	n_test++;
+	if (!ok)
+		n_failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", n_test, what);
+}
+
+static void
+make_prefix(unsigned char p[EV_PREFIX_SIZE], const char *magic, unsigned version,
+	    unsigned recsize, uint32_t h)
+{
+	memcpy(p, magic, 4);
+	p[4] = version & 0xff;
+	p[5] = version >> 8;
+	p[6] = recsize & 0xff;
+	p[7] = recsize >> 8;
+	for (int i = 0; i < 4; i++)
+		p[8 + i] = (unsigned char)(h >> (8 * i));
+}
+
+static void
+test_prefix(void)
+{
+	unsigned char p[EV_PREFIX_SIZE];
+	uint32_t h = 0;
+	char why[256];
+
+	make_prefix(p, "LLEV", 1, 16, 1234);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_OK && h == 1234,
+	      "prefix: good prefix gives the metadata length");
+	memcpy(p, "SIMPLE  ", 8);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_ERR_MAGIC &&
+	      strstr(why, "FITS") != NULL, "prefix: FITS file is named as such");
+	make_prefix(p, "\x1f\x8b\x08\x00", 1, 16, 0);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_ERR_MAGIC &&
+	      strstr(why, "gzip") != NULL, "prefix: gzip data is named as such");
+	make_prefix(p, "ABC\x01", 1, 16, 0);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_ERR_MAGIC &&
+	      strstr(why, "'ABC?'") != NULL, "prefix: other magic is shown, unprintables as ?");
+	check(ev_parse_prefix(p, &h, NULL, 0) == EV_ERR_MAGIC, "prefix: why may be NULL");
+	make_prefix(p, "LLEV", 2, 16, 0);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_ERR_VERSION &&
+	      strstr(why, "version 2") != NULL, "prefix: version 2 refused");
+	make_prefix(p, "LLEV", 1, 24, 0);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_ERR_RECORD_SIZE &&
+	      strstr(why, "size 24") != NULL, "prefix: record size 24 refused");
+	make_prefix(p, "LLEV", 1, 16, EV_META_MAX);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_OK && h == EV_META_MAX,
+	      "prefix: metadata length at the limit accepted");
+	make_prefix(p, "LLEV", 1, 16, EV_META_MAX + 1);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_ERR_META_SIZE,
+	      "prefix: metadata length over the limit refused");
+	make_prefix(p, "LLEV", 1, 16, 0xffffffffu);
+	check(ev_parse_prefix(p, &h, why, sizeof why) == EV_ERR_META_SIZE,
+	      "prefix: metadata length 2^32-1 refused");
+}
+
+static enum ev_status
+parse(const char *s, json_t **j)
+{
+	char why[256];
+
+	return ev_parse_meta(s, strlen(s), j, why, sizeof why);
+}
+
+static void
+test_meta(void)
+{
+	json_t *j = NULL;
+	char why[256];
+
+	check(parse("{\"a\": 1, \"b\": [1, 2]}    ", &j) == EV_OK && json_is_object(j) &&
+	      json_integer_value(json_object_get(j, "a")) == 1,
+	      "meta: object with trailing spaces parsed");
+	json_decref(j);
+	check(parse("{}", &j) == EV_OK && json_object_size(j) == 0, "meta: empty object");
+	json_decref(j);
+	check(parse("{\"a\": 1", &j) == EV_ERR_META_JSON && j == NULL, "meta: truncated JSON refused");
+	check(parse("not json", &j) == EV_ERR_META_JSON, "meta: not JSON refused");
+	check(parse("", &j) == EV_ERR_META_JSON, "meta: empty metadata refused");
+	check(parse("[1, 2]", &j) == EV_ERR_META_OBJECT && j == NULL, "meta: JSON array refused");
+	check(parse("\"s\"", &j) == EV_ERR_META_OBJECT, "meta: JSON string refused");
+	check(parse("{\"a\": 1, \"a\": 2}", &j) == EV_ERR_META_JSON, "meta: duplicate keys refused");
+	check(parse("{} {}", &j) == EV_ERR_META_JSON, "meta: trailing data refused");
+	check(ev_parse_meta("{} x", 2, &j, why, sizeof why) == EV_OK,
+	      "meta: only the declared length is read");
+	json_decref(j);
+	check(ev_parse_meta("[]", 2, &j, why, sizeof why) == EV_ERR_META_OBJECT &&
+	      strcmp(why, "metadata is not a JSON object") == 0, "meta: why names the problem");
+}
+
+static void
+test_events(void)
+{
+	struct ev_event ev[4] = {
+		{ 1.0, 0.5f, 0 }, { 2.0, NAN, -1 }, { 2.0, 0.0f, 3 }, { 3.5, 1.0f, 7 }
+	};
+	struct ev_event bad;
+	const char *why = NULL;
+	double order;
+
+	check(ev_check_events(ev, 4, NULL, &why) == 4, "events: good records pass (NaN wavelength ok)");
+	order = -INFINITY;
+	check(ev_check_events(ev, 4, &order, &why) == 4 && order == 3.5,
+	      "events: sorted records pass the order check, equal times allowed");
+	ev[2].time = 1.5;
+	order = -INFINITY;
+	check(ev_check_events(ev, 4, &order, &why) == 2 && strstr(why, "earlier") != NULL,
+	      "events: out-of-order record found at its index");
+	check(ev_check_events(ev, 4, NULL, &why) == 4, "events: no order check without `order`");
+	order = 5.0;
+	check(ev_check_events(ev, 4, &order, &why) == 0, "events: order carries over between calls");
+
+	struct { double t; float w; int32_t b; const char *why; const char *what; } cases[] = {
+		{ NAN, 0.5f, 0, "time is NaN", "events: NaN time refused" },
+		{ -1.0, 0.5f, 0, "time is negative", "events: negative time refused" },
+		{ -0.0, 0.5f, 0, NULL, "events: time -0 accepted" },
+		{ INFINITY, 0.5f, 0, "time is infinite", "events: infinite time refused" },
+		{ 1.0, -0.1f, 0, "wavelength is negative", "events: negative wavelength refused" },
+		{ 1.0, INFINITY, 0, "wavelength is infinite", "events: infinite wavelength refused" },
+		{ 1.0, -INFINITY, 0, "wavelength is negative", "events: -inf wavelength refused" },
+		{ 1.0, NAN, 0, NULL, "events: NaN wavelength accepted" },
+		{ 1.0, 0.5f, -1, NULL, "events: wbin -1 accepted" },
+		{ 1.0, 0.5f, -2, "wbin is below -1", "events: wbin -2 refused" },
+		{ 1.0, 0.5f, INT32_MIN, "wbin is below -1", "events: wbin INT32_MIN refused" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ev_event two[2] = { { 0.5, 0.1f, 0 } };
+
+		two[1] = (struct ev_event){ cases[i].t, cases[i].w, cases[i].b };
+		why = NULL;
+		size_t r = ev_check_events(two, 2, NULL, &why);
+		if (cases[i].why)
+			check(r == 1 && why && strcmp(why, cases[i].why) == 0, cases[i].what);
+		else
+			check(r == 2, cases[i].what);
+	}
+	bad = (struct ev_event){ NAN, 0.5f, 0 };
+	order = -INFINITY;
+	check(ev_check_events(&bad, 1, &order, &why) == 0 && strcmp(why, "time is NaN") == 0,
+	      "events: NaN time refused before the order check");
+	check(ev_check_events(ev, 0, NULL, &why) == 0, "events: zero records");
+}
+
+static void
+test_format(void)
+{
+	json_t *m = json_pack("{sssfs[[ff]]}", "dataset", "x\"y\u00e9", "tstart", 0.1,
+			      "gti", 1.0, 2.5);
+	bool all_ok = true;
+
+	/* Every JSON length modulo 8 pads to the next record boundary. */
+	for (int extra = 0; extra < 16; extra++) {
+		char key[32];
+		size_t size;
+		unsigned char *h;
+		uint32_t hl;
+		json_t *back = NULL;
+		size_t jl;
+		char *dump;
+
+		memset(key, 'k', (size_t)extra);
+		key[extra] = '\0';
+		json_object_set_new(m, "pad", json_string(key));
+		h = ev_format_header(m, &size);
+		dump = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		jl = strlen(dump);
+		free(dump);
+		bool ok = size % 8 == 0 && size >= EV_PREFIX_SIZE + jl && size < EV_PREFIX_SIZE + jl + 8 &&
+			  ev_parse_prefix(h, &hl, NULL, 0) == EV_OK && hl == size - EV_PREFIX_SIZE;
+		for (size_t i = EV_PREFIX_SIZE + jl; ok && i < size; i++)
+			ok = h[i] == ' ';
+		ok = ok && ev_parse_meta((char *)h + EV_PREFIX_SIZE, hl, &back, NULL, 0) == EV_OK &&
+		     json_equal(back, m);
+		json_decref(back);
+		free(h);
+		if (!ok) {
+			printf("# format failed with pad length %d\n", extra);
+			all_ok = false;
+		}
+	}
+	check(all_ok, "format: header is a multiple of 8, space-padded, and parses back equal");
+	json_decref(m);
+
+	m = json_pack("{sf}", "x", 0.1 + 0.2);
+	size_t size;
+	unsigned char *h = ev_format_header(m, &size);
+	json_t *back = NULL;
+	check(ev_parse_meta((char *)h + EV_PREFIX_SIZE, size - EV_PREFIX_SIZE, &back, NULL, 0) == EV_OK &&
+	      json_real_value(json_object_get(back, "x")) == 0.1 + 0.2,
+	      "format: doubles survive the round trip bit for bit");
+	json_decref(back);
+	json_decref(m);
+	free(h);
+}
+
+#define N_ROUND 200000
+
+static struct ev_event
+nth_event(size_t i)
+{
+	struct ev_event e;
+
+	e.time = 1000.0 + (double)i * 0.001;
+	e.wavelength = i % 17 == 0 ? NAN : 0.1f + (float)(i % 1000) * 0.0009f;
+	e.wbin = (int32_t)(i % 11) - 1;
+	return e;
+}
+
+/* Child: write N_ROUND events in uneven blocks through the writer. */
+static void
+writer_child(int fd)
+{
+	json_t *m = json_pack("{ss}", "dataset", "roundtrip");
+	struct ev_writer *w = ev_writer_open(fd, "pipe", m);
+	struct ev_event buf[5003];
+	size_t i = 0;
+
+	while (i < N_ROUND) {
+		size_t k = 1 + (i * 7919) % 5003;
+
+		if (k > N_ROUND - i)
+			k = N_ROUND - i;
+		for (size_t j = 0; j < k; j++)
+			buf[j] = nth_event(i + j);
+		ev_write_block(w, buf, k);
+		i += k;
+	}
+	ev_writer_close(w);
+	json_decref(m);
+}
+
+static void
+test_roundtrip(void)
+{
+	int p[2];
+	pid_t pid;
+	struct ev_reader *r;
+	struct ev_event *blk;
+	size_t k, seen = 0, blocks = 0, mismatch = 0;
+	int status;
+	json_t *h;
+
+	if (pipe(p) != 0) {
+		check(0, "roundtrip: pipe");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		writer_child(p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	r = ev_reader_open(p[0], "pipe");
+	while ((k = ev_read_block(r, &blk)) > 0) {
+		blocks++;
+		for (size_t j = 0; j < k; j++) {
+			struct ev_event e = nth_event(seen + j);
+
+			if (memcmp(&e, &blk[j], sizeof e) != 0)
+				mismatch++;
+		}
+		seen += k;
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "roundtrip: writer exits 0");
+	check(seen == N_ROUND && mismatch == 0, "roundtrip: 200000 events come back bit for bit");
+	check(blocks > 1, "roundtrip: more than one block read");
+	check(ev_reader_count(r) == N_ROUND && ev_reader_sorted(r), "roundtrip: count and sortedness");
+	h = json_object_get(ev_reader_meta(r), "history");
+	check(json_is_array(h) && json_array_size(h) == 1 &&
+	      strcmp(json_string_value(json_array_get(h, 0)), "test_ev --roundtrip") == 0 &&
+	      strcmp(json_string_value(json_object_get(ev_reader_meta(r), "dataset")), "roundtrip") == 0,
+	      "roundtrip: metadata kept and the command line appended to history");
+	ev_reader_close(r);
+	close(p[0]);
+}
+
+static void
+test_read_all(void)
+{
+	char path[] = "/tmp/test_ev.XXXXXX";
+	int fd = mkstemp(path);
+	json_t *m = json_pack("{s[s]}", "history", "earlier 'cmd'");
+	struct ev_writer *w;
+	struct ev_reader *r;
+	struct ev_event *all, ev[3];
+	size_t n = 0, total = 3 * EV_BLOCK_EVENTS + 5, bad = 0;
+
+	if (fd < 0) {
+		check(0, "read_all: temp file");
+		return;
+	}
+	w = ev_writer_open(fd, path, m);	/* closes fd */
+	for (size_t i = 0; i < total; i += 3) {
+		size_t k = total - i < 3 ? total - i : 3;
+
+		for (size_t j = 0; j < k; j++)
+			ev[j] = nth_event(i + j);
+		ev_write_block(w, ev, k);
+	}
+	ev_writer_close(w);
+	json_decref(m);
+	r = ev_reader_open_path(path);
+	all = ev_read_all(r, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct ev_event e = nth_event(i);
+
+		bad += memcmp(&e, &all[i], sizeof e) != 0;
+	}
+	check(n == total && bad == 0, "read_all: every event of a 3-block file, in order");
+	json_t *h = json_object_get(ev_reader_meta(r), "history");
+	check(json_array_size(h) == 2 && strcmp(json_string_value(json_array_get(h, 0)), "earlier 'cmd'") == 0,
+	      "read_all: history appended to, not replaced");
+	free(all);
+	ev_reader_close(r);
+
+	/* An empty stream (header only). */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	m = json_object();
+	w = ev_writer_open(fd, path, m);
+	ev_writer_close(w);
+	json_decref(m);
+	r = ev_reader_open_path(path);
+	all = ev_read_all(r, &n);
+	check(n == 0 && all != NULL, "read_all: header-only stream gives zero events");
+	free(all);
+	ev_reader_close(r);
+	unlink(path);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *args[] = { "test_ev", "--roundtrip", NULL };
+
+	(void)argc;
+	(void)argv;
+	cli_init(2, args, "test_ev", "");
+	test_prefix();
+	test_meta();
+	test_events();
+	test_format();
+	test_roundtrip();
+	test_read_all();
+	printf("1..%d\n", n_test);
+	return n_failed ? 1 : 0;
+}
