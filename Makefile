@@ -41,3 +41,6 @@ bench: deps all
 
 clean:
 	rm -rf build $(addprefix bin/,$(PROGRAMS))
+
+print-deps:
+	@echo $(DEB_PACKAGES)
