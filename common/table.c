@@ -1,0 +1,540 @@
+/* table: CSV tables with metadata comments; see table.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "cli.h"
+#include "die.h"
+#include "table.h"
+
+/* --- Writing ------------------------------------------------------------- */
+
+struct table_writer {
+	FILE *f;
+	struct atomic_file *af;		/* NULL when writing to stdout */
+	const char *name;
+	size_t n_columns, n_fields;	/* fields put in the current row */
+};
+
+int
+table_format_double(char *buf, size_t size, double v)
+{
+	int n = 0;
+
+	if (!isfinite(v)) {
+		if (size)
+			buf[0] = '\0';
+		return 0;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return n;
+}
+
+struct table_writer *
+table_writer_open(json_t *meta, const char *const *columns, const char *const *comments)
+{
+	struct table_writer *w = xcalloc(1, sizeof *w);
+	json_t *m = meta ? json_deep_copy(meta) : json_object();
+	json_t *h = json_object_get(m, "history");
+	char *text;
+
+	if (cli_output) {
+		w->af = atomic_open(cli_output);
+		w->f = atomic_stream(w->af);
+		w->name = cli_output;
+	} else {
+		w->f = stdout;
+		w->name = "stdout";
+	}
+	if (!h) {
+		h = json_array();
+		json_object_set_new(m, "history", h);
+	} else if (!json_is_array(h)) {
+		die(EXIT_RUNTIME, "metadata: history: expected an array of command lines");
+	}
+	json_array_append_new(h, json_string(cli_command_line()));
+	/* JSON_COMPACT and jansson's escaping keep it on one line. */
+	text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		die(EXIT_RUNTIME, "metadata: cannot be written as JSON");
+	fprintf(w->f, "# meta: %s\n", text);
+	free(text);
+	json_decref(m);
+	for (size_t i = 0; comments && comments[i]; i++)
+		fprintf(w->f, "# %s\n", comments[i]);
+	for (size_t i = 0; columns[i]; i++) {
+		fputs(i ? "," : "", w->f);
+		fputs(columns[i], w->f);
+		w->n_columns++;
+	}
+	fputc('\n', w->f);
+	return w;
+}
+
+void
+table_writer_comment(struct table_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", w->f);
+	va_start(ap, fmt);
+	vfprintf(w->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', w->f);
+}
+
+static void
+field_sep(struct table_writer *w)
+{
+	if (w->n_fields++)
+		fputc(',', w->f);
+}
+
+void
+table_put_double(struct table_writer *w, double v)
+{
+	char buf[40];
+
+	field_sep(w);
+	table_format_double(buf, sizeof buf, v);
+	fputs(buf, w->f);
+}
+
+void
+table_put_long(struct table_writer *w, long long v)
+{
+	field_sep(w);
+	fprintf(w->f, "%lld", v);
+}
+
+void
+table_put_text(struct table_writer *w, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r"))
+		abort();	/* a caller's bug: fields are never quoted */
+	field_sep(w);
+	fputs(s, w->f);
+}
+
+void
+table_put_empty(struct table_writer *w)
+{
+	field_sep(w);
+}
+
+void
+table_end_row(struct table_writer *w)
+{
+	if (w->n_fields != w->n_columns)
+		abort();
+	fputc('\n', w->f);
+	w->n_fields = 0;
+}
+
+void
+table_writer_close(struct table_writer *w)
+{
+	if (w->af) {
+		atomic_commit(w->af);
+	} else {
+		/* A write error seen only at close still fails the program. */
+		if (fflush(w->f) != 0 || ferror(w->f))
+			die(EXIT_RUNTIME, "%s: write error:", w->name);
+		if (fclose(w->f) != 0 && errno != EINTR)
+			die(EXIT_RUNTIME, "%s: write error:", w->name);
+	}
+	free(w);
+}
+
+
+/* --- Reading ------------------------------------------------------------- */
+
+struct comment {
+	char *key;	/* text before ": " or the whole comment */
+	char *value;	/* text after ": ", or NULL */
+};
+
+struct table {
+	char *name;
+	json_t *meta;
+	struct comment *comments;
+	size_t n_comments;
+	char **columns;
+	size_t n_columns, n_rows;
+	char **text;		/* n_rows * n_columns cells */
+	double *value;		/* the same cells as numbers (NaN: empty/text) */
+	unsigned char *numeric;	/* whether a non-empty cell parsed as a number */
+	unsigned long *line;	/* per row */
+};
+
+static char *
+strndup_x(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* Split one line (no newline) into fields; returns the count or -1 on an
+ * unterminated quote.  Fields are malloc'ed into *fields. */
+static long
+split_fields(const char *s, size_t len, char ***fields)
+{
+	size_t cap = 16, n = 0, i = 0;
+	char **f = xmalloc(cap * sizeof *f);
+
+	for (;;) {
+		char *cell;
+
+		if (i < len && s[i] == '"') {
+			size_t k = 0;
+
+			cell = xmalloc(len - i + 1);
+			i++;
+			for (;;) {
+				if (i >= len) {
+					free(cell);
+					for (size_t j = 0; j < n; j++)
+						free(f[j]);
+					free(f);
+					return -1;
+				}
+				if (s[i] == '"') {
+					if (i + 1 < len && s[i + 1] == '"') {
+						cell[k++] = '"';
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				cell[k++] = s[i++];
+			}
+			cell[k] = '\0';
+			/* Text after the closing quote up to the comma is kept. */
+			size_t start = i;
+			while (i < len && s[i] != ',')
+				i++;
+			if (i > start) {
+				cell = xrealloc(cell, k + (i - start) + 1);
+				memcpy(cell + k, s + start, i - start);
+				cell[k + (i - start)] = '\0';
+			}
+		} else {
+			size_t start = i;
+
+			while (i < len && s[i] != ',')
+				i++;
+			cell = strndup_x(s + start, i - start);
+		}
+		if (n == cap)
+			f = xrealloc(f, (cap *= 2) * sizeof *f);
+		f[n++] = cell;
+		if (i >= len)
+			break;
+		i++;	/* the comma */
+	}
+	*fields = f;
+	return (long)n;
+}
+
+static bool
+parse_number(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	return end != s && *end == '\0' && *s != ' ' && *s != '\t';
+}
+
+bool
+table_parse(const char *text, size_t len, const char *name,
+	    struct table **out, unsigned long *line, char *why, size_t why_size)
+{
+	struct table *t = xcalloc(1, sizeof *t);
+	size_t pos = 0, cap_rows = 0;
+	unsigned long lineno = 0;
+
+	*line = 0;
+	t->name = xstrdup(name);
+	if (memchr(text, '\0', len)) {
+		const char *nul = memchr(text, '\0', len);
+		unsigned long l = 1;
+
+		for (const char *p = text; p < nul; p++)
+			l += *p == '\n';
+		*line = l;
+		snprintf(why, why_size, "not a text file (NUL byte)");
+		goto fail;
+	}
+	while (pos < len) {
+		const char *s = text + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t l = nl ? (size_t)(nl - s) : len - pos;
+
+		pos += l + (nl != NULL);
+		lineno++;
+		if (l > 0 && s[l - 1] == '\r')
+			l--;
+		if (l > 0 && s[0] == '#') {
+			size_t k = 1;
+			const char *colon;
+
+			if (k < l && s[k] == ' ')
+				k++;
+			if (l - k >= 6 && memcmp(s + k, "meta: ", 6) == 0 && !t->meta) {
+				json_error_t err;
+
+				t->meta = json_loadb(s + k + 6, l - k - 6, 0, &err);
+				if (!t->meta || !json_is_object(t->meta)) {
+					*line = lineno;
+					snprintf(why, why_size, "metadata is not a JSON object");
+					goto fail;
+				}
+			}
+			t->comments = xrealloc(t->comments, (t->n_comments + 1) * sizeof *t->comments);
+			colon = memchr(s + k, ':', l - k);
+			if (colon && colon + 1 < s + l && colon[1] == ' ') {
+				t->comments[t->n_comments].key = strndup_x(s + k, (size_t)(colon - (s + k)));
+				t->comments[t->n_comments].value =
+					strndup_x(colon + 2, (size_t)(s + l - colon - 2));
+			} else {
+				t->comments[t->n_comments].key = strndup_x(s + k, l - k);
+				t->comments[t->n_comments].value = NULL;
+			}
+			t->n_comments++;
+			continue;
+		}
+		if (l == 0)
+			continue;	/* blank lines carry nothing */
+		char **f;
+		long nf = split_fields(s, l, &f);
+
+		if (nf < 0) {
+			*line = lineno;
+			snprintf(why, why_size, "unterminated quoted field");
+			goto fail;
+		}
+		if (!t->columns) {
+			t->columns = f;
+			t->n_columns = (size_t)nf;
+			for (size_t i = 0; i < t->n_columns; i++) {
+				if (!t->columns[i][0]) {
+					*line = lineno;
+					snprintf(why, why_size, "empty column name");
+					goto fail;
+				}
+				for (size_t j = 0; j < i; j++)
+					if (strcmp(t->columns[i], t->columns[j]) == 0) {
+						*line = lineno;
+						snprintf(why, why_size, "duplicate column '%.64s'",
+							 t->columns[i]);
+						goto fail;
+					}
+			}
+			continue;
+		}
+		if ((size_t)nf != t->n_columns) {
+			for (long j = 0; j < nf; j++)
+				free(f[j]);
+			free(f);
+			*line = lineno;
+			snprintf(why, why_size, "%ld field%s, expected %zu", nf,
+				 nf == 1 ? "" : "s", t->n_columns);
+			goto fail;
+		}
+		if (t->n_rows == cap_rows) {
+			cap_rows = cap_rows ? 2 * cap_rows : 64;
+			t->text = xrealloc(t->text, cap_rows * t->n_columns * sizeof *t->text);
+			t->value = xrealloc(t->value, cap_rows * t->n_columns * sizeof *t->value);
+			t->numeric = xrealloc(t->numeric, cap_rows * t->n_columns);
+			t->line = xrealloc(t->line, cap_rows * sizeof *t->line);
+		}
+		for (size_t j = 0; j < t->n_columns; j++) {
+			size_t c = t->n_rows * t->n_columns + j;
+			double v = NAN;
+
+			t->text[c] = f[j];
+			t->numeric[c] = f[j][0] == '\0' || parse_number(f[j], &v);
+			t->value[c] = f[j][0] == '\0' ? NAN : v;
+		}
+		free(f);
+		t->line[t->n_rows++] = lineno;
+	}
+	if (!t->columns) {
+		snprintf(why, why_size, "empty table: no header row");
+		goto fail;
+	}
+	if (!t->meta)
+		t->meta = json_object();
+	*out = t;
+	return true;
+fail:
+	table_free(t);
+	*out = NULL;
+	return false;
+}
+
+struct table *
+table_read_path(const char *path)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY);
+	size_t len = 0, cap = 1 << 16;
+	char *buf, why[256];
+	unsigned long line;
+	struct table *t;
+
+	if (fd < 0)
+		die(EXIT_RUNTIME, "%s: cannot open:", path);
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t k;
+
+		if (len == cap)
+			buf = xrealloc(buf, cap *= 2);
+		k = read(fd, buf + len, cap - len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EXIT_RUNTIME, "%s: read error:", path);
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	if (!is_stdin)
+		close(fd);
+	if (!table_parse(buf, len, is_stdin ? "stdin" : path, &t, &line, why, sizeof why)) {
+		if (line)
+			die(EXIT_RUNTIME, "%s:%lu: %s", is_stdin ? "stdin" : path, line, why);
+		die(EXIT_RUNTIME, "%s: %s", is_stdin ? "stdin" : path, why);
+	}
+	free(buf);
+	return t;
+}
+
+void
+table_free(struct table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_rows * t->n_columns; i++)
+		free(t->text[i]);
+	for (size_t i = 0; t->columns && i < t->n_columns; i++)
+		free(t->columns[i]);
+	for (size_t i = 0; i < t->n_comments; i++) {
+		free(t->comments[i].key);
+		free(t->comments[i].value);
+	}
+	free(t->comments);
+	free(t->columns);
+	free(t->text);
+	free(t->value);
+	free(t->numeric);
+	free(t->line);
+	json_decref(t->meta);
+	free(t->name);
+	free(t);
+}
+
+const char *
+table_name(const struct table *t)
+{
+	return t->name;
+}
+
+json_t *
+table_meta(const struct table *t)
+{
+	return t->meta;
+}
+
+const char *
+table_comment(const struct table *t, const char *key)
+{
+	for (size_t i = 0; i < t->n_comments; i++)
+		if (t->comments[i].value && strcmp(t->comments[i].key, key) == 0)
+			return t->comments[i].value;
+	return NULL;
+}
+
+size_t
+table_n_rows(const struct table *t)
+{
+	return t->n_rows;
+}
+
+size_t
+table_n_columns(const struct table *t)
+{
+	return t->n_columns;
+}
+
+const char *
+table_column_name(const struct table *t, size_t col)
+{
+	return t->columns[col];
+}
+
+long
+table_column(const struct table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_columns; i++)
+		if (strcmp(t->columns[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+size_t
+table_require_numeric(const struct table *t, const char *name)
+{
+	long c = table_column(t, name);
+
+	if (c < 0)
+		die(EXIT_RUNTIME, "%s: missing column '%s'", t->name, name);
+	for (size_t r = 0; r < t->n_rows; r++) {
+		size_t i = r * t->n_columns + (size_t)c;
+
+		if (!t->numeric[i])
+			die(EXIT_RUNTIME, "%s:%lu: column '%s': not a number: '%.40s'",
+			    t->name, t->line[r], name, t->text[i]);
+	}
+	return (size_t)c;
+}
+
+double
+table_value(const struct table *t, size_t row, size_t col)
+{
+	size_t i = row * t->n_columns + col;
+
+	return t->numeric[i] ? t->value[i] : NAN;
+}
+
+const char *
+table_text(const struct table *t, size_t row, size_t col)
+{
+	return t->text[row * t->n_columns + col];
+}
+
+unsigned long
+table_row_line(const struct table *t, size_t row)
+{
+	return t->line[row];
+}
