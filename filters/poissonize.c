@@ -1,0 +1,146 @@
+/* poissonize: replace the event times by uniform random times within the
+ * GTIs, keeping the counts and the wavelengths: the Poisson control.
+ * stdin/stdout: LLEV stream.  Exit: 0 ok, 1 bad input or I/O, 2 usage.
+ * Holds the dataset (16 bytes per event).  Output is time-sorted. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "ev.h"
+#include "gti.h"
+#include "meta.h"
+#include "rng.h"
+
+static const char usage_text[] =
+	"usage: poissonize [--seed N] [-o FILE]\n"
+	"Give every event a new time drawn uniformly within the good time\n"
+	"intervals, so the output is a Poisson process with the same count, the\n"
+	"same wavelengths and wbins, and the same exposure: the control dataset\n"
+	"for variability analyses.  Wavelengths are assigned to the new times in\n"
+	"random order, so wavelength is independent of time.  Output is sorted.\n"
+	"Time range: the metadata GTIs; else [tstart, tstop]; else [first event,\n"
+	"last event].  Holds the dataset in memory: 16 bytes per event.\n"
+	"\n"
+	"  --seed N         random seed (default: drawn from the OS); recorded in\n"
+	"                   the metadata \"seeds\", same seed gives the same output\n"
+	"  -o, --output F   write the stream to F (atomically) instead of stdout\n"
+	"  --help, --version\n"
+	"\n"
+	"Example: fits2ev obs.fits | wbin --n 8 --min 0.1 --max 1 | poissonize --seed 1 | varstat --timescales 1:1000:10\n"
+	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
+
+static void
+parse_options(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		CLI_OPT_SEED, CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+	};
+	int c;
+
+	cli_init(argc, argv, "poissonize", usage_text);
+	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1)
+		cli_common_option(c);
+	cli_no_operands(argc, argv);
+}
+
+/* N sorted uniform times in the union of the GTIs, written into ev[].time,
+ * in O(N + intervals): the partial sums of N+1 exponential spacings, divided
+ * by their total, are N sorted uniforms on [0, 1) (Devroye 1986, V.2); scaled
+ * to the total exposure they are walked through the cumulative interval
+ * lengths. */
+static void
+sorted_uniform_times(struct ev_event *ev, size_t n, const struct gti_list *g,
+		     struct rng *r)
+{
+	double sum = 0, exposure = gti_exposure(g), cum = 0, scale;
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += rng_exponential(r);
+		ev[i].time = sum;
+	}
+	sum += rng_exponential(r);
+	scale = exposure / sum;
+	for (size_t i = 0; i < n; i++) {
+		double u = ev[i].time * scale, t;
+
+		while (j + 1 < g->n && u >= cum + (g->iv[j].stop - g->iv[j].start)) {
+			cum += g->iv[j].stop - g->iv[j].start;
+			j++;
+		}
+		t = g->iv[j].start + (u - cum);
+		/* Rounding must not push a time out of its interval. */
+		if (t >= g->iv[j].stop)
+			t = nextafter(g->iv[j].stop, -INFINITY);
+		if (t < g->iv[j].start)
+			t = g->iv[j].start;
+		ev[i].time = t;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ev_reader *in;
+	struct ev_writer *out;
+	struct ev_event *ev;
+	struct gti_list gti = { 0 };
+	struct rng r_time, r_shuffle;
+	size_t n;
+	uint64_t seed;
+	json_t *meta;
+
+	parse_options(argc, argv);
+	seed = cli_seed();
+	in = ev_reader_open(0, "stdin");
+	meta = ev_reader_meta(in);
+	ev = ev_read_all(in, &n);
+	if (!meta_analysis_gti(meta, &gti) && n > 0) {
+		double lo = ev[0].time, hi = ev[0].time;
+
+		for (size_t i = 1; i < n; i++) {
+			lo = ev[i].time < lo ? ev[i].time : lo;
+			hi = ev[i].time > hi ? ev[i].time : hi;
+		}
+		gti.n = 1;
+		gti.iv = xmalloc(sizeof *gti.iv);
+		gti.iv[0] = (struct gti){ lo, hi };
+	}
+	r_time = rng_split(seed, 1);
+	r_shuffle = rng_split(seed, 2);
+
+	/* Fisher-Yates on the (wavelength, wbin) pairs; the times are replaced
+	 * next, so which slot a pair lands in is its new time. */
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rng_below(&r_shuffle, i);
+		float w = ev[i - 1].wavelength;
+		int32_t b = ev[i - 1].wbin;
+
+		ev[i - 1].wavelength = ev[j].wavelength;
+		ev[i - 1].wbin = ev[j].wbin;
+		ev[j].wavelength = w;
+		ev[j].wbin = b;
+	}
+	if (n > 0) {
+		if (gti_exposure(&gti) > 0) {
+			sorted_uniform_times(ev, n, &gti, &r_time);
+		} else {
+			/* One instant (a single event, or all at the same time and no
+			 * range in the metadata): nothing to spread over. */
+			for (size_t i = 0; i < n; i++)
+				ev[i].time = gti.iv[0].start;
+		}
+	}
+
+	meta_add_seed(meta, seed);
+	meta_set_sorted(meta, true);
+	out = ev_writer_open_output(meta);
+	for (size_t i = 0; i < n; i += EV_BLOCK_EVENTS)
+		ev_write_block(out, ev + i, n - i < EV_BLOCK_EVENTS ? n - i : EV_BLOCK_EVENTS);
+	ev_writer_close(out);
+	gti_free(&gti);
+	free(ev);
+	ev_reader_close(in);
+	return EXIT_OK;
+}
