@@ -1,0 +1,103 @@
+/* chandrashift: the Chandra HRC time-tag correction.
+ * stdin/stdout: LLEV stream.  Exit: 0 ok, 1 bad input or I/O, 2 usage.
+ *
+ * An HRC event's time tag belongs to the event before it (a wiring error in
+ * the instrument).  Input e0..e(N-1) with times t0..t(N-1) becomes
+ * e1..e(N-2), where e_k keeps its wavelength and wbin and takes t(k+1): the
+ * first event has no time of its own and the last has no successor to take
+ * one from.  One event is carried between blocks, so memory is constant. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "ev.h"
+#include "meta.h"
+
+static const char usage_text[] =
+	"usage: chandrashift [--force] [-o FILE]\n"
+	"Apply the Chandra HRC time-tag correction: every event takes the time\n"
+	"of the event after it, and the first and last events are dropped\n"
+	"(input e0..e(N-1) with times t0..t(N-1) gives e1..e(N-2), e_k with\n"
+	"time t(k+1)).  Fewer than three events give an empty stream.  The\n"
+	"metadata records \"chandrashift\": true; a stream already corrected is\n"
+	"refused unless --force.\n"
+	"\n"
+	"  --force          correct again a stream marked as already corrected\n"
+	"  -o, --output F   write the stream to F (atomically) instead of stdout\n"
+	"  --help, --version\n"
+	"\n"
+	"Example: fits2ev hrc_evt2.fits | chandrashift | evinfo\n"
+	"Exit status: 0 ok, 1 bad input (also: already corrected) or I/O error,\n"
+	"2 usage error.\n";
+
+enum { OPT_FORCE = CLI_FIRST_PROGRAM_OPTION };
+
+struct opts {
+	bool force;
+};
+
+static struct opts
+parse_options(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "force", no_argument, NULL, OPT_FORCE },
+		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+	};
+	struct opts o = { 0 };
+	int c;
+
+	cli_init(argc, argv, "chandrashift", usage_text);
+	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1) {
+		switch (c) {
+		case OPT_FORCE:
+			o.force = true;
+			break;
+		default:
+			cli_common_option(c);
+		}
+	}
+	cli_no_operands(argc, argv);
+	return o;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = parse_options(argc, argv);
+	struct ev_reader *in = ev_reader_open(0, "stdin");
+	json_t *meta = ev_reader_meta(in);
+	json_t *done = json_object_get(meta, "chandrashift");
+	struct ev_writer *out;
+	struct ev_event *blk, carry = { 0 };
+	uint64_t start = 0;	/* stream index of blk[0] */
+	size_t n;
+
+	if (done && !json_is_boolean(done))
+		die(EXIT_RUNTIME, "metadata: chandrashift: expected true or false");
+	if (json_is_true(done) && !o.force)
+		die(EXIT_RUNTIME, "stdin: the HRC time-tag correction was already applied "
+		    "(metadata \"chandrashift\": true); use --force to apply it again");
+	json_object_set_new(meta, "chandrashift", json_true());
+	/* "sorted" stays as it is: the output times are t2..t(N-1), a
+	 * subsequence of the input's, so order holds exactly when it held. */
+	out = ev_writer_open_output(meta);
+	while ((n = ev_read_block(in, &blk)) > 0) {
+		/* Indices start-1 .. start+n-2 now know their successor's time;
+		 * index 0 (e0) is never written. */
+		if (start >= 2) {
+			carry.time = blk[0].time;
+			ev_write_block(out, &carry, 1);
+		}
+		for (size_t i = 1; i < n; i++)
+			blk[i - 1].time = blk[i].time;
+		carry = blk[n - 1];
+		if (start == 0)
+			ev_write_block(out, blk + 1, n >= 2 ? n - 2 : 0);
+		else
+			ev_write_block(out, blk, n - 1);
+		start += n;
+	}
+	ev_writer_close(out);
+	ev_reader_close(in);
+	return EXIT_OK;
+}
