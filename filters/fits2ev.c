@@ -1,0 +1,232 @@
+/* fits2ev: a FITS event file (plain or gzip) to an LLEV stream.
+ * stdin: nothing.  stdout (or -o FILE): LLEV stream.
+ * Exit: 0 ok, 1 bad input or I/O, 2 usage.
+ * The wavelength rules, metadata keys and --meta JSON keys are in fits2ev(1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ev.h"
+#include "fits_events.h"
+#include "meta.h"
+
+static const char usage_text[] =
+	"usage: fits2ev [OPTIONS] FILE.fits[.gz]\n"
+	"       fits2ev [OPTIONS] --meta meta/fits/NAME.json\n"
+	"Convert the EVENTS table of a FITS event file (gzip too) to an LLEV\n"
+	"stream.  Column names match in any case.  Wavelength (nm) comes from the\n"
+	"first of: TG_LAM (Angstrom), WAVELENGTH (nm), ENERGY (eV, 1239.84198/E);\n"
+	"else give --wave-col and --wave-unit, or --no-wavelength (all NaN).\n"
+	"A WBIN column is read into wbin (else -1).  GTIs come from the GTI\n"
+	"extension, header facts (OBS_ID, OBJECT, INSTRUME, MJDREF, ...) go into\n"
+	"the metadata.\n"
+	"\n"
+	"  --meta FILE       read the dataset JSON (keys: fits or path, wave_col,\n"
+	"                    wave_unit, no_wavelength, filter, gti_ccd); options\n"
+	"                    given on the command line win\n"
+	"  --wave-col COL    take the wavelength from column COL\n"
+	"  --wave-unit U     unit of COL: angstrom, nm, ev or kev\n"
+	"  --no-wavelength   no wavelength: every event gets NaN\n"
+	"  --filter EXPR     cfitsio row filter, e.g. 'energy > 500 && ccd_id == 7'\n"
+	"  --gti-ccd N       use the GTI extension with CCD_ID = N (default: the\n"
+	"                    first GTI extension)\n"
+	"  -o, --output F    write the stream to F (atomically) instead of stdout\n"
+	"  --help, --version\n"
+	"\n"
+	"Example: fits2ev acisf10027_evt2.fits.gz | wrange --min 0.1 --max 1 | evinfo\n"
+	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
+
+enum {
+	OPT_META = CLI_FIRST_PROGRAM_OPTION, OPT_WAVE_COL, OPT_WAVE_UNIT,
+	OPT_NO_WAVELENGTH, OPT_FILTER, OPT_GTI_CCD
+};
+
+struct opts {
+	struct fits_events_opts fe;
+	const char *meta_file;
+	json_t *meta_json;	/* keeps the --meta strings alive */
+	char *dataset;
+};
+
+static enum fits_events_unit
+unit_arg(const char *word, const char *where)
+{
+	enum fits_events_unit u = fits_events_parse_unit(word);
+
+	if (u == FITS_EVENTS_UNIT_NONE)
+		cli_usage_error("%s: unknown unit '%s' (angstrom, nm, ev or kev)", where, word);
+	return u;
+}
+
+/* Fill the options the command line left unset from the dataset JSON.
+ * A wrong key or type is an input error (status 1) naming the file and key. */
+static void
+apply_meta_file(struct opts *o, bool have_unit, bool have_no_wave, bool have_gti_ccd)
+{
+	/* Keys other tools keep in meta/fits/NAME.json; fits2ev ignores them. */
+	static const char *const ignored[] = {
+		"name", "description", "processing", "generation", "seed", "code", "ev", "notes",
+	};
+	json_error_t err;
+	json_t *j = json_load_file(o->meta_file, JSON_REJECT_DUPLICATES, &err), *v;
+	const char *key, *path = NULL;
+	const char *slash, *base;
+	size_t n;
+
+	if (!j)
+		die(EXIT_RUNTIME, "%s: not valid JSON: %s (line %d)", o->meta_file, err.text, err.line);
+	if (!json_is_object(j))
+		die(EXIT_RUNTIME, "%s: expected a JSON object", o->meta_file);
+	json_object_foreach(j, key, v) {
+		bool is_string = json_is_string(v);
+
+		if (strcmp(key, "fits") == 0 || strcmp(key, "path") == 0) {
+			if (!is_string)
+				die(EXIT_RUNTIME, "%s: %s: expected a file name string", o->meta_file, key);
+			path = json_string_value(v);
+		} else if (strcmp(key, "wave_col") == 0) {
+			if (!is_string)
+				die(EXIT_RUNTIME, "%s: wave_col: expected a column name string", o->meta_file);
+			if (!o->fe.wave_col)
+				o->fe.wave_col = json_string_value(v);
+		} else if (strcmp(key, "wave_unit") == 0) {
+			if (!is_string || fits_events_parse_unit(json_string_value(v)) == FITS_EVENTS_UNIT_NONE)
+				die(EXIT_RUNTIME, "%s: wave_unit: expected \"angstrom\", \"nm\", \"ev\" or \"kev\"",
+				    o->meta_file);
+			if (!have_unit)
+				o->fe.wave_unit = fits_events_parse_unit(json_string_value(v));
+		} else if (strcmp(key, "no_wavelength") == 0) {
+			if (!json_is_boolean(v))
+				die(EXIT_RUNTIME, "%s: no_wavelength: expected true or false", o->meta_file);
+			if (!have_no_wave)
+				o->fe.no_wavelength = json_is_true(v);
+		} else if (strcmp(key, "filter") == 0) {
+			if (!is_string && !json_is_null(v))
+				die(EXIT_RUNTIME, "%s: filter: expected a cfitsio row filter string", o->meta_file);
+			if (!o->fe.filter && is_string)
+				o->fe.filter = json_string_value(v);
+		} else if (strcmp(key, "gti_ccd") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				die(EXIT_RUNTIME, "%s: gti_ccd: expected a CCD number >= 0", o->meta_file);
+			if (!have_gti_ccd)
+				o->fe.gti_ccd = (long)json_integer_value(v);
+		} else {
+			bool known = false;
+
+			for (size_t k = 0; k < sizeof ignored / sizeof ignored[0]; k++)
+				known |= strcmp(key, ignored[k]) == 0;
+			if (!known)
+				die(EXIT_RUNTIME, "%s: unknown key \"%s\" (fits2ev reads fits, path, "
+				    "wave_col, wave_unit, no_wavelength, filter, gti_ccd)", o->meta_file, key);
+		}
+	}
+	if (!path)
+		die(EXIT_RUNTIME, "%s: no \"fits\" (or \"path\") key naming the FITS file", o->meta_file);
+	o->fe.path = path;
+	o->meta_json = j;
+	/* The dataset is named after the JSON file: meta/fits/NAME.json -> NAME. */
+	slash = strrchr(o->meta_file, '/');
+	base = slash ? slash + 1 : o->meta_file;
+	o->dataset = xstrdup(base);
+	n = strlen(o->dataset);
+	if (n > 5 && strcmp(o->dataset + n - 5, ".json") == 0)
+		o->dataset[n - 5] = '\0';
+	o->fe.dataset = o->dataset;
+}
+
+static struct opts
+parse_options(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "meta", required_argument, NULL, OPT_META },
+		{ "wave-col", required_argument, NULL, OPT_WAVE_COL },
+		{ "wave-unit", required_argument, NULL, OPT_WAVE_UNIT },
+		{ "no-wavelength", no_argument, NULL, OPT_NO_WAVELENGTH },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "gti-ccd", required_argument, NULL, OPT_GTI_CCD },
+		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+	};
+	struct opts o = { .fe = { .gti_ccd = -1 } };
+	bool have_unit = false, have_no_wave = false, have_gti_ccd = false;
+	int c;
+
+	cli_init(argc, argv, "fits2ev", usage_text);
+	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1) {
+		switch (c) {
+		case OPT_META:
+			o.meta_file = optarg;
+			break;
+		case OPT_WAVE_COL:
+			if (*optarg == '\0')
+				cli_usage_error("--wave-col: empty column name");
+			o.fe.wave_col = optarg;
+			break;
+		case OPT_WAVE_UNIT:
+			o.fe.wave_unit = unit_arg(optarg, "--wave-unit");
+			have_unit = true;
+			break;
+		case OPT_NO_WAVELENGTH:
+			o.fe.no_wavelength = have_no_wave = true;
+			break;
+		case OPT_FILTER:
+			if (*optarg == '\0')
+				cli_usage_error("--filter: empty expression");
+			o.fe.filter = optarg;
+			break;
+		case OPT_GTI_CCD: {
+			long v = cli_long(optarg, "--gti-ccd");
+
+			if (v < 0)
+				cli_usage_error("--gti-ccd: must be 0 or more: '%s'", optarg);
+			o.fe.gti_ccd = v;
+			have_gti_ccd = true;
+			break;
+		}
+		default:
+			cli_common_option(c);
+		}
+	}
+	if (o.meta_file) {
+		if (optind < argc)
+			cli_usage_error("give either FILE or --meta, not both");
+	} else {
+		if (optind >= argc)
+			cli_usage_error("no input: give a FITS file or --meta meta/fits/NAME.json");
+		if (optind + 1 < argc)
+			cli_usage_error("one FITS file at a time: unexpected '%s'", argv[optind + 1]);
+		o.fe.path = argv[optind];
+	}
+	if (o.fe.no_wavelength && (o.fe.wave_col || have_unit))
+		cli_usage_error("--no-wavelength and --wave-col/--wave-unit exclude each other");
+	if (o.meta_file)
+		apply_meta_file(&o, have_unit, have_no_wave, have_gti_ccd);
+	if (o.fe.no_wavelength) {
+		o.fe.wave_col = NULL;
+		o.fe.wave_unit = FITS_EVENTS_UNIT_NONE;
+	}
+	if (o.fe.wave_col && o.fe.wave_unit == FITS_EVENTS_UNIT_NONE)
+		cli_usage_error("--wave-col %s needs --wave-unit angstrom|nm|ev|kev", o.fe.wave_col);
+	if (!o.fe.wave_col && o.fe.wave_unit != FITS_EVENTS_UNIT_NONE)
+		cli_usage_error("--wave-unit needs --wave-col");
+	return o;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = parse_options(argc, argv);
+	struct fits_events_reader *in = fits_events_open(&o.fe);
+	struct ev_writer *out = ev_writer_open_output(fits_events_meta(in));
+	struct ev_event *blk = xmalloc((size_t)EV_BLOCK_EVENTS * sizeof *blk);
+	size_t n;
+
+	while ((n = fits_events_read(in, blk, EV_BLOCK_EVENTS)) > 0)
+		ev_write_block(out, blk, n);
+	ev_writer_close(out);
+	fits_events_close(in);
+	free(blk);
+	free(o.dataset);
+	json_decref(o.meta_json);
+	return EXIT_OK;
+}
