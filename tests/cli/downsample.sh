@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# downsample: --n exact size, order kept, uniform, all (with a warning) when
+# short; --fraction binomial count in both of its regimes; seeded; usage and
+# input errors.
+. "$(dirname "$0")/../lib.sh"
+
+# 100000 events (two blocks): distinct times 0..99999.
+awk 'BEGIN { for (i = 0; i < 100000; i++) print i, 0.1 + (i % 9) / 10, i % 3 }' | tsv2ev >"$T/in.ev"
+ev2tsv --no-meta --no-header <"$T/in.ev" >"$T/in.tsv"
+
+downsample --n 1000 --seed 5 <"$T/in.ev" >"$T/n.ev"
+ev_times <"$T/n.ev" >"$T/n.txt"
+t_eq downsample-1 "--n 1000 gives exactly 1000 distinct input events in input order" "1000 1000 yes" \
+	"$(wc -l <"$T/n.txt") $(sort -u "$T/n.txt" | wc -l) $(sort -c -n "$T/n.txt" 2>/dev/null && echo yes || echo no)"
+t_eq downsample-2 "the kept events are the input records unchanged" "" \
+	"$(ev2tsv --no-meta --no-header <"$T/n.ev" | grep -vxFf "$T/in.tsv" | head -3)"
+# Kept from the first half: hypergeometric, mean 500, sd sqrt(1000*.25*99000/99999) = 15.7.
+t_near downsample-3 "--n picks uniformly over the stream (first half within 4 sd)" \
+	"$(awk '$1 < 50000' "$T/n.txt" | wc -l)" 500 63
+t_near downsample-4 "--n picks uniformly into the second block (last 34464 events within 4 sd)" \
+	"$(awk '$1 >= 65536' "$T/n.txt" | wc -l)" 344.64 60
+
+t_run downsample --n 200000 --seed 5 <"$T/in.ev"
+t_eq downsample-5 "--n above the stream length keeps everything and warns, status 0" \
+	"0 100000 downsample: stream has 100000 events, fewer than --n 200000: all kept" \
+	"$T_STATUS $(ev_times <"$T/out" | wc -l) $(cat "$T/err")"
+t_run downsample -q --n 200000 --seed 5 <"$T/in.ev"
+t_eq downsample-6 "-q silences that warning" "0 100000 " "$T_STATUS $(ev_times <"$T/out" | wc -l) $(cat "$T/err")"
+t_eq downsample-7 "--n 0 gives an empty stream" "0" "$(downsample --n 0 --seed 1 <"$T/in.ev" | ev_times | wc -l)"
+
+# Binomial counts: sd sqrt(N F (1-F)).
+t_near downsample-8 "--fraction 0.3 keeps a count within 4 sd of 30000" \
+	"$(downsample --fraction 0.3 --seed 5 <"$T/in.ev" | ev_times | wc -l)" 30000 580
+t_near downsample-9 "--fraction 0.01 (gap skipping) keeps a count within 4 sd of 1000" \
+	"$(downsample --fraction 0.01 --seed 5 <"$T/in.ev" | ev_times | wc -l)" 1000 126
+downsample --fraction 0.01 --seed 5 <"$T/in.ev" | ev_times >"$T/f.txt"
+t_near downsample-10 "--fraction 0.01 thins the second block too (within 4 sd of 344.6)" \
+	"$(awk '$1 >= 65536' "$T/f.txt" | wc -l)" 344.64 75
+t_check downsample-11 "--fraction keeps input order" sort -c -n "$T/f.txt"
+t_check downsample-12 "--fraction 1 keeps every record" cmp <(ev2tsv --no-meta <"$T/in.ev") \
+	<(downsample --fraction 1 --seed 5 <"$T/in.ev" | ev2tsv --no-meta)
+
+k=0
+for mode in "--n 1000" "--fraction 0.3"; do
+	k=$((k + 1))
+	downsample $mode --seed 5 <"$T/in.ev" >"$T/a.ev"
+	downsample $mode --seed 5 <"$T/in.ev" >"$T/b.ev"
+	downsample $mode --seed 6 <"$T/in.ev" >"$T/c.ev"
+	t_check "downsample-1$((2 + k))" "$mode: the same seed gives identical bytes" cmp "$T/a.ev" "$T/b.ev"
+	t_check "downsample-1$((4 + k))" "$mode: another seed gives another subset" eval '! cmp -s "$T/a.ev" "$T/c.ev"'
+done
+t_eq downsample-17 "the seed and the option are recorded" '[{"program":"downsample","seed":5}] {"n":1000}' \
+	"$(ev_meta seeds <"$T/n.ev") $(ev_meta downsample <"$T/n.ev")"
+
+t_error downsample-18 "--n and --fraction together are a usage error" 2 \
+	"downsample: give exactly one of --n and --fraction (see 'downsample --help')" \
+	downsample --n 3 --fraction 0.5 <"$T/in.ev"
+t_error downsample-19 "neither --n nor --fraction is a usage error" 2 \
+	"downsample: give exactly one of --n and --fraction (see 'downsample --help')" downsample <"$T/in.ev"
+t_error downsample-20 "--fraction 0 is a usage error" 2 \
+	"downsample: --fraction: must be in (0, 1]: '0' (see 'downsample --help')" downsample --fraction 0 <"$T/in.ev"
+t_error downsample-21 "--fraction above 1 is a usage error" 2 \
+	"downsample: --fraction: must be in (0, 1]: '1.5' (see 'downsample --help')" downsample --fraction 1.5 <"$T/in.ev"
+t_error downsample-22 "a non-numeric fraction is a usage error" 2 \
+	"downsample: --fraction: not a finite number: 'half' (see 'downsample --help')" downsample --fraction half <"$T/in.ev"
+t_error downsample-23 "a negative --n is a usage error" 2 \
+	"downsample: --n: not a non-negative integer: '-5' (see 'downsample --help')" downsample --n -5 <"$T/in.ev"
+
+head -c $(( $(wc -c <"$T/in.ev") - 6 )) "$T/in.ev" >"$T/trunc.ev"
+off=$(( $(wc -c <"$T/in.ev") - 16 ))
+t_error downsample-24 "--n: a truncated stream is an error naming the byte offset" 1 \
+	"downsample: stdin: truncated record at byte offset $off: 10 of 16 bytes" downsample --n 10 --seed 1 <"$T/trunc.ev"
+# --fraction streams: records before the damage may already be out.
+t_run downsample --fraction 0.5 --seed 1 <"$T/trunc.ev"
+t_eq downsample-25 "--fraction: a truncated stream is an error naming the byte offset" \
+	"1 downsample: stdin: truncated record at byte offset $off: 10 of 16 bytes" "$T_STATUS $(cat "$T/err")"
+t_run downsample --fraction 0.5 --seed 1 -o "$T/partial.ev" <"$T/trunc.ev"
+t_eq downsample-26 "a failed streaming run leaves no output file and no temporary" "1 absent" \
+	"$T_STATUS $([ -e "$T/partial.ev" ] || ls -A "$T" | grep -q '\.tmp\.' && echo present || echo absent)"
