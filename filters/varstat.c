@@ -1,0 +1,422 @@
+/* varstat: count statistics against time scale, per wavelength bin.
+ * stdin: time-sorted LLEV stream.  stdout: CSV table (DESIGN §4 "varstat").
+ * Exit: 0 ok, 1 bad input or I/O, 2 usage.
+ *
+ * One pass, memory O(wbins x time scales): each (wbin, time scale) pair keeps
+ * only its open bin (end time and count), the previous non-empty bin, and
+ * exact integer sums.  Empty bins are never visited: they add nothing to
+ * Σc and Σc², and their share of the Allan sum Σ(c_{k+1} - c_k)² is the
+ * square of the non-empty neighbour, added when a gap is crossed.  The bin
+ * count n is known from the GTIs alone.  Per event and time scale the common
+ * case is one compare and one increment. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ev.h"
+#include "gti.h"
+#include "meta.h"
+#include "table.h"
+
+static const char usage_text[] =
+	"usage: varstat --timescales MIN:MAX:COUNT [-o FILE]\n"
+	"Count statistics of a time-sorted stream against time scale, per wavelength\n"
+	"bin and for all events (wbin -1): for COUNT log-spaced bin widths from MIN to\n"
+	"MAX seconds, the counts in full bins inside the GTIs give n_bins, mean,\n"
+	"variance, the Fano factor var/mean with its Poisson error and z-score, the\n"
+	"normalised excess variance with its error, and the Allan factor.\n"
+	"Columns: wbin,wmin_nm,wmax_nm,timescale_s,n_bins,mean,variance,fano,\n"
+	"fano_err,z,nxs,nxs_err,allan.  Undefined values are empty fields.\n"
+	"GTIs: the metadata \"gti\", else [tstart, tstop], else [first, last event].\n"
+	"\n"
+	"  --timescales MIN:MAX:COUNT  bin widths MIN*(MAX/MIN)^(i/(COUNT-1)) s,\n"
+	"                   i = 0..COUNT-1 (COUNT 1: MIN alone)\n"
+	"  -o, --output F   write the table to F (atomically) instead of stdout\n"
+	"  --help, --version\n"
+	"\n"
+	"Example: fits2ev obs.fits | wrange --min 0.1 --max 1 | wbin --n 10 --min 0.1 --max 1 |\n"
+	"         varstat --timescales 1:10000:20 -o fano.csv\n"
+	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
+
+enum { OPT_TIMESCALES = CLI_FIRST_PROGRAM_OPTION };
+
+#define MAX_TIMESCALES 10000
+#define MAX_WBINS 100000	/* without metadata edges: refuse absurd indices */
+
+struct opts {
+	double *dt;
+	size_t n_dt;
+};
+
+static struct opts
+parse_options(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "timescales", required_argument, NULL, OPT_TIMESCALES },
+		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+	};
+	struct opts o = { 0 };
+	const char *spec = NULL;
+	int c;
+
+	cli_init(argc, argv, "varstat", usage_text);
+	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1) {
+		switch (c) {
+		case OPT_TIMESCALES:
+			spec = optarg;
+			break;
+		default:
+			cli_common_option(c);
+		}
+	}
+	cli_no_operands(argc, argv);
+	if (!spec)
+		cli_usage_error("--timescales MIN:MAX:COUNT is required");
+
+	char *copy = xstrdup(spec), *a = copy, *b = strchr(a, ':'), *n = b ? strchr(b + 1, ':') : NULL;
+	if (!b || !n)
+		cli_usage_error("--timescales: expected MIN:MAX:COUNT, got '%s'", spec);
+	*b++ = '\0';
+	*n++ = '\0';
+	double min = cli_positive_double(a, "--timescales MIN");
+	double max = cli_positive_double(b, "--timescales MAX");
+	long count = cli_long(n, "--timescales COUNT");
+	free(copy);
+	if (count < 1 || count > MAX_TIMESCALES)
+		cli_usage_error("--timescales: COUNT must be 1 to %d, got %ld", MAX_TIMESCALES, count);
+	if (max < min)
+		cli_usage_error("--timescales: MAX %g is smaller than MIN %g", max, min);
+	if (count == 1 && max != min)
+		cli_usage_error("--timescales: COUNT 1 needs MIN equal to MAX");
+	o.n_dt = (size_t)count;
+	o.dt = xmalloc(o.n_dt * sizeof *o.dt);
+	for (long i = 0; i < count; i++)
+		o.dt[i] = count == 1 ? min : min * pow(max / min, (double)i / (double)(count - 1));
+	o.dt[count - 1] = max;	/* exactly what the user typed */
+	return o;
+}
+
+/* The open bin of one (wbin, time scale): touched for every event. */
+struct hot {
+	double t_end;		/* first time past the open bin */
+	uint64_t c;		/* events in it */
+};
+
+/* The rest of the state, touched only when a bin closes. */
+struct cold {
+	long g;			/* GTI of the open bin; -1 before the first event */
+	int64_t k;		/* its index in that GTI; -1: the partial tail */
+	long prev_g;		/* last closed non-empty bin, or prev_g -1 */
+	int64_t prev_k;
+	uint64_t prev_c;
+	/* Exact sums.  Σc² <= (Σc)² and the Allan sum <= 2Σc², so 64 bits hold
+	 * them for any stream under 3e9 events (checked at the end). */
+	uint64_t s1;		/* Σc */
+	uint64_t s2;		/* Σc² */
+	uint64_t allan;		/* Σ (c_{k+1} - c_k)² over pairs in one GTI */
+};
+
+struct scale {
+	double dt, inv_dt;
+	int64_t *n_full;	/* per GTI: floor((b - a)/dt) full bins */
+};
+
+struct state {
+	size_t n_dt, n_slots;	/* slot 0: all events; slot 1 + w: wbin w */
+	struct scale *sc;
+	struct gti_list gti;
+	struct hot *hot;
+	struct cold *cold;
+};
+
+static void
+init_slots(struct state *st, size_t from, size_t to)
+{
+	for (size_t i = from * st->n_dt; i < to * st->n_dt; i++) {
+		st->hot[i] = (struct hot){ -INFINITY, 0 };
+		st->cold[i] = (struct cold){ .g = -1, .prev_g = -1 };
+	}
+}
+
+static void
+grow_slots(struct state *st, size_t n_slots)
+{
+	st->hot = xrealloc(st->hot, n_slots * st->n_dt * sizeof *st->hot);
+	st->cold = xrealloc(st->cold, n_slots * st->n_dt * sizeof *st->cold);
+	init_slots(st, st->n_slots, n_slots);
+	st->n_slots = n_slots;
+}
+
+/* Bin k of a GTI starting at a holds the times t with floor((t - a)/dt) == k
+ * (the definition numpy users write, division and all).  The product with
+ * 1/dt is the same number to a few ulps, so it decides unless q lies within
+ * a relative 1e-12 of an integer; only then is the division done. */
+static inline int64_t
+bin_index(double t, double a, const struct scale *sc)
+{
+	double q = (t - a) * sc->inv_dt, margin = 1e-12 * (q + 1);
+	int64_t k = (int64_t)q;	/* q >= 0: truncation is floor, and cheaper */
+	double frac = q - (double)k;
+
+	if (frac > margin && 1 - frac > margin)
+		return k;
+	return (int64_t)floor((t - a) / sc->dt);
+}
+
+/* A time safely below the end of bin k: every t under it has bin_index k.
+ * Times between it and the true end go the slow way (advance), which finds
+ * their bin exactly; the margin dwarfs the rounding of a + (k+1) dt. */
+static inline double
+bin_end_below(double a, const struct scale *sc, int64_t k)
+{
+	double x = a + (double)(k + 1) * sc->dt;
+
+	return x - 1e-13 * (fabs(a) + fabs(x));
+}
+
+static inline uint64_t
+sq(uint64_t c)
+{
+	return c * c;
+}
+
+/* Fold the closed non-empty bin (g, k) with c events into the sums. */
+static inline void
+close_bin(struct cold *cs, const struct scale *sc, long g, int64_t k, uint64_t c)
+{
+	cs->s1 += c;
+	cs->s2 += c * c;
+	if (cs->prev_g == g && cs->prev_k == k - 1) {
+		uint64_t d = c > cs->prev_c ? c - cs->prev_c : cs->prev_c - c;
+
+		cs->allan += d * d;
+	} else {
+		/* A gap of empty bins (or a GTI start) lies on each side. */
+		if (k > 0)
+			cs->allan += sq(c);
+		if (cs->prev_g >= 0 && cs->prev_k + 1 < sc->n_full[cs->prev_g])
+			cs->allan += sq(cs->prev_c);
+	}
+	cs->prev_g = g;
+	cs->prev_k = k;
+	cs->prev_c = c;
+}
+
+/* The event at t (in GTI g) is past the open bin of (slot, scale i). */
+static inline void
+advance(struct state *st, size_t idx, size_t i, double t, long g)
+{
+	struct hot *h = &st->hot[idx];
+	struct cold *cs = &st->cold[idx];
+	const struct scale *sc = &st->sc[i];
+	double a = st->gti.iv[g].start;
+	int64_t k;
+
+	k = bin_index(t, a, sc);
+	if (k >= sc->n_full[g])
+		k = -1;		/* the partial bin at the GTI end: not counted */
+	if (cs->g == g && cs->k == k) {
+		h->c++;		/* just under the bin end: still the open bin */
+		return;
+	}
+	if (cs->g >= 0 && cs->k >= 0 && h->c > 0)
+		close_bin(cs, sc, cs->g, cs->k, h->c);
+	cs->g = g;
+	cs->k = k;
+	h->c = 1;
+	h->t_end = k < 0 ? st->gti.iv[g].stop : bin_end_below(a, sc, k);
+}
+
+static void
+set_full_bins(struct state *st)
+{
+	for (size_t i = 0; i < st->n_dt; i++) {
+		free(st->sc[i].n_full);
+		st->sc[i].n_full = xmalloc((st->gti.n ? st->gti.n : 1) * sizeof(int64_t));
+		for (size_t g = 0; g < st->gti.n; g++) {
+			double f = floor((st->gti.iv[g].stop - st->gti.iv[g].start) / st->sc[i].dt);
+
+			st->sc[i].n_full[g] = isfinite(f) ? (int64_t)f : INT64_MAX;
+		}
+	}
+}
+
+static void
+put_or_empty(struct table_writer *w, bool defined, double v)
+{
+	if (defined)
+		table_put_double(w, v);
+	else
+		table_put_empty(w);
+}
+
+static void
+write_row(struct table_writer *w, const struct state *st, size_t slot, size_t i,
+	  long wbin, double wmin, double wmax)
+{
+	const struct cold *cs = &st->cold[slot * st->n_dt + i];
+	const struct scale *sc = &st->sc[i];
+	int64_t n = 0, n_pairs = 0;
+
+	for (size_t g = 0; g < st->gti.n; g++) {
+		n += sc->n_full[g];
+		n_pairs += sc->n_full[g] > 0 ? sc->n_full[g] - 1 : 0;
+	}
+	long double ln = (long double)n;
+	long double mean = n > 0 ? (long double)cs->s1 / ln : 0;
+	/* n Σc² - (Σc)² exactly, so the variance has no cancellation error. */
+	unsigned __int128 num = (unsigned __int128)n * cs->s2 -
+				(unsigned __int128)cs->s1 * cs->s1;
+	long double var = n > 1 ? (long double)num / (ln * (ln - 1)) : 0;
+	bool has_var = n > 1, has_mean = n > 0, pos = has_mean && cs->s1 > 0;
+	long double fano = pos ? var / mean : 0;
+	long double fano_err = has_var && pos ? sqrtl(2 / (ln - 1) + 1 / (ln * mean)) : 0;
+	long double nxs = pos ? (var - mean) / (mean * mean) : 0;
+	long double nxs_err = pos ? sqrtl(2 / (ln * mean * mean) +
+					  4 * (nxs > 0 ? nxs : 0) / (ln * mean)) : 0;
+	long double allan = pos && n_pairs > 0 ?
+		(long double)cs->allan / ((long double)n_pairs * 2 * mean) : 0;
+
+	table_put_long(w, wbin);
+	put_or_empty(w, isfinite(wmin), wmin);
+	put_or_empty(w, isfinite(wmax), wmax);
+	table_put_double(w, sc->dt);
+	table_put_long(w, n);
+	put_or_empty(w, has_mean, (double)mean);
+	put_or_empty(w, has_var, (double)var);
+	put_or_empty(w, has_var && pos, (double)fano);
+	put_or_empty(w, has_var && pos, (double)fano_err);
+	put_or_empty(w, has_var && pos, (double)((fano - 1) / fano_err));
+	put_or_empty(w, has_var && pos, (double)nxs);
+	put_or_empty(w, has_var && pos, (double)nxs_err);
+	put_or_empty(w, pos && n_pairs > 0, (double)allan);
+	table_end_row(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const columns[] = {
+		"wbin", "wmin_nm", "wmax_nm", "timescale_s", "n_bins", "mean", "variance",
+		"fano", "fano_err", "z", "nxs", "nxs_err", "allan", NULL
+	};
+	struct opts o = parse_options(argc, argv);
+	struct ev_reader *in = ev_reader_open(0, "stdin");
+	json_t *meta = ev_reader_meta(in);
+	struct state st = { .n_dt = o.n_dt };
+	double *edges = NULL, last = -INFINITY;
+	size_t n_edges = 0, n_wbins = 0, g = 0;
+	bool fixed_wbins, gti_from_events;
+	struct ev_event *blk;
+	size_t n;
+
+	ev_reader_require_sorted(in);
+	fixed_wbins = meta_wbin_edges(meta, &edges, &n_edges);
+	if (fixed_wbins)
+		n_wbins = n_edges - 1;
+	gti_from_events = !meta_analysis_gti(meta, &st.gti);
+	st.sc = xcalloc(st.n_dt, sizeof *st.sc);
+	for (size_t i = 0; i < st.n_dt; i++) {
+		st.sc[i].dt = o.dt[i];
+		st.sc[i].inv_dt = 1 / o.dt[i];
+	}
+	if (!gti_from_events)
+		set_full_bins(&st);
+	grow_slots(&st, 1 + n_wbins);
+
+	while ((n = ev_read_block(in, &blk)) > 0) {
+		const size_t n_dt = st.n_dt;
+
+		if (gti_from_events && st.gti.n == 0) {
+			/* [first event, +inf) until the last event is known. */
+			st.gti.n = 1;
+			st.gti.iv = xmalloc(sizeof *st.gti.iv);
+			st.gti.iv[0] = (struct gti){ blk[0].time, INFINITY };
+			set_full_bins(&st);
+		}
+		last = blk[n - 1].time;
+		for (size_t e = 0; e < n; e++) {
+			double t = blk[e].time;
+			int32_t w = blk[e].wbin;
+
+			while (g < st.gti.n && t >= st.gti.iv[g].stop)
+				g++;
+			if (g == st.gti.n)
+				break;	/* sorted: nothing later is in a GTI */
+			if (t < st.gti.iv[g].start)
+				continue;
+			if (w >= 0 && (size_t)w >= n_wbins) {
+				if (fixed_wbins)
+					die(EXIT_RUNTIME, "stdin: event %llu has wbin %d but the metadata "
+					    "wbins have %zu bins", (unsigned long long)
+					    (ev_reader_count(in) - n + e), w, n_wbins);
+				if (w >= MAX_WBINS)
+					die(EXIT_RUNTIME, "stdin: event %llu has wbin %d, over the limit "
+					    "of %d without metadata wbins", (unsigned long long)
+					    (ev_reader_count(in) - n + e), w, MAX_WBINS);
+				n_wbins = (size_t)w + 1;
+				grow_slots(&st, 1 + n_wbins);
+			}
+			struct hot *ha = st.hot;
+			for (size_t i = 0; i < n_dt; i++) {
+				if (t < ha[i].t_end)
+					ha[i].c++;
+				else
+					advance(&st, i, i, t, (long)g);
+			}
+			if (w < 0)
+				continue;
+			size_t base = (size_t)(w + 1) * n_dt;
+			struct hot *hw = st.hot + base;
+			for (size_t i = 0; i < n_dt; i++) {
+				if (t < hw[i].t_end)
+					hw[i].c++;
+				else
+					advance(&st, base + i, i, t, (long)g);
+			}
+		}
+	}
+	if (ev_reader_count(in) > 3000000000ull)
+		die(EXIT_RUNTIME, "stdin: over 3e9 events: split the stream (64-bit sums)");
+	if (gti_from_events && st.gti.n == 1) {
+		/* Now the end is known: bins from the first event up to the
+		 * last full one before the last event. */
+		st.gti.iv[0].stop = last;
+		set_full_bins(&st);
+	}
+	/* Close the open bins, then account the empty bins after the last
+	 * non-empty one of each (slot, scale). */
+	for (size_t s = 0; s < st.n_slots; s++)
+		for (size_t i = 0; i < st.n_dt; i++) {
+			struct hot *h = &st.hot[s * st.n_dt + i];
+			struct cold *cs = &st.cold[s * st.n_dt + i];
+
+			if (cs->g >= 0 && cs->k >= 0 && cs->k < st.sc[i].n_full[cs->g] && h->c > 0)
+				close_bin(cs, &st.sc[i], cs->g, cs->k, h->c);
+			if (cs->prev_g >= 0 && cs->prev_k + 1 < st.sc[i].n_full[cs->prev_g])
+				cs->allan += sq(cs->prev_c);
+		}
+
+	struct table_writer *tw = table_writer_open(meta, columns, NULL);
+	for (size_t w = 0; w < n_wbins; w++)
+		for (size_t i = 0; i < st.n_dt; i++)
+			write_row(tw, &st, w + 1, i, (long)w,
+				  fixed_wbins ? edges[w] : NAN, fixed_wbins ? edges[w + 1] : NAN);
+	for (size_t i = 0; i < st.n_dt; i++)
+		write_row(tw, &st, 0, i, -1, fixed_wbins ? edges[0] : NAN,
+			  fixed_wbins ? edges[n_wbins] : NAN);
+	table_writer_close(tw);
+	ev_reader_close(in);
+	for (size_t i = 0; i < st.n_dt; i++)
+		free(st.sc[i].n_full);
+	free(st.sc);
+	free(st.hot);
+	free(st.cold);
+	free(edges);
+	free(o.dt);
+	gti_free(&st.gti);
+	return EXIT_OK;
+}
