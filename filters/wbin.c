@@ -127,7 +127,9 @@ parse_options(int argc, char **argv)
 			cli_usage_error("--log needs --min greater than 0: %g", min);
 		o.edges = spaced_edges(k, min, max, log_spaced);
 		o.n_edges = (size_t)k + 1;
-		o.linear = !log_spaced;
+		/* A branch-free binary search beats the direct computation
+		 * (and its correction loops) for a few dozen bins. */
+		o.linear = !log_spaced && k > 32;
 	}
 	for (size_t i = 1; i < o.n_edges; i++) {
 		if (!(o.edges[i] > o.edges[i - 1]))
