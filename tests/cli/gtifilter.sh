@@ -70,3 +70,22 @@ gtifilter <"$T/many.ev" 2>"$T/pipe.err" | head -c 100 >/dev/null
 st=${PIPESTATUS[0]}
 t_eq gtifilter-14 "a closed downstream pipe ends quietly" "ok " \
 	"$([ "$st" = 0 ] || [ "$st" = 141 ] && echo ok) $(cat "$T/pipe.err")"
+
+if command -v fits2ev >/dev/null 2>&1 && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" | gtifilter >"$T/sample.ev"
+	t_py gtifilter-15 "on the shipped sample, the events kept are those astropy finds in the GTI extension" '
+import sys, numpy as np
+from astropy.io import fits
+f = fits.open(sys.argv[1])
+t = f["EVENTS"].data["TIME"]
+g = np.array([f["GTI"].data["START"], f["GTI"].data["STOP"]]).T
+want = np.sort(t[((t[:, None] >= g[:, 0]) & (t[:, None] < g[:, 1])).any(axis=1)])
+b = open(sys.argv[2], "rb").read()
+h = int.from_bytes(b[8:12], "little")
+got = np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
+assert len(got) == len(want) == 4608, (len(got), len(want))
+assert (np.sort(got["time"]) == want).all()
+' "$T_SAMPLE/chandra_test.fits" "$T/sample.ev"
+else
+	t_skip gtifilter-15 "on the shipped sample, the events kept are those astropy finds" "fits2ev is not built"
+fi
