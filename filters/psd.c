@@ -1,0 +1,300 @@
+/* psd: averaged Leahy-normalised power spectrum per wavelength bin.
+ * stdin: time-sorted LLEV stream.  stdout: CSV table (DESIGN §4 "psd").
+ * Exit: 0 ok, 1 bad input or I/O, 2 usage.
+ *
+ * Events are binned at dt within segments of length seg lying wholly inside
+ * one GTI; each segment with photons is Fourier transformed (kissfft real
+ * FFT) and its Leahy power 2|a_j|²/N_photons averaged over the M segments,
+ * so that Poisson noise has mean 2.  Each segment's P_j ~ χ²_2, so the mean
+ * of M has M·P ~ χ²_2M (van der Klis 1989); DESIGN §4's "2M·P" would count
+ * the 2 twice, and its false-alarm probabilities would be far too small.   Memory: one segment
+ * of counts and one spectrum per wbin, O(seg/dt). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <kiss_fftr.h>
+
+#include "cli.h"
+#include "ev.h"
+#include "gti.h"
+#include "meta.h"
+#include "stats.h"
+#include "table.h"
+
+static const char usage_text[] =
+	"usage: psd --dt S --seg S [--peaks] [-o FILE]\n"
+	"Averaged Leahy-normalised power spectrum of a time-sorted stream, per\n"
+	"wavelength bin and then for all events (wbin -1).  Counts in bins of --dt\n"
+	"seconds over segments of --seg seconds wholly inside a GTI are Fourier\n"
+	"transformed; P_j = 2|a_j|^2/N_photons, averaged over the n_avg segments\n"
+	"that hold photons of that wbin.  Poisson noise gives 2 and n_avg*P follows\n"
+	"chi-square with 2*n_avg degrees of freedom (each P_j is chi-square_2).  Frequencies j/seg for\n"
+	"j = 1 .. seg/dt/2 - 1 (no zero frequency, no Nyquist bin).\n"
+	"Columns: wbin,freq_hz,power,power_err,n_avg (power_err = power/sqrt(n_avg)).\n"
+	"With --peaks: the strongest frequency per wbin instead,\n"
+	"wbin,freq_hz,power,false_alarm_prob, the chi-square tail probability\n"
+	"corrected for the number of frequencies tried: 1 - (1 - p)^N.\n"
+	"GTIs: the metadata \"gti\", else [tstart, tstop], else [first, last event].\n"
+	"\n"
+	"  --dt S           time resolution, seconds\n"
+	"  --seg S          segment length, seconds: an even multiple of --dt, at\n"
+	"                   least 4 bins (a power of two is fastest)\n"
+	"  --peaks          print the strongest peak per wbin instead\n"
+	"  -o, --output F   write the table to F (atomically) instead of stdout\n"
+	"  --help, --version\n"
+	"\n"
+	"Example: fits2ev obs.fits | wbin --n 4 --min 0.1 --max 1 | psd --dt 1 --seg 4096\n"
+	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
+
+enum { OPT_DT = CLI_FIRST_PROGRAM_OPTION, OPT_SEG, OPT_PEAKS };
+
+#define MAX_FFT (1L << 26)
+#define MAX_WBINS 10000
+
+struct opts {
+	double dt, seg;
+	long nb;		/* bins per segment */
+	bool peaks;
+};
+
+static struct opts
+parse_options(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "dt", required_argument, NULL, OPT_DT },
+		{ "seg", required_argument, NULL, OPT_SEG },
+		{ "peaks", no_argument, NULL, OPT_PEAKS },
+		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+	};
+	struct opts o = { 0 };
+	double r;
+	int c;
+
+	cli_init(argc, argv, "psd", usage_text);
+	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1) {
+		switch (c) {
+		case OPT_DT:
+			o.dt = cli_positive_double(optarg, "--dt");
+			break;
+		case OPT_SEG:
+			o.seg = cli_positive_double(optarg, "--seg");
+			break;
+		case OPT_PEAKS:
+			o.peaks = true;
+			break;
+		default:
+			cli_common_option(c);
+		}
+	}
+	cli_no_operands(argc, argv);
+	if (o.dt == 0 || o.seg == 0)
+		cli_usage_error("--dt S and --seg S are required");
+	r = o.seg / o.dt;
+	if (!(r <= (double)MAX_FFT))
+		cli_usage_error("--seg/--dt is over %ld bins", MAX_FFT);
+	o.nb = lround(r);
+	if (fabs(r - (double)o.nb) > 1e-6 * r || o.nb % 2 || o.nb < 4)
+		cli_usage_error("--seg must be an even multiple of --dt, at least 4 bins "
+				"(got %g bins)", r);
+	return o;
+}
+
+struct slot {
+	float *bins;		/* counts of the open segment */
+	uint64_t n_ph;		/* photons in it */
+	double *power;		/* Σ over segments of the Leahy power */
+	long m;			/* segments summed */
+};
+
+struct psd {
+	long nb, n_freq;
+	double dt, seg;		/* seg = nb·dt exactly */
+	kiss_fftr_cfg cfg;
+	kiss_fft_cpx *spec;
+	struct slot *slot;	/* [0]: all events, [1 + w]: wbin w */
+	size_t n_slots;
+};
+
+static void
+add_slots(struct psd *p, size_t n_slots)
+{
+	p->slot = xrealloc(p->slot, n_slots * sizeof *p->slot);
+	for (size_t s = p->n_slots; s < n_slots; s++) {
+		p->slot[s].bins = xcalloc((size_t)p->nb, sizeof(float));
+		p->slot[s].power = xcalloc((size_t)p->n_freq, sizeof(double));
+		p->slot[s].n_ph = 0;
+		p->slot[s].m = 0;
+	}
+	p->n_slots = n_slots;
+}
+
+/* Close the open segment: transform every slot with photons. */
+static void
+flush_segment(struct psd *p, bool keep)
+{
+	for (size_t s = 0; s < p->n_slots; s++) {
+		struct slot *sl = &p->slot[s];
+
+		if (sl->n_ph == 0)
+			continue;
+		if (keep) {
+			/* Taking the mean out leaves only j = 0 changed and keeps
+			 * the float FFT's rounding relative to the fluctuations. */
+			float mean = (float)((double)sl->n_ph / (double)p->nb);
+
+			for (long i = 0; i < p->nb; i++)
+				sl->bins[i] -= mean;
+			kiss_fftr(p->cfg, sl->bins, p->spec);
+			for (long j = 1; j <= p->n_freq; j++) {
+				double re = p->spec[j].r, im = p->spec[j].i;
+
+				sl->power[j - 1] += 2 * (re * re + im * im) / (double)sl->n_ph;
+			}
+			sl->m++;
+		}
+		for (long i = 0; i < p->nb; i++)
+			sl->bins[i] = 0;
+		sl->n_ph = 0;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const spec_columns[] = {
+		"wbin", "freq_hz", "power", "power_err", "n_avg", NULL
+	};
+	static const char *const peak_columns[] = {
+		"wbin", "freq_hz", "power", "false_alarm_prob", NULL
+	};
+	struct opts o = parse_options(argc, argv);
+	struct ev_reader *in = ev_reader_open(0, "stdin");
+	json_t *meta = ev_reader_meta(in);
+	struct psd p = { .nb = o.nb, .n_freq = o.nb / 2 - 1, .dt = o.dt };
+	struct gti_list gti;
+	double *edges = NULL, last = NAN, seg_start = 0, seg_end = -INFINITY;
+	size_t n_edges = 0, n_wbins = 0, g = 0;
+	long seg_g = -1;		/* GTI of the open segment, -1: none */
+	bool fixed_wbins, from_events;
+	struct ev_event *blk;
+	size_t n;
+
+	p.seg = (double)o.nb * o.dt;
+	ev_reader_require_sorted(in);
+	fixed_wbins = meta_wbin_edges(meta, &edges, &n_edges);
+	if (fixed_wbins)
+		n_wbins = n_edges - 1;
+	from_events = !meta_analysis_gti(meta, &gti);
+	p.cfg = kiss_fftr_alloc((int)p.nb, 0, NULL, NULL);
+	if (!p.cfg)
+		die(EXIT_RUNTIME, "out of memory for a %ld-point FFT", p.nb);
+	p.spec = xmalloc(((size_t)p.nb / 2 + 1) * sizeof *p.spec);
+	add_slots(&p, 1 + n_wbins);
+
+	while ((n = ev_read_block(in, &blk)) > 0) {
+		if (from_events && gti.n == 0) {
+			gti.n = 1;
+			gti.iv = xmalloc(sizeof *gti.iv);
+			gti.iv[0] = (struct gti){ blk[0].time, INFINITY };
+		}
+		last = blk[n - 1].time;
+		for (size_t e = 0; e < n; e++) {
+			double t = blk[e].time;
+			int32_t w = blk[e].wbin;
+
+			if (t >= seg_end) {
+				while (g < gti.n && t >= gti.iv[g].stop)
+					g++;
+				if (g == gti.n || t < gti.iv[g].start)
+					continue;
+				double a = gti.iv[g].start;
+				double j = floor((t - a) / p.seg);
+
+				if ((j + 1) * p.seg > gti.iv[g].stop - a)
+					continue;	/* the GTI's partial last segment */
+				flush_segment(&p, true);
+				seg_g = (long)g;
+				seg_start = a + j * p.seg;
+				seg_end = seg_start + p.seg;
+				if (t >= seg_end)
+					continue;	/* rounding right at the end */
+			}
+			if (t < seg_start)
+				continue;	/* in no segment (between GTIs) */
+			if (w >= 0 && (size_t)w >= n_wbins) {
+				if (fixed_wbins || w >= MAX_WBINS)
+					die(EXIT_RUNTIME, "stdin: event %llu has wbin %d outside the %zu "
+					    "wbins of the metadata", (unsigned long long)
+					    (ev_reader_count(in) - n + e), w, n_wbins);
+				n_wbins = (size_t)w + 1;
+				add_slots(&p, 1 + n_wbins);
+			}
+			long i = (long)((t - seg_start) / p.dt);
+
+			if (i >= p.nb)
+				i = p.nb - 1;
+			p.slot[0].bins[i] += 1;
+			p.slot[0].n_ph++;
+			if (w >= 0) {
+				p.slot[w + 1].bins[i] += 1;
+				p.slot[w + 1].n_ph++;
+			}
+		}
+	}
+	/* With GTIs from the events, the open segment counts only if it ends
+	 * before the last event; otherwise it lies wholly inside by construction. */
+	flush_segment(&p, seg_g >= 0 && (!from_events || seg_end <= last));
+
+	struct table_writer *tw = table_writer_open(meta, o.peaks ? peak_columns : spec_columns, NULL);
+	for (size_t k = 0; k < p.n_slots; k++) {
+		size_t s = (k + 1) % p.n_slots;	/* wbins first, all events last */
+		struct slot *sl = &p.slot[s];
+
+		if (o.peaks) {
+			long best = 0;
+
+			for (long j = 1; j < p.n_freq; j++)
+				if (sl->power[j] > sl->power[best])
+					best = j;
+			table_put_long(tw, (long long)s - 1);
+			if (sl->m == 0) {
+				table_put_empty(tw);
+				table_put_empty(tw);
+				table_put_empty(tw);
+			} else {
+				double pw = sl->power[best] / (double)sl->m;
+				double log_p = stats_chi2_even_logsf((double)sl->m * pw, sl->m);
+
+				table_put_double(tw, (double)(best + 1) / p.seg);
+				table_put_double(tw, pw);
+				table_put_double(tw, stats_trials_fap_log(log_p, (double)p.n_freq));
+			}
+			table_end_row(tw);
+			continue;
+		}
+		for (long j = 0; j < p.n_freq; j++) {
+			double pw = sl->m ? sl->power[j] / (double)sl->m : NAN;
+
+			table_put_long(tw, (long long)s - 1);
+			table_put_double(tw, (double)(j + 1) / p.seg);
+			table_put_double(tw, pw);
+			table_put_double(tw, pw / sqrt((double)sl->m));
+			table_put_long(tw, sl->m);
+			table_end_row(tw);
+		}
+	}
+	table_writer_close(tw);
+	ev_reader_close(in);
+	for (size_t s = 0; s < p.n_slots; s++) {
+		free(p.slot[s].bins);
+		free(p.slot[s].power);
+	}
+	free(p.slot);
+	free(p.spec);
+	kiss_fftr_free(p.cfg);
+	free(edges);
+	gti_free(&gti);
+	return EXIT_OK;
+}
