@@ -467,6 +467,7 @@ ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n)
 	if (w->used + bytes > BLOCK_BYTES)
 		flush(w);
 	if (bytes >= BLOCK_BYTES / 2) {
+		flush(w);	/* what is buffered (the header too) goes first */
 		write_all(w, ev, bytes);	/* large blocks skip the copy */
 		return;
 	}
