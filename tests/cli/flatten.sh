@@ -62,3 +62,14 @@ t_error flatten-14 "a truncated stream is an error naming the byte offset" 1 \
 t_run flatten --seed 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq flatten-15 "a failed run leaves no output file and no temporary" "1 absent" \
 	"$T_STATUS $([ -e "$T/partial.ev" ] || ls -A "$T" | grep -q '\.tmp\.' && echo present || echo absent)"
+
+# Real data: the shipped Chandra sample, when fits2ev and wbin are built.
+if command -v fits2ev >/dev/null && command -v wbin >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" | wbin --n 4 --min 0.1 --max 1 >"$T/real.ev"
+	smallest=$(ev2tsv --no-meta --no-header <"$T/real.ev" | cut -f3 | sort | uniq -c | sort -n | awk 'NR == 1 { print $1 }')
+	t_eq flatten-16 "Chandra sample in 4 wbins: each bin at the smallest count" \
+		"$smallest $smallest $smallest $smallest" \
+		"$(flatten --seed 1 <"$T/real.ev" | ev2tsv --no-meta --no-header | cut -f3 | sort | uniq -c | awk '{ print $1 }' | paste -sd ' ')"
+else
+	t_skip flatten-16 "Chandra sample through flatten" "fits2ev or wbin not built"
+fi

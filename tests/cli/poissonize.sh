@@ -116,3 +116,16 @@ t_error poissonize-16 "a truncated stream is an error naming the byte offset" 1 
 t_run poissonize --seed 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq poissonize-17 "a failed run leaves no output file and no temporary" "1 absent" \
 	"$T_STATUS $([ -e "$T/partial.ev" ] || ls -A "$T" | grep -q '\.tmp\.' && echo present || echo absent)"
+
+# Real data: the shipped Chandra sample, when fits2ev and wbin are built.
+if command -v fits2ev >/dev/null && command -v wbin >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" | wbin --n 4 --min 0.1 --max 1 >"$T/real.ev"
+	poissonize --seed 3 <"$T/real.ev" >"$T/real.out.ev"
+	t_py poissonize-18 "Chandra sample: counts per wbin kept, times sorted inside its GTIs" "$PYLOAD"'
+assert len(a) == len(b) > 100 and (np.bincount(a["wbin"]) == np.bincount(b["wbin"])).all()
+t = b["time"]
+assert ((t[:, None] >= gti[:, 0]) & (t[:, None] < gti[:, 1])).any(axis=1).all() and (np.diff(t) >= 0).all()
+' "$T/real.ev" "$T/real.out.ev"
+else
+	t_skip poissonize-18 "Chandra sample through poissonize" "fits2ev or wbin not built"
+fi
