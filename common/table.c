@@ -475,6 +475,15 @@ table_comment(const struct table *t, const char *key)
 	return NULL;
 }
 
+const char *
+table_comment_nth(const struct table *t, const char *key, size_t i)
+{
+	for (size_t k = 0; k < t->n_comments; k++)
+		if (t->comments[k].value && strcmp(t->comments[k].key, key) == 0 && i-- == 0)
+			return t->comments[k].value;
+	return NULL;
+}
+
 size_t
 table_n_rows(const struct table *t)
 {

@@ -92,6 +92,10 @@ json_t *table_meta(const struct table *t);
  * found too (the raw JSON text). */
 const char *table_comment(const struct table *t, const char *key);
 
+/* The i-th (0-based) comment with that KEY, or NULL past the last
+ * (interarrival writes one "# ks: ..." line per wbin). */
+const char *table_comment_nth(const struct table *t, const char *key, size_t i);
+
 size_t table_n_rows(const struct table *t);
 size_t table_n_columns(const struct table *t);
 const char *table_column_name(const struct table *t, size_t col);
