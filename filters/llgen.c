@@ -1,0 +1,682 @@
+/* llgen: synthetic event lists with lightlane variability (DESIGN §5).
+ * stdin: optional LLEV source stream (timing, GTIs and, with spectrum kind
+ * "source", the wavelengths).  stdout: LLEV stream, time-sorted.
+ * Exit: 0 ok, 1 bad --params file or input, 2 usage.
+ *
+ * Events come from thinning a homogeneous Poisson process of rate
+ * R·max(modulation) inside the GTIs: each candidate draws a wavelength from
+ * the spectrum and is kept with probability modulation/max.  O(1) memory,
+ * except --n (16 B/event, sorted at the end) and a source spectrum (4 B per
+ * source event). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ev.h"
+#include "genparams.h"
+#include "gti.h"
+#include "lanesheet.h"
+#include "meta.h"
+#include "rng.h"
+
+static const char usage_text[] =
+	"usage: llgen [--params FILE] [OPTIONS] [--seed N] [--n N] [--explain] [-o FILE]\n"
+	"Draw a synthetic event list whose rate is modulated by lightlanes: lanes of\n"
+	"pitch p = PITCH*lambda crossed by an aperture moving at SPEED (man llgen).\n"
+	"Options override the --params file, which overrides the defaults.\n"
+	"\n"
+	"  --params FILE      GenerationParameters JSON (meta/generation/NAME.json)\n"
+	"  --tstart S         start time, s (default 0)\n"
+	"  --duration S       length, s (default 1000)\n"
+	"  --rate CPS         mean total rate R, counts/s (default 100, or the\n"
+	"                     source's count / exposure)\n"
+	"  --spectrum KIND    flat, powerlaw or source (default flat)\n"
+	"  --min NM, --max NM wavelength range, nm (default 0.1, 1)\n"
+	"  --index A          powerlaw: dN/dlambda ~ lambda^A (default 0)\n"
+	"  --background B     isotropic background fraction, [0,1] (default 0.5)\n"
+	"  --pitch M          lane pitch per nm of wavelength, m/nm (default 6e6)\n"
+	"  --width F          lane width / pitch, (0,1] (default 0.5)\n"
+	"  --offset-cell NM   wavelengths within one cell share lane offsets (0.01)\n"
+	"  --family DEG[:W]   a lane family across angle DEG, weight W (default 1);\n"
+	"                     repeat for more; replaces the file's families\n"
+	"  --speed KM_S       telescope speed, km/s (default 30)\n"
+	"  --heading DEG      telescope heading, degrees (default 0)\n"
+	"  --aperture M       aperture diameter, m (default 1.2)\n"
+	"  --n N              exactly N events (holds them: 16 B/event)\n"
+	"  --source FILE      take timing/GTIs (and a source spectrum) from FILE\n"
+	"                     ('-' is stdin); by default stdin is used when it is\n"
+	"                     a pipe or a non-empty file\n"
+	"  --no-source        ignore stdin\n"
+	"  --explain          print the crossing periods and modulation depth the\n"
+	"                     parameters give, and exit without generating\n"
+	"  --seed N           random seed (default: params seed, else fresh)\n"
+	"  -o, --output F     write the stream to F (atomically) instead of stdout\n"
+	"  --help, --version\n"
+	"\n"
+	"Example: llgen --params meta/generation/default.json --seed 1 | evinfo\n"
+	"         llgen --speed 30 --pitch 6e6 --explain\n"
+	"Exit status: 0 ok, 1 bad --params file or input stream, 2 usage error.\n";
+
+enum {
+	OPT_PARAMS = CLI_FIRST_PROGRAM_OPTION, OPT_SPECTRUM, OPT_FAMILY, OPT_N,
+	OPT_SOURCE, OPT_NO_SOURCE, OPT_EXPLAIN,
+	/* numeric keys, in the order of num_keys[] */
+	OPT_NUM0
+};
+
+static const struct {
+	const char *opt, *key;
+} num_keys[] = {
+	{ "tstart", "tstart" },
+	{ "duration", "duration_s" },
+	{ "rate", "rate_cps" },
+	{ "min", "spectrum.min_nm" },
+	{ "max", "spectrum.max_nm" },
+	{ "index", "spectrum.index" },
+	{ "background", "background_fraction" },
+	{ "pitch", "lanes.pitch_m_per_nm" },
+	{ "width", "lanes.width_fraction" },
+	{ "offset-cell", "lanes.offset_cell_nm" },
+	{ "speed", "telescope.speed_km_s" },
+	{ "heading", "telescope.heading_deg" },
+	{ "aperture", "telescope.aperture_m" },
+};
+#define N_NUM (sizeof num_keys / sizeof num_keys[0])
+
+struct opts {
+	const char *params;
+	bool num_set[N_NUM];
+	double num[N_NUM];
+	bool kind_set;
+	enum genparams_kind kind;
+	size_t n_families;
+	struct lanesheet_family family[LANESHEET_MAX_FAMILIES];
+	bool exact_n;
+	uint64_t n;
+	const char *source;	/* path, "-", or NULL */
+	bool no_source, explain;
+};
+
+static struct opts
+parse_options(int argc, char **argv)
+{
+	static struct option long_opts[N_NUM + 12] = {
+		{ "params", required_argument, NULL, OPT_PARAMS },
+		{ "spectrum", required_argument, NULL, OPT_SPECTRUM },
+		{ "family", required_argument, NULL, OPT_FAMILY },
+		{ "n", required_argument, NULL, OPT_N },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "no-source", no_argument, NULL, OPT_NO_SOURCE },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		CLI_OPT_SEED, CLI_OPT_OUTPUT, CLI_OPT_HELP,
+	};
+	struct opts o = { 0 };
+	size_t base = 11;
+	int c;
+
+	for (size_t i = 0; i < N_NUM; i++)
+		long_opts[base + i] = (struct option){ num_keys[i].opt, required_argument,
+						       NULL, OPT_NUM0 + (int)i };
+	long_opts[base + N_NUM] = (struct option)CLI_OPT_END;
+
+	cli_init(argc, argv, "llgen", usage_text);
+	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1) {
+		if (c >= OPT_NUM0 && c < OPT_NUM0 + (int)N_NUM) {
+			size_t i = (size_t)(c - OPT_NUM0);
+			char opt[32];
+			const char *rule;
+
+			snprintf(opt, sizeof opt, "--%s", num_keys[i].opt);
+			o.num[i] = cli_double(optarg, opt);
+			if ((rule = genparams_value_rule(num_keys[i].key, o.num[i])))
+				cli_usage_error("%s: %s, got '%s'", opt, rule, optarg);
+			o.num_set[i] = true;
+			continue;
+		}
+		switch (c) {
+		case OPT_PARAMS:
+			o.params = optarg;
+			break;
+		case OPT_SPECTRUM:
+			if (!genparams_kind_parse(optarg, &o.kind))
+				cli_usage_error("--spectrum: expected flat, powerlaw or source, got '%s'",
+						optarg);
+			o.kind_set = true;
+			break;
+		case OPT_FAMILY: {
+			char *copy = xstrdup(optarg), *colon = strchr(copy, ':');
+			struct lanesheet_family f = { 0, 1 };
+
+			if (o.n_families == LANESHEET_MAX_FAMILIES)
+				cli_usage_error("--family: at most %d families", LANESHEET_MAX_FAMILIES);
+			if (colon)
+				*colon = '\0';
+			f.angle_deg = cli_double(copy, "--family");
+			if (colon)
+				f.weight = cli_double(colon + 1, "--family");
+			if (!(f.weight > 0))
+				cli_usage_error("--family: weight must be greater than 0, got '%s'",
+						optarg);
+			o.family[o.n_families++] = f;
+			free(copy);
+			break;
+		}
+		case OPT_N:
+			o.n = cli_u64(optarg, "--n");
+			o.exact_n = true;
+			break;
+		case OPT_SOURCE:
+			o.source = optarg;
+			break;
+		case OPT_NO_SOURCE:
+			o.no_source = true;
+			break;
+		case OPT_EXPLAIN:
+			o.explain = true;
+			break;
+		default:
+			cli_common_option(c);
+		}
+	}
+	cli_no_operands(argc, argv);
+	if (o.source && o.no_source)
+		cli_usage_error("--source and --no-source exclude each other");
+	return o;
+}
+
+/* Defaults, then the --params file (status 1 on a bad one), then options. */
+static struct genparams
+resolve_params(const struct opts *o)
+{
+	struct genparams gp;
+	char why[1024];
+	double *dst[N_NUM];
+
+	genparams_defaults(&gp);
+	if (o->params && !genparams_load(&gp, o->params, why, sizeof why))
+		die(EXIT_RUNTIME, "%s", why);
+	dst[0] = &gp.tstart; dst[1] = &gp.duration_s; dst[2] = &gp.rate_cps;
+	dst[3] = &gp.min_nm; dst[4] = &gp.max_nm; dst[5] = &gp.index;
+	dst[6] = &gp.background_fraction; dst[7] = &gp.pitch_m_per_nm;
+	dst[8] = &gp.width_fraction; dst[9] = &gp.offset_cell_nm;
+	dst[10] = &gp.speed_km_s; dst[11] = &gp.heading_deg; dst[12] = &gp.aperture_m;
+	for (size_t i = 0; i < N_NUM; i++)
+		if (o->num_set[i])
+			*dst[i] = o->num[i];
+	if (o->num_set[2])
+		gp.has_rate = true;
+	if (o->kind_set)
+		gp.kind = o->kind;
+	if (o->n_families) {
+		gp.n_families = o->n_families;
+		memcpy(gp.family, o->family, o->n_families * sizeof o->family[0]);
+	}
+	if (cli_seed_given() || !gp.has_seed) {
+		gp.seed = cli_seed();
+		gp.has_seed = true;
+	}
+	if (!genparams_check(&gp, why, sizeof why))
+		cli_usage_error("%s", why);
+	return gp;
+}
+
+
+/* --- The source stream --------------------------------------------------- */
+
+struct source {
+	const char *name;
+	json_t *meta;		/* deep copy of the source metadata */
+	struct gti_list gti;
+	double tstart;
+	uint64_t n_events, n_in_band;
+	float *pool;		/* wavelengths in [min_nm, max_nm] (kind source) */
+	size_t n_pool;
+};
+
+/* Whether stdin carries a stream to read: a pipe, or a non-empty file. */
+static bool
+stdin_has_stream(void)
+{
+	struct stat st;
+
+	if (isatty(STDIN_FILENO) || fstat(STDIN_FILENO, &st) != 0)
+		return false;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	       (S_ISREG(st.st_mode) && st.st_size > 0);
+}
+
+static bool
+read_source(const struct opts *o, const struct genparams *gp, struct source *src)
+{
+	struct ev_reader *in;
+	struct ev_event *blk;
+	size_t n, cap = 0;
+	double first = NAN, last = NAN, tstop;
+	float lo = (float)gp->min_nm, hi = (float)gp->max_nm;
+	bool keep = gp->kind == GENPARAMS_SOURCE;
+
+	memset(src, 0, sizeof *src);
+	if (o->source && strcmp(o->source, "-") != 0) {
+		src->name = o->source;
+		in = ev_reader_open_path(o->source);
+	} else if (o->source || (!o->no_source && stdin_has_stream())) {
+		src->name = "stdin";
+		in = ev_reader_open(STDIN_FILENO, "stdin");
+	} else {
+		return false;
+	}
+	src->meta = json_deep_copy(ev_reader_meta(in));
+	while ((n = ev_read_block(in, &blk)) > 0) {
+		if (src->n_events == 0)
+			first = blk[0].time;
+		src->n_events += n;
+		for (size_t i = 0; i < n; i++) {
+			float w = blk[i].wavelength;
+
+			last = blk[i].time > last || isnan(last) ? blk[i].time : last;
+			first = blk[i].time < first ? blk[i].time : first;
+			if (!(w >= lo && w <= hi) || !(w > 0))
+				continue;
+			src->n_in_band++;
+			if (!keep)
+				continue;
+			if (src->n_pool == cap)
+				src->pool = xrealloc(src->pool, (cap = cap ? 2 * cap : 65536)
+						     * sizeof *src->pool);
+			src->pool[src->n_pool++] = w;
+		}
+	}
+	ev_reader_close(in);
+
+	if (!meta_gti(src->meta, &src->gti)) {
+		double a, b;
+
+		if (meta_number(src->meta, "tstart", &a) && meta_number(src->meta, "tstop", &b)) {
+			src->gti.iv = xmalloc(sizeof *src->gti.iv);
+			src->gti.iv[0] = (struct gti){ a, b };
+			src->gti.n = 1;
+		} else if (src->n_events > 0) {
+			src->gti.iv = xmalloc(sizeof *src->gti.iv);
+			src->gti.iv[0] = (struct gti){ first, last };
+			src->gti.n = 1;
+		}
+		gti_normalize(&src->gti);
+	}
+	if (src->gti.n == 0 || !(gti_exposure(&src->gti) > 0))
+		die(EXIT_RUNTIME, "%s: source has no GTIs, tstart/tstop or events to take "
+		    "the timing from", src->name);
+	tstop = src->gti.iv[src->gti.n - 1].stop;
+	if (!meta_number(src->meta, "tstart", &src->tstart) || !(src->tstart <= src->gti.iv[0].start))
+		src->tstart = src->gti.iv[0].start;
+	(void)tstop;
+	if (keep && src->n_pool == 0)
+		die(EXIT_RUNTIME, "%s: no source wavelengths in [%g, %g] nm to resample",
+		    src->name, gp->min_nm, gp->max_nm);
+	return true;
+}
+
+
+/* --- The generator ------------------------------------------------------- */
+
+struct gen {
+	struct lanesheet ls;
+	double b, mod_max;
+	double wn[LANESHEET_MAX_FAMILIES];	/* (1-b) w_j / (W f) */
+	double radius_m;
+	enum genparams_kind kind;
+	double lo, span, a1, lo_a1, span_a1, log_ratio;
+	const float *pool;
+	size_t n_pool;
+	struct rng r_time, r_wave, r_accept;
+};
+
+static void
+gen_init(struct gen *g, const struct genparams *gp, double t0, const struct source *src)
+{
+	char why[256];
+	double f = gp->width_fraction;
+
+	memset(g, 0, sizeof *g);
+	if (!genparams_lanesheet(gp, t0, &g->ls, why, sizeof why))
+		die(EXIT_USAGE, "%s", why);	/* unreachable: values were checked */
+	g->b = gp->background_fraction;
+	g->mod_max = g->b + (1 - g->b) / f;
+	for (size_t j = 0; j < gp->n_families; j++)
+		g->wn[j] = (1 - g->b) * gp->family[j].weight / (g->ls.weight_sum * f);
+	g->radius_m = 0.5 * gp->aperture_m;
+	g->kind = gp->kind;
+	g->lo = gp->min_nm;
+	g->span = gp->max_nm - gp->min_nm;
+	g->a1 = gp->index + 1;
+	g->log_ratio = log(gp->max_nm / gp->min_nm);
+	if (fabs(g->a1) > 1e-12) {
+		g->lo_a1 = pow(gp->min_nm, g->a1);
+		g->span_a1 = pow(gp->max_nm, g->a1) - g->lo_a1;
+	}
+	if (src) {
+		g->pool = src->pool;
+		g->n_pool = src->n_pool;
+	}
+	/* Independent streams: changing the lanes keeps the candidate times and
+	 * wavelengths (common random numbers for the parameter search). */
+	g->r_time = rng_split(gp->seed, 1);
+	g->r_wave = rng_split(gp->seed, 2);
+	g->r_accept = rng_split(gp->seed, 3);
+}
+
+static inline float
+draw_wavelength(struct gen *g)
+{
+	double u;
+
+	switch (g->kind) {
+	case GENPARAMS_SOURCE:
+		return g->pool[rng_below(&g->r_wave, g->n_pool)];
+	case GENPARAMS_POWERLAW:
+		u = rng_uniform(&g->r_wave);
+		if (g->span_a1 != 0)
+			return (float)pow(g->lo_a1 + u * g->span_a1, 1 / g->a1);
+		return (float)(g->lo * exp(u * g->log_ratio));
+	default:
+		return (float)(g->lo + g->span * rng_uniform(&g->r_wave));
+	}
+}
+
+/* Whether a candidate at time t (dt = t - t0) with wavelength w is kept. */
+static inline bool
+accept(struct gen *g, double dt, float w)
+{
+	const struct lanesheet *ls = &g->ls;
+	double inv_p, rho, m = g->b;
+	uint64_t cell;
+
+	if (g->mod_max == 1.0)
+		return true;
+	inv_p = 1.0 / (ls->pitch_m_per_nm * (double)w);
+	rho = g->radius_m * inv_p;
+	cell = lanesheet_cell(ls, w);
+	for (size_t j = 0; j < ls->n_families; j++) {
+		double u = lanesheet_frac(ls->v_across[j] * dt * inv_p
+					  + lanesheet_cell_phase(ls, j, cell));
+
+		m += g->wn[j] * lanesheet_coverage_unit(u, ls->width_fraction, rho);
+	}
+	return rng_uniform(&g->r_accept) * g->mod_max < m;
+}
+
+static void
+generate_stream(struct gen *g, const struct gti_list *gti, double rate, struct ev_writer *out)
+{
+	struct ev_event *blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
+	double inv_rate = 1.0 / (rate * g->mod_max);
+	size_t n = 0;
+
+	for (size_t k = 0; k < gti->n; k++) {
+		double start = gti->iv[k].start, stop = gti->iv[k].stop;
+		double len = stop - start, dt0 = start - g->ls.t0, s = 0;
+
+		/* s counts from the GTI start, so gaps far smaller than the ulp
+		 * of an absolute Chandra time still add up correctly. */
+		for (;;) {
+			double t;
+			float w;
+
+			s -= log(rng_uniform_pos(&g->r_time)) * inv_rate;
+			if (s >= len || (t = start + s) >= stop)
+				break;
+			w = draw_wavelength(g);
+			/* Store first, then count it if kept: no unpredictable branch. */
+			blk[n] = (struct ev_event){ t, w, -1 };
+			n += accept(g, dt0 + s, w);
+			if (n == EV_BLOCK_EVENTS) {
+				ev_write_block(out, blk, n);
+				n = 0;
+			}
+		}
+	}
+	ev_write_block(out, blk, n);
+	free(blk);
+}
+
+/* Exactly n events: n independent draws from the model's density inside
+ * the GTIs (the process conditioned on its count), then sorted by time. */
+static void
+generate_exact(struct gen *g, const struct gti_list *gti, uint64_t count, struct ev_writer *out)
+{
+	size_t n = (size_t)count, nb = n ? n : 1;
+	double *cum = xmalloc((gti->n + 1) * sizeof *cum), total;
+	struct ev_event *ev = xmalloc((n ? n : 1) * sizeof *ev), *sorted;
+	size_t *start = xcalloc(nb + 1, sizeof *start), cursor = 0;
+
+	cum[0] = 0;
+	for (size_t k = 0; k < gti->n; k++)
+		cum[k + 1] = cum[k] + (gti->iv[k].stop - gti->iv[k].start);
+	total = cum[gti->n];
+	/* Draw positions along the concatenated GTIs; time comes at the end. */
+	for (size_t i = 0; i < n;) {
+		double pos = rng_uniform(&g->r_time) * total, t;
+		size_t lo = 0, hi = gti->n;
+		float w;
+
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+
+			if (cum[mid] <= pos)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		t = gti->iv[lo].start + (pos - cum[lo]);
+		w = draw_wavelength(g);
+		if (t >= gti->iv[lo].stop || !accept(g, t - g->ls.t0, w))
+			continue;
+		ev[i++] = (struct ev_event){ pos, w, -1 };
+	}
+	/* Bucket sort on position: O(n) for these nearly uniform keys. */
+	for (size_t i = 0; i < n; i++) {
+		size_t b = (size_t)(ev[i].time / total * nb);
+
+		start[(b < nb ? b : nb - 1) + 1]++;
+	}
+	for (size_t b = 0; b < nb; b++)
+		start[b + 1] += start[b];
+	sorted = xmalloc((n ? n : 1) * sizeof *sorted);
+	for (size_t i = 0; i < n; i++) {
+		size_t b = (size_t)(ev[i].time / total * nb);
+
+		sorted[start[b < nb ? b : nb - 1]++] = ev[i];
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct ev_event e = sorted[i];
+		size_t k = i;
+
+		for (; k > 0 && sorted[k - 1].time > e.time; k--)
+			sorted[k] = sorted[k - 1];
+		sorted[k] = e;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double pos = sorted[i].time;
+
+		while (cursor + 1 < gti->n && cum[cursor + 1] <= pos)
+			cursor++;
+		sorted[i].time = gti->iv[cursor].start + (pos - cum[cursor]);
+	}
+	for (size_t i = 0; i < n; i += EV_BLOCK_EVENTS)
+		ev_write_block(out, sorted + i, n - i < EV_BLOCK_EVENTS ? n - i : EV_BLOCK_EVENTS);
+	free(sorted);
+	free(ev);
+	free(start);
+	free(cum);
+}
+
+
+/* --- --explain ----------------------------------------------------------- */
+
+/* Min, max and standard deviation of the coverage over one pitch. */
+static void
+coverage_stats(double f, double rho, double *mn, double *mx, double *sd)
+{
+	enum { K = 4000 };
+	double s = 0, s2 = 0;
+
+	*mn = 1;
+	*mx = 0;
+	for (int i = 0; i < K; i++) {
+		double m = lanesheet_coverage_unit_exact((i + 0.5) / K, f, rho);
+
+		*mn = m < *mn ? m : *mn;
+		*mx = m > *mx ? m : *mx;
+		s += m;
+		s2 += m * m;
+	}
+	*sd = sqrt(fmax(0, s2 / K - (s / K) * (s / K)));
+}
+
+static void
+explain(const struct genparams *gp, const struct gen *g, double exposure, double rate)
+{
+	const struct lanesheet *ls = &g->ls;
+	double lam[5];
+	double mid = 0.5 * (gp->min_nm + gp->max_nm);
+
+	for (int i = 0; i < 5; i++)
+		lam[i] = gp->min_nm + (gp->max_nm - gp->min_nm) * i / 4.0;
+	printf("lightlane model: %zu lane famil%s, background_fraction %g, width_fraction %g\n",
+	       gp->n_families, gp->n_families == 1 ? "y" : "ies",
+	       gp->background_fraction, gp->width_fraction);
+	printf("telescope: speed %g km/s, heading %g deg, aperture %g m; pitch %g m/nm\n",
+	       gp->speed_km_s, gp->heading_deg, gp->aperture_m, gp->pitch_m_per_nm);
+	printf("exposure %g s at %g counts/s: about %.0f events in %g-%g nm (%s spectrum)\n",
+	       exposure, rate, exposure * rate, gp->min_nm, gp->max_nm,
+	       genparams_kind_name(gp->kind));
+	printf("\ncrossing period P_j = p / (v |cos(heading - angle_j)|), seconds:\n");
+	printf("%-7s %9s %7s %12s", "family", "angle_deg", "weight", "v_across_m_s");
+	for (int i = 0; i < 5; i++)
+		printf(" %9.4g nm", lam[i]);
+	printf("\n");
+	for (size_t j = 0; j < gp->n_families; j++) {
+		printf("%-7zu %9g %7g %12.6g", j, gp->family[j].angle_deg,
+		       gp->family[j].weight, ls->v_across[j]);
+		for (int i = 0; i < 5; i++)
+			printf(" %12.6g", lanesheet_period(ls, j, lam[i]));
+		printf("\n");
+	}
+	printf("\nmodulation of the rate (rate / mean rate) over lane positions:\n");
+	printf("%10s %12s %12s %10s %9s %9s %9s %12s\n", "lambda_nm", "pitch_m", "lane_m",
+	       "D/pitch", "min", "max", "rms", "coherent_nm");
+	for (int i = 0; i < 5; i++) {
+		double p = lanesheet_pitch(ls, lam[i]), rho = g->radius_m / p;
+		double lo = g->b, hi = g->b, var = 0, pmin = INFINITY;
+
+		for (size_t j = 0; j < gp->n_families; j++) {
+			double mn, mx, sd;
+
+			coverage_stats(gp->width_fraction, rho, &mn, &mx, &sd);
+			lo += g->wn[j] * mn;
+			hi += g->wn[j] * mx;
+			var += g->wn[j] * g->wn[j] * sd * sd;
+			pmin = fmin(pmin, lanesheet_period(ls, j, lam[i]));
+		}
+		/* Over the exposure T the phase at λ and λ+δ drifts apart by
+		 * (T/P)·δ/λ cycles: half a cycle or less keeps a bin coherent. */
+		printf("%10.4g %12.6g %12.6g %10.4g %9.4f %9.4f %9.4f %12.4g\n", lam[i], p,
+		       p * gp->width_fraction, 2 * rho, lo, hi, sqrt(var),
+		       isfinite(pmin) ? 0.5 * lam[i] * pmin / exposure : INFINITY);
+	}
+	printf("\nA narrow wavelength bin at %g nm shows power at 1/P and a Fano factor\n"
+	       "rising above 1 for time scales beyond ~P/2.  Bins wider than coherent_nm\n"
+	       "mix phases; lane offsets change every offset_cell_nm = %g nm%s.\n",
+	       mid, gp->offset_cell_nm, gp->offset_cell_nm > 0 ? "" : " (each f32 value)");
+}
+
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = parse_options(argc, argv);
+	struct genparams gp = resolve_params(&o);
+	struct source src;
+	bool have_src = read_source(&o, &gp, &src);
+	struct gti_list gti = { 0 };
+	double t0, rate, exposure, mid;
+	struct gen g;
+	json_t *meta, *periods;
+	struct ev_writer *out;
+
+	if (gp.kind == GENPARAMS_SOURCE && !have_src)
+		cli_usage_error("spectrum kind 'source' needs a source stream on stdin "
+				"or --source FILE");
+	if (have_src) {
+		gti = src.gti;
+		t0 = src.tstart;
+		gp.tstart = t0;
+		gp.duration_s = gti.iv[gti.n - 1].stop - t0;
+	} else {
+		gti.n = 1;
+		gti.iv = xmalloc(sizeof *gti.iv);
+		gti.iv[0] = (struct gti){ gp.tstart, gp.tstart + gp.duration_s };
+		t0 = gp.tstart;
+	}
+	exposure = gti_exposure(&gti);
+	if (have_src && !gp.has_rate) {
+		if (src.n_in_band == 0)
+			die(EXIT_RUNTIME, "%s: no source events in [%g, %g] nm to match the rate "
+			    "to; give rate_cps", src.name, gp.min_nm, gp.max_nm);
+		gp.rate_cps = (double)src.n_in_band / exposure;
+	}
+	rate = gp.rate_cps;
+	gen_init(&g, &gp, t0, have_src ? &src : NULL);
+	if (o.explain) {
+		explain(&gp, &g, exposure, rate);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			die(EXIT_RUNTIME, "stdout: write error:");
+		return EXIT_OK;
+	}
+
+	if (have_src) {
+		meta = src.meta;
+		json_object_del(meta, "wbins");
+		if (gp.kind != GENPARAMS_SOURCE)
+			json_object_del(meta, "wavelength_range_nm");
+		json_object_set_new(meta, "generated_from", json_string(src.name));
+	} else {
+		meta = json_object();
+		json_object_set_new(meta, "dataset", json_string("llgen"));
+		json_object_set_new(meta, "source", json_string(o.params ? o.params : "llgen"));
+		json_object_set_new(meta, "object", json_string("lightlane model"));
+		json_object_set_new(meta, "instrument", json_string("llgen"));
+		json_object_set_new(meta, "timesys", json_string("TT"));
+	}
+	meta_set_number(meta, "tstart", t0);
+	meta_set_number(meta, "tstop", gti.iv[gti.n - 1].stop);
+	meta_set_gti(meta, &gti);
+	meta_set_number(meta, "exposure", exposure);
+	json_object_set_new(meta, "wavelength_from",
+			    json_sprintf("llgen %s spectrum, nm", genparams_kind_name(gp.kind)));
+	meta_set_sorted(meta, true);
+	meta_add_seed(meta, gp.seed);
+	json_object_set_new(meta, "generation", genparams_to_json(&gp));
+	mid = 0.5 * (gp.min_nm + gp.max_nm);
+	periods = json_array();
+	for (size_t j = 0; j < gp.n_families; j++) {
+		double p = lanesheet_period(&g.ls, j, mid);
+
+		json_array_append_new(periods, isfinite(p) ? json_real(p) : json_null());
+	}
+	json_object_set_new(meta, "lightlane", json_pack("{sfsfsosfsb}",
+		"t0", t0, "middle_nm", mid, "periods_s", periods,
+		"modulation_max", g.mod_max, "exact_count", o.exact_n));
+
+	out = ev_writer_open_output(meta);
+	if (o.exact_n)
+		generate_exact(&g, &gti, o.n, out);
+	else
+		generate_stream(&g, &gti, rate, out);
+	ev_writer_close(out);
+	json_decref(meta);
+	return EXIT_OK;
+}

@@ -1,0 +1,216 @@
+/* Unit tests for common/lanesheet.c and common/genparams.c (TAP). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "genparams.h"
+#include "lanesheet.h"
+
+static int n_test, n_fail;
+
+static void
+ok(int cond, const char *what)
+{
+	n_test++;
+	if (!cond)
+		n_fail++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", n_test, what);
+}
+
+/* Mean of the exact coverage over one pitch (midpoint rule, periodic). */
+static double
+mean_coverage(double f, double rho)
+{
+	enum { K = 200000 };
+	double s = 0;
+
+	for (int i = 0; i < K; i++)
+		s += lanesheet_coverage_unit_exact((i + 0.5) / K, f, rho);
+	return s / K;
+}
+
+static struct lanesheet
+sheet(void)
+{
+	struct lanesheet ls = { 0 };
+	char why[256];
+
+	ls.pitch_m_per_nm = 6e6;
+	ls.width_fraction = 0.5;
+	ls.offset_cell_nm = 0.01;
+	ls.n_families = 2;
+	ls.family[0] = (struct lanesheet_family){ 0, 1 };
+	ls.family[1] = (struct lanesheet_family){ 90, 2 };
+	ls.speed_m_s = 3e4;
+	ls.heading_deg = 30;
+	ls.aperture_m = 1.2;
+	ls.seed = 42;
+	if (!lanesheet_init(&ls, why, sizeof why))
+		printf("# init failed: %s\n", why);
+	return ls;
+}
+
+int
+main(void)
+{
+	char why[512];
+	double worst;
+	int bad;
+
+	ok(lanesheet_chord_fraction_exact(-1) == 0 && lanesheet_chord_fraction_exact(1) == 1 &&
+	   fabs(lanesheet_chord_fraction_exact(0) - 0.5) < 1e-15 &&
+	   lanesheet_chord_fraction_exact(-3) == 0 && lanesheet_chord_fraction_exact(2) == 1,
+	   "G is 0 left of the disk, 1/2 at its centre, 1 right of it");
+	/* Area of the segment beyond s = 0.5: (acos(s) - s*sqrt(1-s^2))/pi. */
+	ok(fabs(1 - lanesheet_chord_fraction_exact(0.5) -
+		(acos(0.5) - 0.5 * sqrt(0.75)) / 3.14159265358979323846) < 1e-15,
+	   "G matches the circular-segment area formula");
+
+	lanesheet_table_init();
+	worst = 0;
+	for (int i = 0; i <= 2000000; i++) {
+		double s = -1.0000001 + 2.0000002 * i / 2000000;
+
+		worst = fmax(worst, fabs(lanesheet_chord_fraction(s) -
+					 lanesheet_chord_fraction_exact(s)));
+	}
+	printf("# table G max error %.3g\n", worst);
+	ok(worst < 1e-6, "tabulated G agrees with the exact G to 1e-6");
+
+	worst = 0;
+	for (int r = 0; r < 5; r++) {
+		double rho = (double[]){ 0.003, 0.2, 0.49, 1.3, 4.7 }[r];
+
+		for (int i = 0; i < 20000; i++) {
+			double u = (i + 0.37) / 20000;
+
+			worst = fmax(worst, fabs(lanesheet_coverage_unit(u, 0.3, rho) -
+						 lanesheet_coverage_unit_exact(u, 0.3, rho)));
+		}
+	}
+	printf("# fast coverage max error %.3g\n", worst);
+	ok(worst < 1e-5, "fast coverage agrees with the exact coverage to 1e-5");
+
+	bad = 0;
+	for (int i = 0; i < 100000; i++) {
+		double u = (i + 0.5) / 100000, rho = 1e-7, f = 0.4;
+		double m = lanesheet_coverage_unit_exact(u, f, rho);
+		bool near_edge = u < 2 * rho || fabs(u - f) < 2 * rho || u > 1 - 2 * rho;
+
+		if (!near_edge && m != (u < f ? 1.0 : 0.0))
+			bad++;
+	}
+	ok(bad == 0, "an aperture much smaller than a lane is covered 0 or 1");
+
+	worst = 0;
+	for (int i = 0; i < 1000; i++)
+		worst = fmax(worst, fabs(lanesheet_coverage_unit_exact(i / 1000.0, 0.3, 60) - 0.3));
+	printf("# D = 120 pitches: max |M - f| %.3g\n", worst);
+	ok(worst < 1e-3, "an aperture much larger than the pitch tends to width_fraction");
+
+	worst = 0;
+	for (int a = 0; a < 4; a++)
+		for (int r = 0; r < 5; r++) {
+			double f = (double[]){ 0.1, 0.5, 0.77, 1 }[a];
+			double rho = (double[]){ 0.01, 0.3, 0.5, 1.7, 5.2 }[r];
+
+			worst = fmax(worst, fabs(mean_coverage(f, rho) - f));
+		}
+	printf("# mean coverage max error %.3g\n", worst);
+	ok(worst < 1e-9, "coverage averaged over one pitch equals width_fraction to 1e-9");
+
+	ok(lanesheet_coverage_unit_exact(0.7, 1.0, 3.3) == 1.0 &&
+	   fabs(lanesheet_coverage_unit_exact(0.25, 0.5, 0.25) - 1) < 1e-15 &&
+	   fabs(lanesheet_coverage_unit_exact(0.5, 0.5, 0.25) - 0.5) < 1e-15,
+	   "full-width lanes cover everything; a disk centred on an edge is half covered");
+
+	ok(fabs(lanesheet_disk_coverage(0.4 * 6e6 + 6e6 * 7, 6e6, 3e6, 3e6) -
+		lanesheet_coverage_unit_exact(0.4, 0.5, 0.25)) < 1e-12 &&
+	   lanesheet_coverage_unit_exact(0.4, 0.5, 0.25) < 1 &&
+	   lanesheet_coverage_unit_exact(0.4, 0.5, 0.25) > 0.5,
+	   "metre form equals the pitch-unit form, periodic in the pitch");
+
+	{
+		struct lanesheet ls = sheet();
+		double c30 = cos(30 * 3.14159265358979323846 / 180);
+		double p = lanesheet_pitch(&ls, 0.5), off = lanesheet_offset(&ls, 0, 0.5f);
+
+		ok(fabs(p - 3e6) < 1e-6 && fabs(lanesheet_width(&ls, 0.5) - 1.5e6) < 1e-6,
+		   "pitch = pitch_m_per_nm * lambda, width = width_fraction * pitch");
+		ok(fabs(lanesheet_period(&ls, 0, 0.5) - 3e6 / (3e4 * c30)) < 1e-9 &&
+		   fabs(lanesheet_period(&ls, 1, 0.5) - 3e6 / (3e4 * 0.5)) < 1e-9,
+		   "crossing period is p / (v |cos(heading - angle)|)");
+		ok(off >= 0 && off < p && off == lanesheet_offset(&ls, 0, 0.5f) &&
+		   lanesheet_offset_phase(&ls, 0, 0.5f) == lanesheet_offset_phase(&ls, 0, 0.5001f) &&
+		   lanesheet_offset_phase(&ls, 0, 0.5f) != lanesheet_offset_phase(&ls, 0, 0.52f) &&
+		   lanesheet_offset_phase(&ls, 0, 0.5f) != lanesheet_offset_phase(&ls, 1, 0.5f),
+		   "offsets: in [0, p), same within a cell, differ between cells and families");
+		ok(fabs(lanesheet_position(&ls, 0, 100, 0.5f) - (3e4 * c30 * 100 + off)) < 1e-6,
+		   "x_j(t) = v (t - t0) cos(heading - angle) + offset");
+		ok(lanesheet_coverage(&ls, 0, 100, 0.5f) ==
+		   lanesheet_coverage_unit_exact(lanesheet_frac(lanesheet_position(&ls, 0, 100, 0.5f) / p),
+						 0.5, 0.6 / p),
+		   "M_j(t) is the coverage at x_j(t)");
+		worst = 0;
+		{
+			double s = 0;
+			int k = 200000;
+
+			for (int i = 0; i < k; i++)
+				s += lanesheet_lane_factor(&ls, i * 0.01, 0.5f);
+			worst = fabs(s / k - 1);
+		}
+		printf("# time-mean lane factor - 1 = %.3g\n", worst);
+		ok(worst < 0.01, "the lane factor averages to 1 over many periods");
+	}
+	{
+		struct lanesheet ls = sheet();
+
+		ls.heading_deg = 90;
+		ls.n_families = 1;
+		lanesheet_init(&ls, why, sizeof why);
+		ok(isinf(lanesheet_period(&ls, 0, 0.5)), "moving along the lanes: infinite period");
+		ls.width_fraction = 1.5;
+		ok(!lanesheet_init(&ls, why, sizeof why) &&
+		   strcmp(why, "width fraction must be in (0, 1], got 1.5") == 0,
+		   "init rejects width_fraction outside (0, 1]");
+	}
+	{
+		struct genparams gp;
+		json_t *j;
+
+		genparams_defaults(&gp);
+		ok(gp.n_families == 1 && gp.pitch_m_per_nm == 6e6 && gp.speed_km_s == 30 &&
+		   gp.width_fraction == 0.5 && gp.kind == GENPARAMS_FLAT,
+		   "documented defaults");
+		j = json_loads("{\"lanes\": {\"families\": []}}", 0, NULL);
+		ok(!genparams_from_json(&gp, j, why, sizeof why) &&
+		   strcmp(why, "lanes.families: must hold at least one family, got an empty list") == 0,
+		   "an empty family list is an error naming the key");
+		json_decref(j);
+		genparams_defaults(&gp);
+		j = json_loads("{\"telescope\": {\"speed_km_s\": -1}}", 0, NULL);
+		ok(!genparams_from_json(&gp, j, why, sizeof why) &&
+		   strcmp(why, "telescope.speed_km_s: must be >= 0, got -1") == 0,
+		   "a negative speed is an error naming the key");
+		json_decref(j);
+		genparams_defaults(&gp);
+		gp.seed = 7;
+		gp.has_seed = true;
+		gp.has_rate = true;
+		gp.n_families = 2;
+		gp.family[1] = (struct lanesheet_family){ 45, 3 };
+		j = genparams_to_json(&gp);
+		{
+			struct genparams back;
+
+			genparams_defaults(&back);
+			ok(genparams_from_json(&back, j, why, sizeof why) &&
+			   memcmp(&back, &gp, sizeof gp) == 0,
+			   "genparams_to_json reads back to the same parameters");
+		}
+		json_decref(j);
+	}
+	printf("1..%d\n", n_test);
+	return n_fail != 0;
+}
