@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# varstat: every column against a numpy implementation of the same
+# definitions, Poisson statistics, undefined values, errors.
+. "$(dirname "$0")/../lib.sh"
+REF="$T_ROOT/bench/varstat_numpy.py"
+
+# cmp_tables A B TOL: numeric CSV cells equal to TOL relative, empty cells alike.
+cmp_tables() {
+	"$T_PY" - "$1" "$2" "$3" <<'PY'
+import csv, sys
+def rows(p):
+    return list(csv.reader(l for l in open(p) if not l.startswith('#')))
+a, b, tol = rows(sys.argv[1]), rows(sys.argv[2]), float(sys.argv[3])
+if a[0] != b[0] or len(a) != len(b):
+    sys.exit(f"header/rows differ: {a[0]} x {len(a)} vs {b[0]} x {len(b)}")
+bad = 0
+for i, (x, y) in enumerate(zip(a[1:], b[1:]), 2):
+    for col, u, v in zip(a[0], x, y):
+        if (u == "") != (v == "") or (u and abs(float(u) - float(v)) >
+                                      tol * max(abs(float(u)), abs(float(v))) + 1e-300):
+            print(f"row {i} {col}: '{u}' vs '{v}'"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+}
+
+# Clustered (non-Poisson) events in three GTIs, some outside them, 4 wbins
+# of which wbin 3 has no events; the 50 s GTI is shorter than the long scales.
+"$T_PY" - "$T" <<'PY'
+import json, sys, numpy as np
+d = sys.argv[1]; rng = np.random.default_rng(11)
+gti = [[100.0, 1100.5], [1200.0, 1250.0], [1300.0, 3000.25]]
+edges = [0.1, 0.2, 0.4, 0.7, 1.0]
+t = np.concatenate([rng.uniform(a, b, rng.poisson(2 * (b - a))) for a, b in gti] +
+                   [rng.uniform(0, 4000, 300), 1500 + rng.normal(0, 5, 400)])
+t = np.sort(t); wb = rng.integers(0, 3, t.size)
+with open(d + "/a.txt", "w") as f:
+    for x, w in zip(t, wb):
+        f.write(f"{x!r} {0.15 + 0.2 * w} {w}\n")
+json.dump({"gti": gti, "wbins": {"edges": edges}}, open(d + "/a.json", "w"))
+json.dump({"tstart": 50.0, "tstop": 3999.5}, open(d + "/b.json", "w"))
+# Poisson: uniform times, 5 wbins
+t = np.sort(rng.uniform(0, 20000, 40000)); wb = rng.integers(0, 5, t.size)
+with open(d + "/p.txt", "w") as f:
+    for x, w in zip(t, wb):
+        f.write(f"{x!r} 0.5 {w}\n")
+json.dump({"gti": [[0, 9000], [9500, 20000]], "wbins": {"edges": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}},
+          open(d + "/p.json", "w"))
+PY
+tsv2ev --meta "$T/a.json" "$T/a.txt" >"$T/a.ev"
+tsv2ev --meta "$T/b.json" "$T/a.txt" >"$T/b.ev"
+tsv2ev "$T/a.txt" >"$T/c.ev"
+tsv2ev --meta "$T/p.json" "$T/p.txt" >"$T/p.ev"
+
+varstat --timescales 0.5:1000:12 <"$T/a.ev" >"$T/a.csv"
+"$T_PY" "$REF" "$T/a.ev" 0.5:1000:12 >"$T/a.ref"
+t_check varstat-1 "metadata GTIs and wbins: every column equals numpy to 1e-9" cmp_tables "$T/a.csv" "$T/a.ref" 1e-9
+varstat --timescales 0.3:3000:7 <"$T/b.ev" >"$T/b.csv"
+"$T_PY" "$REF" "$T/b.ev" 0.3:3000:7 >"$T/b.ref"
+t_check varstat-2 "[tstart, tstop] without GTIs or wbins: equals numpy to 1e-9" cmp_tables "$T/b.csv" "$T/b.ref" 1e-9
+varstat --timescales 0.3:3000:7 <"$T/c.ev" >"$T/c.csv"
+"$T_PY" "$REF" "$T/c.ev" 0.3:3000:7 >"$T/c.ref"
+t_check varstat-3 "[first, last event] without any metadata: equals numpy to 1e-9" cmp_tables "$T/c.csv" "$T/c.ref" 1e-9
+
+t_eq varstat-4 "header row is the DESIGN schema" \
+	"wbin,wmin_nm,wmax_nm,timescale_s,n_bins,mean,variance,fano,fano_err,z,nxs,nxs_err,allan" \
+	"$(grep -v '^#' "$T/a.csv" | head -n 1)"
+t_eq varstat-5 "a wbin with no events: mean and variance 0, the rest empty" \
+	"3,0.7,1,0.5,5501,0,0,,,,,," "$(grep '^3,' "$T/a.csv" | head -n 1)"
+varstat --timescales 2000:5000:2 <"$T/a.ev" >"$T/long.csv"
+t_eq varstat-6 "a time scale longer than every GTI: n_bins 0, every statistic empty" \
+	"-1,0.1,1,5000,0,,,,,,,," "$(grep '^-1,' "$T/long.csv" | tail -n 1)"
+t_eq varstat-7 "the first row of the table carries the metadata and history" \
+	'["tsv2ev --meta '"$T"'/a.json '"$T"'/a.txt","varstat --timescales 2000:5000:2"]' \
+	"$(head -n 1 "$T/long.csv" | sed 's/^# meta: //' | "$T_PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["history"], separators=(",", ":")))')"
+
+varstat --timescales 1:1000:10 <"$T/p.ev" >"$T/p.csv"
+t_py varstat-8 "Poisson data: Fano and Allan within 4 sigma of 1 at every scale with >= 30 bins" '
+import csv, sys, math
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+n_checked = 0
+for r in rows:
+    n = int(r["n_bins"])
+    if n < 30: continue
+    m = float(r["mean"]); fe = float(r["fano_err"])
+    ae = math.sqrt(3 / (n - 1) + 1 / (n * m))
+    assert abs(float(r["fano"]) - 1) < 4 * fe, r
+    assert abs(float(r["allan"]) - 1) < 4 * ae, r
+    n_checked += 1
+assert n_checked >= 50, n_checked
+' "$T/p.csv"
+"$T_PY" "$REF" "$T/p.ev" 1:1000:10 >"$T/p.ref"
+t_check varstat-9 "Poisson stream: equals numpy to 1e-9" cmp_tables "$T/p.csv" "$T/p.ref" 1e-9
+
+if command -v fits2ev >/dev/null && command -v wbin >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" | wrange --min 0.1 --max 1 |
+		wbin --n 3 --min 0.1 --max 1 >"$T/s.ev"
+	varstat --timescales 1:500:8 <"$T/s.ev" >"$T/s.csv"
+	"$T_PY" "$REF" "$T/s.ev" 1:500:8 >"$T/s.ref"
+	t_check varstat-10 "shipped Chandra sample: equals numpy to 1e-9" cmp_tables "$T/s.csv" "$T/s.ref" 1e-9
+else
+	t_skip varstat-10 "shipped Chandra sample: equals numpy to 1e-9" "fits2ev or wbin not built"
+fi
+
+# An unsorted stream whose metadata does not say so: the reader stops at the
+# first event that goes back in time.
+"$T_PY" - "$T/uns.ev" <<'PY'
+import sys, numpy as np
+meta = b'{}'; meta += b' ' * ((-(12 + len(meta))) % 8)
+rec = np.zeros(3, dtype=[('time', '<f8'), ('wavelength', '<f4'), ('wbin', '<i4')])
+rec['time'] = [1.0, 3.0, 2.0]
+with open(sys.argv[1], 'wb') as f:
+    f.write(b'LLEV' + (1).to_bytes(2, 'little') + (16).to_bytes(2, 'little') +
+            len(meta).to_bytes(4, 'little') + meta)
+    rec.tofile(f)
+PY
+t_error varstat-11 "an unsorted stream is an error naming the event" 1 \
+	"varstat: stdin: bad event 2 at byte offset 48: time is earlier than the previous event's (input must be time-sorted)" \
+	varstat --timescales 1:10:2 <"$T/uns.ev"
+t_error varstat-12 "a stream marked unsorted is refused at once" 1 \
+	"varstat: stdin: input is not time-sorted (metadata says \"sorted\": false); sort it first" \
+	varstat --timescales 1:10:2 < <(printf '2 0.5 0\n1 0.5 0\n' | tsv2ev --unsorted)
+t_error varstat-13 "--timescales is required" 2 \
+	"varstat: --timescales MIN:MAX:COUNT is required (see 'varstat --help')" varstat <"$T/a.ev"
+t_error varstat-14 "a malformed --timescales is a usage error" 2 \
+	"varstat: --timescales: expected MIN:MAX:COUNT, got '1:10' (see 'varstat --help')" \
+	varstat --timescales 1:10 <"$T/a.ev"
+t_error varstat-15 "MAX below MIN is a usage error" 2 \
+	"varstat: --timescales: MAX 1 is smaller than MIN 10 (see 'varstat --help')" \
+	varstat --timescales 10:1:3 <"$T/a.ev"
+t_error varstat-16 "an unwritable output path is one clear line" 1 \
+	"varstat: $T/no/such/dir/x.csv:*" varstat --timescales 1:10:2 -o "$T/no/such/dir/x.csv" <"$T/a.ev"
+head -c 100 "$T/a.ev" >"$T/trunc.ev"
+t_run varstat --timescales 1:10:2 -o "$T/partial.csv" <"$T/trunc.ev"
+t_eq varstat-17 "a failed run leaves no output file" "1 absent" \
+	"$T_STATUS $([ -e "$T/partial.csv" ] && echo present || echo absent)"
