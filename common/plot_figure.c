@@ -1,0 +1,1017 @@
+/* plot_figure: layout and cairo drawing of one chart; see plot_figure.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "die.h"
+#include "plot_figure.h"
+
+#define FONT "DejaVu Sans"
+#define PI 3.14159265358979323846
+
+const struct plot_colour plot_black = { 0, 0, 0 };
+const struct plot_colour plot_grey = { 0.55, 0.55, 0.55 };
+
+struct plot_colour
+plot_palette(size_t i)
+{
+	/* Okabe-Ito without its yellow (too pale on white) and black (kept
+	 * for reference lines). */
+	static const struct plot_colour p[] = {
+		{ 0.000, 0.447, 0.698 },	/* blue */
+		{ 0.835, 0.369, 0.000 },	/* vermillion */
+		{ 0.000, 0.620, 0.451 },	/* bluish green */
+		{ 0.800, 0.475, 0.655 },	/* reddish purple */
+		{ 0.902, 0.624, 0.000 },	/* orange */
+		{ 0.337, 0.706, 0.914 },	/* sky blue */
+		{ 0.40, 0.40, 0.40 },		/* dark grey */
+	};
+	return p[i % (sizeof p / sizeof p[0])];
+}
+
+struct series {
+	enum plot_series_kind kind;
+	size_t n;
+	double *x, *y, *ylo, *yhi, *xlo, *xhi;
+	struct plot_style style;
+	char *label;
+};
+
+struct refline {
+	bool vertical, extend;
+	double value;
+	struct plot_style style;
+	char *label;
+};
+
+struct plot_figure {
+	char *title, *subtitle, *xlabel, *ylabel;
+	struct plot_axis x, y;
+	bool x_fixed, y_fixed, y_floored;
+	double y_floor;
+	char **categories;
+	size_t n_categories;
+	struct series *s;
+	size_t n_s;
+	struct refline *l;
+	size_t n_l;
+};
+
+/* Everything the layout decides, in canvas units. */
+struct layout {
+	cairo_t *cr;
+	double w, h, u;			/* canvas size, scale to the reference */
+	double fs_title, fs_sub, fs_label, fs_tick, fs_legend, fs_ref;
+	double x0, x1, y0, y1;		/* axes rectangle: left, right, top, bottom */
+	struct plot_tick xt[PLOT_MAX_TICKS], yt[PLOT_MAX_TICKS];
+	size_t n_xt, n_yt;
+	double legend_x, legend_y, legend_w, legend_h;
+	size_t n_legend;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static double *
+dup_array(const double *a, size_t n)
+{
+	double *d;
+
+	if (!a)
+		return NULL;
+	d = xmalloc((n ? n : 1) * sizeof *d);
+	memcpy(d, a, n * sizeof *d);
+	return d;
+}
+
+struct plot_figure *
+plot_figure_new(void)
+{
+	struct plot_figure *f = xcalloc(1, sizeof *f);
+
+	f->x.scale = f->y.scale = PLOT_LINEAR;
+	return f;
+}
+
+void
+plot_figure_free(struct plot_figure *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n_s; i++) {
+		struct series *s = &f->s[i];
+
+		free(s->x), free(s->y), free(s->ylo), free(s->yhi), free(s->xlo), free(s->xhi);
+		free(s->label);
+	}
+	for (size_t i = 0; i < f->n_l; i++)
+		free(f->l[i].label);
+	for (size_t i = 0; i < f->n_categories; i++)
+		free(f->categories[i]);
+	free(f->categories), free(f->s), free(f->l);
+	free(f->title), free(f->subtitle), free(f->xlabel), free(f->ylabel);
+	free(f);
+}
+
+void
+plot_figure_title(struct plot_figure *f, const char *title, const char *subtitle)
+{
+	free(f->title), free(f->subtitle);
+	f->title = dup_or_null(title);
+	f->subtitle = dup_or_null(subtitle);
+}
+
+void
+plot_figure_x(struct plot_figure *f, enum plot_scale scale, const char *label)
+{
+	free(f->xlabel);
+	f->x.scale = scale;
+	f->xlabel = dup_or_null(label);
+}
+
+void
+plot_figure_y(struct plot_figure *f, enum plot_scale scale, const char *label)
+{
+	free(f->ylabel);
+	f->y.scale = scale;
+	f->ylabel = dup_or_null(label);
+}
+
+void
+plot_figure_x_range(struct plot_figure *f, double lo, double hi)
+{
+	f->x.lo = lo, f->x.hi = hi, f->x_fixed = true;
+}
+
+void
+plot_figure_y_range(struct plot_figure *f, double lo, double hi)
+{
+	f->y.lo = lo, f->y.hi = hi, f->y_fixed = true;
+}
+
+void
+plot_figure_y_floor(struct plot_figure *f, double floor)
+{
+	f->y_floor = floor, f->y_floored = true;
+}
+
+void
+plot_figure_x_categories(struct plot_figure *f, size_t n, const char *const *names)
+{
+	f->categories = xcalloc(n ? n : 1, sizeof *f->categories);
+	f->n_categories = n;
+	for (size_t i = 0; i < n; i++)
+		f->categories[i] = xstrdup(names[i]);
+	f->x.scale = PLOT_LINEAR;
+}
+
+void
+plot_figure_add(struct plot_figure *f, enum plot_series_kind kind, size_t n,
+		const double *x, const double *y, const double *ylo, const double *yhi,
+		const double *xlo, const double *xhi,
+		const struct plot_style *style, const char *label)
+{
+	struct series *s;
+
+	f->s = xrealloc(f->s, (f->n_s + 1) * sizeof *f->s);
+	s = &f->s[f->n_s++];
+	s->kind = kind;
+	s->n = n;
+	s->x = dup_array(x, n), s->y = dup_array(y, n);
+	s->ylo = dup_array(ylo, n), s->yhi = dup_array(yhi, n);
+	s->xlo = dup_array(xlo, n), s->xhi = dup_array(xhi, n);
+	s->style = *style;
+	s->label = dup_or_null(label);
+}
+
+static void
+add_line(struct plot_figure *f, bool vertical, double value, const struct plot_style *style,
+	 const char *label, bool extend)
+{
+	struct refline *l;
+
+	f->l = xrealloc(f->l, (f->n_l + 1) * sizeof *f->l);
+	l = &f->l[f->n_l++];
+	l->vertical = vertical;
+	l->extend = extend;
+	l->value = value;
+	l->style = *style;
+	l->label = dup_or_null(label);
+}
+
+void
+plot_figure_hline(struct plot_figure *f, double value, const struct plot_style *style,
+		  const char *label, bool extend)
+{
+	add_line(f, false, value, style, label, extend);
+}
+
+void
+plot_figure_vline(struct plot_figure *f, double value, const struct plot_style *style,
+		  const char *label, bool extend)
+{
+	add_line(f, true, value, style, label, extend);
+}
+
+/* --- Ranges -------------------------------------------------------------- */
+
+/* The x of point i of a series: its x, or the middle of its bin. */
+static double
+series_x(const struct series *s, size_t i)
+{
+	if (s->x)
+		return s->x[i];
+	if (s->xlo && s->xhi)
+		return 0.5 * (s->xlo[i] + s->xhi[i]);
+	return NAN;
+}
+
+static void
+fit_axes(struct plot_figure *f)
+{
+	struct plot_range xr, yr;
+	bool bars = false;
+
+	plot_range_init(&xr);
+	plot_range_init(&yr);
+	for (size_t k = 0; k < f->n_s; k++) {
+		const struct series *s = &f->s[k];
+
+		for (size_t i = 0; i < s->n; i++) {
+			double x = series_x(s, i);
+
+			if (!plot_scale_accepts(f->x.scale, x))
+				continue;
+			if (s->kind == PLOT_BAND) {
+				if (plot_scale_accepts(f->y.scale, s->ylo[i]) &&
+				    plot_scale_accepts(f->y.scale, s->yhi[i])) {
+					plot_range_add(&xr, x, f->x.scale);
+					plot_range_add(&yr, s->ylo[i], f->y.scale);
+					plot_range_add(&yr, s->yhi[i], f->y.scale);
+				}
+				continue;
+			}
+			if (!plot_scale_accepts(f->y.scale, s->y[i]))
+				continue;
+			plot_range_add(&yr, s->y[i], f->y.scale);
+			if (s->xlo) {
+				plot_range_add(&xr, s->xlo[i], f->x.scale);
+				plot_range_add(&xr, s->xhi[i], f->x.scale);
+			} else {
+				plot_range_add(&xr, x, f->x.scale);
+			}
+			if (s->ylo)
+				plot_range_add(&yr, s->ylo[i], f->y.scale);
+			if (s->yhi)
+				plot_range_add(&yr, s->yhi[i], f->y.scale);
+			if (s->kind == PLOT_BARS) {
+				bars = true;
+				plot_range_add(&yr, 0, f->y.scale);
+			}
+		}
+	}
+	for (size_t k = 0; k < f->n_l; k++)
+		if (f->l[k].extend)
+			plot_range_add(f->l[k].vertical ? &xr : &yr, f->l[k].value,
+				       f->l[k].vertical ? f->x.scale : f->y.scale);
+	if (!f->x_fixed) {
+		if (f->n_categories) {
+			f->x.lo = -0.6;
+			f->x.hi = (double)f->n_categories - 0.4;
+		} else {
+			plot_axis_fit(&f->x, &xr, 0.03);
+		}
+	}
+	if (!f->y_fixed) {
+		plot_axis_fit(&f->y, &yr, 0.06);
+		if (bars && f->y.scale == PLOT_LINEAR && yr.lo >= 0)
+			f->y.lo = 0;
+		if (f->y_floored && f->y.lo < f->y_floor && f->y_floor < f->y.hi &&
+		    plot_scale_accepts(f->y.scale, f->y_floor))
+			f->y.lo = f->y_floor;
+	}
+	f->x.label = f->xlabel;
+	f->y.label = f->ylabel;
+}
+
+/* --- Text ---------------------------------------------------------------- */
+
+static void
+set_font(cairo_t *cr, double size, bool bold)
+{
+	cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(cr, size);
+}
+
+static double
+text_width(cairo_t *cr, const char *s, double size, bool bold)
+{
+	cairo_text_extents_t e;
+
+	set_font(cr, size, bold);
+	cairo_text_extents(cr, s, &e);
+	return e.x_advance;
+}
+
+/* Draw s with its box anchored at (x, y): ax = 0 left, 0.5 centre, 1 right;
+ * ay = 0 top, 0.5 middle, 1 bottom of the font's ascent..descent box. */
+static void
+draw_text(cairo_t *cr, double x, double y, const char *s, double size, bool bold,
+	  double ax, double ay)
+{
+	cairo_font_extents_t fe;
+	double w = text_width(cr, s, size, bold);
+
+	cairo_font_extents(cr, &fe);
+	cairo_move_to(cr, x - ax * w, y - ay * (fe.ascent + fe.descent) + fe.ascent);
+	cairo_show_text(cr, s);
+}
+
+static double
+tick_label_width(cairo_t *cr, const struct plot_tick *t, double size)
+{
+	double w = text_width(cr, t->text, size, false);
+
+	if (t->exponent[0])
+		w += text_width(cr, t->exponent, 0.7 * size, false) + 0.05 * size;
+	return w;
+}
+
+/* A tick label, with the exponent as a superscript. */
+static void
+draw_tick_label(cairo_t *cr, double x, double y, const struct plot_tick *t, double size,
+		double ax, double ay)
+{
+	double w = tick_label_width(cr, t, size), left = x - ax * w;
+
+	draw_text(cr, left, y, t->text, size, false, 0, ay);
+	if (t->exponent[0])
+		draw_text(cr, left + text_width(cr, t->text, size, false) + 0.05 * size,
+			  y - 0.42 * size, t->exponent, 0.7 * size, false, 0, ay);
+}
+
+/* --- Layout -------------------------------------------------------------- */
+
+static double
+map_x(const struct layout *L, const struct plot_figure *f, double v)
+{
+	return L->x0 + plot_axis_fraction(&f->x, v) * (L->x1 - L->x0);
+}
+
+static double
+map_y(const struct layout *L, const struct plot_figure *f, double v)
+{
+	return L->y1 - plot_axis_fraction(&f->y, v) * (L->y1 - L->y0);
+}
+
+static double
+max_label_width(const struct layout *L, const struct plot_tick *t, size_t n, double size)
+{
+	double w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].labelled)
+			w = fmax(w, tick_label_width(L->cr, &t[i], size));
+	return w;
+}
+
+static void
+category_ticks(struct layout *L, const struct plot_figure *f)
+{
+	L->n_xt = 0;
+	for (size_t i = 0; i < f->n_categories && i < PLOT_MAX_TICKS; i++) {
+		struct plot_tick *t = &L->xt[L->n_xt++];
+
+		memset(t, 0, sizeof *t);
+		t->value = (double)i;
+		t->labelled = true;
+		snprintf(t->text, sizeof t->text, "%s", f->categories[i]);
+	}
+}
+
+/* x ticks for the current x0..x1: the gap between labels must hold the
+ * widest label plus an em, and the widest depends on the ticks chosen. */
+static void
+choose_x_ticks(struct layout *L, const struct plot_figure *f)
+{
+	double gap = 3.5 * L->fs_tick;
+
+	if (f->n_categories) {
+		category_ticks(L, f);
+		return;
+	}
+	for (int pass = 0; pass < 4; pass++) {
+		double need;
+
+		L->n_xt = plot_axis_ticks(&f->x, L->x1 - L->x0, gap, L->xt, PLOT_MAX_TICKS);
+		need = max_label_width(L, L->xt, L->n_xt, L->fs_tick) + 1.0 * L->fs_tick;
+		if (need <= gap)
+			break;
+		gap = need;
+	}
+}
+
+static size_t
+legend_entries(const struct plot_figure *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_s; i++)
+		n += f->s[i].label != NULL;
+	return n;
+}
+
+static void
+legend_size(struct layout *L, const struct plot_figure *f)
+{
+	double tw = 0;
+
+	L->n_legend = legend_entries(f);
+	for (size_t i = 0; i < f->n_s; i++)
+		if (f->s[i].label)
+			tw = fmax(tw, text_width(L->cr, f->s[i].label, L->fs_legend, false));
+	L->legend_w = 2 * 14 * L->u + 64 * L->u + 12 * L->u + tw;
+	L->legend_h = 2 * 10 * L->u + (double)L->n_legend * 1.4 * L->fs_legend;
+}
+
+/* Points of the data and reference labels, in canvas coordinates, that a
+ * legend placed inside the axes would hide. */
+static size_t
+count_hidden(const struct layout *L, const struct plot_figure *f,
+	     double lx, double ly, double lw, double lh)
+{
+	size_t hits = 0;
+	double pad = 8 * L->u;
+
+#define INSIDE(px, py) ((px) >= lx - pad && (px) <= lx + lw + pad && \
+			(py) >= ly - pad && (py) <= ly + lh + pad)
+	for (size_t k = 0; k < f->n_s; k++) {
+		const struct series *s = &f->s[k];
+		double px_prev = NAN, py_prev = NAN;
+
+		if (s->kind == PLOT_BAND)
+			continue;
+		for (size_t i = 0; i < s->n; i++) {
+			double px = map_x(L, f, series_x(s, i)), py = map_y(L, f, s->y[i]);
+
+			if (!isfinite(px) || !isfinite(py)) {
+				px_prev = NAN;
+				continue;
+			}
+			hits += INSIDE(px, py);
+			if (s->ylo && isfinite(map_y(L, f, s->ylo[i])))
+				hits += INSIDE(px, map_y(L, f, s->ylo[i]));
+			if (s->yhi && isfinite(map_y(L, f, s->yhi[i])))
+				hits += INSIDE(px, map_y(L, f, s->yhi[i]));
+			if (s->kind == PLOT_BARS)
+				for (double t = 0; t <= 1; t += 0.1)
+					hits += INSIDE(px, py + t * (L->y1 - py));
+			/* A connecting line or step passes through too. */
+			if ((s->style.line_width > 0 || s->kind == PLOT_STEPS) && isfinite(px_prev))
+				for (double t = 0.1; t < 1; t += 0.1)
+					hits += INSIDE(px_prev + t * (px - px_prev),
+						       py_prev + t * (py - py_prev));
+			px_prev = px, py_prev = py;
+		}
+	}
+	for (size_t k = 0; k < f->n_l; k++) {
+		const struct refline *r = &f->l[k];
+		double len = r->label ? text_width(L->cr, r->label, L->fs_ref, false) + 20 * L->u : 0;
+
+		if (r->vertical) {
+			double px = map_x(L, f, r->value);
+
+			if (isfinite(px) && px >= L->x0 && px <= L->x1)
+				for (double t = 0; t <= 1; t += 0.05)
+					hits += 10 * INSIDE(px - 0.5 * L->fs_ref, L->y0 + t * len);
+		} else {
+			double py = map_y(L, f, r->value);
+
+			if (isfinite(py) && py >= L->y0 && py <= L->y1)
+				for (double t = 0; t <= 1; t += 0.05)
+					hits += 10 * INSIDE(L->x1 - t * len, py - 0.6 * L->fs_ref);
+		}
+	}
+#undef INSIDE
+	return hits;
+}
+
+static void
+layout(struct layout *L, const struct plot_figure *f)
+{
+	double margin = 26 * L->u, tick_len = 12 * L->u, top, ylab_w;
+	double corners[4][2];
+	size_t best = 0, best_hits = (size_t)-1;
+
+	top = margin;
+	if (f->title)
+		top += 1.3 * L->fs_title;
+	if (f->subtitle)
+		top += 1.3 * L->fs_sub;
+	L->y0 = top + 0.8 * L->fs_tick;
+	/* 1.9 tick-label heights: superscript exponents sit 0.42 higher. */
+	L->y1 = L->h - margin - (f->xlabel ? 1.3 * L->fs_label : 0) - 1.9 * L->fs_tick - tick_len
+		- 8 * L->u;
+	if (L->y1 - L->y0 < 40 * L->u)
+		L->y1 = L->y0 + 40 * L->u;
+	L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 2.2 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
+	ylab_w = max_label_width(L, L->yt, L->n_yt, L->fs_tick);
+	L->x0 = margin + (f->ylabel ? 1.3 * L->fs_label : 0) + 10 * L->u + ylab_w + tick_len;
+	/* Room on the right for half the last x label, which centres on the edge. */
+	L->x1 = L->w - margin - 1.6 * L->fs_tick;
+	choose_x_ticks(L, f);
+
+	legend_size(L, f);
+	if (L->n_legend == 0)
+		return;
+	{
+		double pad = 16 * L->u, lw = L->legend_w, lh = L->legend_h;
+
+		corners[0][0] = L->x1 - pad - lw, corners[0][1] = L->y0 + pad;
+		corners[1][0] = L->x0 + pad, corners[1][1] = L->y0 + pad;
+		corners[2][0] = L->x1 - pad - lw, corners[2][1] = L->y1 - pad - lh;
+		corners[3][0] = L->x0 + pad, corners[3][1] = L->y1 - pad - lh;
+		if (lw + 2 * pad < L->x1 - L->x0 && lh + 2 * pad < L->y1 - L->y0)
+			for (size_t c = 0; c < 4; c++) {
+				size_t hits = count_hidden(L, f, corners[c][0], corners[c][1], lw, lh);
+
+				if (hits < best_hits)
+					best = c, best_hits = hits;
+			}
+	}
+	if (best_hits == 0) {
+		L->legend_x = corners[best][0];
+		L->legend_y = corners[best][1];
+		return;
+	}
+	/* No free corner: a column right of the axes. */
+	L->x1 = L->w - margin - L->legend_w - 1.2 * L->fs_tick;
+	choose_x_ticks(L, f);
+	L->legend_x = L->w - margin - L->legend_w;
+	L->legend_y = L->y0;
+}
+
+/* --- Drawing ------------------------------------------------------------- */
+
+static void
+set_colour(cairo_t *cr, struct plot_colour c, double alpha)
+{
+	cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
+}
+
+static void
+set_line(const struct layout *L, const struct plot_style *st, double width)
+{
+	double u = L->u;
+	double dashed[] = { 16 * u, 9 * u }, dotted[] = { 2 * u, 7 * u },
+	       dashdot[] = { 16 * u, 7 * u, 2 * u, 7 * u };
+
+	cairo_set_line_width(L->cr, fmax(width * u, 0.6));
+	cairo_set_line_join(L->cr, CAIRO_LINE_JOIN_ROUND);
+	cairo_set_line_cap(L->cr, st->dash == PLOT_DOTTED ? CAIRO_LINE_CAP_ROUND
+							  : CAIRO_LINE_CAP_BUTT);
+	switch (st->dash) {
+	case PLOT_DASHED:
+		cairo_set_dash(L->cr, dashed, 2, 0);
+		break;
+	case PLOT_DOTTED:
+		cairo_set_dash(L->cr, dotted, 2, 0);
+		break;
+	case PLOT_DASHDOT:
+		cairo_set_dash(L->cr, dashdot, 4, 0);
+		break;
+	default:
+		cairo_set_dash(L->cr, NULL, 0, 0);
+	}
+}
+
+static void
+draw_marker(const struct layout *L, const struct plot_style *st, double x, double y)
+{
+	cairo_t *cr = L->cr;
+	double r = 7.5 * L->u;
+
+	switch (st->marker) {
+	case PLOT_MARK_NONE:
+		return;
+	case PLOT_MARK_CIRCLE:
+		cairo_new_sub_path(cr);
+		cairo_arc(cr, x, y, r, 0, 2 * PI);
+		break;
+	case PLOT_MARK_SQUARE:
+		cairo_rectangle(cr, x - 0.88 * r, y - 0.88 * r, 1.76 * r, 1.76 * r);
+		break;
+	case PLOT_MARK_TRIANGLE:
+		cairo_move_to(cr, x, y - 1.2 * r);
+		cairo_line_to(cr, x + 1.05 * r, y + 0.65 * r);
+		cairo_line_to(cr, x - 1.05 * r, y + 0.65 * r);
+		cairo_close_path(cr);
+		break;
+	case PLOT_MARK_DIAMOND:
+		cairo_move_to(cr, x, y - 1.25 * r);
+		cairo_line_to(cr, x + 1.0 * r, y);
+		cairo_line_to(cr, x, y + 1.25 * r);
+		cairo_line_to(cr, x - 1.0 * r, y);
+		cairo_close_path(cr);
+		break;
+	}
+	if (st->open_marker)
+		cairo_set_source_rgb(cr, 1, 1, 1);
+	else
+		set_colour(cr, st->colour, 1);
+	cairo_fill_preserve(cr);
+	set_colour(cr, st->colour, 1);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_line_width(cr, 2.4 * L->u);
+	cairo_stroke(cr);
+}
+
+/* y of a value for a bar or error-bar end: values a log axis cannot show
+ * go just below the axes (clipped), so the bar still reaches the edge. */
+static double
+map_y_end(const struct layout *L, const struct plot_figure *f, double v)
+{
+	double y = map_y(L, f, v);
+
+	return isfinite(y) ? y : L->y1 + 10 * L->u;
+}
+
+static size_t
+draw_series(const struct layout *L, const struct plot_figure *f, const struct series *s)
+{
+	cairo_t *cr = L->cr;
+	const struct plot_style *st = &s->style;
+	double alpha = st->alpha > 0 ? st->alpha : 1;
+	size_t drawn = 0;
+	bool caps = s->n <= 120;
+
+	switch (s->kind) {
+	case PLOT_BAND: {
+		/* One polygon per run of drawable points. */
+		size_t i = 0;
+
+		while (i < s->n) {
+			size_t j = i;
+
+			while (j < s->n && isfinite(map_x(L, f, s->x[j])) &&
+			       isfinite(map_y(L, f, s->ylo[j])) && isfinite(map_y(L, f, s->yhi[j])))
+				j++;
+			if (j > i) {
+				for (size_t k = i; k < j; k++)
+					cairo_line_to(cr, map_x(L, f, s->x[k]), map_y(L, f, s->yhi[k]));
+				for (size_t k = j; k-- > i;)
+					cairo_line_to(cr, map_x(L, f, s->x[k]), map_y(L, f, s->ylo[k]));
+				cairo_close_path(cr);
+				set_colour(cr, st->colour, alpha);
+				cairo_fill(cr);
+			}
+			i = j + 1;
+		}
+		return 0;
+	}
+	case PLOT_BARS:
+	case PLOT_STEPS:
+		for (size_t i = 0; i < s->n; i++) {
+			double xa = map_x(L, f, s->xlo[i]), xb = map_x(L, f, s->xhi[i]);
+			double y = map_y(L, f, s->y[i]), base = map_y_end(L, f, 0);
+
+			if (!isfinite(xa) || !isfinite(xb) || !isfinite(y))
+				continue;
+			drawn++;
+			if (s->kind == PLOT_BARS) {
+				cairo_rectangle(cr, xa, y, xb - xa, base - y);
+				set_colour(cr, st->colour, alpha);
+				cairo_fill_preserve(cr);
+				set_colour(cr, st->colour, 1);
+				set_line(L, st, 2.0);
+				cairo_stroke(cr);
+			} else {
+				/* Join to the previous bin when the bins touch. */
+				bool join = i > 0 && s->xhi[i - 1] == s->xlo[i] &&
+					    isfinite(map_y(L, f, s->y[i - 1]));
+
+				if (join)
+					cairo_line_to(cr, xa, y);
+				else
+					cairo_move_to(cr, xa, y);
+				cairo_line_to(cr, xb, y);
+			}
+		}
+		if (s->kind == PLOT_STEPS) {
+			set_colour(cr, st->colour, 1);
+			set_line(L, st, st->line_width > 0 ? st->line_width : 3);
+			cairo_stroke(cr);
+		}
+		break;
+	case PLOT_POINTS:
+		if (st->line_width > 0) {
+			bool pen = false;
+
+			for (size_t i = 0; i < s->n; i++) {
+				double x = map_x(L, f, s->x[i]), y = map_y(L, f, s->y[i]);
+
+				if (!isfinite(x) || !isfinite(y)) {
+					pen = false;
+					continue;
+				}
+				if (pen)
+					cairo_line_to(cr, x, y);
+				else
+					cairo_move_to(cr, x, y);
+				pen = true;
+			}
+			set_colour(cr, st->colour, 1);
+			set_line(L, st, st->line_width);
+			cairo_stroke(cr);
+		}
+		break;
+	}
+	/* Error bars, then markers on top. */
+	if (s->ylo || s->yhi) {
+		for (size_t i = 0; i < s->n; i++) {
+			double x = map_x(L, f, series_x(s, i)), y = map_y(L, f, s->y[i]);
+			double a = s->ylo ? map_y_end(L, f, s->ylo[i]) : y;
+			double b = s->yhi ? map_y_end(L, f, s->yhi[i]) : y;
+			double cw = 5 * L->u;
+
+			if (!isfinite(x) || !isfinite(y))
+				continue;
+			if (s->ylo && isnan(s->ylo[i]))
+				a = y;
+			if (s->yhi && isnan(s->yhi[i]))
+				b = y;
+			cairo_move_to(cr, x, a);
+			cairo_line_to(cr, x, b);
+			if (caps) {
+				cairo_move_to(cr, x - cw, a), cairo_line_to(cr, x + cw, a);
+				cairo_move_to(cr, x - cw, b), cairo_line_to(cr, x + cw, b);
+			}
+		}
+		set_colour(cr, st->colour, 1);
+		cairo_set_dash(cr, NULL, 0, 0);
+		cairo_set_line_width(cr, 2.0 * L->u);
+		cairo_stroke(cr);
+	}
+	if (s->kind == PLOT_POINTS)
+		for (size_t i = 0; i < s->n; i++) {
+			double x = map_x(L, f, s->x[i]), y = map_y(L, f, s->y[i]);
+
+			if (!isfinite(x) || !isfinite(y))
+				continue;
+			drawn++;
+			draw_marker(L, st, x, y);
+		}
+	return drawn;
+}
+
+static void
+draw_reflines(const struct layout *L, const struct plot_figure *f, bool labels)
+{
+	cairo_t *cr = L->cr;
+
+	for (size_t k = 0; k < f->n_l; k++) {
+		const struct refline *r = &f->l[k];
+		double p = r->vertical ? map_x(L, f, r->value) : map_y(L, f, r->value);
+
+		if (!isfinite(p) || (r->vertical ? (p < L->x0 || p > L->x1) : (p < L->y0 || p > L->y1)))
+			continue;
+		if (!labels) {
+			if (r->vertical)
+				cairo_move_to(cr, p, L->y0), cairo_line_to(cr, p, L->y1);
+			else
+				cairo_move_to(cr, L->x0, p), cairo_line_to(cr, L->x1, p);
+			set_colour(cr, r->style.colour, 1);
+			set_line(L, &r->style, r->style.line_width > 0 ? r->style.line_width : 2);
+			cairo_stroke(cr);
+			continue;
+		}
+		if (!r->label)
+			continue;
+		/* The label sits along the line near the top (vertical lines,
+		 * reading upwards, left of the line) or the right end (above). */
+		{
+			double tw = text_width(cr, r->label, L->fs_ref, false), fh = 1.15 * L->fs_ref;
+			double pad = 6 * L->u;
+
+			cairo_save(cr);
+			if (r->vertical) {
+				cairo_translate(cr, p - 4 * L->u, L->y0 + 10 * L->u + tw);
+				cairo_rotate(cr, -PI / 2);
+			} else {
+				cairo_translate(cr, L->x1 - 12 * L->u - tw, p - 4 * L->u - fh);
+			}
+			cairo_rectangle(cr, -pad, 0, tw + 2 * pad, fh);
+			cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+			cairo_fill(cr);
+			set_colour(cr, r->style.colour, 1);
+			draw_text(cr, 0, 0.5 * fh, r->label, L->fs_ref, false, 0, 0.5);
+			cairo_restore(cr);
+		}
+	}
+}
+
+static void
+draw_axes(const struct layout *L, const struct plot_figure *f)
+{
+	cairo_t *cr = L->cr;
+	double major = 12 * L->u, minor = 7 * L->u;
+
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_set_line_width(cr, 2.0 * L->u);
+	cairo_rectangle(cr, L->x0, L->y0, L->x1 - L->x0, L->y1 - L->y0);
+	cairo_stroke(cr);
+	cairo_set_line_width(cr, 1.8 * L->u);
+	for (size_t i = 0; i < L->n_xt; i++) {
+		const struct plot_tick *t = &L->xt[i];
+		double x = map_x(L, f, t->value), len = t->major || t->labelled ? major : minor;
+
+		if (!isfinite(x) || x < L->x0 - 0.5 || x > L->x1 + 0.5)
+			continue;
+		cairo_move_to(cr, x, L->y1), cairo_line_to(cr, x, L->y1 + len);
+		cairo_stroke(cr);
+		if (t->labelled)
+			draw_tick_label(cr, x, L->y1 + major + 4 * L->u + 0.42 * L->fs_tick * (t->exponent[0] != 0),
+					t, L->fs_tick, 0.5, 0);
+	}
+	for (size_t i = 0; i < L->n_yt; i++) {
+		const struct plot_tick *t = &L->yt[i];
+		double y = map_y(L, f, t->value), len = t->major || t->labelled ? major : minor;
+
+		if (!isfinite(y) || y < L->y0 - 0.5 || y > L->y1 + 0.5)
+			continue;
+		cairo_move_to(cr, L->x0, y), cairo_line_to(cr, L->x0 - len, y);
+		cairo_stroke(cr);
+		if (t->labelled)
+			draw_tick_label(cr, L->x0 - major - 6 * L->u, y, t, L->fs_tick, 1, 0.5);
+	}
+	if (f->xlabel) {
+		double size = L->fs_label, avail = L->x1 - L->x0;
+
+		while (text_width(cr, f->xlabel, size, false) > avail && size > 8)
+			size *= 0.95;
+		draw_text(cr, 0.5 * (L->x0 + L->x1), L->h - 26 * L->u, f->xlabel, size, false, 0.5, 1);
+	}
+	if (f->ylabel) {
+		double size = L->fs_label, avail = L->y1 - L->y0 + 0.5 * (L->y0);
+
+		while (text_width(cr, f->ylabel, size, false) > avail && size > 8)
+			size *= 0.95;
+		cairo_save(cr);
+		cairo_translate(cr, 26 * L->u, 0.5 * (L->y0 + L->y1));
+		cairo_rotate(cr, -PI / 2);
+		draw_text(cr, 0, 0, f->ylabel, size, false, 0.5, 0);
+		cairo_restore(cr);
+	}
+}
+
+static void
+draw_grid(const struct layout *L, const struct plot_figure *f)
+{
+	cairo_t *cr = L->cr;
+
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_line_width(cr, 1.2 * L->u);
+	cairo_set_source_rgb(cr, 0.89, 0.89, 0.89);
+	for (size_t i = 0; i < L->n_xt; i++) {
+		double x = map_x(L, f, L->xt[i].value);
+
+		if (!f->n_categories && (L->xt[i].major || L->xt[i].labelled) && isfinite(x) &&
+		    x > L->x0 + 1 && x < L->x1 - 1)
+			cairo_move_to(cr, x, L->y0), cairo_line_to(cr, x, L->y1);
+	}
+	for (size_t i = 0; i < L->n_yt; i++) {
+		double y = map_y(L, f, L->yt[i].value);
+
+		if ((L->yt[i].major || L->yt[i].labelled) && isfinite(y) && y > L->y0 + 1 && y < L->y1 - 1)
+			cairo_move_to(cr, L->x0, y), cairo_line_to(cr, L->x1, y);
+	}
+	cairo_stroke(cr);
+}
+
+static void
+draw_legend(const struct layout *L, const struct plot_figure *f)
+{
+	cairo_t *cr = L->cr;
+	double row = 1.4 * L->fs_legend, x = L->legend_x, y = L->legend_y + 10 * L->u;
+	double sx = x + 14 * L->u, sw = 64 * L->u;
+
+	if (L->n_legend == 0)
+		return;
+	cairo_rectangle(cr, L->legend_x, L->legend_y, L->legend_w, L->legend_h);
+	cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
+	cairo_fill_preserve(cr);
+	cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_line_width(cr, 1.5 * L->u);
+	cairo_stroke(cr);
+	for (size_t k = 0; k < f->n_s; k++) {
+		const struct series *s = &f->s[k];
+		const struct plot_style *st = &s->style;
+		double cy = y + 0.5 * row;
+
+		if (!s->label)
+			continue;
+		if (s->kind == PLOT_BAND || s->kind == PLOT_BARS) {
+			cairo_rectangle(cr, sx, cy - 0.3 * row, sw, 0.6 * row);
+			set_colour(cr, st->colour, st->alpha > 0 ? st->alpha : 1);
+			cairo_fill_preserve(cr);
+			set_colour(cr, st->colour, 1);
+			cairo_set_dash(cr, NULL, 0, 0);
+			cairo_set_line_width(cr, s->kind == PLOT_BARS ? 2 * L->u : 0.01);
+			cairo_stroke(cr);
+		} else {
+			if (st->line_width > 0 || s->kind == PLOT_STEPS) {
+				cairo_move_to(cr, sx, cy), cairo_line_to(cr, sx + sw, cy);
+				set_colour(cr, st->colour, 1);
+				set_line(L, st, st->line_width > 0 ? st->line_width : 3);
+				cairo_stroke(cr);
+			}
+			draw_marker(L, st, sx + 0.5 * sw, cy);
+		}
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		draw_text(cr, sx + sw + 12 * L->u, cy, s->label, L->fs_legend, false, 0, 0.5);
+		y += row;
+	}
+}
+
+static void
+draw_title(const struct layout *L, const struct plot_figure *f)
+{
+	cairo_t *cr = L->cr;
+	double y = 26 * L->u, avail = L->w - 2 * 26 * L->u;
+
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	if (f->title) {
+		double size = L->fs_title;
+
+		while (text_width(cr, f->title, size, true) > avail && size > 8)
+			size *= 0.95;
+		draw_text(cr, 0.5 * L->w, y, f->title, size, true, 0.5, 0);
+		y += 1.3 * L->fs_title;
+	}
+	if (f->subtitle) {
+		double size = L->fs_sub;
+
+		while (text_width(cr, f->subtitle, size, false) > avail && size > 8)
+			size *= 0.95;
+		cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+		draw_text(cr, 0.5 * L->w, y, f->subtitle, size, false, 0.5, 0);
+	}
+}
+
+size_t
+plot_render(struct plot_figure *f, cairo_t *cr, double width, double height)
+{
+	struct layout *L = xcalloc(1, sizeof *L);
+	size_t drawn = 0;
+	cairo_font_options_t *fo;
+
+	L->cr = cr;
+	L->w = width;
+	L->h = height;
+	L->u = fmin(width / 1600, height / 1000);
+	L->fs_title = fmax(34 * L->u, 11);
+	L->fs_sub = fmax(25 * L->u, 9);
+	L->fs_label = fmax(30 * L->u, 10);
+	L->fs_tick = fmax(27 * L->u, 9);
+	L->fs_legend = fmax(25 * L->u, 9);
+	L->fs_ref = fmax(22 * L->u, 8);
+
+	fo = cairo_font_options_create();
+	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_set_font_options(cr, fo);
+	cairo_font_options_destroy(fo);
+
+	fit_axes(f);
+	layout(L, f);
+
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	draw_grid(L, f);
+
+	cairo_save(cr);
+	cairo_rectangle(cr, L->x0, L->y0, L->x1 - L->x0, L->y1 - L->y0);
+	cairo_clip(cr);
+	for (size_t k = 0; k < f->n_s; k++)
+		if (f->s[k].kind == PLOT_BAND)
+			draw_series(L, f, &f->s[k]);
+	draw_reflines(L, f, false);
+	for (size_t k = 0; k < f->n_s; k++)
+		if (f->s[k].kind != PLOT_BAND)
+			drawn += draw_series(L, f, &f->s[k]);
+	draw_reflines(L, f, true);
+	cairo_restore(cr);
+
+	draw_axes(L, f);
+	draw_legend(L, f);
+	draw_title(L, f);
+	free(L);
+	return drawn;
+}

@@ -1,0 +1,103 @@
+/* plot_figure: one x–y chart described as data, then drawn with cairo.
+ *
+ * A plotter fills a figure (axes, series, reference lines, legend labels)
+ * and calls plot_render(); the figure does the layout, because where things
+ * go depends on all of it at once: the margins on the tick labels, the
+ * legend on where the data lie (an inside corner free of data, else a
+ * column to the right of the axes), the title size on the width.  Nothing is
+ * clipped: titles that would not fit shrink, data are clipped to the axes.
+ *
+ * Sizes scale with the canvas: at the 1600×1000 reference, axis titles are
+ * 30 px, tick labels 27 px, the title 34 px.  Text is DejaVu Sans through
+ * cairo's toy font API (no pango).  Values a scale cannot show (NaN, and
+ * <= 0 on a log axis) are skipped, never drawn as 0; a line through data
+ * breaks at them. */
+#ifndef LL_PLOT_FIGURE_H
+#define LL_PLOT_FIGURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cairo.h>
+
+#include "plot_axes.h"
+
+struct plot_colour {
+	double r, g, b;
+};
+
+enum plot_marker {
+	PLOT_MARK_NONE, PLOT_MARK_CIRCLE, PLOT_MARK_SQUARE, PLOT_MARK_TRIANGLE,
+	PLOT_MARK_DIAMOND
+};
+
+enum plot_dash { PLOT_SOLID, PLOT_DASHED, PLOT_DOTTED, PLOT_DASHDOT };
+
+struct plot_style {
+	struct plot_colour colour;
+	enum plot_dash dash;
+	double line_width;	/* px at the reference size; 0: no connecting line */
+	enum plot_marker marker;
+	bool open_marker;	/* outline only (white inside) */
+	double alpha;		/* bands and bars: fill opacity; 0 means 1 */
+};
+
+/* Colour i of a colour-blind-safe palette (Okabe & Ito 2008), cycling. */
+struct plot_colour plot_palette(size_t i);
+extern const struct plot_colour plot_black, plot_grey;
+
+enum plot_series_kind {
+	PLOT_POINTS,	/* markers at (x, y), error bars ylo..yhi, optional line */
+	PLOT_STEPS,	/* histogram outline: y over [xlo, xhi) */
+	PLOT_BARS,	/* filled bars from 0 to y over [xlo, xhi), error bars */
+	PLOT_BAND	/* filled region between ylo and yhi along x */
+};
+
+struct plot_figure;
+
+struct plot_figure *plot_figure_new(void);
+void plot_figure_free(struct plot_figure *f);
+
+/* Title (top, bold) and an optional smaller second line; copied. */
+void plot_figure_title(struct plot_figure *f, const char *title, const char *subtitle);
+
+/* Axis scales and titles (with units); copied. */
+void plot_figure_x(struct plot_figure *f, enum plot_scale scale, const char *label);
+void plot_figure_y(struct plot_figure *f, enum plot_scale scale, const char *label);
+
+/* Fix an axis range instead of fitting it to the data. */
+void plot_figure_x_range(struct plot_figure *f, double lo, double hi);
+void plot_figure_y_range(struct plot_figure *f, double lo, double hi);
+
+/* Never let a fitted y axis start below `floor` (Fano factors are >= 0
+ * even when an error bar reaches below). */
+void plot_figure_y_floor(struct plot_figure *f, double floor);
+
+/* Category names for a linear x axis: tick i at x = i labelled names[i]
+ * (bar charts).  Copied. */
+void plot_figure_x_categories(struct plot_figure *f, size_t n, const char *const *names);
+
+/* Add a series.  Arrays are copied; ylo/yhi (error bar or band ends) and
+ * xlo/xhi (bin edges for STEPS and BARS) may be NULL where the kind does
+ * not need them.  `label` (copied, may be NULL) makes a legend entry.  The
+ * series is drawn above the ones added before it, bands first of all. */
+void plot_figure_add(struct plot_figure *f, enum plot_series_kind kind, size_t n,
+		     const double *x, const double *y, const double *ylo, const double *yhi,
+		     const double *xlo, const double *xhi,
+		     const struct plot_style *style, const char *label);
+
+/* A reference line across the axes: horizontal at y = value, or vertical at
+ * x = value, with a text label drawn along it.  When `extend` the axis
+ * range grows to show it; else it is drawn only when inside the range. */
+void plot_figure_hline(struct plot_figure *f, double value, const struct plot_style *style,
+		       const char *label, bool extend);
+void plot_figure_vline(struct plot_figure *f, double value, const struct plot_style *style,
+		       const char *label, bool extend);
+
+/* Draw the figure on cr over a width×height canvas (user units: pixels for
+ * PNG, scaled points for PDF/SVG).  Returns the number of data points
+ * drawn (0 means an empty chart: the caller decides whether that is an
+ * error). */
+size_t plot_render(struct plot_figure *f, cairo_t *cr, double width, double height);
+
+#endif
