@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# interarrival: exact small histogram, numpy agreement, KS on Poisson data.
+. "$(dirname "$0")/../lib.sh"
+
+printf '{"gti":[[0,10],[20,30]],"wbins":{"edges":[0.1,0.2,0.3]}}' >"$T/e.json"
+printf '0 0.15 0\n1 0.15 0\n1.5 0.25 1\n3.5 0.15 0\n21 0.15 0\n21.2 0.15 0\n' |
+	tsv2ev --meta "$T/e.json" >"$T/e.ev"
+interarrival --bins 2 --max 4 <"$T/e.ev" | grep -v '^#' >"$T/e.csv"
+# wbin 0: gaps 1, 2.5, 0.2 (none across the GTI hole); rate 5/20 s.
+# all: gaps 1, 0.5, 2, 0.2; rate 6/20 s.
+"$T_PY" -c '
+import math
+def row(w, lo, hi, c, n, r):
+    e = n * (math.exp(-r * lo) - math.exp(-r * hi))
+    s = repr(e).removesuffix(".0")
+    return f"{w},{lo:g},{hi:g},{c},{s}"
+print("wbin,dt_lo_s,dt_hi_s,count,expected")
+print(row(0, 0, 2, 2, 3, 0.25)); print(row(0, 2, 4, 1, 3, 0.25))
+print(row(1, 0, 2, 0, 0, 0.05)); print(row(1, 2, 4, 0, 0, 0.05))
+print(row(-1, 0, 2, 3, 4, 0.3)); print(row(-1, 2, 4, 1, 4, 0.3))' >"$T/e.want"
+t_files_eq interarrival-1 "hand-made stream: exact histogram and expected counts" "$T/e.want" "$T/e.csv"
+
+"$T_PY" - "$T" <<'PY'
+import json, sys, numpy as np
+d = sys.argv[1]; rng = np.random.default_rng(9)
+t = np.sort(np.concatenate([rng.uniform(0, 5000, 10000), rng.uniform(6000, 8000, 4000)]))
+wb = rng.integers(0, 2, t.size)
+with open(d + "/p.txt", "w") as f:
+    for x, w in zip(t, wb):
+        f.write(f"{x!r} 0.5 {w}\n")
+json.dump({"gti": [[0, 5000], [6000, 8000]], "wbins": {"edges": [0.1, 0.2, 0.3]}}, open(d + "/p.json", "w"))
+PY
+tsv2ev --meta "$T/p.json" "$T/p.txt" >"$T/p.ev"
+interarrival --bins 20 <"$T/p.ev" >"$T/p.csv"
+t_py interarrival-2 "Poisson data: counts equal numpy, KS p-value above 0.001, D equals scipy-free numpy KS" '
+import csv, sys, re, numpy as np
+t, w = np.loadtxt(sys.argv[2], usecols=(0, 2), unpack=True)
+lines = open(sys.argv[1]).read().splitlines()
+rows = list(csv.DictReader(l for l in lines if not l.startswith("#")))
+ks = [l for l in lines if l.startswith("# ks: ")]
+assert len(ks) == 3, ks
+for wb, kl in zip([0, 1, -1], ks):
+    sel = (w == wb) if wb >= 0 else np.ones(t.size, bool)
+    gaps = np.concatenate([np.diff(t[sel & (t >= a) & (t < b)]) for a, b in [(0, 5000), (6000, 8000)]])
+    rate = sel.sum() / 7000
+    r = [x for x in rows if int(x["wbin"]) == wb]
+    hi = float(r[-1]["dt_hi_s"]); assert abs(hi - 5 / rate) < 1e-9 * hi
+    c, _ = np.histogram(gaps, bins=20, range=(0, hi))
+    assert [int(x["count"]) for x in r] == list(c), wb
+    g = np.sort(gaps); cdf = 1 - np.exp(-rate * g); n = g.size
+    d = max((cdf - np.arange(n) / n).max(), (np.arange(1, n + 1) / n - cdf).max())
+    f = dict(kv.split("=") for kv in kl[6:].split())
+    assert int(f["wbin"]) == wb and int(f["n"]) == n and abs(float(f["D"]) - d) < 1e-12, (kl, d)
+    assert float(f["p"]) > 0.001, kl
+' "$T/p.csv" "$T/p.txt"
+t_error interarrival-3 "--bins 0 is a usage error" 2 \
+	"interarrival: --bins must be 1 to 1000000, got 0 (see 'interarrival --help')" interarrival --bins 0 <"$T/e.ev"
+t_error interarrival-4 "an unsorted stream is refused" 1 \
+	"interarrival: stdin: input is not time-sorted (metadata says \"sorted\": false); sort it first" \
+	interarrival < <(printf '2 0.5 0\n1 0.5 0\n' | tsv2ev --unsorted)
+t_error interarrival-5 "an unwritable output path is one clear line" 1 "interarrival: $T/nodir/x.csv:*" \
+	interarrival -o "$T/nodir/x.csv" <"$T/e.ev"
