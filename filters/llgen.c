@@ -634,6 +634,7 @@ main(int argc, char **argv)
 		explain(&gp, &g, exposure, rate);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			die(EXIT_RUNTIME, "stdout: write error:");
+		gti_free(&gti);
 		return EXIT_OK;
 	}
 
@@ -678,5 +679,8 @@ main(int argc, char **argv)
 		generate_stream(&g, &gti, rate, out);
 	ev_writer_close(out);
 	json_decref(meta);
+	gti_free(&gti);		/* the source's, when there is one */
+	if (have_src)
+		free(src.pool);
 	return EXIT_OK;
 }
