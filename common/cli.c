@@ -1,5 +1,6 @@
 /* cli: shared option handling; see cli.h. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -61,8 +62,9 @@ build_command_line(int argc, char **argv)
 {
 	size_t cap = 1, len = 0;
 
+	/* Word 0 is the program's name, which can be longer than argv[0]. */
 	for (int i = 0; i < argc; i++)
-		cap += 4 * strlen(argv[i]) + 3;
+		cap += 4 * strlen(i == 0 ? ll_progname : argv[i]) + 3;
 	command_line = xmalloc(cap);
 	for (int i = 0; i < argc; i++) {
 		const char *a = i == 0 ? ll_progname : argv[i];
@@ -201,7 +203,8 @@ cli_u64(const char *arg, const char *option)
 	unsigned long long v;
 
 	errno = 0;
-	if (*arg == '-' || *arg == '+' || *arg == '\0')
+	/* strtoull would skip blanks and negate a '-', so demand a digit first. */
+	if (!isdigit((unsigned char)*arg))
 		cli_usage_error("%s: not a non-negative integer: '%s'", option, arg);
 	v = strtoull(arg, &end, 10);
 	if (*end != '\0' || errno == ERANGE)
