@@ -188,6 +188,11 @@ got(json_t *v, char *buf, size_t size)
 void
 ws_format_number(double v, char *buf, size_t size)
 {
+	/* Whole numbers as people write them: 1000, not 1e+03. */
+	if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+		snprintf(buf, size, "%lld", (long long)v);
+		return;
+	}
 	for (int p = 1; p <= 17; p++) {
 		snprintf(buf, size, "%.*g", p, v);
 		if (strtod(buf, NULL) == v)
