@@ -1,0 +1,1 @@
+create_fits_metadata.sh

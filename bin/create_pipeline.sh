@@ -1,0 +1,211 @@
+#!/bin/sh
+# create_pipeline.sh: write meta/pipeline/NAME.json (dataset A, optional B,
+# processing, generation, filters per slot) and its script pipelines/NAME.sh.
+# Installed also as create_default_pipeline.sh: the same tool with the
+# defaults of the default pipeline (-n default -a sample).
+# Exit: 0 ok, 1 missing or bad metadata or I/O error, 2 usage error.
+set -eu
+
+prog=${0##*/}
+version=0.1.0
+case $prog in
+create_default_pipeline*) default_mode=1 ;;
+*) default_mode=0 ;;
+esac
+
+usage() {
+	if [ "$default_mode" = 1 ]; then
+		cat <<EOF
+usage: $prog [-a DATASET] [-n NAME] [--force] [-w DIR]
+Write the default pipeline: meta/pipeline/NAME.json (default NAME: default)
+comparing the dataset DATASET (default: sample) in slot A with a B drawn by
+llgen, with the dataset's processing (else default), the generation
+"default" and the default filters, then its script pipelines/NAME.sh.
+Same as create_pipeline.sh -n NAME -a DATASET; see create_pipeline.sh --help.
+Running it again keeps the file (and B, once replicate_dataset.sh made it).
+
+  -a, --a-dataset DATASET  dataset of slot A (default: sample)
+  -n, --name NAME    pipeline name (default: default)
+  --force            replace an existing pipeline with other settings
+  -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
+  --help, --version
+
+Example: $prog && replicate_dataset.sh -n default
+Exit status: 0 ok, 1 missing or bad metadata or I/O error, 2 usage error.
+EOF
+		return
+	fi
+	cat <<EOF
+usage: $prog -n NAME -a DATASET [-b DATASET] [OPTIONS] [-w DIR]
+Write the pipeline NAME: meta/pipeline/NAME.json, checked by llws, then
+the script pipelines/NAME.sh with llpipe.  Slot A reads DATASET through
+the A filters; slot B reads the B dataset, or, without -b, is drawn by
+llgen from the generation parameters until replicate_dataset.sh stores
+a generated dataset in B_fits_id.  Running the same command again keeps
+the file (and its B); other settings for an existing NAME need --force.
+
+  -n, --name NAME       pipeline name, [A-Za-z0-9][A-Za-z0-9_.-]{0,63}
+  -a, --a-dataset DATASET  dataset of slot A (meta/fits/DATASET.json)
+  -b, --b-dataset DATASET  dataset of slot B (default: none yet)
+  --pp PROCESSING       processing (default: A's "processing", else default)
+  --gen GENERATION      generation parameters for B (default: default)
+  --a-filters LIST      comma-separated filters of A
+                        (default: gtifilter,wrange,wbin)
+  --b-filters LIST      filters of B (default: generate,wrange,wbin, or
+                        the A filters when -b is given)
+  --analyses LIST       analyses: varstat,lcurve,psd,interarrival
+                        (default: the processing's)
+  --force               replace an existing pipeline with other settings
+  -w, --workspace DIR   the workspace (default: \$LL_WORKSPACE, else .)
+  --help, --version
+
+Filters: gtifilter chandrashift wrange wbin flatten equalize poissonize
+downsample; first in B only: generate copysource copyA.
+
+Example: $prog -n m82 -a sample --b-filters generate,wrange,wbin,poissonize
+Exit status: 0 ok, 1 missing or bad metadata or I/O error, 2 usage error.
+EOF
+}
+
+die() {
+	printf '%s: %s\n' "$prog" "$1" >&2
+	exit 1
+}
+
+usage_error() {
+	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
+	exit 2
+}
+
+command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
+command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
+
+rule="expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
+
+# check_name KIND WHAT NAME: a usage error unless NAME is a valid KIND name.
+check_name() {
+	llws check-name "$1" "$3" 2>/dev/null || usage_error "invalid $2 name '$3': $rule"
+}
+
+# json_list OPTION LIST: "a,b" as ["a", "b"] (names of letters only).
+json_list() {
+	case $2 in
+	''|,*|*,|*,,*|*[!A-Za-z,]*) usage_error "$1: expected comma-separated names: '$2'" ;;
+	esac
+	printf '["%s"]' "$(printf '%s' "$2" | sed 's/,/", "/g')"
+}
+
+# --- options --------------------------------------------------------------
+
+name='' a='' b='' pp='' gen='' a_filters='' b_filters='' analyses='' force=0
+ws_dir=${LL_WORKSPACE:-.}
+[ "$default_mode" = 0 ] || { name=default; a=sample; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--help) usage; exit 0 ;;
+	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
+	--force) force=1 ;;
+	-n|--name|-a|--a-dataset|-w|--workspace) ;;
+	-b|--b-dataset|--pp|--gen|--a-filters|--b-filters|--analyses)
+		[ "$default_mode" = 0 ] || usage_error "unknown option '$1'" ;;
+	-?*) usage_error "unknown option '$1'" ;;
+	*) usage_error "unexpected argument '$1'" ;;
+	esac
+	case $1 in
+	--force) ;;
+	*)
+		[ $# -ge 2 ] || usage_error "option '$1' needs a value"
+		case $1 in
+		-n|--name) name=$2 ;;
+		-a|--a-dataset) a=$2 ;;
+		-b|--b-dataset) b=$2 ;;
+		--pp) pp=$2 ;;
+		--gen) gen=$2 ;;
+		--a-filters) a_filters=$(json_list "$1" "$2") ;;
+		--b-filters) b_filters=$(json_list "$1" "$2") ;;
+		--analyses) analyses=$(json_list "$1" "$2") ;;
+		*) ws_dir=$2 ;;
+		esac
+		shift ;;
+	esac
+	shift
+done
+[ -n "$name" ] || usage_error "missing -n NAME"
+[ -n "$a" ] || usage_error "missing -a DATASET"
+check_name pipeline pipeline "$name"
+check_name fits dataset "$a"
+[ -z "$b" ] || check_name fits dataset "$b"
+[ -z "$pp" ] || check_name processing processing "$pp"
+[ -z "$gen" ] || check_name generation generation "$gen"
+
+[ -d "$ws_dir" ] || die "$ws_dir: no such workspace directory"
+cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
+unset LL_WORKSPACE
+
+# --- what the pipeline names must exist --------------------------------------
+
+a_json=meta/fits/$a.json
+[ -f "$a_json" ] || die "dataset '$a': no $a_json"
+[ -z "$b" ] || [ -f "meta/fits/$b.json" ] || die "dataset '$b': no meta/fits/$b.json"
+if [ -z "$pp" ]; then
+	pp=$(llws get "$a_json" processing 2>/dev/null) || pp=default
+fi
+[ -f "meta/processing/$pp.json" ] || die "processing '$pp': no meta/processing/$pp.json"
+gen=${gen:-default}
+a_filters=${a_filters:-'["gtifilter", "wrange", "wbin"]'}
+if [ -z "$b_filters" ]; then
+	if [ -n "$b" ]; then b_filters=$a_filters; else b_filters='["generate", "wrange", "wbin"]'; fi
+fi
+case $b_filters in
+'["generate"'*) [ -f "meta/generation/$gen.json" ] || die "generation '$gen': no meta/generation/$gen.json" ;;
+esac
+
+mkdir -p meta/pipeline temp || die "meta/pipeline: cannot create the directory"
+target=meta/pipeline/$name.json
+tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# Rerunning the command keeps the B that replicate_dataset.sh stored.
+if [ -z "$b" ] && [ -f "$target" ]; then
+	b=$(llws get "$target" B_fits_id 2>/dev/null) || b=
+	[ "$b" != null ] || b=
+fi
+
+mkdir "$tmp/pipeline"
+new=$tmp/pipeline/$name.json
+if [ -n "$b" ]; then b_json="\"$b\""; else b_json=null; fi
+set -- A_fits_id "\"$a\"" B_fits_id "$b_json" processing "\"$pp\"" generation "\"$gen\"" \
+	A_filters "$a_filters" B_filters "$b_filters"
+[ -z "$analyses" ] || set -- "$@" analyses "$analyses"
+llws set "$new" "$@" 2>"$tmp/err" || die "$target: $(sed -n '1s/^[^:]*: [^:]*: //p' "$tmp/err")"
+
+# same_settings OLD NEW: every key of a pipeline has the same value in both.
+same_settings() {
+	for key in A_fits_id B_fits_id processing generation A_filters B_filters analyses; do
+		[ "$(llws get "$1" "$key" 2>/dev/null || echo absent)" = \
+			"$(llws get "$2" "$key" 2>/dev/null || echo absent)" ] || return 1
+	done
+}
+
+wrote=0
+if [ -f "$target" ] && same_settings "$target" "$new"; then
+	: # unchanged: keep the file, write the script again below
+elif [ -f "$target" ] && [ "$force" = 0 ]; then
+	die "$target: exists with other settings (--force replaces it)"
+else
+	[ ! -f "$target" ] || cp -p "$target" "$tmp/old.json"
+	mv -f "$new" "$target" || die "$target: cannot write"
+	wrote=1
+fi
+if ! llpipe "$target" >/dev/null 2>"$tmp/err"; then
+	# No new pipeline without its script: put back what was there.
+	if [ -f "$tmp/old.json" ]; then
+		mv -f "$tmp/old.json" "$target"
+	elif [ "$wrote" = 1 ]; then
+		rm -f "$target"
+	fi
+	die "$(sed -n '1s/^llpipe: //p' "$tmp/err")"
+fi
+printf '%s\npipelines/%s.sh\n' "$target" "$name"

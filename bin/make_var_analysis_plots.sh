@@ -1,0 +1,1 @@
+make_var_analysis.sh

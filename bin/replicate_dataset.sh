@@ -1,0 +1,193 @@
+#!/bin/sh
+# replicate_dataset.sh: generate the B dataset of a pipeline with llgen from
+# A's source stream, store it as data/ev/CODE.ev + meta/fits/CODE.json and
+# write CODE into the pipeline's B_fits_id.
+# Exit: 0 ok, 1 missing or bad metadata, generation or I/O error, 2 usage error.
+set -eu
+
+prog=${0##*/}
+version=0.1.0
+
+usage() {
+	cat <<EOF
+usage: $prog -n PIPELINE [--seed N] [--force] [-w DIR]
+Generate slot B of the pipeline PIPELINE: A's source dataset is read
+(fits2ev --meta meta/fits/A.json, or the .ev stream of a generated A) and
+piped into llgen --params meta/generation/G.json --seed N, which takes
+its timing, GTIs and spectrum from it.  The events go to data/ev/CODE.ev,
+CODE being a new 8-letter code (llws new-code); meta/fits/CODE.json
+records how they were made ("generated": pipeline, generation, seed,
+source, params), and the pipeline's B_fits_id is set to CODE before its
+script is written again (llpipe).  Prints CODE.
+
+When B_fits_id already names a dataset generated from the same A,
+generation and seed whose events exist, it is kept (nothing is drawn);
+--force draws a new one.  A B that is not a generated dataset is only
+replaced with --force.
+
+  -n, --name PIPELINE  the pipeline (meta/pipeline/PIPELINE.json)
+  --seed N             llgen seed, a whole number (default: 1)
+  --force              generate a new B even when a matching one exists
+  -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
+  --help, --version
+
+Example: $prog -n default --seed 7 && make_var_analysis.sh -p default
+Exit status: 0 ok, 1 missing or bad metadata, generation or I/O error,
+2 usage error.
+EOF
+}
+
+die() {
+	printf '%s: %s\n' "$prog" "$1" >&2
+	exit 1
+}
+
+usage_error() {
+	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
+	exit 2
+}
+
+progress() {
+	[ -t 2 ] || return 0
+	printf '%s: %s\n' "$prog" "$1" >&2
+}
+
+command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
+command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
+
+# tool_error TOOL: the first line of TOOL's message in $tmp/err, TOOL's
+# name replaced by ours.
+tool_error() {
+	die "$(sed -n "1s/^$1: //p" "$tmp/err")"
+}
+
+# get FILE KEY: the value, or nothing when the key is absent.
+get() {
+	llws get "$1" "$2" 2>/dev/null || :
+}
+
+# --- options --------------------------------------------------------------
+
+name='' seed=1 force=0
+ws_dir=${LL_WORKSPACE:-.}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--help) usage; exit 0 ;;
+	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
+	--force) force=1 ;;
+	-n|--name|--seed|-w|--workspace)
+		[ $# -ge 2 ] || usage_error "option '$1' needs a value"
+		case $1 in
+		-n|--name) name=$2 ;;
+		--seed) seed=$2 ;;
+		*) ws_dir=$2 ;;
+		esac
+		shift ;;
+	-?*) usage_error "unknown option '$1'" ;;
+	*) usage_error "unexpected argument '$1'" ;;
+	esac
+	shift
+done
+[ -n "$name" ] || usage_error "missing -n PIPELINE"
+llws check-name pipeline "$name" 2>/dev/null ||
+	usage_error "invalid pipeline name '$name': expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
+case $seed in
+''|*[!0-9]*) usage_error "--seed: not a whole number: '$seed'" ;;
+esac
+[ "${#seed}" -le 19 ] || usage_error "--seed: too large: '$seed'"
+
+[ -d "$ws_dir" ] || die "$ws_dir: no such workspace directory"
+cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
+unset LL_WORKSPACE
+mkdir -p temp || die "temp: cannot create the directory"
+tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
+code=
+# An interrupted or failed run leaves no half-made dataset behind.
+cleanup() {
+	rm -rf "$tmp"
+	if [ -n "$code" ]; then rm -f "data/ev/$code.ev" "meta/fits/$code.json"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# --- the pipeline and its datasets --------------------------------------------
+
+pipe=meta/pipeline/$name.json
+[ -f "$pipe" ] || die "pipeline '$name': no $pipe"
+llws validate "$pipe" 2>"$tmp/err" || tool_error llws
+a=$(llws get "$pipe" A_fits_id 2>"$tmp/err") || tool_error llws
+gen=$(get "$pipe" generation)
+gen=${gen:-default}
+old_b=$(get "$pipe" B_fits_id)
+[ "$old_b" != null ] || old_b=
+
+a_json=meta/fits/$a.json
+[ -f "$a_json" ] || die "dataset '$a': no $a_json"
+llws validate "$a_json" 2>"$tmp/err" || tool_error llws
+gen_json=meta/generation/$gen.json
+[ -f "$gen_json" ] || die "generation '$gen': no $gen_json"
+
+if [ -n "$old_b" ] && [ -f "meta/fits/$old_b.json" ]; then
+	if [ -z "$(get "meta/fits/$old_b.json" generated)" ]; then
+		[ "$force" = 1 ] || die "pipeline '$name': B is the dataset '$old_b', not a generated one (--force replaces it)"
+	elif [ "$force" = 0 ] &&
+		[ "$(get "meta/fits/$old_b.json" generated.source)" = "$a" ] &&
+		[ "$(get "meta/fits/$old_b.json" generated.generation)" = "$gen" ] &&
+		[ "$(get "meta/fits/$old_b.json" generated.seed)" = "$seed" ] &&
+		b_path=$(get "meta/fits/$old_b.json" path) && [ -f "$b_path" ]; then
+		progress "B of '$name' is $old_b (same source, generation and seed): kept"
+		llpipe "$pipe" >/dev/null 2>"$tmp/err" || tool_error llpipe
+		printf '%s\n' "$old_b"
+		exit 0
+	fi
+fi
+
+# --- draw -------------------------------------------------------------------
+
+a_path=$(llws get "$a_json" path 2>/dev/null || llws get "$a_json" fits 2>/dev/null) ||
+	die "$a_json: no path"
+case $a_path in
+*.ev) [ -f "$a_path" ] || die "dataset '$a': $a_path: no such file" ;;
+esac
+mkdir -p data/ev meta/fits || die "data/ev: cannot create the directory"
+code=$(llws new-code 2>"$tmp/err") || { code=; tool_error llws; }
+progress "drawing $code from '$a' with generation '$gen', seed $seed"
+# Each side of the pipe reports its own failure; fits2ev's first line wins.
+if ! { case $a_path in
+	*.ev) cat -- "$a_path" ;;
+	*) fits2ev --meta "$a_json" 2>"$tmp/err.src" || { [ -s "$tmp/err.src" ] || echo "fits2ev: $a_json: cannot read" >"$tmp/err.src"; }
+	esac; } |
+	llgen --params "$gen_json" --seed "$seed" --source - -o "data/ev/$code.ev" 2>"$tmp/err"; then
+	[ ! -s "$tmp/err.src" ] || { mv "$tmp/err.src" "$tmp/err"; tool_error fits2ev; }
+	tool_error llgen
+fi
+[ ! -s "$tmp/err.src" ] || { mv "$tmp/err.src" "$tmp/err"; tool_error fits2ev; }
+
+# The parameters llgen actually used (timing filled in from the source) are
+# in the stream's metadata; llws reads them back out of a scratch copy.
+ev2tsv <"data/ev/$code.ev" 2>/dev/null | sed -n '1s/^# meta: //p' >"$tmp/meta.json" || :
+params=$(llws get "$tmp/meta.json" generation 2>/dev/null) || params=$(cat "$gen_json")
+processing=$(get "$pipe" processing)
+[ -n "$processing" ] || processing=$(get "$a_json" processing)
+
+mkdir "$tmp/fits"
+new=$tmp/fits/$code.json
+set -- path "\"data/ev/$code.ev\""
+[ -z "$processing" ] || set -- "$@" processing "\"$processing\""
+set -- "$@" generated.pipeline "\"$name\"" generated.generation "\"$gen\"" \
+	generated.seed "$seed" generated.source "\"$a\"" generated.params "$params"
+{ llws set "$new" "$@" &&
+	llws set-string "$new" description "B of pipeline $name: $a redrawn by llgen"; } 2>"$tmp/err" ||
+	die "meta/fits/$code.json: $(sed -n '1s/^[^:]*: [^:]*: //p' "$tmp/err")"
+mv -f "$new" "meta/fits/$code.json" || die "meta/fits/$code.json: cannot write"
+
+cp -p "$pipe" "$tmp/pipe.json"
+llws set "$pipe" B_fits_id "\"$code\"" 2>"$tmp/err" || tool_error llws
+if ! llpipe "$pipe" >/dev/null 2>"$tmp/err"; then
+	mv -f "$tmp/pipe.json" "$pipe"
+	tool_error llpipe
+fi
+done_code=$code
+code=
+printf '%s\n' "$done_code"
