@@ -10,6 +10,7 @@
 #include "ev.h"
 #include "fits_events.h"
 #include "meta.h"
+#include "workspace.h"
 
 static const char usage_text[] =
 	"usage: fits2ev [OPTIONS] FILE.fits[.gz]\n"
@@ -64,20 +65,20 @@ unit_arg(const char *word, const char *where)
 static void
 apply_meta_file(struct opts *o, bool have_unit, bool have_no_wave, bool have_gti_ccd)
 {
-	/* Keys other tools keep in meta/fits/NAME.json; fits2ev ignores them. */
-	static const char *const ignored[] = {
-		"name", "description", "processing", "generation", "seed", "code", "ev", "notes",
-	};
 	json_error_t err;
 	json_t *j = json_load_file(o->meta_file, JSON_REJECT_DUPLICATES, &err), *v;
 	const char *key, *path = NULL;
 	const char *slash, *base;
 	size_t n;
+	struct ws_dataset ds;
+	char why[512];
 
 	if (!j)
 		die(EXIT_RUNTIME, "%s: not valid JSON: %s (line %d)", o->meta_file, err.text, err.line);
-	if (!json_is_object(j))
-		die(EXIT_RUNTIME, "%s: expected a JSON object", o->meta_file);
+	/* The workspace schema: every key known (also those only other tools
+	 * read: processing, description, generated), types and values. */
+	if (!ws_dataset_from_json(j, &ds, why, sizeof why))
+		die(EXIT_RUNTIME, "%s: %s", o->meta_file, why);
 	json_object_foreach(j, key, v) {
 		bool is_string = json_is_string(v);
 
@@ -111,14 +112,6 @@ apply_meta_file(struct opts *o, bool have_unit, bool have_no_wave, bool have_gti
 				die(EXIT_RUNTIME, "%s: gti_ccd: expected a CCD number >= 0", o->meta_file);
 			if (!have_gti_ccd)
 				o->fe.gti_ccd = (long)json_integer_value(v);
-		} else {
-			bool known = false;
-
-			for (size_t k = 0; k < sizeof ignored / sizeof ignored[0]; k++)
-				known |= strcmp(key, ignored[k]) == 0;
-			if (!known)
-				die(EXIT_RUNTIME, "%s: unknown key \"%s\" (fits2ev reads fits, path, "
-				    "wave_col, wave_unit, no_wavelength, filter, gti_ccd)", o->meta_file, key);
 		}
 	}
 	if (!path)

@@ -162,8 +162,15 @@ printf '{"path": "%s", "no_wavelength": true}\n' "$A" >"$T/nw.json"
 t_eq fits2ev-20 "--meta with path and no_wavelength" "null" "$(fits2ev --meta "$T/nw.json" | ev_meta wavelength_from)"
 printf '{"fits": "%s", "wave_colum": "x"}\n' "$A" >"$T/bad.json"
 t_error fits2ev-21 "an unknown --meta key is an error naming it" 1 \
-	"fits2ev: $T/bad.json: unknown key \"wave_colum\" (fits2ev reads fits, path, wave_col, wave_unit, no_wavelength, filter, gti_ccd)" \
+	"fits2ev: $T/bad.json: wave_colum: unknown key" \
 	fits2ev --meta "$T/bad.json"
+printf '{"fits": "%s", "processing": "default", "description": "d", "generated": {"seed": 3}}\n' "$A" >"$T/ws.json"
+t_eq fits2ev-23 "--meta accepts the keys other workspace tools read" '"ws"' \
+	"$(fits2ev --meta "$T/ws.json" | ev_meta dataset)"
+printf '{"fits": "%s", "processing": "a/b"}\n' "$A" >"$T/badproc.json"
+t_error fits2ev-24 "--meta checks the workspace keys too" 1 \
+	"fits2ev: $T/badproc.json: processing: expected a processing name (*), got \"a/b\"" \
+	fits2ev --meta "$T/badproc.json"
 
 # Numpy reads the stream with the documented dtype; also through -o.
 fits2ev -o "$T/o.ev" "$A"
