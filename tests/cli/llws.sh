@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# llws: names, paths, listing, validation, get/set/unset, codes, errors.
+. "$(dirname "$0")/../lib.sh"
+
+W="$T/ws"
+mkdir -p "$W/meta/processing"
+cp "$T_ROOT/meta/processing/default.json" "$W/meta/processing/"
+
+t_check llws-1 "check-name accepts a name and a code" \
+	sh -c 'llws check-name fits m82_obs-1.v2 && llws check-name fits QKZMPRTA'
+t_error llws-2 "check-name refuses a name with '/'" 1 \
+	"llws: a/b: expected a fits name (?A-Za-z0-9??A-Za-z0-9_.-?{0,63}, no '..')" llws check-name fits a/b
+t_error llws-3 "check-name refuses '..' and a leading dot" 1 \
+	"llws: .x: expected a pipeline name (*)" llws check-name pipeline .x
+t_error llws-4 "an unknown kind is a usage error" 2 \
+	"llws: unknown kind 'fit' (fits, processing, generation, pipeline, search) (see 'llws --help')" \
+	llws check-name fit x
+t_eq llws-5 "path: relative in the current workspace, under -w and \$LL_WORKSPACE" \
+	"meta/pipeline/p.json $W/meta/pipeline/p.json $W/meta/fits/d.json" \
+	"$(llws path pipeline p) $(llws -w "$W" path pipeline p) $(LL_WORKSPACE=$W llws path fits d)"
+t_error llws-6 "path refuses a bad name" 1 "llws: ../x: expected a generation name (*)" \
+	llws path generation ../x
+
+t_check llws-7 "set creates a dataset file (and meta/fits/)" \
+	llws -w "$W" set meta/fits/d.json path '"data/d.fits"' processing '"default"'
+t_eq llws-8 "get prints strings raw" "data/d.fits default" \
+	"$(llws -w "$W" get meta/fits/d.json path) $(llws -w "$W" get meta/fits/d.json processing)"
+llws -w "$W" set meta/processing/p.json max_wavelength 0.8 wbins '{"count": 8, "scale": "lin"}' \
+	timescales.min_s 0.1 downsample null
+t_eq llws-9 "get: numbers shortest, objects compact, nested keys, null" \
+	"0.8 {\"count\":8,\"scale\":\"lin\"} 8 0.1 null" \
+	"$(cd "$W" && for k in max_wavelength wbins wbins.count timescales.min_s downsample; do llws get meta/processing/p.json $k; done | tr '\n' ' ' | sed 's/ $//')"
+t_eq llws-10 "set writes indented JSON keeping the typed decimals" \
+	'{ "max_wavelength": 0.8, "wbins": { "count": 8, "scale": "lin" }, "timescales": { "min_s": 0.1 }, "downsample": null }' \
+	"$(tr -s ' \n' ' ' <"$W/meta/processing/p.json" | sed 's/ $//')"
+t_error llws-11 "get of an absent key: status 1" 1 "llws: $W/meta/processing/p.json: psd.dt_s: no such key" \
+	llws -w "$W" get meta/processing/p.json psd.dt_s
+cp "$W/meta/processing/p.json" "$T/p.before"
+t_error llws-12 "set refuses a wrong unit and leaves the file alone" 1 \
+	"llws: $W/meta/processing/p.json: max_wavelength: expected a wavelength: a number in nm, or \"VALUE UNIT\" with UNIT nm, angstrom, eV or keV, got \"5 s\"" \
+	llws -w "$W" set meta/processing/p.json max_wavelength '"5 s"'
+t_files_eq llws-13 "the refused set changed nothing" "$T/p.before" "$W/meta/processing/p.json"
+t_error llws-14 "set refuses an unknown key" 1 "llws: $W/meta/processing/p.json: wbin: unknown key" \
+	llws -w "$W" set meta/processing/p.json wbin 4
+t_error llws-15 "set: a value that is not JSON is a usage error" 2 \
+	"llws: seed: value 'x' is not valid JSON: * (see 'llws --help')" llws -w "$W" set meta/processing/p.json seed x
+t_check llws-16 "a quantity with a unit is accepted" llws -w "$W" set meta/processing/p.json max_wavelength '"2 keV"'
+llws -w "$W" set-string meta/fits/d.json description "it's \"quoted\""
+t_eq llws-17 "set-string stores text as it is" "it's \"quoted\"" "$(llws -w "$W" get meta/fits/d.json description)"
+llws -w "$W" set meta/pipeline/pp.json A_fits_id '"d"' A_filters '["gtifilter", "wbin"]' B_fits_id null
+t_eq llws-18 "list items by index" "wbin" "$(llws -w "$W" get meta/pipeline/pp.json A_filters.1)"
+t_error llws-19 "set validates list items (unknown filter)" 1 \
+	"llws: $W/meta/pipeline/pp.json: A_filters?1?: expected a filter name (*), got \"wbinn\"" \
+	llws -w "$W" set meta/pipeline/pp.json A_filters.1 '"wbinn"'
+t_error llws-20 "unset refuses to remove a required key" 1 \
+	"llws: $W/meta/pipeline/pp.json: A_fits_id: expected a dataset name (required)" \
+	llws -w "$W" unset meta/pipeline/pp.json A_fits_id
+llws -w "$W" unset meta/pipeline/pp.json B_fits_id
+t_error llws-21 "unset removes a key" 1 "llws: $W/meta/pipeline/pp.json: B_fits_id: no such key" \
+	llws -w "$W" get meta/pipeline/pp.json B_fits_id
+t_eq llws-22 "list prints the names, sorted" "d default p" "$(llws -w "$W" list fits) $(llws -w "$W" list processing | tr '\n' ' ' | sed 's/ $//')"
+t_eq llws-23 "list of a kind with no directory is empty" "" "$(llws -w "$W" list search)"
+t_check llws-24 "validate accepts the shipped processing and generation files" \
+	llws validate meta/processing/default.json meta/generation/default.json
+printf '{"seed": 1,}' >"$W/meta/processing/bad.json"
+t_error llws-25 "validate: bad JSON names the file and line" 1 \
+	"llws: $W/meta/processing/bad.json: not valid JSON: * (line 1)" \
+	llws -w "$W" validate meta/processing/p.json meta/processing/bad.json
+mkdir -p "$W/meta/generation"
+printf '{"lanes": {"width_fraction": 2}}' >"$W/meta/generation/g.json"
+t_error llws-26 "validate checks generation files with llgen's rules" 1 \
+	"llws: $W/meta/generation/g.json: lanes.width_fraction: *" llws -w "$W" validate meta/generation/g.json
+t_error llws-27 "validate: a file outside meta/KIND/ is a usage error" 2 \
+	"llws: x.json: expected a file meta/KIND/NAME.json (*) (see 'llws --help')" llws validate x.json
+printf '{"A_fits_id": "d", "B_filters": ["wrange", "wbin"]}' >"$W/meta/pipeline/nb.json"
+t_error llws-28 "a B slot with no starter needs B_fits_id" 1 \
+	"llws: $W/meta/pipeline/nb.json: B_filters?0?: expected generate, copysource or copyA when B_fits_id is null, got \"wrange\"" \
+	llws -w "$W" validate meta/pipeline/nb.json
+printf '{"A_fits_id": "d", "A_filters": ["copyA"]}' >"$W/meta/pipeline/sa.json"
+t_error llws-29 "slot starters are refused in A_filters" 1 \
+	"llws: $W/meta/pipeline/sa.json: A_filters?0?: expected a transform (copyA starts slot B: only first in B_filters), got \"copyA\"" \
+	llws -w "$W" validate meta/pipeline/sa.json
+printf '{"psd": {"dt_s": 0.5, "seg_s": 3.5}}' >"$W/meta/processing/psd.json"
+t_error llws-30 "psd.seg_s must be an even multiple of dt_s" 1 \
+	"llws: $W/meta/processing/psd.json: psd.seg_s: expected an even multiple (at least 4) of psd.dt_s (0.5 s), got 3.5 s" \
+	llws -w "$W" validate meta/processing/psd.json
+c=$(llws -w "$W" new-code)
+t_check llws-31 "new-code prints 8 upper-case letters" sh -c "printf '%s' '$c' | grep -qxE '[A-Z]{8}'"
+t_error llws-32 "an unknown command is a usage error" 2 "llws: unknown command 'frob' (see 'llws --help')" llws frob
+t_error llws-33 "get needs two arguments" 2 "llws: get takes 2 arguments (see 'llws --help')" llws get x
+t_check llws-34 "--help shows an example" sh -c 'llws --help | grep -q "^Example: llws set"'
