@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# llpipe: scripts that pass sh -n and shellcheck, a golden script, end-to-end
+# runs on the sample, failing stages, custom filters, make rules, bad input.
+. "$(dirname "$0")/../lib.sh"
+
+# A workspace in $T: the sample, the shipped processing/generation, fixtures.
+W="$T/ws"
+mkdir -p "$W/meta/fits" "$W/meta/pipeline" "$W/meta/processing" "$W/meta/generation" "$W/data"
+ln -s "$T_SAMPLE/chandra_test.fits" "$W/data/sample.fits"
+cp "$T_ROOT/meta/processing/default.json" "$W/meta/processing/"
+cp "$T_ROOT/meta/generation/default.json" "$W/meta/generation/"
+cp "$T_DATA/llpipe/gold_processing.json" "$W/meta/processing/gold.json"
+cp "$T_DATA/llpipe/gold_pipeline.json" "$W/meta/pipeline/gold.json"
+printf '{"path": "data/sample.fits", "processing": "default"}\n' >"$W/meta/fits/sample.json"
+printf '{"A_fits_id": "sample"}\n' >"$W/meta/pipeline/demo.json"
+printf '{"A_fits_id": "sample", "B_filters": ["copyA", "poissonize"], "analyses": ["varstat"]}\n' \
+	>"$W/meta/pipeline/ctl.json"
+printf '{"A_fits_id": "sample", "B_filters": [], "analyses": ["varstat", "psd", "interarrival"]}\n' \
+	>"$W/meta/pipeline/aonly.json"
+
+t_check llpipe-1 "scripts are written for every kind of slot B" \
+	llpipe -w "$W" meta/pipeline/demo.json meta/pipeline/ctl.json aonly meta/pipeline/gold.json
+t_check llpipe-2 "the scripts pass sh -n" sh -c "for f in '$W'/pipelines/*.sh; do sh -n \"\$f\" || exit 1; done"
+if command -v shellcheck >/dev/null; then
+	t_check llpipe-3 "the scripts pass shellcheck" shellcheck -s sh "$W"/pipelines/*.sh
+else
+	t_skip llpipe-3 "the scripts pass shellcheck" "no shellcheck"
+fi
+t_files_eq llpipe-4 "the golden script: exact text for a fixed pipeline" \
+	"$T_DATA/llpipe/gold.sh" "$W/pipelines/gold.sh"
+t_eq llpipe-5 "the script is executable" "yes" "$([ -x "$W/pipelines/demo.sh" ] && echo yes)"
+t_eq llpipe-6 "a NAME and its JSON path give the same script" "$(cat "$W/pipelines/aonly.sh")" \
+	"$(llpipe -w "$W" -o "$T/a2.sh" meta/pipeline/aonly.json && cat "$T/a2.sh")"
+
+# End to end on the sample.
+have_all=yes
+for p in fits2ev gtifilter wrange wbin llgen varstat lcurve psd interarrival evcompare llplot poissonize downsample; do
+	command -v "$p" >/dev/null || have_all=no
+done
+if [ $have_all = yes ]; then
+	t_check llpipe-7 "the default pipeline (B generated) runs on the sample" sh "$W/pipelines/demo.sh"
+	t_eq llpipe-8 "its tables, plots and .done exist" "ok" "$(cd "$W/out/demo" && for f in A.ev B.ev \
+		A_varstat.csv B_varstat.csv A_lcurve.csv B_lcurve.csv A_psd.csv B_psd.csv \
+		A_interarrival.csv B_interarrival.csv compare.csv plots/fano.png plots/nxs.png \
+		plots/counts.png plots/lcurve_A.png plots/lcurve_B.png plots/psd_A.png plots/psd_B.png \
+		plots/interarrival_A.png plots/interarrival_B.png .done; do [ -s "$f" ] || [ "$f" = .done ] || echo "no $f"; done; [ -e .done ] && echo ok)"
+	t_eq llpipe-9 "compare.csv is the evcompare table" "distance,n_terms" "$(grep -v '^#' "$W/out/demo/compare.csv" | head -n 1)"
+	t_eq llpipe-10 "slot A kept only 0.1-1 nm in 4 bins" "4" \
+		"$(evinfo --json <"$W/out/demo/A.ev" | "$T_PY" -c 'import json,sys; print(len([b for b in json.load(sys.stdin)["wbins"]]))' 2>/dev/null || echo "?")"
+	t_check llpipe-11 "an A-only pipeline runs from another directory" sh -c "cd / && sh '$W/pipelines/aonly.sh'"
+	t_eq llpipe-12 "an A-only pipeline has no B files" "A_interarrival.csv A_psd.csv A_varstat.csv" \
+		"$(cd "$W/out/aonly" && ls ./*.csv | sed 's|^\./||' | tr '\n' ' ' | sed 's/ $//')"
+	cp "$W/out/demo/A_varstat.csv" "$T/v1.csv"
+	t_check llpipe-13 "a rerun succeeds" sh "$W/pipelines/demo.sh"
+	t_files_eq llpipe-14 "a rerun gives the same table" <(grep -v '^#' "$T/v1.csv") <(grep -v '^#' "$W/out/demo/A_varstat.csv")
+
+	# A failing middle stage fails the script, and no .done is left.
+	sed 's/^stage wrange wrange/stage fail false\nstage wrange wrange/' "$W/pipelines/aonly.sh" >"$W/pipelines/broken.sh"
+	t_run sh "$W/pipelines/broken.sh"
+	t_eq llpipe-15 "a failing middle stage fails the script, .done is removed" "1 no" \
+		"$T_STATUS $([ -e "$W/out/aonly/.done" ] && echo yes || echo no)"
+	# A custom filter (every other event) inserted by editing the script.
+	n_before=$(evinfo --json <"$W/out/aonly/A.ev" | "$T_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"])')
+	awk '/^set -eu$/ { print "every_other() { ev2tsv | awk '\''/^#/ || NR % 2'\'' | tsv2ev; }" }
+	     { print } /^stage wrange / { print "stage every_other every_other" }' \
+		"$W/pipelines/aonly.sh" >"$W/pipelines/custom.sh"
+	t_check llpipe-16 "a script with a custom filter runs" sh "$W/pipelines/custom.sh"
+	n_after=$(evinfo --json <"$W/out/aonly/A.ev" | "$T_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"])')
+	t_check llpipe-17 "the custom filter changed the result (about half the events)" \
+		"$T_PY" -c "import sys; a, b = $n_before, $n_after; sys.exit(not (b < a and abs(b - a / 2) < 0.1 * a))"
+	t_check llpipe-18 "the custom stage's stream is kept" test -s "$W/out/aonly/A.3.every_other.ev"
+
+	# A dataset whose file is not FITS: the script fails at its first stage.
+	printf 'not FITS\n' >"$W/data/corrupt.fits"
+	printf '{"path": "data/corrupt.fits"}\n' >"$W/meta/fits/corrupt.json"
+	printf '{"A_fits_id": "corrupt", "B_filters": []}\n' >"$W/meta/pipeline/bad.json"
+	llpipe -w "$W" bad
+	t_run sh "$W/pipelines/bad.sh"
+	t_eq llpipe-19 "a corrupt input file fails the script" "1" "$T_STATUS"
+	rm "$W/meta/pipeline/bad.json" "$W/pipelines/bad.sh"
+
+	# make: both pipelines, then nothing, then only the one whose JSON changed.
+	llpipe -w "$W" --make meta/pipeline/aonly.json meta/pipeline/ctl.json
+	t_check llpipe-20 "make -j2 runs both pipelines" make -C "$W" -j2 -f pipelines/all.mk
+	t_eq llpipe-21 "both .done exist" "yes yes" \
+		"$([ -e "$W/out/aonly/.done" ] && echo yes) $([ -e "$W/out/ctl/.done" ] && echo yes)"
+	t_eq llpipe-22 "a second make does nothing" "make: Nothing to be done for 'all'." \
+		"$(make --no-print-directory -C "$W" -f pipelines/all.mk 2>&1)"
+	sleep 1
+	touch "$W/meta/pipeline/ctl.json"
+	make -C "$W" -f pipelines/all.mk >"$T/make.out" 2>&1
+	t_eq llpipe-23 "touching one pipeline's JSON reruns only that one" "sh pipelines/ctl.sh" \
+		"$(grep '^sh ' "$T/make.out")"
+	touch "$W/meta/processing/default.json"
+	make -C "$W" -f pipelines/all.mk >"$T/make.out" 2>&1
+	t_eq llpipe-24 "touching the processing both use reruns both" "sh pipelines/aonly.sh sh pipelines/ctl.sh" \
+		"$(grep '^sh ' "$T/make.out" | sort | tr '\n' ' ' | sed 's/ $//')"
+else
+	for i in $(seq 7 24); do t_skip "llpipe-$i" "end to end" "programs not built yet"; done
+fi
+
+t_check llpipe-25 "--make with no pipelines lists every meta/pipeline/*.json" \
+	sh -c "llpipe -w '$W' --make -o '$T/all.mk' && grep -q '^all: out/aonly/.done out/ctl/.done out/demo/.done out/gold/.done\$' '$T/all.mk'"
+
+# Bad input: one line, status 1, nothing written.
+bad() {	# bad ID WHAT 'MESSAGE' PIPELINE-JSON
+	printf '%s\n' "$4" >"$W/meta/pipeline/x.json"
+	rm -f "$W/pipelines/x.sh"
+	t_error "$1" "$2" 1 "$3" llpipe -w "$W" meta/pipeline/x.json
+}
+bad llpipe-26 "a missing dataset" \
+	"llpipe: meta/pipeline/x.json: A_fits_id: expected an existing dataset (meta/fits/nope.json: No such file or directory)" \
+	'{"A_fits_id": "nope"}'
+t_eq llpipe-27 "nothing was written" "no" "$([ -e "$W/pipelines/x.sh" ] && echo yes || echo no)"
+bad llpipe-28 "an unknown filter name" \
+	"llpipe: meta/pipeline/x.json: A_filters?1?: expected a filter name (*), got \"wbinn\"" \
+	'{"A_fits_id": "sample", "A_filters": ["wrange", "wbinn"]}'
+bad llpipe-29 "bad JSON" "llpipe: meta/pipeline/x.json: not valid JSON: * (line 1)" '{"A_fits_id": "sample",}'
+bad llpipe-30 "a dataset name with '/'" \
+	"llpipe: meta/pipeline/x.json: A_fits_id: expected a dataset name (*), got \"../sample\"" \
+	'{"A_fits_id": "../sample"}'
+bad llpipe-31 "an unknown key" "llpipe: meta/pipeline/x.json: B_filter: unknown key" \
+	'{"A_fits_id": "sample", "B_filter": []}'
+bad llpipe-32 "a missing processing" \
+	"llpipe: meta/pipeline/x.json: processing: expected an existing processing (meta/processing/p2.json: No such file or directory)" \
+	'{"A_fits_id": "sample", "processing": "p2"}'
+printf '{"max_wavelength": "5 s"}\n' >"$W/meta/processing/p2.json"
+bad llpipe-33 "a wrong unit in the processing" \
+	"llpipe: meta/processing/p2.json: max_wavelength: expected a wavelength: a number in nm, or \"VALUE UNIT\" with UNIT nm, angstrom, eV or keV, got \"5 s\"" \
+	'{"A_fits_id": "sample", "processing": "p2"}'
+bad llpipe-34 "downsample needs the processing's downsample" \
+	"llpipe: meta/pipeline/x.json: A_filters?0?: expected a filter the processing can drive (downsample is null in meta/processing/default.json)" \
+	'{"A_fits_id": "sample", "A_filters": ["downsample"]}'
+printf '{"path": "data/gone.fits"}\n' >"$W/meta/fits/gone.json"
+bad llpipe-35 "a dataset whose file is missing" \
+	"llpipe: meta/fits/gone.json: path: expected an existing file (data/gone.fits: No such file or directory)" \
+	'{"A_fits_id": "gone"}'
+rm "$W/meta/pipeline/x.json"
+t_error llpipe-36 "a missing pipeline" 1 \
+	"llpipe: meta/pipeline/nope.json: no such pipeline: No such file or directory" llpipe -w "$W" nope
+t_error llpipe-37 "a pipeline name with '/'" 1 \
+	"llpipe: a/b: expected a pipeline file meta/pipeline/NAME.json (*)" llpipe -w "$W" a/b
+cp "$W/pipelines/demo.sh" "$T/demo.before"
+t_error llpipe-38 "one bad pipeline among several: nothing is written" 1 \
+	"llpipe: meta/pipeline/nope.json: no such pipeline: No such file or directory" \
+	llpipe -w "$W" demo nope
+t_files_eq llpipe-39 "the good pipeline's script was not rewritten either" "$T/demo.before" "$W/pipelines/demo.sh"
+t_error llpipe-40 "no pipeline is a usage error" 2 \
+	"llpipe: no pipeline: give meta/pipeline/NAME.json (or --make) (see 'llpipe --help')" llpipe
