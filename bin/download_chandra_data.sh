@@ -1,0 +1,442 @@
+#!/bin/sh
+# download_chandra_data.sh: mirror a Chandra archive directory listing (the
+# staged-retrieval URL) under fits/OBSID/..., resumably, with size checks.
+# Exit: 0 ok, 1 network/server/listing/size error, 2 usage error.
+#
+# Two phases: walk every listing first (so a hostile or broken listing stops
+# the run before anything is written, and the file count N is known), then
+# fetch each file.  Names from the server never reach a shell: they are
+# validated in awk, kept one per line (control characters are refused, so
+# a name cannot contain a tab or a newline) and handed to curl, mkdir and mv
+# as separate, quoted arguments after '--' or as option values.
+set -eu
+
+prog=download_chandra_data.sh
+version=0.1.0
+max_depth=16
+tab=$(printf '\t')
+
+usage() {
+	cat <<EOF
+usage: $prog URL [-d DIR] [-q] [--max-time S]
+Mirror the Chandra archive listing at URL (an http or https directory, e.g.
+the archive's staged-retrieval URL) under DIR/OBSID/..., following the
+listing's subdirectories (primary/, secondary/, ...).
+
+The OBSID directory is the last all-digit component of the URL path, and the
+URL's path below it is kept (.../byobsid/5/5095/ -> DIR/5095/); a URL without
+an all-digit component (a staging area holding OBSID folders) is mirrored
+straight into DIR, so its folders become DIR/OBSID.
+
+Files already present with the server's size are skipped; others are fetched
+into NAME.part, resumed when a .part exists, and renamed when the size
+matches the server's Content-Length.  Listing entries that would leave the
+target ('..', absolute paths, backslashes, control characters, a leading
+'-') are refused before anything is downloaded.
+
+  -d, --dir DIR    mirror under DIR (default: fits)
+  -q, --quiet      no progress lines (they go to stderr only when it is a terminal)
+  --max-time S     give up on any single transfer after S seconds
+  --help, --version
+
+Example: $prog https://cxc.cfa.harvard.edu/cdaftp/byobsid/5/5095/
+Exit status: 0 ok, 1 network, server, listing or size error, 2 usage error.
+EOF
+}
+
+die() {
+	printf '%s: %s\n' "$prog" "$1" >&2
+	exit 1
+}
+
+usage_error() {
+	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
+	exit 2
+}
+
+progress() {
+	[ "$show_progress" = 1 ] || return 0
+	printf '%s: %s\n' "$prog" "$1" >&2
+}
+
+# --- options --------------------------------------------------------------
+
+url=
+dir=fits
+quiet=0
+max_time=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--help) usage; exit 0 ;;
+	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
+	-q|--quiet) quiet=1 ;;
+	-d|--dir|--max-time)
+		[ $# -ge 2 ] || usage_error "option '$1' needs a value"
+		case $1 in
+		--max-time) max_time=$2 ;;
+		*) dir=$2 ;;
+		esac
+		shift ;;
+	--) shift
+		for arg; do
+			[ -z "$url" ] || usage_error "more than one URL"
+			url=$arg
+		done
+		break ;;
+	-?*) usage_error "unknown option '$1'" ;;
+	*) [ -z "$url" ] || usage_error "more than one URL"; url=$1 ;;
+	esac
+	shift
+done
+[ -n "$url" ] || usage_error "missing URL"
+[ -n "$dir" ] || usage_error "option '-d' needs a non-empty directory"
+case $max_time in
+'') ;;
+*[!0-9]*|0) usage_error "--max-time: not a positive whole number of seconds: '$max_time'" ;;
+esac
+case $url in
+http://?*|https://?*) ;;
+*) usage_error "URL must start with http:// or https://: '$url'" ;;
+esac
+case $url in
+*[[:space:][:cntrl:]]*) usage_error "URL contains white space or a control character" ;;
+*[?#]*) usage_error "URL must be a directory, without a query or fragment: '$url'" ;;
+esac
+case $url in
+*/) ;;
+*) url=$url/ ;;
+esac
+
+if [ "$quiet" = 0 ] && [ -t 2 ]; then show_progress=1; else show_progress=0; fi
+
+# Every curl call: no ~/.curlrc (an -i or -o there would corrupt the mirror;
+# proxies still come from the environment), http(s) only even after a
+# redirect, errors as an exit status.
+set -- -q --fail --silent --show-error --location --retry 2 --connect-timeout 20 \
+	--proto =http,https --proto-redir =http,https
+[ -z "$max_time" ] || set -- "$@" --max-time "$max_time"
+# Listings and HEAD requests are small: bound them even without --max-time.
+small_max_time=${max_time:-120}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/download_chandra_data.XXXXXX") || die "cannot create a temporary directory"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# --- URL helpers (awk, C locale: bytes, not characters) -------------------
+
+# The local prefix for URL: its path from the last all-digit component on,
+# percent-decoded ("5095/" or "5095/primary/"), or "" when there is none.
+# Prints "!" and a reason when a component is unsafe.
+url_prefix() {
+	printf '%s\n' "$1" | LC_ALL=C awk '
+	function hexval(c) { return c == "" ? -1 : index("0123456789abcdef", tolower(c)) - 1 }
+	{
+		p = $0
+		sub(/^[A-Za-z]+:\/\/[^\/]*/, "", p)
+		n = split(p, seg, "/")
+		start = 0
+		for (i = 1; i <= n; i++) {
+			s = seg[i]; d = ""
+			for (j = 1; j <= length(s); j++) {
+				c = substr(s, j, 1)
+				if (c == "%" && hexval(substr(s, j + 1, 1)) >= 0 && hexval(substr(s, j + 2, 1)) >= 0) {
+					v = hexval(substr(s, j + 1, 1)) * 16 + hexval(substr(s, j + 2, 1))
+					c = (v < 32 || v == 127 || v == 47 || v == 92) ? "\\" : sprintf("%c", v)
+					j += 2
+				}
+				d = d c
+			}
+			seg[i] = d
+			if (d ~ /^[0-9]+$/) start = i
+		}
+		if (start == 0) { print ""; exit }
+		out = ""
+		for (i = start; i <= n; i++) {
+			if (seg[i] == "" || seg[i] == ".") continue
+			if (seg[i] == ".." || seg[i] ~ /^-/ || index(seg[i], "\\")) {
+				print "!URL path component \047" seg[i] "\047 cannot name a local directory"
+				exit
+			}
+			out = out seg[i] "/"
+		}
+		print out
+	}'
+}
+
+# Classify the href entries of the HTML listing on stdin, fetched from the
+# directory URL $1 (the effective URL, ending in "/").  One line each:
+#   F<TAB>raw-relative-href<TAB>local-relative-path    a file below $1
+#   D<TAB>raw-relative-href<TAB>local-relative-path/   a directory below $1
+#   R<TAB>shown-href<TAB>reason                         refused
+# Navigation is skipped without a word: sort links ("?C=N;O=D"), fragments,
+# "./", "../", links to an ancestor of $1 (Apache's "Parent Directory"),
+# and absolute URLs to another host or scheme.
+classify_listing() {
+	LC_ALL=C awk -v base="$1" '
+	function hexval(c) { return c == "" ? -1 : index("0123456789abcdef", tolower(c)) - 1 }
+	# HTML character references, so "&#46;&#46;/" is seen as "../".
+	function unentity(s,   out, r, v, k) {
+		out = ""
+		while (match(s, /&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-z]+);/)) {
+			r = substr(s, RSTART + 1, RLENGTH - 2)
+			out = out substr(s, 1, RSTART - 1)
+			s = substr(s, RSTART + RLENGTH)
+			if (r ~ /^#[xX]/) {
+				v = 0
+				for (k = 3; k <= length(r); k++) v = v * 16 + hexval(substr(r, k, 1))
+			} else if (r ~ /^#/) {
+				v = substr(r, 2) + 0
+			} else {
+				v = (r == "amp") ? 38 : (r == "quot") ? 34 : (r == "apos") ? 39 : \
+				    (r == "lt") ? 60 : (r == "gt") ? 62 : -1
+			}
+			# A NUL or a code above one byte stays as it was written.
+			out = out ((v >= 1 && v <= 255) ? sprintf("%c", v) : "&" r ";")
+		}
+		return out s
+	}
+	# Percent-decode s; control characters become "?" and set bad_ctl,
+	# an encoded "/" sets bad_slash.
+	function decode(s,   out, i, c, v) {
+		out = ""
+		for (i = 1; i <= length(s); i++) {
+			c = substr(s, i, 1)
+			if (c == "%" && hexval(substr(s, i + 1, 1)) >= 0 && hexval(substr(s, i + 2, 1)) >= 0) {
+				v = hexval(substr(s, i + 1, 1)) * 16 + hexval(substr(s, i + 2, 1))
+				i += 2
+				if (v < 32 || v == 127) { bad_ctl = 1; c = "?" }
+				else if (v == 47) { bad_slash = 1; c = "/" }
+				else c = sprintf("%c", v)
+			} else if (c ~ /[[:cntrl:]]/) {
+				bad_ctl = 1; c = "?"
+			}
+			out = out c
+		}
+		return out
+	}
+	function shown(s) { gsub(/[[:cntrl:]]/, "?", s); return s }
+	function refuse(h, why) { printf "R\t%s\t%s\n", shown(h), why; exit }
+	function classify(h,   p, d, n, seg, i, rel, kind) {
+		h = unentity(h)
+		if (h == "" || h ~ /^[?#]/) return
+		if (h ~ /^\/\//) h = scheme ":" h
+		if (h ~ /^[A-Za-z][A-Za-z0-9+.-]*:/) {
+			if (substr(h, 1, length(origin) + 1) != origin "/") return
+			h = substr(h, length(origin) + 1)
+		}
+		if (h ~ /^\//) {
+			p = h
+			sub(/[?#].*$/, "", p)
+			if (p == basepath || (substr(basepath, 1, length(p)) == p && \
+			    (p ~ /\/$/ || substr(basepath, length(p) + 1, 1) == "/")))
+				return
+			if (substr(h, 1, length(basepath)) != basepath)
+				refuse(h, "it leaves the target directory")
+			h = substr(h, length(basepath) + 1)
+		}
+		if (h == "." || h == "./" || h == ".." || h == "../") return
+		bad_ctl = bad_slash = 0
+		d = decode(h)
+		if (bad_ctl) refuse(h, "it contains a control character")
+		if (index(d, "\\")) refuse(h, "it contains a backslash")
+		if (bad_slash) refuse(h, "it contains an encoded slash")
+		if (h ~ /[?#]/) refuse(h, "it has a query or fragment")
+		if (d ~ /^\//) refuse(h, "it leaves the target directory")
+		n = split(d, seg, "/")
+		rel = ""
+		for (i = 1; i <= n; i++) {
+			if (seg[i] == "" || seg[i] == ".") continue
+			if (seg[i] == "..") refuse(h, "it leaves the target directory")
+			if (seg[i] ~ /^-/) refuse(h, "a path component starts with \047-\047")
+			rel = rel (rel == "" ? "" : "/") seg[i]
+		}
+		if (rel == "") return
+		kind = "F"
+		if (d ~ /\/$/) { kind = "D"; rel = rel "/" }
+		if (seen[rel]++) return
+		printf "%s\t%s\t%s\n", kind, h, rel
+	}
+	BEGIN {
+		RS = ">"
+		scheme = base; sub(/:.*/, "", scheme)
+		basepath = base; sub(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\/]*/, "", basepath)
+		origin = substr(base, 1, length(base) - length(basepath))
+	}
+	# A record ends at ">", so it holds at most one tag, even a tag that
+	# spans lines.
+	match($0, /<[aA][[:space:]][^>]*[hH][rR][eE][fF][[:space:]]*=[[:space:]]*("[^"]*"|\047[^\047]*\047|[^[:space:]>]+)/) {
+		tag = substr($0, RSTART, RLENGTH)
+		sub(/^.*[hH][rR][eE][fF][[:space:]]*=[[:space:]]*/, "", tag)
+		if (tag ~ /^"/ || tag ~ /^\047/) tag = substr(tag, 2, length(tag) - 2)
+		classify(tag)
+	}'
+}
+
+# file_size FILE: its size in bytes.
+file_size() {
+	set -- "$(wc -c <"$1")"
+	echo $(($1))
+}
+
+# header_size: the full size of the file from the header dump $tmp/head (of
+# the last response, after redirects): the total of a Content-Range, else the
+# Content-Length; empty when the server gives neither.
+header_size() {
+	LC_ALL=C awk '
+		{ sub(/\r$/, "") }
+		/^HTTP\// { len = total = ""; next }
+		tolower($1) == "content-length:" && $2 ~ /^[0-9]+$/ { len = $2 }
+		tolower($1) == "content-range:" && $NF ~ /\/[0-9]+$/ { total = $NF; sub(/.*\//, "", total) }
+		END { print (total != "" ? total : len) }' "$tmp/head"
+}
+
+# curl_reason STATUS HTTP_CODE: why the last curl call failed, for an error
+# line "prog: URL: reason": the HTTP status the server refused with, else
+# curl's own message.
+curl_reason() {
+	case $1/$2 in
+	22/404) printf 'not found (HTTP 404)' ;;
+	22/[1-9][0-9][0-9]) printf 'HTTP %s' "$2" ;;
+	*)
+		set -- "$1" "$(sed -n '$s/^curl: ([0-9]*) //p' "$tmp/curl.err")"
+		if [ -n "$2" ]; then printf '%s' "$2"; else printf 'curl failed with status %s' "$1"; fi ;;
+	esac
+}
+
+# --- phase 1: walk the listings -------------------------------------------
+
+prefix=$(url_prefix "$url")
+case $prefix in
+'!'*) usage_error "${prefix#!}" ;;
+esac
+
+: >"$tmp/files"
+printf '%s\t./\n' "$url" >"$tmp/queue"
+# The queue grows while it is read: the open descriptor reads on past the
+# lines appended below.
+while IFS= read -r line <&3; do
+	durl=${line%%"$tab"*}
+	drel=${line#*"$tab"}
+	progress "listing $durl"
+	status=0
+	curl "$@" --max-time "$small_max_time" --max-filesize 20000000 \
+		-o "$tmp/listing" -w '%{http_code}\n%{url_effective}\n' -- "$durl" \
+		</dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
+	{ read -r code; read -r base; } <"$tmp/curl.out" || :
+	[ "$status" = 0 ] || die "$durl: $(curl_reason "$status" "$code")"
+	base=${base%%[?#]*}
+	base=${base%/*}/
+	classify_listing "$base" <"$tmp/listing" >"$tmp/entries"
+	while IFS=$tab read -r kind raw rel; do
+		case $kind in
+		R) die "$durl: refusing listing entry '$raw': $rel" ;;
+		F) printf '%s%s\t%s%s\n' "$base" "$raw" "$drel" "$rel" >>"$tmp/files" ;;
+		D)
+			d=$drel$rel depth=0
+			while :; do
+				case $d in
+				*/*) d=${d#*/} depth=$((depth + 1)) ;;
+				*) break ;;
+				esac
+			done
+			[ "$depth" -le "$max_depth" ] ||
+				die "$base$raw: listing deeper than $max_depth levels"
+			case $raw in
+			*/) ;;
+			*) raw=$raw/ ;;
+			esac
+			printf '%s%s\t%s%s\n' "$base" "$raw" "$drel" "$rel" >>"$tmp/queue"
+			;;
+		esac
+	done <"$tmp/entries"
+done 3<"$tmp/queue"
+
+# --- phase 2: fetch the files ---------------------------------------------
+
+n_files=$(($(wc -l <"$tmp/files")))
+n=0
+n_failed=0
+n_got=0
+# A failed file is reported and the others still fetched; status 1 at the end.
+fail() {
+	printf '%s: %s\n' "$prog" "$1" >&2
+	n_failed=$((n_failed + 1))
+}
+while IFS=$tab read -r furl frel; do
+	n=$((n + 1))
+	name=$prefix${frel#./}
+	local_path=$dir/$name
+	part=$local_path.part
+	progress "[$n/$n_files] $name"
+
+	# Only a file already (partly) here needs the server's size up front.
+	if [ -f "$local_path" ] || [ -f "$part" ]; then
+		status=0
+		curl "$@" --max-time "$small_max_time" --head -o /dev/null -D "$tmp/head" \
+			-w '%{http_code}\n' -- "$furl" </dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
+		if [ "$status" != 0 ]; then
+			read -r code <"$tmp/curl.out" || :
+			fail "$furl: $(curl_reason "$status" "$code")"
+			continue
+		fi
+		size=$(header_size)
+		if [ -n "$size" ]; then
+			if [ -f "$local_path" ] && [ "$(file_size "$local_path")" = "$size" ]; then
+				continue
+			fi
+			if [ -f "$part" ]; then
+				got=$(file_size "$part")
+				if [ "$got" -gt "$size" ]; then
+					rm -f -- "$part"    # left from an older, larger version of the file
+				elif [ "$got" = "$size" ]; then
+					mv -f -- "$part" "$local_path" || die "$name: cannot rename $name.part"
+					n_got=$((n_got + 1))
+					continue
+				fi
+			fi
+		fi
+	fi
+
+	[ -d "${local_path%/*}" ] || mkdir -p -- "${local_path%/*}" || die "$name: cannot create its directory"
+	status=0
+	curl "$@" -C - -o "$part" -D "$tmp/head" -w '%{http_code}\n' -- "$furl" \
+		</dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
+	if [ "$status" = 33 ]; then
+		# The server cannot send a byte range: start over.
+		rm -f -- "$part"
+		status=0
+		curl "$@" -o "$part" -D "$tmp/head" -w '%{http_code}\n' -- "$furl" \
+			</dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
+	fi
+	[ "$status" != 23 ] || die "$part: cannot write: $(sed -n '$s/^curl: //p' "$tmp/curl.err")"
+	if [ "$status" != 0 ] && [ "$status" != 18 ]; then
+		read -r code <"$tmp/curl.out" || :
+		fail "$furl: $(curl_reason "$status" "$code")"
+		continue
+	fi
+	size=$(header_size)
+	if [ -z "$size" ]; then
+		fail "$furl: the server gives no Content-Length, so the size cannot be verified"
+		continue
+	fi
+	# curl writes no file for an empty body.
+	[ -f "$part" ] || [ "$size" != 0 ] || : >"$part"
+	got=0
+	[ ! -f "$part" ] || got=$(file_size "$part")
+	if [ "$got" -lt "$size" ]; then
+		fail "$name: truncated transfer: $got of $size bytes (run again to resume from $name.part)"
+		continue
+	fi
+	if [ "$got" -gt "$size" ]; then
+		rm -f -- "$part"
+		fail "$name: got $got bytes, the server announced $size"
+		continue
+	fi
+	mv -f -- "$part" "$local_path" || die "$name: cannot rename $name.part"
+	n_got=$((n_got + 1))
+done <"$tmp/files"
+
+progress "$n_files files: $n_got downloaded, $((n_files - n_got - n_failed)) already complete, $n_failed failed"
+[ "$n_failed" = 0 ] || exit 1
+exit 0

@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# download_chandra_data.sh: mirror, idempotence, resume, 404, truncation,
+# hostile listings, OBSID rule, progress, usage errors.  Every server is on
+# 127.0.0.1, every transfer bounded by --max-time, every server killed.
+. "$(dirname "$0")/../lib.sh"
+
+P=download_chandra_data.sh
+pids=()
+stop_servers() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap stop_servers EXIT
+
+free_port() { "$T_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_up PORT: until the server answers (at most 5 s).
+wait_up() {
+	local _
+	for _ in $(seq 50); do
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+		sleep 0.1
+	done
+	echo "server on port $1 did not start" >&2
+	return 1
+}
+
+# The archive's layout: an OBSID folder with an index file, primary/ and
+# secondary/ products (random bytes, 3 KB to 700 KB).
+srv=$T/srv
+mkdir -p "$srv/5095/primary" "$srv/5095/secondary"
+head -c 5120 /dev/urandom >"$srv/5095/oif.fits"
+head -c 716800 /dev/urandom >"$srv/5095/primary/acisf05095N004_evt2.fits.gz"
+head -c 20480 /dev/urandom >"$srv/5095/primary/pcadf05095_000N001_asol1.fits.gz"
+head -c 3000 /dev/urandom >"$srv/5095/secondary/acisf05095_000N004_bpix1.fits.gz"
+# A staging area: a package folder holding OBSID folders.
+mkdir -p "$srv/package/ABC"
+cp -R "$srv/5095" "$srv/package/ABC/5095"
+files="oif.fits primary/acisf05095N004_evt2.fits.gz primary/pcadf05095_000N001_asol1.fits.gz secondary/acisf05095_000N004_bpix1.fits.gz"
+
+# same_tree SRC DST: every file of the list is in DST byte for byte, and DST
+# holds nothing else (no .part left over).
+same_tree() {
+	local f
+	for f in $files; do
+		cmp -s "$1/$f" "$2/$f" || { echo "differs or missing: $f"; return 1; }
+	done
+	[ "$(cd "$2" && find . -type f | sort)" = "$(for f in $files; do echo "./$f"; done | sort)" ] ||
+		{ echo "extra files: $(cd "$2" && find . -type f | sort | tr '\n' ' ')"; return 1; }
+}
+
+# --- usage ----------------------------------------------------------------
+
+t_run $P --help
+t_eq "$P-1" "--help exits 0 and prints the usage line" \
+	"0 usage: $P URL [-d DIR] [-q] [--max-time S]" "$T_STATUS $(head -n 1 "$T/out")"
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
+t_error "$P-3" "an unknown option is a usage error" 2 \
+	"$P: unknown option '--bogus' (see '$P --help')" $P --bogus http://127.0.0.1:1/
+t_error "$P-4" "a missing URL is a usage error" 2 "$P: missing URL (see '$P --help')" $P -d "$T/x"
+t_error "$P-5" "a non-http URL is a usage error" 2 \
+	"$P: URL must start with http:// or https://: 'file:///etc/' (see '$P --help')" $P file:///etc/
+t_error "$P-6" "-d without a value is a usage error" 2 \
+	"$P: option '-d' needs a value (see '$P --help')" $P http://127.0.0.1:1/ -d
+
+# --- against Python's own http.server (no byte ranges) --------------------
+
+port=$(free_port)
+/usr/bin/python3 -m http.server --bind 127.0.0.1 "$port" --directory "$srv" 2>"$T/plain.log" >/dev/null &
+pids+=($!)
+wait_up "$port"
+U=http://127.0.0.1:$port
+
+cd "$T" || exit 1
+t_run $P "$U/5095/" --max-time 10
+t_eq "$P-7" "a mirror run exits 0 and is silent when stderr is not a terminal" "0 " "$T_STATUS $(cat "$T/err")"
+t_check "$P-8" "every file lands under fits/5095/, byte-identical, nothing else" same_tree "$srv/5095" "$T/fits/5095"
+
+touch -d '2001-01-01 00:00:00' "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz"
+: >"$T/plain.log"
+t_run $P "$U/5095/" --max-time 10
+t_eq "$P-9" "a second run exits 0 and fetches no file (HEAD only)" "0 0" \
+	"$T_STATUS $(grep -c 'GET /5095/.*\.fits' "$T/plain.log")"
+t_eq "$P-10" "a second run leaves complete files untouched" "2001-01-01" \
+	"$(date -r "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz" +%F)"
+
+rm "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz"
+head -c 300000 "$srv/5095/primary/acisf05095N004_evt2.fits.gz" >"$T/fits/5095/primary/acisf05095N004_evt2.fits.gz.part"
+t_run $P "$U/5095/" --max-time 10
+t_eq "$P-11" "a .part is fetched again whole when the server cannot send ranges" "0 " "$T_STATUS $(cat "$T/err")"
+t_check "$P-12" "... and the result is complete with no .part left" same_tree "$srv/5095" "$T/fits/5095"
+
+ln -s nowhere "$srv/5095/secondary/acisf05095_000N004_msk1.fits.gz"
+t_error "$P-13" "a listed file the server cannot find is an error naming its URL" 1 \
+	"$P: $U/5095/secondary/acisf05095_000N004_msk1.fits.gz: not found (HTTP 404)" \
+	$P "$U/5095/" -d "$T/m404" --max-time 10
+t_check "$P-14" "... and the other files are still mirrored" same_tree "$srv/5095" "$T/m404/5095"
+rm "$srv/5095/secondary/acisf05095_000N004_msk1.fits.gz"
+
+t_error "$P-15" "a URL that is not there is an error naming it" 1 \
+	"$P: $U/9999/: not found (HTTP 404)" $P "$U/9999" -d "$T/bad" --max-time 10
+t_eq "$P-16" "... and writes nothing" absent "$([ -e "$T/bad" ] && echo present || echo absent)"
+
+t_run $P "$U/package/ABC/" -d "$T/stage" --max-time 10
+t_check "$P-17" "a staging URL without an OBSID mirrors its OBSID folders into DIR" \
+	same_tree "$srv/5095" "$T/stage/5095"
+t_run $P "$U/5095/primary/" -d "$T/sub" --max-time 10
+t_eq "$P-18" "a URL below the OBSID keeps its path under DIR/OBSID" \
+	"./5095/primary/acisf05095N004_evt2.fits.gz ./5095/primary/pcadf05095_000N001_asol1.fits.gz" \
+	"$(cd "$T/sub" && find . -type f | sort | tr '\n' ' ' | sed 's/ $//')"
+
+script -qec "$P $U/5095/ -d $T/tty --max-time 10" /dev/null </dev/null >"$T/tty.out" 2>&1
+t_eq "$P-19" "on a terminal, progress names file n/N" \
+	"$P: [1/4] 5095/oif.fits|$P: [2/4] 5095/primary/acisf05095N004_evt2.fits.gz|$P: 4 files: 4 downloaded, 0 already complete, 0 failed" \
+	"$(tr -d '\r' <"$T/tty.out" | grep -E '\[1/4\]|\[2/4\]|files:' | paste -sd '|')"
+script -qec "$P -q $U/5095/secondary/ -d $T/tty2 --max-time 10" /dev/null </dev/null >"$T/tty2.out" 2>&1
+t_eq "$P-20" "-q silences progress on a terminal" "0" "$(wc -c <"$T/tty2.out")"
+
+# --- against a test server: byte ranges, truncation, slow and hostile listings
+
+cat >"$T/server.py" <<'EOF'
+# A small archive server: files with byte ranges, synthetic listings, files
+# announced longer than they are, files sent slowly.  Reads config.json at
+# every request; logs "METHOD PATH RANGE" lines.
+import http.server, json, os, re, sys, time
+root, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, directory=root, **k)
+
+    def log_message(self, *a):
+        pass
+
+    def do_HEAD(self):
+        self.serve(False)
+
+    def do_GET(self):
+        self.serve(True)
+
+    def serve(self, body):
+        with open(log, "a") as f:
+            f.write("%s %s %s\n" % (self.command, self.path, self.headers.get("Range", "-")))
+        with open(os.path.join(root, "config.json")) as f:
+            cfg = json.load(f)
+        path = self.path.split("?")[0]
+        if path in cfg["raw"]:
+            with open(os.path.join(root, cfg["raw"][path]), "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+            return
+        if path in cfg["listings"]:
+            html = "<html><body>\n" + "".join('<a href="%s">entry</a>\n' % h for h in cfg["listings"][path])
+            data = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+            return
+        fs = self.translate_path(path)
+        if os.path.isdir(fs):
+            return super().do_GET() if body else super().do_HEAD()
+        if not os.path.isfile(fs):
+            self.send_error(404)
+            return
+        data = open(fs, "rb").read()
+        announced = len(data) + cfg["truncate"].get(path, 0)
+        start = 0
+        rng = self.headers.get("Range")
+        if rng:
+            start = int(re.match(r"bytes=(\d+)-$", rng).group(1))
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, announced - 1, announced))
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(announced - start))
+        self.end_headers()
+        if not body:
+            return
+        if path in cfg["slow"]:
+            self.wfile.write(data[start:len(data) // 2])
+            self.wfile.flush()
+            time.sleep(40)
+        self.wfile.write(data[start:])
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+Server(("127.0.0.1", port), Handler).serve_forever()
+EOF
+
+# config LISTINGS TRUNCATE SLOW [RAW]: JSON for synthetic listings (path ->
+# hrefs), files announced longer (path -> extra bytes), files sent slowly
+# (paths), listings served from a file (path -> file name under srv/).
+config() {
+	printf '{"listings": %s, "truncate": %s, "slow": %s, "raw": %s}\n' "$1" "$2" "$3" "${4:-"{}"}" >"$srv/config.json"
+}
+config '{}' '{}' '[]'
+port2=$(free_port)
+/usr/bin/python3 "$T/server.py" "$srv" "$port2" "$T/srv.log" &
+pids+=($!)
+wait_up "$port2"
+V=http://127.0.0.1:$port2
+big=primary/acisf05095N004_evt2.fits.gz
+
+mkdir -p "$T/res/5095/primary"
+head -c 300000 "$srv/5095/$big" >"$T/res/5095/$big.part"
+: >"$T/srv.log"
+t_run $P "$V/5095/" -d "$T/res" --max-time 10
+t_eq "$P-21" "a .part is resumed with a byte range" "0 1" \
+	"$T_STATUS $(grep -c "^GET /5095/$big bytes=300000-\$" "$T/srv.log")"
+t_check "$P-22" "... and the resumed file is complete and identical" same_tree "$srv/5095" "$T/res/5095"
+
+config '{}' '{}' "[\"/5095/$big\"]"
+setsid $P "$V/5095/" -d "$T/kill" --max-time 60 2>"$T/kill.err" &
+kpid=$!
+pids+=("$kpid")
+# The server sends half the file, then stalls; kill once most of it is on disk
+# (curl's own buffer may hold back the last few KB).
+for _ in $(seq 250); do
+	[ "$(wc -c 2>/dev/null <"$T/kill/5095/$big.part" || echo 0)" -ge 300000 ] && break
+	sleep 0.1
+done
+kill -TERM -- "-$kpid"
+wait "$kpid"
+got=$(wc -c <"$T/kill/5095/$big.part")
+t_eq "$P-23" "a killed transfer leaves only the .part, holding part of the file" "absent yes" \
+	"$([ -e "$T/kill/5095/$big" ] && echo present || echo absent) $([ "$got" -ge 300000 ] && [ "$got" -le 358400 ] && echo yes || echo "no: $got bytes")"
+config '{}' '{}' '[]'
+: >"$T/srv.log"
+t_run $P "$V/5095/" -d "$T/kill" --max-time 10
+t_eq "$P-24" "the next run resumes the killed transfer where it stopped" "0 1" \
+	"$T_STATUS $(grep -c "^GET /5095/$big bytes=$got-\$" "$T/srv.log")"
+t_check "$P-25" "... and the file is complete and identical" same_tree "$srv/5095" "$T/kill/5095"
+
+config '{}' "{\"/5095/$big\": 1000}" '[]'
+t_error "$P-26" "a transfer shorter than its Content-Length is an error naming the file" 1 \
+	"$P: 5095/$big: truncated transfer: 716800 of 717800 bytes (run again to resume from 5095/$big.part)" \
+	$P "$V/5095/" -d "$T/trunc" --max-time 10
+t_eq "$P-27" "... and leaves no complete-looking file, only the .part" "absent 716800" \
+	"$([ -e "$T/trunc/5095/$big" ] && echo present || echo absent) $(wc -c <"$T/trunc/5095/$big.part")"
+
+# Navigation links are skipped; only entries below the listing are mirrored.
+config "{\"/nav/5095/\": [\"/\", \"/nav/\", \"../\", \"./\", \"?C=N;O=D\", \"?C=M&amp;O=A\", \"#top\",
+	\"http://example.org/5095/x.fits\", \"mailto:cdaftp@cfa.harvard.edu\", \"$V/nav/\",
+	\"/nav/5095/primary/\", \"$V/nav/5095/oif.fits\", \"secondary/\"]}" '{}' '[]'
+mkdir -p "$srv/nav"
+cp -R "$srv/5095" "$srv/nav/5095"
+t_run $P "$V/nav/5095/" -d "$T/nav" --max-time 10
+t_eq "$P-28" "parent, sort, fragment and other-host links are skipped, own absolute links kept" \
+	"0 ./5095/oif.fits ./5095/primary/acisf05095N004_evt2.fits.gz ./5095/primary/pcadf05095_000N001_asol1.fits.gz ./5095/secondary/acisf05095_000N004_bpix1.fits.gz" \
+	"$T_STATUS $(cd "$T/nav" && find . -type f | sort | tr '\n' ' ' | sed 's/ $//')"
+
+# An Apache-style listing: icons, sort links, an absolute parent link, a tag
+# across two lines, single-quoted and unquoted attribute values.
+mkdir -p "$srv/raw"
+cp -R "$srv/5095" "$srv/raw/5095"
+cat >"$srv/apache.html" <<'EOF'
+<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">
+<html>
+ <head>
+  <title>Index of /raw/5095</title>
+ </head>
+ <body>
+<h1>Index of /raw/5095</h1>
+<pre><img src="/icons/blank.gif" alt="Icon "> <a href="?C=N;O=D">Name</a>  <a href="?C=M;O=A">Last modified</a>  <a href="?C=S;O=A">Size</a><hr><img src="/icons/back.gif" alt="[PARENTDIR]"> <a href="/raw/">Parent Directory</a>        -
+<img src="/icons/unknown.gif" alt="[   ]"> <a href="oif.fits">oif.fits</a>     2024-01-01 10:00  5.0K
+<img src="/icons/folder.gif" alt="[DIR]"> <A
+ HREF='primary/'>primary/</a>     2024-01-01 10:00    -
+<img src="/icons/folder.gif" alt="[DIR]"> <a class=dir href=secondary/>secondary/</a>   2024-01-01 10:00    -
+<hr></pre>
+</body></html>
+EOF
+config '{}' '{}' '[]' '{"/raw/5095/": "apache.html"}'
+t_run $P "$V/raw/5095/" -d "$T/apache" --max-time 10
+t_check "$P-29" "an Apache listing is followed: every file, nothing else" same_tree "$srv/5095" "$T/apache/5095"
+
+port3=$(free_port)
+t_error "$P-30" "a server that is not there is an error naming the URL and curl's reason" 1 \
+	"$P: http://127.0.0.1:$port3/5095/: Failed to connect to 127.0.0.1 port $port3 *" \
+	$P "http://127.0.0.1:$port3/5095/" -d "$T/none" --max-time 10
+
+# Hostile entries: each listing holds a harmless file first, then one bad
+# entry; the run must stop before writing anything.
+n=31
+while IFS='|' read -r href shown why; do
+	config "{\"/bad/5095/\": [\"oif.fits\", \"$href\"]}" '{}' '[]'
+	t_error "$P-$n" "refuses the listing entry $shown" 1 \
+		"$P: $V/bad/5095/: refusing listing entry '$shown': $why" \
+		$P "$V/bad/5095/" -d "$T/target/fits" --max-time 10
+	n=$((n + 1))
+done <<'EOF'
+../../evil|../../evil|it leaves the target directory
+/etc/passwd|/etc/passwd|it leaves the target directory
+primary/../../../evil|primary/../../../evil|it leaves the target directory
+%2e%2e/%2e%2e/evil|%2e%2e/%2e%2e/evil|it leaves the target directory
+..%5c..%5cevil|..%5c..%5cevil|it contains a backslash
+evil%0a.fits|evil%0a.fits|it contains a control character
+-rf.fits|-rf.fits|a path component starts with '-'
+..%2f..%2fevil|..%2f..%2fevil|it contains an encoded slash
+&#46;&#46;/evil|../evil|it leaves the target directory
+EOF
+t_eq "$P-$n" "hostile listings write nothing, inside or outside the target" "" \
+	"$(cd "$T" && { ls -A target 2>/dev/null; find . -name '*evil*' -o -name '-rf*'; })"
