@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# make_var_analysis.sh (and make_var_analysis_plots.sh): one dataset under a
+# processing gives the same table as the hand-made chain, plus its plots;
+# usage and missing metadata.  (-p is exercised in workflow_e2e.sh.)
+. "$(dirname "$0")/../lib.sh"
+. "$T_ROOT/tests/workflow_lib.sh"
+
+P=make_var_analysis.sh
+wf_need "$P-0" llws llpipe fits2ev varstat llplot
+W=$T/ws
+wf_workspace "$W"
+cd "$W" || exit 1
+R="expected ?A-Za-z0-9??A-Za-z0-9_.-?{0,63}, no '..'"
+create_fits_metadata.sh --file data/sample/chandra_test.fits -n sample >/dev/null
+# A quick processing: two bins, the variability table and the light curve.
+printf '{"min_wavelength": "0.2 nm", "max_wavelength": 0.8, "wbins": {"count": 2, "scale": "lin"},\n "timescales": {"min_s": 2, "max_s": 200, "count": 5}, "analyses": ["varstat", "lcurve"]}\n' \
+	>meta/processing/quick.json
+
+t_run $P --help
+t_eq "$P-1" "--help exits 0 with the usage line and an example" "0 usage: $P -p PIPELINE [-w DIR] yes" \
+	"$T_STATUS $(head -n 1 "$T/out") $(grep -q '^Example: ' "$T/out" && echo yes)"
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
+t_eq "$P-3" "the alias answers to its own name" "make_var_analysis_plots.sh (Lightlane Studio) 0.1.0" \
+	"$(make_var_analysis_plots.sh --version)"
+
+(cd "$T" && make_var_analysis_plots.sh -a sample --pp quick -w ws >"$T/out" 2>"$T/err")
+t_eq "$P-4" "-a --pp: status 0, the plot directory on stdout" "0 out/sample__quick/plots/" "$? $(cat "$T/out")"
+t_eq "$P-5" "tables and plots of the one slot" \
+	"A_lcurve.csv A_varstat.csv plots/counts.png plots/fano.png plots/lcurve_A.png plots/nxs.png" \
+	"$(cd out/sample__quick && ls A_*.csv plots/* | tr '\n' ' ' | sed 's/ $//')"
+fits2ev data/sample/chandra_test.fits | gtifilter | wrange --min 0.2 --max 0.8 | wbin --n 2 --min 0.2 --max 0.8 |
+	varstat --timescales 2:200:5 | wf_rows - >"$T/want.csv"
+wf_rows out/sample__quick/A_varstat.csv >"$T/got.csv"
+t_files_eq "$P-6" "the table equals the hand-made chain's (units converted)" "$T/want.csv" "$T/got.csv"
+t_eq "$P-7" "the one-slot pipeline and its script are kept under temp/" "sample [] yes" \
+	"$(llws get temp/pipeline/sample__quick.json A_fits_id) $(llws get temp/pipeline/sample__quick.json B_filters) $([ -f temp/sample__quick.sh ] && echo yes)"
+t_eq "$P-8" "the plots are PNG files" "PNG" "$(head -c 4 out/sample__quick/plots/fano.png | tail -c 3)"
+
+before=$(wf_tree "$W")
+t_error "$P-9" "a missing dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json" $P -a nope
+t_error "$P-10" "a missing processing" 1 "$P: processing 'slow': no meta/processing/slow.json" $P -a sample --pp slow
+t_error "$P-11" "a missing pipeline" 1 "$P: pipeline 'nope': no meta/pipeline/nope.json" $P -p nope
+mkdir -p meta/pipeline
+before=$(wf_tree "$W")
+printf '{"A_fits_id": "sample", "B_fits_id": "GONEGONE"}\n' >meta/pipeline/gone.json
+t_error "$P-12" "a pipeline naming a missing B: llpipe's reason, one line" 1 "$P: *GONEGONE*" $P -p gone
+rm meta/pipeline/gone.json
+t_error "$P-13" "-p and -a together" 2 "$P: -p excludes -a and --pp (see '$P --help')" $P -p x -a sample
+t_error "$P-14" "neither -p nor -a" 2 "$P: give -p PIPELINE or -a DATASET (see '$P --help')" $P
+t_error "$P-15" "a name with '/' is a usage error" 2 "$P: invalid dataset name 'a/b': $R (see '$P --help')" $P -a a/b
+t_error "$P-16" "an unknown option is a usage error" 2 "$P: unknown option '--bogus' (see '$P --help')" $P --bogus
+rmdir temp/make_var* 2>/dev/null
+t_eq "$P-17" "failed runs wrote nothing" "$before" "$(wf_tree "$W")"
