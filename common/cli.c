@@ -123,7 +123,12 @@ cli_getopt(int argc, char **argv, const char *shortopts,
 
 	/* A leading ':' makes getopt report a missing value as ':' (not '?'),
 	 * and opterr = 0 lets us word both errors ourselves. */
-	snprintf(spec, sizeof spec, ":%s", shortopts);
+	/* glibc reads a '+' (stop at the first operand) or '-' only as the
+	 * very first character, so it goes before the ':'. */
+	if (shortopts[0] == '+' || shortopts[0] == '-')
+		snprintf(spec, sizeof spec, "%c:%s", shortopts[0], shortopts + 1);
+	else
+		snprintf(spec, sizeof spec, ":%s", shortopts);
 	opterr = 0;
 	c = getopt_long(argc, argv, spec, longopts, NULL);
 	if (c == '?') {
