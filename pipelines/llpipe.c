@@ -68,11 +68,11 @@ static char *
 fmt(const char *f, ...)
 {
 	va_list ap;
-	char *s;
+	char *s, probe[1];
 	int n;
 
 	va_start(ap, f);
-	n = vsnprintf(NULL, 0, f, ap);
+	n = vsnprintf(probe, sizeof probe, f, ap);
 	va_end(ap);
 	s = xmalloc((size_t)n + 1);
 	va_start(ap, f);
