@@ -1,34 +1,27 @@
 #!/bin/sh
-# demo.sh: the default chain on the shipped sample (called by `make demo`).
-# ACIS M82 events -> GTI filter -> 0.1-1 nm -> 4 wavelength bins -> summary,
-# variability table, light curves, power spectra and their plots.
+# demo.sh: the workflow on the shipped sample (called by `make demo`), in the
+# checkout, which is itself a workspace.  Every step reuses what an earlier
+# run made (same metadata, same pipeline, same seed), so the demo can be run
+# again; clear_generated_data.sh -y starts it afresh.
 set -eu
 PATH="$(pwd)/bin:$PATH"
-sample=data/sample/chandra_test.fits
-out=out/demo
-mkdir -p "$out/plots"
+unset LL_WORKSPACE
 
-echo "== fits2ev $sample | gtifilter | wrange | wbin | evinfo" >&2
-fits2ev "$sample" | gtifilter | wrange --min 0.1 --max 1 |
-	wbin --n 4 --log --min 0.1 --max 1 -o "$out/sample.ev"
-evinfo <"$out/sample.ev"
+step() { printf '\n== %s\n' "$*" >&2; }
 
-echo >&2
-echo "== varstat, lcurve, psd, interarrival -> $out/" >&2
-varstat --timescales 1:200:16 <"$out/sample.ev" -o "$out/varstat.csv"
-lcurve --dt 20 <"$out/sample.ev" -o "$out/lcurve.csv"
-psd --dt 0.5 --seg 256 <"$out/sample.ev" -o "$out/psd.csv"
-interarrival <"$out/sample.ev" -o "$out/interarrival.csv"
-# Poisson control: the same counts at uniform random times, same processing.
-poissonize --seed 1 <"$out/sample.ev" | varstat --timescales 1:200:16 -o "$out/varstat_poisson.csv"
+step "create_fits_metadata.sh --file data/sample/chandra_test.fits -n sample"
+create_fits_metadata.sh --file data/sample/chandra_test.fits -n sample >&2
+step "create_default_pipeline.sh    (A: sample; B: drawn by llgen)"
+create_default_pipeline.sh >&2
+step "replicate_dataset.sh -n default    (B -> data/ev/CODE.ev, meta/fits/CODE.json)"
+code=$(replicate_dataset.sh -n default)
+echo "B is the generated dataset $code" >&2
+step "make_var_analysis.sh -p default    (runs pipelines/default.sh)"
+plots=$(make_var_analysis.sh -p default)
 
-llplot --kind fano "$out/varstat.csv" "$out/varstat_poisson.csv" \
-	--label "M82 (ObsID 10027)" --label "poissonized control" -o "$out/plots/fano.png"
-llplot --kind nxs "$out/varstat.csv" -o "$out/plots/nxs.png"
-llplot --kind lcurve "$out/lcurve.csv" -o "$out/plots/lcurve.png"
-llplot --kind psd "$out/psd.csv" -o "$out/plots/psd.png"
-llplot --kind interarrival "$out/interarrival.csv" -o "$out/plots/interarrival.png"
-llplot --kind counts "$out/lcurve.csv" -o "$out/plots/counts.png"
-echo >&2
-echo "Tables are in $out/; plots are in $out/plots/:" >&2
-ls "$out"/plots/*.png >&2
+step "results"
+echo "A (M82, ObsID 10027) vs B ($code, lightlanes from meta/generation/default.json):" >&2
+echo "  script:  pipelines/default.sh" >&2
+echo "  tables:  out/default/*.csv   (evcompare distance: out/default/compare.csv)" >&2
+echo "  plots:   $plots" >&2
+ls "$plots" | sed 's/^/           /' >&2
