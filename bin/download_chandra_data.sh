@@ -95,11 +95,11 @@ case $max_time in
 *[!0-9]*|0) usage_error "--max-time: not a positive whole number of seconds: '$max_time'" ;;
 esac
 case $url in
+*[[:space:][:cntrl:]]*) usage_error "URL contains white space or a control character" ;;
 http://?*|https://?*) ;;
 *) usage_error "URL must start with http:// or https://: '$url'" ;;
 esac
 case $url in
-*[[:space:][:cntrl:]]*) usage_error "URL contains white space or a control character" ;;
 *[?#]*) usage_error "URL must be a directory, without a query or fragment: '$url'" ;;
 esac
 case $url in

@@ -65,6 +65,9 @@ t_error "$P-5" "a non-http URL is a usage error" 2 \
 t_error "$P-6" "-d without a value is a usage error" 2 \
 	"$P: option '-d' needs a value (see '$P --help')" $P http://127.0.0.1:1/ -d
 
+t_error "$P-7" "a bad --max-time is a usage error" 2 \
+	"$P: --max-time: not a positive whole number of seconds: '1.5' (see '$P --help')" $P http://127.0.0.1:1/ --max-time 1.5
+
 # --- against Python's own http.server (no byte ranges) --------------------
 
 port=$(free_port)
@@ -75,48 +78,48 @@ U=http://127.0.0.1:$port
 
 cd "$T" || exit 1
 t_run $P "$U/5095/" --max-time 10
-t_eq "$P-7" "a mirror run exits 0 and is silent when stderr is not a terminal" "0 " "$T_STATUS $(cat "$T/err")"
-t_check "$P-8" "every file lands under fits/5095/, byte-identical, nothing else" same_tree "$srv/5095" "$T/fits/5095"
+t_eq "$P-8" "a mirror run exits 0 and is silent when stderr is not a terminal" "0 " "$T_STATUS $(cat "$T/err")"
+t_check "$P-9" "every file lands under fits/5095/, byte-identical, nothing else" same_tree "$srv/5095" "$T/fits/5095"
 
 touch -d '2001-01-01 00:00:00' "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz"
 : >"$T/plain.log"
 t_run $P "$U/5095/" --max-time 10
-t_eq "$P-9" "a second run exits 0 and fetches no file (HEAD only)" "0 0" \
+t_eq "$P-10" "a second run exits 0 and fetches no file (HEAD only)" "0 0" \
 	"$T_STATUS $(grep -c 'GET /5095/.*\.fits' "$T/plain.log")"
-t_eq "$P-10" "a second run leaves complete files untouched" "2001-01-01" \
+t_eq "$P-11" "a second run leaves complete files untouched" "2001-01-01" \
 	"$(date -r "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz" +%F)"
 
 rm "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz"
 head -c 300000 "$srv/5095/primary/acisf05095N004_evt2.fits.gz" >"$T/fits/5095/primary/acisf05095N004_evt2.fits.gz.part"
 t_run $P "$U/5095/" --max-time 10
-t_eq "$P-11" "a .part is fetched again whole when the server cannot send ranges" "0 " "$T_STATUS $(cat "$T/err")"
-t_check "$P-12" "... and the result is complete with no .part left" same_tree "$srv/5095" "$T/fits/5095"
+t_eq "$P-12" "a .part is fetched again whole when the server cannot send ranges" "0 " "$T_STATUS $(cat "$T/err")"
+t_check "$P-13" "... and the result is complete with no .part left" same_tree "$srv/5095" "$T/fits/5095"
 
 ln -s nowhere "$srv/5095/secondary/acisf05095_000N004_msk1.fits.gz"
-t_error "$P-13" "a listed file the server cannot find is an error naming its URL" 1 \
+t_error "$P-14" "a listed file the server cannot find is an error naming its URL" 1 \
 	"$P: $U/5095/secondary/acisf05095_000N004_msk1.fits.gz: not found (HTTP 404)" \
 	$P "$U/5095/" -d "$T/m404" --max-time 10
-t_check "$P-14" "... and the other files are still mirrored" same_tree "$srv/5095" "$T/m404/5095"
+t_check "$P-15" "... and the other files are still mirrored" same_tree "$srv/5095" "$T/m404/5095"
 rm "$srv/5095/secondary/acisf05095_000N004_msk1.fits.gz"
 
-t_error "$P-15" "a URL that is not there is an error naming it" 1 \
+t_error "$P-16" "a URL that is not there is an error naming it" 1 \
 	"$P: $U/9999/: not found (HTTP 404)" $P "$U/9999" -d "$T/bad" --max-time 10
-t_eq "$P-16" "... and writes nothing" absent "$([ -e "$T/bad" ] && echo present || echo absent)"
+t_eq "$P-17" "... and writes nothing" absent "$([ -e "$T/bad" ] && echo present || echo absent)"
 
 t_run $P "$U/package/ABC/" -d "$T/stage" --max-time 10
-t_check "$P-17" "a staging URL without an OBSID mirrors its OBSID folders into DIR" \
+t_check "$P-18" "a staging URL without an OBSID mirrors its OBSID folders into DIR" \
 	same_tree "$srv/5095" "$T/stage/5095"
 t_run $P "$U/5095/primary/" -d "$T/sub" --max-time 10
-t_eq "$P-18" "a URL below the OBSID keeps its path under DIR/OBSID" \
+t_eq "$P-19" "a URL below the OBSID keeps its path under DIR/OBSID" \
 	"./5095/primary/acisf05095N004_evt2.fits.gz ./5095/primary/pcadf05095_000N001_asol1.fits.gz" \
 	"$(cd "$T/sub" && find . -type f | sort | tr '\n' ' ' | sed 's/ $//')"
 
 script -qec "$P $U/5095/ -d $T/tty --max-time 10" /dev/null </dev/null >"$T/tty.out" 2>&1
-t_eq "$P-19" "on a terminal, progress names file n/N" \
+t_eq "$P-20" "on a terminal, progress names file n/N" \
 	"$P: [1/4] 5095/oif.fits|$P: [2/4] 5095/primary/acisf05095N004_evt2.fits.gz|$P: 4 files: 4 downloaded, 0 already complete, 0 failed" \
 	"$(tr -d '\r' <"$T/tty.out" | grep -E '\[1/4\]|\[2/4\]|files:' | paste -sd '|')"
 script -qec "$P -q $U/5095/secondary/ -d $T/tty2 --max-time 10" /dev/null </dev/null >"$T/tty2.out" 2>&1
-t_eq "$P-20" "-q silences progress on a terminal" "0" "$(wc -c <"$T/tty2.out")"
+t_eq "$P-21" "-q silences progress on a terminal" "0" "$(wc -c <"$T/tty2.out")"
 
 # --- against a test server: byte ranges, truncation, slow and hostile listings
 
@@ -218,9 +221,9 @@ mkdir -p "$T/res/5095/primary"
 head -c 300000 "$srv/5095/$big" >"$T/res/5095/$big.part"
 : >"$T/srv.log"
 t_run $P "$V/5095/" -d "$T/res" --max-time 10
-t_eq "$P-21" "a .part is resumed with a byte range" "0 1" \
+t_eq "$P-22" "a .part is resumed with a byte range" "0 1" \
 	"$T_STATUS $(grep -c "^GET /5095/$big bytes=300000-\$" "$T/srv.log")"
-t_check "$P-22" "... and the resumed file is complete and identical" same_tree "$srv/5095" "$T/res/5095"
+t_check "$P-23" "... and the resumed file is complete and identical" same_tree "$srv/5095" "$T/res/5095"
 
 config '{}' '{}' "[\"/5095/$big\"]"
 setsid $P "$V/5095/" -d "$T/kill" --max-time 60 2>"$T/kill.err" &
@@ -235,20 +238,20 @@ done
 kill -TERM -- "-$kpid"
 wait "$kpid"
 got=$(wc -c <"$T/kill/5095/$big.part")
-t_eq "$P-23" "a killed transfer leaves only the .part, holding part of the file" "absent yes" \
+t_eq "$P-24" "a killed transfer leaves only the .part, holding part of the file" "absent yes" \
 	"$([ -e "$T/kill/5095/$big" ] && echo present || echo absent) $([ "$got" -ge 300000 ] && [ "$got" -le 358400 ] && echo yes || echo "no: $got bytes")"
 config '{}' '{}' '[]'
 : >"$T/srv.log"
 t_run $P "$V/5095/" -d "$T/kill" --max-time 10
-t_eq "$P-24" "the next run resumes the killed transfer where it stopped" "0 1" \
+t_eq "$P-25" "the next run resumes the killed transfer where it stopped" "0 1" \
 	"$T_STATUS $(grep -c "^GET /5095/$big bytes=$got-\$" "$T/srv.log")"
-t_check "$P-25" "... and the file is complete and identical" same_tree "$srv/5095" "$T/kill/5095"
+t_check "$P-26" "... and the file is complete and identical" same_tree "$srv/5095" "$T/kill/5095"
 
 config '{}' "{\"/5095/$big\": 1000}" '[]'
-t_error "$P-26" "a transfer shorter than its Content-Length is an error naming the file" 1 \
+t_error "$P-27" "a transfer shorter than its Content-Length is an error naming the file" 1 \
 	"$P: 5095/$big: truncated transfer: 716800 of 717800 bytes (run again to resume from 5095/$big.part)" \
 	$P "$V/5095/" -d "$T/trunc" --max-time 10
-t_eq "$P-27" "... and leaves no complete-looking file, only the .part" "absent 716800" \
+t_eq "$P-28" "... and leaves no complete-looking file, only the .part" "absent 716800" \
 	"$([ -e "$T/trunc/5095/$big" ] && echo present || echo absent) $(wc -c <"$T/trunc/5095/$big.part")"
 
 # Navigation links are skipped; only entries below the listing are mirrored.
@@ -258,7 +261,7 @@ config "{\"/nav/5095/\": [\"/\", \"/nav/\", \"../\", \"./\", \"?C=N;O=D\", \"?C=
 mkdir -p "$srv/nav"
 cp -R "$srv/5095" "$srv/nav/5095"
 t_run $P "$V/nav/5095/" -d "$T/nav" --max-time 10
-t_eq "$P-28" "parent, sort, fragment and other-host links are skipped, own absolute links kept" \
+t_eq "$P-29" "parent, sort, fragment and other-host links are skipped, own absolute links kept" \
 	"0 ./5095/oif.fits ./5095/primary/acisf05095N004_evt2.fits.gz ./5095/primary/pcadf05095_000N001_asol1.fits.gz ./5095/secondary/acisf05095_000N004_bpix1.fits.gz" \
 	"$T_STATUS $(cd "$T/nav" && find . -type f | sort | tr '\n' ' ' | sed 's/ $//')"
 
@@ -284,16 +287,16 @@ cat >"$srv/apache.html" <<'EOF'
 EOF
 config '{}' '{}' '[]' '{"/raw/5095/": "apache.html"}'
 t_run $P "$V/raw/5095/" -d "$T/apache" --max-time 10
-t_check "$P-29" "an Apache listing is followed: every file, nothing else" same_tree "$srv/5095" "$T/apache/5095"
+t_check "$P-30" "an Apache listing is followed: every file, nothing else" same_tree "$srv/5095" "$T/apache/5095"
 
 port3=$(free_port)
-t_error "$P-30" "a server that is not there is an error naming the URL and curl's reason" 1 \
+t_error "$P-31" "a server that is not there is an error naming the URL and curl's reason" 1 \
 	"$P: http://127.0.0.1:$port3/5095/: Failed to connect to 127.0.0.1 port $port3 *" \
 	$P "http://127.0.0.1:$port3/5095/" -d "$T/none" --max-time 10
 
 # Hostile entries: each listing holds a harmless file first, then one bad
 # entry; the run must stop before writing anything.
-n=31
+n=32
 while IFS='|' read -r href shown why; do
 	config "{\"/bad/5095/\": [\"oif.fits\", \"$href\"]}" '{}' '[]'
 	t_error "$P-$n" "refuses the listing entry $shown" 1 \
