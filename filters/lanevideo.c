@@ -1,0 +1,1039 @@
+/* lanevideo: a video of the telescope crossing the lanesheet (DESIGN §7).
+ * stdin: LLEV stream (time-sorted).  Output: H.264 MP4 through ffmpeg (an
+ * external process fed raw RGB on a pipe), or raw RGB frames with --raw.
+ * Exit: 0 ok, 1 bad input, ffmpeg missing or failing, I/O error; 2 usage.
+ *
+ * Each frame covers Δ = speedup/fps seconds of data.  The view follows the
+ * aperture: it stays at the centre of the sheet panel while the lanes of
+ * the middle wavelength (lanesheet.h, to scale) slide under it; the track
+ * trails behind; events flash where the aperture was when they arrived and
+ * fade; a light curve grows below; a caption says where we are.  The frame
+ * is drawn with cairo into an RGB24 surface over a cached static layer
+ * (caption band, light-curve axes), events are blended in as sprites
+ * straight into the pixels, then packed to rgb24 in one tight loop.
+ * Holds the events: 16 bytes per event. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cairo.h>
+
+#include "atomic.h"
+#include "cli.h"
+#include "ev.h"
+#include "genparams.h"
+#include "lanesheet.h"
+#include "meta.h"
+#include "plot_axes.h"
+#include "plot_figure.h"
+
+extern char **environ;
+
+static const char usage_text[] =
+	"usage: lanevideo [--params FILE] [--min NM --max NM] [--fps N] [--size WxH]\n"
+	"                 [--speedup X | --duration S] [--start S] [--stop S] [--scale M]\n"
+	"                 [--title TEXT | --pipeline NAME] [--codec NAME] [-q]\n"
+	"                 (-o FILE.mp4 | --raw [-o FILE])  < events.ev\n"
+	"Render a video of the telescope crossing the lanesheet of the middle\n"
+	"wavelength (min+max)/2, the stream's events flashing as they arrive and a\n"
+	"running light curve, and encode it with ffmpeg as H.264 MP4.\n"
+	"\n"
+	"  --params FILE    GenerationParameters JSON (default: the stream's\n"
+	"                   \"generation\" metadata, else llgen's defaults)\n"
+	"  --min NM, --max NM  wavelength range shown (default: the stream's\n"
+	"                   wavelength_range_nm, else the spectrum's range)\n"
+	"  --fps N          frames per second (default 30)\n"
+	"  --size WxH       frame size in pixels, both even (default 1280x720)\n"
+	"  --speedup X      data seconds per video second\n"
+	"  --duration S     video length in seconds (default 60; exclusive with\n"
+	"                   --speedup)\n"
+	"  --start S, --stop S  time range shown (default: the stream's\n"
+	"                   tstart/tstop, else its first and last event)\n"
+	"  --t0 S           time at which the aperture is at the sheet's origin\n"
+	"                   (default: metadata lightlane.t0, else tstart, else the\n"
+	"                   parameters' tstart: what llgen used)\n"
+	"  --scale M        metres per pixel on the sheet (default: the panel is\n"
+	"                   8 pitches wide)\n"
+	"  --fade S         video seconds a flash takes to fade (default 0.5)\n"
+	"  --trail S        video seconds of track drawn behind the aperture (default 3)\n"
+	"  --title TEXT     caption title; --pipeline NAME gives \"pipeline NAME\"\n"
+	"  --codec NAME     ffmpeg video encoder, passed to -c:v (default libx264)\n"
+	"  --raw            write raw rgb24 frames (no ffmpeg) to -o FILE or stdout\n"
+	"  -o, --output F   the video (written atomically); '-' means --raw to stdout\n"
+	"  -q, --quiet      no progress and no warnings\n"
+	"  --help, --version\n"
+	"\n"
+	"Example: lanevideo --params meta/generation/default.json --min 0.5 --max 0.51 \\\n"
+	"             --duration 20 -o lanes.mp4 < out/default/A.ev\n"
+	"Exit status: 0 ok, 1 bad input, ffmpeg missing or failing, I/O error,\n"
+	"2 usage error.\n";
+
+enum {
+	OPT_PARAMS = CLI_FIRST_PROGRAM_OPTION, OPT_MIN, OPT_MAX, OPT_FPS, OPT_SIZE,
+	OPT_SPEEDUP, OPT_DURATION, OPT_START, OPT_STOP, OPT_T0, OPT_SCALE, OPT_FADE,
+	OPT_TRAIL, OPT_TITLE, OPT_PIPELINE, OPT_CODEC, OPT_RAW
+};
+
+struct opts {
+	const char *params, *title, *codec, *output;
+	double min, max, fps, speedup, duration, start, stop, t0, scale, fade, trail;
+	bool has_min, has_max, has_speedup, has_duration, has_start, has_stop, has_t0;
+	bool has_scale, raw;
+	int width, height;
+};
+
+/* Everything a frame is drawn from. */
+struct video {
+	struct ev_event *ev;
+	size_t n_ev;
+	struct lanesheet ls;
+	double min_nm, max_nm, mid_nm;
+	float mid_f;
+	double start, stop, dt_frame, speedup, fade_s, trail_s, scale;
+	size_t n_frames;
+	int width, height;
+	/* Layout, pixels: caption band [0, cap_h), sheet [cap_h, lc_y), light
+	 * curve panel [lc_y, height); the aperture at (cx, cy). */
+	int cap_h, lc_y;
+	double cx, cy, ap_r;		/* aperture marker radius */
+	double lc_x0, lc_x1, lc_y0, lc_y1;	/* light-curve plot area */
+	double font;			/* base font size, px */
+	const char *title;
+	/* Light curve: counts in n_bins bins of bin_s over [start, stop). */
+	size_t n_bins;
+	double bin_s, lc_max;		/* counts/s at the top of the axis */
+	uint32_t *counts;
+	/* Sprite of a flash: (2 sr + 1)² weights. */
+	int sr;
+	float *sprite;
+	float gain;			/* flash brightness, < 1 for dense events */
+	cairo_surface_t *base, *frame;
+	unsigned char *rgb;
+};
+
+#define LV_PI 3.14159265358979323846
+#define MAX_FLASHES 4000	/* events drawn per frame at most */
+#define FONT "DejaVu Sans"
+
+static bool
+parse_size(const char *s, int *w, int *h)
+{
+	char *end;
+	long a, b;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	a = strtol(s, &end, 10);
+	if (*end != 'x' || end[1] < '0' || end[1] > '9')
+		return false;
+	b = strtol(end + 1, &end, 10);
+	if (*end || a < 16 || b < 16 || a > 8192 || b > 8192)
+		return false;
+	*w = (int)a;
+	*h = (int)b;
+	return true;
+}
+
+static struct opts
+parse_options(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "params", required_argument, NULL, OPT_PARAMS },
+		{ "min", required_argument, NULL, OPT_MIN },
+		{ "max", required_argument, NULL, OPT_MAX },
+		{ "fps", required_argument, NULL, OPT_FPS },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "speedup", required_argument, NULL, OPT_SPEEDUP },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "start", required_argument, NULL, OPT_START },
+		{ "stop", required_argument, NULL, OPT_STOP },
+		{ "t0", required_argument, NULL, OPT_T0 },
+		{ "scale", required_argument, NULL, OPT_SCALE },
+		{ "fade", required_argument, NULL, OPT_FADE },
+		{ "trail", required_argument, NULL, OPT_TRAIL },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
+		{ "codec", required_argument, NULL, OPT_CODEC },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		CLI_OPT_OUTPUT, CLI_OPT_QUIET, CLI_OPT_HELP, CLI_OPT_END
+	};
+	struct opts o = { .fps = 30, .width = 1280, .height = 720, .fade = 0.5,
+			  .trail = 3, .codec = "libx264" };
+	int c;
+
+	cli_init(argc, argv, "lanevideo", usage_text);
+	while ((c = cli_getopt(argc, argv, "o:q", long_opts)) != -1) {
+		switch (c) {
+		case OPT_PARAMS: o.params = optarg; break;
+		case OPT_MIN: o.min = cli_positive_double(optarg, "--min"); o.has_min = true; break;
+		case OPT_MAX: o.max = cli_positive_double(optarg, "--max"); o.has_max = true; break;
+		case OPT_FPS: o.fps = cli_positive_double(optarg, "--fps"); break;
+		case OPT_SIZE:
+			if (!parse_size(optarg, &o.width, &o.height))
+				cli_usage_error("--size: expected WxH, 16 to 8192 pixels each: '%s'", optarg);
+			if (o.width % 2 || o.height % 2)
+				cli_usage_error("--size: width and height must be even (H.264 yuv420p): '%s'",
+						optarg);
+			break;
+		case OPT_SPEEDUP:
+			o.speedup = cli_positive_double(optarg, "--speedup");
+			o.has_speedup = true;
+			break;
+		case OPT_DURATION:
+			o.duration = cli_positive_double(optarg, "--duration");
+			o.has_duration = true;
+			break;
+		case OPT_START: o.start = cli_double(optarg, "--start"); o.has_start = true; break;
+		case OPT_STOP: o.stop = cli_double(optarg, "--stop"); o.has_stop = true; break;
+		case OPT_T0: o.t0 = cli_double(optarg, "--t0"); o.has_t0 = true; break;
+		case OPT_SCALE: o.scale = cli_positive_double(optarg, "--scale"); o.has_scale = true; break;
+		case OPT_FADE: o.fade = cli_positive_double(optarg, "--fade"); break;
+		case OPT_TRAIL: o.trail = cli_double(optarg, "--trail"); break;
+		case OPT_TITLE: o.title = optarg; break;
+		case OPT_PIPELINE: {
+			size_t n = strlen(optarg) + sizeof "pipeline ";
+			char *t = xmalloc(n);
+
+			snprintf(t, n, "pipeline %s", optarg);
+			o.title = t;
+			break;
+		}
+		case OPT_CODEC:
+			if (!*optarg || *optarg == '-')
+				cli_usage_error("--codec: not an encoder name: '%s'", optarg);
+			o.codec = optarg;
+			break;
+		case OPT_RAW: o.raw = true; break;
+		case 'o': o.output = optarg; break;	/* '-' must stay visible */
+		default:
+			cli_common_option(c);
+		}
+	}
+	cli_no_operands(argc, argv);
+	if (o.has_speedup && o.has_duration)
+		cli_usage_error("--speedup and --duration exclude each other");
+	if (o.has_min != o.has_max)
+		cli_usage_error("--min and --max go together");
+	if (o.has_min && o.min > o.max)
+		cli_usage_error("--min %g is greater than --max %g", o.min, o.max);
+	if (o.has_start && o.has_stop && o.stop <= o.start)
+		cli_usage_error("--stop %g is not after --start %g", o.stop, o.start);
+	if (o.trail < 0)
+		cli_usage_error("--trail: must be >= 0: '%g'", o.trail);
+	if (o.output && strcmp(o.output, "-") == 0) {
+		o.raw = true;
+		o.output = NULL;
+	}
+	if (!o.raw && !o.output)
+		cli_usage_error("give -o FILE.mp4 (or --raw for raw frames on stdout)");
+	if (o.raw && !o.output && isatty(STDOUT_FILENO))
+		cli_usage_error("refusing to write raw video to a terminal");
+	if (!o.has_duration && !o.has_speedup)
+		o.duration = 60;
+	return o;
+}
+
+/* --- Setting up ------------------------------------------------------------ */
+
+static void
+load_params(const struct opts *o, json_t *meta, struct genparams *gp)
+{
+	char why[512];
+	json_t *g = json_object_get(meta, "generation");
+
+	genparams_defaults(gp);
+	if (o->params) {
+		if (!genparams_load(gp, o->params, why, sizeof why))
+			die(EXIT_RUNTIME, "%s", why);
+	} else if (json_is_object(g)) {
+		if (!genparams_from_json(gp, g, why, sizeof why))
+			die(EXIT_RUNTIME, "stdin: metadata generation: %s", why);
+	}
+}
+
+/* First index with time >= t in the sorted events. */
+static size_t
+lower_bound(const struct ev_event *ev, size_t n, double t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ev[mid].time < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Warn when the events cannot line up with the one lanesheet drawn. */
+static void
+check_coherence(const struct video *v)
+{
+	const struct lanesheet *ls = &v->ls;
+	double t = v->stop - v->start, drift = 0, per_frame = 0;
+
+	for (size_t j = 0; j < ls->n_families; j++) {
+		double plo = lanesheet_period(ls, j, v->min_nm);
+		double phi = lanesheet_period(ls, j, v->max_nm);
+		double pm = lanesheet_period(ls, j, v->mid_nm);
+
+		if (isfinite(plo) && isfinite(phi))
+			drift = fmax(drift, t * fabs(1 / plo - 1 / phi));
+		if (isfinite(pm))
+			per_frame = fmax(per_frame, v->dt_frame / pm);
+	}
+	/* The lanes of min and max run at periods P(min), P(max): over the
+	 * shown time T they slip T·|1/P(min) − 1/P(max)| pitches apart.  Half
+	 * a pitch puts them in antiphase somewhere along the way. */
+	if (drift > 0.5)
+		warn("warning: wavelength range %g-%g nm too wide for one lanesheet: over "
+		     "the %g s shown the lanes of %g and %g nm slip %.3g pitches apart (over "
+		     "half a pitch), so events do not follow the lanes drawn for %g nm",
+		     v->min_nm, v->max_nm, t, v->min_nm, v->max_nm, drift, v->mid_nm);
+	if (v->min_nm < v->max_nm &&
+	    lanesheet_cell(ls, (float)v->min_nm) != lanesheet_cell(ls, (float)v->max_nm))
+		warn("warning: wavelength range %g-%g nm spans more than one lane-offset cell "
+		     "(lanes.offset_cell_nm %g): their lanes have unrelated phases",
+		     v->min_nm, v->max_nm, ls->offset_cell_nm);
+	if (per_frame > 0.25)
+		warn("warning: the lanes move %.2g pitches per frame: the motion will alias; "
+		     "lower --speedup or raise --fps", per_frame);
+}
+
+static void
+make_light_curve(struct video *v)
+{
+	double plot_w = v->lc_x1 - v->lc_x0, peak = 0;
+
+	v->n_bins = (size_t)fmax(1, fmin(plot_w / 3, (double)v->n_frames));
+	v->bin_s = (v->stop - v->start) / (double)v->n_bins;
+	v->counts = xcalloc(v->n_bins, sizeof *v->counts);
+	for (size_t i = lower_bound(v->ev, v->n_ev, v->start); i < v->n_ev; i++) {
+		double b = (v->ev[i].time - v->start) / v->bin_s;
+
+		if (v->ev[i].time >= v->stop)
+			break;
+		v->counts[b >= (double)v->n_bins ? v->n_bins - 1 : (size_t)b]++;
+	}
+	for (size_t b = 0; b < v->n_bins; b++)
+		peak = fmax(peak, v->counts[b]);
+	v->lc_max = peak > 0 ? 1.15 * peak / v->bin_s : 1 / v->bin_s;
+}
+
+static void
+make_sprite(struct video *v)
+{
+	double sigma = fmax(0.7, 1.6 * v->height / 720.0);
+
+	v->sr = (int)ceil(2.5 * sigma);
+	v->sprite = xmalloc((size_t)(2 * v->sr + 1) * (size_t)(2 * v->sr + 1) * sizeof *v->sprite);
+	for (int y = -v->sr; y <= v->sr; y++)
+		for (int x = -v->sr; x <= v->sr; x++)
+			v->sprite[(y + v->sr) * (2 * v->sr + 1) + x + v->sr] =
+				(float)exp(-(x * x + y * y) / (2 * sigma * sigma));
+
+	/* Dense events would pile up into a white blob: dim each flash so the
+	 * expected sum of flashes on a pixel near the aperture stays about
+	 * half of full scale.  The flashes of one fade time lie along the
+	 * track over L px, across the jitter disk of diameter 2·jr. */
+	double fade = v->fade_s * v->speedup + v->dt_frame, jr = 0.8 * v->ap_r;
+	double n_in = (double)(lower_bound(v->ev, v->n_ev, v->stop) - lower_bound(v->ev, v->n_ev, v->start));
+	double len = v->ls.speed_m_s * fade / v->scale + 2 * jr;
+	double per_px = n_in / (v->stop - v->start) * fade / (len * 2 * jr);
+	double load = per_px * 2 * 3.14159265358979 * sigma * sigma * 0.5;	/* mean brightness 1/2 */
+
+	v->gain = (float)fmin(1, 0.5 / fmax(load, 1e-30));
+}
+
+/* --- Drawing --------------------------------------------------------------- */
+
+static void
+set_font(cairo_t *cr, double size, bool bold)
+{
+	cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(cr, size);
+}
+
+/* Draw text with its left end (align 0), centre (0.5) or right end (1) at
+ * x and its baseline at y; returns its width. */
+static double
+text_at(cairo_t *cr, double x, double y, double align, const char *s)
+{
+	cairo_text_extents_t e;
+
+	cairo_text_extents(cr, s, &e);
+	cairo_move_to(cr, x - align * e.x_advance, y);
+	cairo_show_text(cr, s);
+	return e.x_advance;
+}
+
+static double
+text_width(cairo_t *cr, const char *s)
+{
+	cairo_text_extents_t e;
+
+	cairo_text_extents(cr, s, &e);
+	return e.x_advance;
+}
+
+/* The static layer: caption band with the parts that never change, sheet
+ * background, light-curve panel with its axes and labels. */
+static void
+draw_base(struct video *v)
+{
+	cairo_t *cr = cairo_create(v->base);
+	double f = v->font, w = v->width;
+	char right[256], mid[160];
+	struct plot_axis ax = { PLOT_LINEAR, 0, v->stop - v->start, NULL };
+	struct plot_axis ay = { PLOT_LINEAR, 0, v->lc_max, NULL };
+	struct plot_tick t[PLOT_MAX_TICKS];
+	size_t nt;
+	double size;
+
+	cairo_set_source_rgb(cr, 0.05, 0.07, 0.12);
+	cairo_paint(cr);
+	cairo_set_source_rgb(cr, 0.10, 0.11, 0.15);
+	cairo_rectangle(cr, 0, 0, w, v->cap_h);
+	cairo_rectangle(cr, 0, v->lc_y, w, v->height - v->lc_y);
+	cairo_fill(cr);
+
+	/* Caption: the time goes on the left each frame; the rest is fixed.
+	 * Shrink the font until everything fits on one line. */
+	snprintf(mid, sizeof mid, "speed-up \303\227%.3g   %.3g\342\200\223%.3g nm, lanes at %.3g nm",
+		 v->speedup, v->min_nm, v->max_nm, v->mid_nm);
+	snprintf(right, sizeof right, "%s", v->title ? v->title : "");
+	size = f * 1.15;
+	for (;;) {
+		set_font(cr, size, false);
+		double need = text_width(cr, "t = 00000.0 s") + text_width(cr, mid)
+			+ text_width(cr, right) + 4 * size;
+
+		if (need <= w || size < 5)
+			break;
+		size *= 0.92;
+	}
+	v->font = fmin(v->font, size);
+	f = v->font;
+	cairo_set_source_rgb(cr, 0.85, 0.87, 0.92);
+	double x_mid = 1.5 * size + text_width(cr, "t = 00000.0 s") + size;
+	double base_y = 0.5 * v->cap_h + 0.35 * size;
+	text_at(cr, x_mid, base_y, 0, mid);
+	if (v->title) {
+		set_font(cr, size, true);
+		text_at(cr, w - size, base_y, 1, right);
+	}
+
+	/* Light-curve axes. */
+	set_font(cr, 0.8 * f, false);
+	cairo_set_line_width(cr, fmax(1, f / 14));
+	cairo_set_source_rgb(cr, 0.55, 0.58, 0.65);
+	cairo_rectangle(cr, v->lc_x0, v->lc_y0, v->lc_x1 - v->lc_x0, v->lc_y1 - v->lc_y0);
+	cairo_stroke(cr);
+	nt = plot_axis_ticks(&ay, v->lc_y1 - v->lc_y0, 1.6 * f, t, PLOT_MAX_TICKS);
+	for (size_t i = 0; i < nt; i++) {
+		double y = v->lc_y1 - plot_axis_fraction(&ay, t[i].value) * (v->lc_y1 - v->lc_y0);
+
+		if (!t[i].labelled || y < v->lc_y0 - 0.5)
+			continue;
+		cairo_move_to(cr, v->lc_x0 - 0.4 * f, y);
+		cairo_line_to(cr, v->lc_x0, y);
+		cairo_stroke(cr);
+		text_at(cr, v->lc_x0 - 0.6 * f, y + 0.3 * f, 1, t[i].text);
+	}
+	nt = plot_axis_ticks(&ax, v->lc_x1 - v->lc_x0, 5 * f, t, PLOT_MAX_TICKS);
+	for (size_t i = 0; i < nt; i++) {
+		double x = v->lc_x0 + plot_axis_fraction(&ax, t[i].value) * (v->lc_x1 - v->lc_x0);
+
+		if (!t[i].labelled)
+			continue;
+		cairo_move_to(cr, x, v->lc_y1);
+		cairo_line_to(cr, x, v->lc_y1 + 0.4 * f);
+		cairo_stroke(cr);
+		text_at(cr, x, v->lc_y1 + 1.2 * f, 0.5, t[i].text);
+	}
+	text_at(cr, v->lc_x1, v->lc_y0 - 0.35 * f, 1, "time since start (s)");
+	text_at(cr, v->lc_x0, v->lc_y0 - 0.35 * f, 0, "counts/s");
+	cairo_destroy(cr);
+	cairo_surface_flush(v->base);
+}
+
+static struct plot_colour
+family_colour(size_t j)
+{
+	static const struct plot_colour c[] = {
+		{ 0.35, 0.62, 0.95 }, { 0.95, 0.55, 0.30 }, { 0.40, 0.85, 0.55 },
+		{ 0.85, 0.45, 0.85 }, { 0.90, 0.85, 0.35 }, { 0.45, 0.85, 0.90 }
+	};
+	return c[j % (sizeof c / sizeof c[0])];
+}
+
+static void
+draw_lanes(struct video *v, cairo_t *cr, double t)
+{
+	const struct lanesheet *ls = &v->ls;
+	double p = lanesheet_pitch(ls, v->mid_nm), wd = lanesheet_width(ls, v->mid_nm);
+	double half = 0.5 * hypot(v->width, v->lc_y - v->cap_h) + 2;	/* px */
+	double wmax = 0;
+
+	for (size_t j = 0; j < ls->n_families; j++)
+		wmax = fmax(wmax, ls->family[j].weight);
+	cairo_save(cr);
+	cairo_rectangle(cr, 0, v->cap_h, v->width, v->lc_y - v->cap_h);
+	cairo_clip(cr);
+	for (size_t j = 0; j < ls->n_families; j++) {
+		struct plot_colour c = family_colour(j);
+		double alpha = 0.22 + 0.33 * ls->family[j].weight / wmax;
+		/* Across coordinate of the aperture centre, metres. */
+		double xa = lanesheet_position(ls, j, t, v->mid_f);
+		double lo = floor((xa - half * v->scale) / p), hi = ceil((xa + half * v->scale) / p);
+
+		cairo_save(cr);
+		cairo_translate(cr, v->cx, v->cy);
+		/* Screen y points down, the sheet's y up: rotate by −θ so the
+		 * frame's x axis is the family's direction n_j on screen. */
+		cairo_rotate(cr, -ls->family[j].angle_deg * LV_PI / 180);
+		if (hi - lo > 4000) {
+			/* Lanes finer than a pixel: their average. */
+			cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha * ls->width_fraction);
+			cairo_rectangle(cr, -half, -half, 2 * half, 2 * half);
+		} else {
+			cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
+			for (double k = lo; k <= hi; k++)
+				cairo_rectangle(cr, (k * p - xa) / v->scale, -half, wd / v->scale, 2 * half);
+		}
+		cairo_fill(cr);
+		cairo_restore(cr);
+	}
+	cairo_restore(cr);
+}
+
+static void
+draw_overlay(struct video *v, cairo_t *cr, size_t k, double t)
+{
+	const struct lanesheet *ls = &v->ls;
+	double f = v->font, phi = ls->heading_deg * LV_PI / 180;
+	double dx = cos(phi), dy = -sin(phi);
+	double back = fmin(v->trail_s * v->speedup, t - v->start) * ls->speed_m_s / v->scale;
+	char s[128];
+
+	/* Track: fades towards its tail. */
+	if (back > 0.5) {
+		cairo_pattern_t *g = cairo_pattern_create_linear(v->cx, v->cy, v->cx - back * dx,
+								 v->cy - back * dy);
+
+		cairo_pattern_add_color_stop_rgba(g, 0, 1, 1, 1, 0.85);
+		cairo_pattern_add_color_stop_rgba(g, 1, 1, 1, 1, 0);
+		cairo_set_source(cr, g);
+		cairo_set_line_width(cr, fmax(1, 0.18 * f));
+		cairo_move_to(cr, v->cx, v->cy);
+		cairo_line_to(cr, v->cx - back * dx, v->cy - back * dy);
+		cairo_stroke(cr);
+		cairo_pattern_destroy(g);
+	}
+	/* Aperture: to scale when it is larger than the marker. */
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_set_line_width(cr, fmax(1, 0.15 * f));
+	cairo_arc(cr, v->cx, v->cy, v->ap_r, 0, 2 * LV_PI);
+	cairo_stroke(cr);
+
+	/* Scale bar and lane legend, bottom left of the sheet. */
+	{
+		double bar_m = plot_nice_step(0.2 * v->width * v->scale), bar = bar_m / v->scale;
+		double y = v->lc_y - 0.8 * f, x = 0.8 * f;
+
+		char s2[128];
+		double w1, w2;
+
+		set_font(cr, 0.8 * f, false);
+		if (bar_m >= 1000)
+			snprintf(s, sizeof s, "%g km", bar_m / 1000);
+		else
+			snprintf(s, sizeof s, "%g m", bar_m);
+		snprintf(s2, sizeof s2, "pitch %.4g km, D = %.3g m%s", lanesheet_pitch(ls, v->mid_nm) / 1000,
+			 ls->aperture_m, v->ap_r * 2 * v->scale > ls->aperture_m * 1.01 ? " (not to scale)" : "");
+		w1 = bar + 0.5 * f + text_width(cr, s);
+		w2 = text_width(cr, s2);
+		/* A dark backing keeps the legend readable over the lanes. */
+		cairo_set_source_rgba(cr, 0, 0, 0, 0.55);
+		cairo_rectangle(cr, x - 0.4 * f, y - 1.55 * f, fmax(w1, w2) + 0.8 * f, 1.85 * f);
+		cairo_fill(cr);
+		cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+		cairo_rectangle(cr, x, y - 0.25 * f, bar, 0.25 * f);
+		cairo_fill(cr);
+		text_at(cr, x + bar + 0.5 * f, y, 0, s);
+		text_at(cr, x, y - 0.8 * f, 0, s2);
+	}
+
+	/* Caption: the time. */
+	set_font(cr, v->font * 1.0, true);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	snprintf(s, sizeof s, "t = %.1f s", t - v->start);
+	text_at(cr, 1.5 * v->font, 0.5 * v->cap_h + 0.35 * v->font, 0, s);
+
+	/* Light curve so far: steps up to the current time, a cursor at it. */
+	{
+		double sx = (v->lc_x1 - v->lc_x0) / (v->stop - v->start);
+		double sy = (v->lc_y1 - v->lc_y0) / v->lc_max;
+		double tc = fmin(t, v->stop);
+		size_t cur = (size_t)fmin((tc - v->start) / v->bin_s, (double)v->n_bins - 1);
+
+		cairo_set_source_rgb(cr, 1.0, 0.78, 0.30);
+		cairo_set_line_width(cr, fmax(1, 0.12 * f));
+		cairo_move_to(cr, v->lc_x0, v->lc_y1);
+		for (size_t b = 0; b <= cur; b++) {
+			double b0 = v->start + b * v->bin_s, b1 = b0 + v->bin_s, c = v->counts[b];
+
+			if (b == cur) {	/* partial: the events so far */
+				b1 = tc;
+				c = (double)(lower_bound(v->ev, v->n_ev, tc) -
+					     lower_bound(v->ev, v->n_ev, b0));
+			}
+			double y = v->lc_y1 - c / v->bin_s * sy;
+
+			cairo_line_to(cr, v->lc_x0 + (b0 - v->start) * sx, y);
+			cairo_line_to(cr, v->lc_x0 + (b1 - v->start) * sx, y);
+		}
+		cairo_stroke(cr);
+		cairo_set_source_rgba(cr, 1, 1, 1, 0.6);
+		cairo_move_to(cr, v->lc_x0 + (tc - v->start) * sx, v->lc_y0);
+		cairo_line_to(cr, v->lc_x0 + (tc - v->start) * sx, v->lc_y1);
+		cairo_stroke(cr);
+	}
+	(void)k;
+}
+
+/* Colour of a wavelength: blue (short) through white-yellow to orange. */
+static void
+wave_colour(const struct video *v, float w, float rgb[3])
+{
+	static const float stops[3][3] = {
+		{ 0.45f, 0.70f, 1.00f }, { 1.00f, 0.95f, 0.70f }, { 1.00f, 0.50f, 0.25f }
+	};
+	double u = v->max_nm > v->min_nm ? (w - v->min_nm) / (v->max_nm - v->min_nm) : 0.5;
+	int i;
+
+	if (!(u >= 0))
+		u = 0.5 * (!isfinite(w));	/* NaN wavelength: the middle colour */
+	u = fmin(fmax(u, 0), 1) * 2;
+	i = u >= 1 ? 1 : 0;
+	u -= i;
+	for (int c = 0; c < 3; c++)
+		rgb[c] = (float)((1 - u) * stops[i][c] + u * stops[i + 1][c]);
+}
+
+/* Flashes of the events of the last fade time, blended additively straight
+ * into the pixels (cairo per event would cost more than the whole frame). */
+static void
+draw_events(struct video *v, unsigned char *data, int stride, double t, size_t *first)
+{
+	const struct lanesheet *ls = &v->ls;
+	double fade = v->fade_s * v->speedup, t_now = t - v->dt_frame;
+	double phi = ls->heading_deg * LV_PI / 180, k_px = ls->speed_m_s / v->scale;
+	double dx = cos(phi) * k_px, dy = -sin(phi) * k_px, jr = 0.8 * v->ap_r;
+	size_t i0, i1, stride_ev;
+	int side = 2 * v->sr + 1;
+
+	while (*first < v->n_ev && v->ev[*first].time < t_now - fade)
+		(*first)++;
+	i0 = *first;
+	i1 = lower_bound(v->ev + i0, v->n_ev - i0, t) + i0;
+	stride_ev = (i1 - i0 + MAX_FLASHES - 1) / MAX_FLASHES;
+	if (stride_ev < 1)
+		stride_ev = 1;
+	for (size_t i = i0; i < i1; i++) {
+		const struct ev_event *e = &v->ev[i];
+		double age = t_now - e->time, b = age <= 0 ? 1 : 1 - age / fade;
+		union { double d; uint64_t u; } bits = { .d = e->time };
+		uint64_t h;
+		double r, a, ex, ey;
+		float col[3];
+		int px, py;
+
+		if (stride_ev > 1 && i % stride_ev)
+			continue;
+		if (b <= 0 || e->time < v->start)
+			continue;
+		/* Where it arrived: the aperture's place then, jittered inside
+		 * the aperture (a hash of the event) so flashes stay apart. */
+		h = lanesheet_mix(bits.u ^ (i * UINT64_C(0x9E3779B97F4A7C15)));
+		r = jr * sqrt((double)(h >> 40) * 0x1.0p-24);
+		a = 2 * LV_PI * (double)(h & 0xffffff) * 0x1.0p-24;
+		ex = v->cx + (e->time - t) * dx + r * cos(a);
+		ey = v->cy + (e->time - t) * dy + r * sin(a);
+		px = (int)lround(ex);
+		py = (int)lround(ey);
+		if (px < -v->sr || px >= v->width + v->sr || py < v->cap_h - v->sr ||
+		    py >= v->lc_y + v->sr)
+			continue;
+		wave_colour(v, e->wavelength, col);
+		for (int c = 0; c < 3; c++)
+			col[c] *= (float)(255 * b) * v->gain;
+		for (int y = -v->sr; y <= v->sr; y++) {
+			int yy = py + y;
+
+			if (yy < v->cap_h || yy >= v->lc_y)
+				continue;
+			uint32_t *row = (uint32_t *)(data + (size_t)yy * stride);
+			const float *sp = v->sprite + (y + v->sr) * side + v->sr;
+
+			for (int x = -v->sr; x <= v->sr; x++) {
+				int xx = px + x;
+
+				if (xx < 0 || xx >= v->width)
+					continue;
+				uint32_t p = row[xx];
+				float s = sp[x];
+				int rr = (int)((p >> 16) & 255) + (int)(col[0] * s);
+				int gg = (int)((p >> 8) & 255) + (int)(col[1] * s);
+				int bb = (int)(p & 255) + (int)(col[2] * s);
+
+				row[xx] = (uint32_t)(rr > 255 ? 255 : rr) << 16 |
+					  (uint32_t)(gg > 255 ? 255 : gg) << 8 | (uint32_t)(bb > 255 ? 255 : bb);
+			}
+		}
+	}
+}
+
+/* n xRGB32 pixels (cairo's RGB24, native little-endian words) to packed
+ * rgb24 bytes: four pixels make three 32-bit words (n is even: --size). */
+static void
+pack_rgb(unsigned char *restrict out, const uint32_t *restrict in, size_t n)
+{
+	size_t x = 0;
+
+	for (; x + 4 <= n; x += 4, out += 12) {
+		uint32_t p0 = in[x], p1 = in[x + 1], p2 = in[x + 2], p3 = in[x + 3];
+		uint32_t w[3] = {
+			(p0 >> 16 & 0xff) | (p0 & 0xff00) | (p0 & 0xff) << 16 | (p1 >> 16 & 0xff) << 24,
+			(p1 >> 8 & 0xff) | (p1 & 0xff) << 8 | (p2 >> 16 & 0xff) << 16 | (p2 >> 8 & 0xff) << 24,
+			(p2 & 0xff) | (p3 >> 16 & 0xff) << 8 | (p3 >> 8 & 0xff) << 16 | (p3 & 0xff) << 24
+		};
+
+		memcpy(out, w, 12);
+	}
+	for (; x < n; x++, out += 3) {
+		out[0] = (unsigned char)(in[x] >> 16);
+		out[1] = (unsigned char)(in[x] >> 8);
+		out[2] = (unsigned char)in[x];
+	}
+}
+
+/* Frame k into v->rgb (width·height·3 bytes, rgb24). */
+static void
+render_frame(struct video *v, size_t k, size_t *first)
+{
+	double t = v->start + (double)(k + 1) * v->dt_frame;	/* end of the frame's interval */
+	unsigned char *dst = cairo_image_surface_get_data(v->frame);
+	const unsigned char *src = cairo_image_surface_get_data(v->base);
+	int stride = cairo_image_surface_get_stride(v->frame);
+	cairo_t *cr;
+
+	cairo_surface_flush(v->frame);
+	memcpy(dst, src, (size_t)stride * (size_t)v->height);
+	cairo_surface_mark_dirty(v->frame);
+	cr = cairo_create(v->frame);
+	draw_lanes(v, cr, t);
+	draw_overlay(v, cr, k, t);
+	cairo_destroy(cr);
+	cairo_surface_flush(v->frame);
+	draw_events(v, dst, stride, t, first);
+
+	for (int y = 0; y < v->height; y++)
+		pack_rgb(v->rgb + (size_t)y * (size_t)v->width * 3,
+			 (const uint32_t *)(dst + (size_t)y * stride), (size_t)v->width);
+	cairo_surface_mark_dirty(v->frame);
+}
+
+/* --- ffmpeg -------------------------------------------------------------- */
+
+struct encoder {
+	pid_t pid;
+	int fd;		/* its stdin */
+	int err_fd;	/* its stderr, an unlinked temporary */
+};
+
+static void
+encoder_start(struct encoder *e, const struct opts *o, const char *path, const char *title)
+{
+	char size[32], fps[32], tmpl[4096], meta_title[1024], meta_comment[4096];
+	const char *dir = getenv("TMPDIR"), *ext = strrchr(o->output, '.');
+	const char *format = "mp4";
+	posix_spawn_file_actions_t fa;
+	int p[2], rc;
+
+	if (ext && strcasecmp(ext, ".mkv") == 0)
+		format = "matroska";
+	else if (ext && strcasecmp(ext, ".mov") == 0)
+		format = "mov";
+	snprintf(size, sizeof size, "%dx%d", o->width, o->height);
+	snprintf(fps, sizeof fps, "%.10g", o->fps);
+	snprintf(meta_title, sizeof meta_title, "title=%s", title);
+	snprintf(meta_comment, sizeof meta_comment, "comment=%s", cli_command_line());
+	char *argv[] = {
+		"ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
+		"-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", fps,
+		"-i", "pipe:0", "-an", "-c:v", (char *)o->codec, "-pix_fmt", "yuv420p",
+		"-metadata", meta_title, "-metadata", meta_comment,
+		"-movflags", "+faststart", "-f", (char *)format, (char *)path, NULL
+	};
+
+	snprintf(tmpl, sizeof tmpl, "%s/lanevideo.ffmpeg.XXXXXX", dir && *dir ? dir : "/tmp");
+	e->err_fd = mkstemp(tmpl);
+	if (e->err_fd < 0)
+		die(EXIT_RUNTIME, "%s: cannot create a temporary file:", tmpl);
+	unlink(tmpl);
+	if (pipe(p) != 0)
+		die(EXIT_RUNTIME, "pipe:");
+	/* Only the dup2'ed copies may reach ffmpeg: its stdin must see EOF
+	 * when we close our end. */
+	fcntl(e->err_fd, F_SETFD, FD_CLOEXEC);
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, e->err_fd, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, e->err_fd, STDERR_FILENO);
+	rc = posix_spawnp(&e->pid, "ffmpeg", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[0]);
+	if (rc == ENOENT)
+		die(EXIT_RUNTIME, "ffmpeg: not found on PATH: install it (apt-get install ffmpeg)");
+	if (rc != 0) {
+		errno = rc;
+		die(EXIT_RUNTIME, "ffmpeg: cannot start:");
+	}
+	e->fd = p[1];
+	/* A dying ffmpeg must give us EPIPE to report, not kill us silently. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Wait for ffmpeg; on failure print its last lines of stderr and die. */
+static void
+encoder_finish(struct encoder *e)
+{
+	int status;
+	char buf[4096];
+	off_t end;
+	ssize_t n;
+
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+	while (waitpid(e->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die(EXIT_RUNTIME, "ffmpeg: wait:");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		close(e->err_fd);
+		return;
+	}
+	end = lseek(e->err_fd, 0, SEEK_END);
+	n = pread(e->err_fd, buf, sizeof buf - 1, end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0);
+	if (n > 0) {
+		char *lines[5] = { 0 }, *s;
+		size_t nl = 0;
+
+		buf[n] = 0;
+		for (s = strtok(buf, "\r\n"); s; s = strtok(NULL, "\r\n")) {
+			if (nl == 5)
+				memmove(lines, lines + 1, 4 * sizeof *lines), nl = 4;
+			lines[nl++] = s;
+		}
+		for (size_t i = 0; i < nl; i++)
+			warn("ffmpeg: %s", lines[i]);
+	}
+	if (WIFEXITED(status))
+		die(EXIT_RUNTIME, "ffmpeg failed (exit status %d): no video written",
+		    WEXITSTATUS(status));
+	die(EXIT_RUNTIME, "ffmpeg failed (signal %d): no video written", WTERMSIG(status));
+}
+
+/* Write all of buf; false on EPIPE (the reader is gone). */
+static bool
+write_all(int fd, const unsigned char *buf, size_t n, const char *name)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				return false;
+			die(EXIT_RUNTIME, "%s: write error:", name);
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* --- main ------------------------------------------------------------------ */
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = parse_options(argc, argv);
+	struct ev_reader *in = ev_reader_open(0, "stdin");
+	json_t *meta = ev_reader_meta(in);
+	struct genparams gp;
+	struct video v = { .width = o.width, .height = o.height };
+	struct atomic_file *af = NULL;
+	struct encoder enc = { .pid = -1, .fd = -1, .err_fd = -1 };
+	char why[512];
+	double t0, a, b;
+	int out_fd = STDOUT_FILENO;
+	bool progress = !cli_quiet && isatty(STDERR_FILENO), broken = false;
+	json_t *range = json_object_get(meta, "wavelength_range_nm"), *ll;
+
+	ev_reader_require_sorted(in);
+	load_params(&o, meta, &gp);
+	v.ev = ev_read_all(in, &v.n_ev);
+
+	/* Wavelength range and the middle wavelength the lanes are drawn for. */
+	if (o.has_min) {
+		v.min_nm = o.min;
+		v.max_nm = o.max;
+	} else if (json_is_array(range) && json_array_size(range) == 2 &&
+		   json_is_number(json_array_get(range, 0)) && json_is_number(json_array_get(range, 1))) {
+		v.min_nm = json_number_value(json_array_get(range, 0));
+		v.max_nm = json_number_value(json_array_get(range, 1));
+	} else {
+		v.min_nm = gp.min_nm;
+		v.max_nm = gp.max_nm;
+	}
+	v.mid_nm = 0.5 * (v.min_nm + v.max_nm);
+	v.mid_f = (float)v.mid_nm;
+
+	/* Time range and the lanes' time origin (what llgen used). */
+	v.start = o.has_start ? o.start : meta_number(meta, "tstart", &a) ? a
+		: v.n_ev ? v.ev[0].time : NAN;
+	v.stop = o.has_stop ? o.stop : meta_number(meta, "tstop", &b) ? b
+		: v.n_ev ? v.ev[v.n_ev - 1].time : NAN;
+	if (!isfinite(v.start) || !isfinite(v.stop))
+		die(EXIT_RUNTIME, "stdin: no time range (no tstart/tstop, no events): give --start and --stop");
+	if (!(v.stop > v.start))
+		die(EXIT_RUNTIME, "stdin: empty time range [%.10g, %.10g]: give --start and --stop",
+		    v.start, v.stop);
+	ll = json_object_get(meta, "lightlane");
+	if (o.has_t0)
+		t0 = o.t0;
+	else if (json_is_object(ll) && json_is_number(json_object_get(ll, "t0")))
+		t0 = json_number_value(json_object_get(ll, "t0"));
+	else if (!meta_number(meta, "tstart", &t0))
+		t0 = gp.tstart;
+	if (!genparams_lanesheet(&gp, t0, &v.ls, why, sizeof why))
+		die(EXIT_RUNTIME, "%s", why);
+
+	/* Frames. */
+	if (o.has_duration) {
+		v.n_frames = (size_t)fmax(1, llround(o.duration * o.fps));
+		v.speedup = (v.stop - v.start) / ((double)v.n_frames / o.fps);
+	} else {
+		v.speedup = o.speedup;
+		v.n_frames = (size_t)ceil((v.stop - v.start) / o.speedup * o.fps - 1e-9);
+		if (v.n_frames < 1)
+			v.n_frames = 1;
+	}
+	if (v.n_frames > 10000000)
+		cli_usage_error("%zu frames: too many (lower --fps or raise --speedup)", v.n_frames);
+	v.dt_frame = v.speedup / o.fps;
+	v.fade_s = o.fade;
+	v.trail_s = o.trail;
+	v.title = o.title;
+
+	/* Layout. */
+	v.font = fmax(7, 22.0 * v.height / 720);
+	v.cap_h = (int)lround(fmax(12, 1.9 * v.font));
+	v.lc_y = v.height - (int)lround(0.24 * v.height);
+	v.cx = 0.5 * v.width;
+	v.cy = 0.5 * (v.cap_h + v.lc_y);
+	v.lc_x0 = 3.6 * v.font;
+	v.lc_x1 = v.width - 1.0 * v.font;
+	v.lc_y0 = v.lc_y + 1.3 * v.font;
+	v.lc_y1 = v.height - 1.6 * v.font;
+	v.scale = o.has_scale ? o.scale : lanesheet_pitch(&v.ls, v.mid_nm) * 8 / v.width;
+	v.ap_r = fmax(0.5 * v.ls.aperture_m / v.scale, fmax(3, 0.6 * v.font));
+	if (!cli_quiet)
+		check_coherence(&v);
+	make_light_curve(&v);
+	make_sprite(&v);
+	v.base = cairo_image_surface_create(CAIRO_FORMAT_RGB24, v.width, v.height);
+	v.frame = cairo_image_surface_create(CAIRO_FORMAT_RGB24, v.width, v.height);
+	if (cairo_surface_status(v.base) || cairo_surface_status(v.frame))
+		die(EXIT_RUNTIME, "cannot allocate %dx%d frames", v.width, v.height);
+	draw_base(&v);
+	v.rgb = xmalloc((size_t)v.width * (size_t)v.height * 3);
+
+	/* Output: ffmpeg on the temporary, or raw frames. */
+	if (o.output)
+		af = atomic_open(o.output);
+	if (!o.raw) {
+		char title[512];
+
+		snprintf(title, sizeof title, "lanesheet video%s%s", o.title ? ": " : "",
+			 o.title ? o.title : "");
+		encoder_start(&enc, &o, atomic_temp_path(af), title);
+		out_fd = enc.fd;
+	} else if (af) {
+		out_fd = atomic_fd(af);
+	}
+
+	size_t first = 0, frame_bytes = (size_t)v.width * (size_t)v.height * 3;
+	double t_begin = now_s(), t_last = t_begin;
+	for (size_t k = 0; k < v.n_frames && !broken; k++) {
+		render_frame(&v, k, &first);
+		broken = !write_all(out_fd, v.rgb, frame_bytes, o.raw ? (o.output ? o.output : "stdout")
+				    : "ffmpeg");
+		if (progress) {
+			double now = now_s();
+
+			if (now - t_last >= 0.25 || k + 1 == v.n_frames) {
+				double rate = (double)(k + 1) / fmax(now - t_begin, 1e-9);
+
+				fprintf(stderr, "\rlanevideo: frame %zu/%zu (%.0f%%), %.0f frames/s, ETA %.0f s  ",
+					k + 1, v.n_frames, 100.0 * (double)(k + 1) / (double)v.n_frames,
+					rate, (double)(v.n_frames - k - 1) / rate);
+				t_last = now;
+			}
+		}
+	}
+	if (progress)
+		fputc('\n', stderr);
+	if (!o.raw) {
+		encoder_finish(&enc);	/* dies with ffmpeg's words when it failed */
+		if (broken)
+			die(EXIT_RUNTIME, "ffmpeg stopped reading frames: no video written");
+	}
+	if (af)
+		atomic_commit(af);
+	cairo_surface_destroy(v.base);
+	cairo_surface_destroy(v.frame);
+	free(v.rgb);
+	free(v.sprite);
+	free(v.counts);
+	free(v.ev);
+	ev_reader_close(in);
+	return EXIT_OK;
+}
