@@ -62,9 +62,6 @@ struct plan {
 };
 
 static char *
-fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
 fmt(const char *f, ...)
 {
 	va_list ap;
@@ -72,7 +69,7 @@ fmt(const char *f, ...)
 	int n;
 
 	va_start(ap, f);
-	n = vsnprintf(probe, sizeof probe, f, ap);
+	n = f ? vsnprintf(probe, sizeof probe, f, ap) : 0;
 	va_end(ap);
 	s = xmalloc((size_t)n + 1);
 	va_start(ap, f);
