@@ -9,3 +9,4 @@ USES_psd          := fft
 USES_llplot       := plot
 USES_lanevideo    := plot
 USES_llrefine     := opt
+USES_searchplot   := plot
