@@ -644,6 +644,17 @@ main(int argc, char **argv)
 		if (gp.kind != GENPARAMS_SOURCE)
 			json_object_del(meta, "wavelength_range_nm");
 		json_object_set_new(meta, "generated_from", json_string(src.name));
+		/* Keep the source's time system, but never let a model pass for the
+		 * observation: its identity keys say what it is. */
+		{
+			const char *ds = meta_string(meta, "dataset"), *obj = meta_string(meta, "object");
+
+			json_object_set_new(meta, "dataset", json_sprintf("model of %s", ds ? ds : src.name));
+			json_object_set_new(meta, "object", json_sprintf("lightlane model of %s",
+									 obj ? obj : ds ? ds : src.name));
+			json_object_set_new(meta, "instrument", json_string("llgen"));
+			json_object_del(meta, "detnam");
+		}
 	} else {
 		meta = json_object();
 		json_object_set_new(meta, "dataset", json_string("llgen"));

@@ -256,7 +256,7 @@ name_group(struct group *g, const struct table *t, size_t row, long cmin, long c
 	if (g->wbin == -1)
 		snprintf(g->name, sizeof g->name, "all events");
 	else if (isfinite(lo) && isfinite(hi))
-		snprintf(g->name, sizeof g->name, "%g\xe2\x80\x93%g nm", lo, hi);
+		snprintf(g->name, sizeof g->name, "%.3g\xe2\x80\x93%.3g nm", lo, hi);
 	else
 		snprintf(g->name, sizeof g->name, "wbin %ld", g->wbin);
 }
@@ -437,8 +437,13 @@ make_subtitle(const struct opts *o, const struct dataset *d, size_t n, double t0
 				what = meta_string(m, "object");
 			if (!what)
 				what = d[i].path;
-			len += (size_t)snprintf(s + len, 1024 - len, "%s%s: %.60s",
-						len ? (i ? ";  " : "  \xc2\xb7  ") : "", d[i].label, what);
+			/* A label that already names the dataset needs no repeat. */
+			if (strstr(d[i].label, what))
+				len += (size_t)snprintf(s + len, 1024 - len, "%s%s",
+							len ? (i ? ";  " : "  \xc2\xb7  ") : "", d[i].label);
+			else
+				len += (size_t)snprintf(s + len, 1024 - len, "%s%s: %.60s",
+							len ? (i ? ";  " : "  \xc2\xb7  ") : "", d[i].label, what);
 		}
 	if (len == 0) {
 		free(s);

@@ -122,6 +122,12 @@ assert abs(meta['generation']['rate_cps'] - 3000 / 250) < 1e-9, meta['generation
 assert meta['history'][0] == 'tsv2ev' and meta['generated_from'] == 'stdin'
 " "$T/src.ev" "$T/stdin.ev"
 
+printf '{"dataset":"m82","object":"M82","instrument":"ACIS","detnam":"ACIS-7","gti":[[100,200]]}' >"$T/idmeta.json"
+printf '150 0.5\n' | tsv2ev --meta "$T/idmeta.json" | llgen --background 1 --seed 6 >"$T/id.ev"
+t_eq llgen-26 "a model made from a source never passes for the observation" \
+	'"model of m82" "lightlane model of M82" "llgen" null' \
+	"$(for k in dataset object instrument detnam; do ev_meta $k <"$T/id.ev"; done | tr '\n' ' ' | sed 's/ $//')"
+
 # One family, no background: v = 30 km/s, p = 6e6 m/nm * lambda, so P = 200 s/nm * lambda.
 llgen --background 0 --family 0 --speed 30 --pitch 6e6 --width 0.5 --offset-cell 1 \
 	--min 0.5 --max 0.81 --rate 200 --duration 2000 --seed 7 </dev/null >"$T/lane.ev"
