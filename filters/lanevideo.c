@@ -35,6 +35,7 @@
 #include "meta.h"
 #include "plot_axes.h"
 #include "plot_figure.h"
+#include "workspace.h"
 
 extern char **environ;
 
@@ -49,8 +50,10 @@ static const char usage_text[] =
 	"\n"
 	"  --params FILE    GenerationParameters JSON (default: the stream's\n"
 	"                   \"generation\" metadata, else llgen's defaults)\n"
-	"  --min NM, --max NM  wavelength range shown (default: the stream's\n"
-	"                   wavelength_range_nm, else the spectrum's range)\n"
+	"  --processing FILE  ProcessingParameters JSON: its min/max_wavelength\n"
+	"                   give the range\n"
+	"  --min NM, --max NM  wavelength range shown (default: --processing, else\n"
+	"                   the stream's wavelength_range_nm, else the spectrum's)\n"
 	"  --fps N          frames per second (default 30)\n"
 	"  --size WxH       frame size in pixels, both even (default 1280x720)\n"
 	"  --speedup X      data seconds per video second\n"
@@ -80,11 +83,11 @@ static const char usage_text[] =
 enum {
 	OPT_PARAMS = CLI_FIRST_PROGRAM_OPTION, OPT_MIN, OPT_MAX, OPT_FPS, OPT_SIZE,
 	OPT_SPEEDUP, OPT_DURATION, OPT_START, OPT_STOP, OPT_T0, OPT_SCALE, OPT_FADE,
-	OPT_TRAIL, OPT_TITLE, OPT_PIPELINE, OPT_CODEC, OPT_RAW
+	OPT_TRAIL, OPT_TITLE, OPT_PIPELINE, OPT_CODEC, OPT_RAW, OPT_PROCESSING
 };
 
 struct opts {
-	const char *params, *title, *codec, *output;
+	const char *params, *processing, *title, *codec, *output;
 	double min, max, fps, speedup, duration, start, stop, t0, scale, fade, trail;
 	bool has_min, has_max, has_speedup, has_duration, has_start, has_stop, has_t0;
 	bool has_scale, raw;
@@ -107,6 +110,7 @@ struct video {
 	double cx, cy, ap_r;		/* aperture marker radius */
 	double lc_x0, lc_x1, lc_y0, lc_y1;	/* light-curve plot area */
 	double font;			/* base font size, px */
+	double cap_font;		/* caption font size, px */
 	const char *title;
 	/* Light curve: counts in n_bins bins of bin_s over [start, stop). */
 	size_t n_bins;
@@ -164,6 +168,7 @@ parse_options(int argc, char **argv)
 		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
 		{ "codec", required_argument, NULL, OPT_CODEC },
 		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "processing", required_argument, NULL, OPT_PROCESSING },
 		CLI_OPT_OUTPUT, CLI_OPT_QUIET, CLI_OPT_HELP, CLI_OPT_END
 	};
 	struct opts o = { .fps = 30, .width = 1280, .height = 720, .fade = 0.5,
@@ -174,6 +179,7 @@ parse_options(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "o:q", long_opts)) != -1) {
 		switch (c) {
 		case OPT_PARAMS: o.params = optarg; break;
+		case OPT_PROCESSING: o.processing = optarg; break;
 		case OPT_MIN: o.min = cli_positive_double(optarg, "--min"); o.has_min = true; break;
 		case OPT_MAX: o.max = cli_positive_double(optarg, "--max"); o.has_max = true; break;
 		case OPT_FPS: o.fps = cli_positive_double(optarg, "--fps"); break;
@@ -258,6 +264,26 @@ load_params(const struct opts *o, json_t *meta, struct genparams *gp)
 		if (!genparams_from_json(gp, g, why, sizeof why))
 			die(EXIT_RUNTIME, "stdin: metadata generation: %s", why);
 	}
+}
+
+/* The wavelength range of a ProcessingParameters file (units converted
+ * by the workspace module, as llpipe reads it). */
+static void
+load_range(const char *path, double *min_nm, double *max_nm)
+{
+	json_error_t err;
+	json_t *obj = json_load_file(path, 0, &err);
+	struct ws_processing pp;
+	char why[512];
+
+	if (!obj)
+		die(EXIT_RUNTIME, "%s: %s", path, err.text);
+	if (!ws_processing_from_json(obj, &pp, why, sizeof why))
+		die(EXIT_RUNTIME, "%s: %s", path, why);
+	*min_nm = pp.min_nm;
+	*max_nm = pp.max_nm;
+	ws_processing_free(&pp);
+	json_decref(obj);
 }
 
 /* First index with time >= t in the sorted events. */
@@ -417,18 +443,21 @@ draw_base(struct video *v)
 	snprintf(right, sizeof right, "%s", v->title ? v->title : "");
 	size = f * 1.15;
 	for (;;) {
-		set_font(cr, size, false);
-		double need = text_width(cr, "t = 00000.0 s") + text_width(cr, mid)
-			+ text_width(cr, right) + 4 * size;
+		set_font(cr, size, true);
+		double need = text_width(cr, "t = 00000.0 s") + text_width(cr, right);
 
-		if (need <= w || size < 5)
+		set_font(cr, size, false);
+		need += text_width(cr, mid) + 4 * size;
+		if (need <= w || size < 4)
 			break;
 		size *= 0.92;
 	}
-	v->font = fmin(v->font, size);
-	f = v->font;
+	v->cap_font = size;
 	cairo_set_source_rgb(cr, 0.85, 0.87, 0.92);
+	set_font(cr, size, true);
 	double x_mid = 1.5 * size + text_width(cr, "t = 00000.0 s") + size;
+
+	set_font(cr, size, false);
 	double base_y = 0.5 * v->cap_h + 0.35 * size;
 	text_at(cr, x_mid, base_y, 0, mid);
 	if (v->title) {
@@ -578,10 +607,10 @@ draw_overlay(struct video *v, cairo_t *cr, size_t k, double t)
 	}
 
 	/* Caption: the time. */
-	set_font(cr, v->font * 1.0, true);
+	set_font(cr, v->cap_font, true);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	snprintf(s, sizeof s, "t = %.1f s", t - v->start);
-	text_at(cr, 1.5 * v->font, 0.5 * v->cap_h + 0.35 * v->font, 0, s);
+	text_at(cr, 1.5 * v->cap_font, 0.5 * v->cap_h + 0.35 * v->cap_font, 0, s);
 
 	/* Light curve so far: steps up to the current time, a cursor at it. */
 	{
@@ -915,6 +944,8 @@ main(int argc, char **argv)
 	if (o.has_min) {
 		v.min_nm = o.min;
 		v.max_nm = o.max;
+	} else if (o.processing) {
+		load_range(o.processing, &v.min_nm, &v.max_nm);
 	} else if (json_is_array(range) && json_array_size(range) == 2 &&
 		   json_is_number(json_array_get(range, 0)) && json_is_number(json_array_get(range, 1))) {
 		v.min_nm = json_number_value(json_array_get(range, 0));

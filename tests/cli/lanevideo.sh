@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# lanevideo: MP4 properties (ffprobe), lane period in pixels against the
+# geometry, events lighting pixels at their time, raw output, ffmpeg missing
+# or failing, usage and input errors.
+. "$(dirname "$0")/../lib.sh"
+
+# One family across x (lanes are vertical strips), pitch 1e6 m/nm: at the
+# middle wavelength 0.5 nm p = 5e5 m, at --scale 25000 m/px 20 px.
+cat >"$T/gen.json" <<'EOF'
+{ "lanes": { "pitch_m_per_nm": 1e6, "width_fraction": 0.5, "offset_cell_nm": 0.01,
+             "families": [ { "angle_deg": 0, "weight": 1 } ] },
+  "telescope": { "speed_km_s": 30, "heading_deg": 0, "aperture_m": 1.2 } }
+EOF
+ev_from_text '10 0.5\n20 0.45\n55 0.55\n' >"$T/few.ev"
+ev_from_text '51 0.5\n' >"$T/one.ev"
+: | tsv2ev >"$T/none.ev"
+common=(--params "$T/gen.json" --min 0.4 --max 0.6 --start 0 --stop 100 -q)
+
+have_ffmpeg=1
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || have_ffmpeg=0
+
+# Period of the lane pattern along rows of the sheet panel of an rgb24
+# frame file (argv: file width height), by the FFT peak with parabolic
+# interpolation, compared with argv[4] within one pixel.
+period_py='
+import sys, numpy as np
+f, w, h, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+a = np.fromfile(f, np.uint8)[: w * h * 3].reshape(h, w, 3).astype(float)
+band = a[int(0.15 * h): int(0.25 * h), :, 1].mean(axis=0)
+band -= band.mean()
+s = np.abs(np.fft.rfft(band * np.hanning(w)))
+k = int(np.argmax(s[2:])) + 2
+d = 0.5 * (s[k - 1] - s[k + 1]) / (s[k - 1] - 2 * s[k] + s[k + 1])
+got = w / (k + d)
+print("period", got, "px, expected", want)
+sys.exit(0 if abs(got - want) <= 1 else 1)'
+
+if [ $have_ffmpeg = 1 ]; then
+	lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --pipeline t -o "$T/v.mp4" <"$T/few.ev"
+	t_eq lanevideo-1 "a 3 s video at 10 fps, 160x120: ffprobe sees 30 h264 frames of that size and rate" \
+		"h264 160 120 10/1 30" \
+		"$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,width,height,r_frame_rate,nb_frames \
+			-of default=nw=1:nk=1 "$T/v.mp4" | tr '\n' ' ' | sed 's/ $//')"
+
+	lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --scale 25000 -o "$T/p.mp4" <"$T/few.ev"
+	ffmpeg -v error -i "$T/p.mp4" -vf 'select=eq(n\,4)' -frames:v 1 -f rawvideo -pix_fmt rgb24 "$T/p.rgb"
+	t_py lanevideo-2 "a decoded frame shows lanes of period p/scale = 5e5/25000 = 20 px" \
+		"$period_py" "$T/p.rgb" 320 240 20
+else
+	t_skip lanevideo-1 "ffprobe sees the requested frames" "no ffmpeg"
+	t_skip lanevideo-2 "decoded frame shows the lane period" "no ffmpeg"
+fi
+
+lanevideo "${common[@]}" --min 0.2 --max 1.0 --size 320x240 --fps 10 --duration 1 --scale 25000 --raw \
+	<"$T/few.ev" >"$T/p6.rgb"
+t_py lanevideo-3 "lanes are drawn for the middle wavelength (0.6 nm: 24 px)" \
+	"$period_py" "$T/p6.rgb" 320 240 24
+
+lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --scale 9000 --raw <"$T/few.ev" >"$T/p9.rgb"
+t_py lanevideo-4 "the period follows --scale (5e5/9000 = 55.6 px)" \
+	"$period_py" "$T/p9.rgb" 320 240 55.5556
+
+t_eq lanevideo-5 "--raw writes width*height*3 bytes per frame (3 s at 10 fps: 30 frames)" \
+	$((160 * 120 * 3 * 30)) \
+	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/few.ev" | wc -c)"
+
+lanevideo "${common[@]}" --size 160x120 --fps 10 --speedup 20 --raw -o "$T/r.rgb" <"$T/few.ev"
+t_eq lanevideo-6 "--speedup 20 over 100 s at 10 fps gives 50 frames; --raw -o writes a file" \
+	$((160 * 120 * 3 * 50)) "$(wc -c <"$T/r.rgb")"
+
+lanevideo "${common[@]}" --size 160x120 --fps 10 --speedup 20 -o - <"$T/few.ev" >"$T/r2.rgb"
+t_files_eq lanevideo-7 "-o - writes the same raw frames to stdout" "$T/r.rgb" "$T/r2.rgb"
+
+# One event at t = 51 s; 100 s in 30 frames: frame 15 covers [50, 53.3).
+# Against an empty stream, the sheet panel (rows 40-80 of 120) differs in
+# frame 15, near the aperture at the centre, and not in frame 2.
+lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/one.ev" >"$T/one.rgb"
+lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/none.ev" >"$T/none.rgb"
+events_py='
+import sys, numpy as np
+w, h = 160, 120
+a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w, 3).astype(int)
+b = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h, w, 3).astype(int)
+k, mode = int(sys.argv[3]), sys.argv[4]
+d = np.abs(a[k, 40:80] - b[k, 40:80]).sum(axis=2)
+ys, xs = np.nonzero(d)
+print("frame", k, "pixels changed:", len(ys), "max", d.max() if len(ys) else 0)
+if mode == "none":
+    sys.exit(0 if len(ys) == 0 else 1)
+cy = 0.5 * (13 + 91) - 40            # centre of the sheet panel in the band
+r = np.hypot(xs - 80, ys - cy).max()
+print("farthest changed pixel", r, "px from the aperture centre")
+sys.exit(0 if d.max() > 100 and r < 20 else 1)'
+t_py lanevideo-8 "the event lights pixels near the aperture in its frame" \
+	"$events_py" "$T/one.rgb" "$T/none.rgb" 15 lit
+t_py lanevideo-9 "and nothing in the sheet long before it" \
+	"$events_py" "$T/one.rgb" "$T/none.rgb" 2 none
+
+# ffmpeg missing: a PATH without it.
+mkdir "$T/nopath"
+t_error lanevideo-10 "no ffmpeg on PATH: one line saying how to install it" 1 \
+	"lanevideo: ffmpeg: not found on PATH: install it (apt-get install ffmpeg)" \
+	env PATH="$T/nopath" "$(command -v lanevideo)" "${common[@]}" --size 160x120 --fps 10 --duration 1 \
+	-o "$T/missing.mp4" <"$T/few.ev"
+t_eq lanevideo-11 "and no output file or temporary" "" "$(ls -A "$T" | grep -E 'missing|\.tmp\.' || true)"
+
+if [ $have_ffmpeg = 1 ]; then
+	t_run lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 1 --codec nosuchcodec -o "$T/bad.mp4" <"$T/few.ev"
+	t_eq lanevideo-12 "a failing ffmpeg: status 1, its words prefixed, then the verdict" \
+		"1 yes lanevideo: ffmpeg failed (exit status 1): no video written" \
+		"$T_STATUS $(grep -q '^lanevideo: ffmpeg: .*nosuchcodec' "$T/err" && echo yes || echo no) $(tail -n 1 "$T/err")"
+	t_eq lanevideo-13 "and no output file or temporary" "" "$(ls -A "$T" | grep -E 'bad\.mp4|\.tmp\.' || true)"
+else
+	t_skip lanevideo-12 "a failing ffmpeg" "no ffmpeg"
+	t_skip lanevideo-13 "no output after a failing ffmpeg" "no ffmpeg"
+fi
+
+t_run lanevideo --params "$T/gen.json" --min 0.1 --max 1 --start 0 --stop 1000 --size 160x120 --fps 10 \
+	--duration 1 --raw <"$T/few.ev"
+t_eq lanevideo-14 "a range too wide for one lanesheet is warned about (drift over half a pitch)" \
+	"lanevideo: warning: wavelength range 0.1-1 nm too wide for one lanesheet: over the 1000 s shown the lanes of 0.1 and 1 nm slip 270 pitches apart (over half a pitch), so events do not follow the lanes drawn for 0.55 nm" \
+	"$(head -n 1 "$T/err")"
+t_eq lanevideo-15 "a narrow range at a slow pace gets no warning" "" \
+	"$(lanevideo --params "$T/gen.json" --min 0.5 --max 0.505 --start 0 --stop 100 --size 160x120 --fps 10 \
+		--duration 3 --raw <"$T/few.ev" 2>&1 >/dev/null)"
+t_eq lanevideo-24 "lanes moving over a quarter pitch per frame are warned about (10 s of P = 16.7 s)" \
+	"lanevideo: warning: the lanes move 0.6 pitches per frame: the motion will alias; lower --speedup or raise --fps" \
+	"$(lanevideo --params "$T/gen.json" --min 0.5 --max 0.505 --start 0 --stop 100 --size 160x120 --fps 10 \
+		--duration 1 --raw <"$T/few.ev" 2>&1 >/dev/null)"
+
+# Parameters from the stream's own metadata (llgen's "generation").
+llgen --params "$T/gen.json" --min 0.49 --max 0.51 --duration 100 --rate 5 --seed 1 >"$T/gen.ev"
+lanevideo -q --size 320x240 --fps 10 --duration 1 --scale 25000 --raw <"$T/gen.ev" >"$T/g.rgb"
+t_py lanevideo-16 "without --params the stream's generation metadata gives the lanes (20 px)" \
+	"$period_py" "$T/g.rgb" 320 240 20
+
+t_error lanevideo-17 "an odd frame size is a usage error" 2 \
+	"lanevideo: --size: width and height must be even (H.264 yuv420p): '161x120' (see 'lanevideo --help')" \
+	lanevideo --size 161x120 --raw <"$T/few.ev"
+t_error lanevideo-18 "--speedup and --duration together are a usage error" 2 \
+	"lanevideo: --speedup and --duration exclude each other (see 'lanevideo --help')" \
+	lanevideo --speedup 2 --duration 3 --raw <"$T/few.ev"
+t_error lanevideo-19 "no output named is a usage error" 2 \
+	"lanevideo: give -o FILE.mp4 (or --raw for raw frames on stdout) (see 'lanevideo --help')" \
+	lanevideo <"$T/few.ev"
+t_error lanevideo-20 "an unreadable size is a usage error" 2 \
+	"lanevideo: --size: expected WxH, 16 to 8192 pixels each: '100' (see 'lanevideo --help')" \
+	lanevideo --size 100 --raw <"$T/few.ev"
+t_error lanevideo-21 "an empty stream without a time range is a runtime error" 1 \
+	"lanevideo: stdin: no time range (no tstart/tstop, no events): give --start and --stop" \
+	lanevideo --raw <"$T/none.ev"
+t_error lanevideo-22 "unsorted input is a runtime error" 1 "lanevideo: stdin: *" \
+	lanevideo --raw < <(printf '5 0.5\n2 0.5\n' | tsv2ev --unsorted)
+printf '{"lanes": {"pitch_m_per_nm": -1}}' >"$T/badgen.json"
+t_error lanevideo-23 "bad generation parameters name the file and key" 1 \
+	"lanevideo: $T/badgen.json: lanes.pitch_m_per_nm*" \
+	lanevideo --params "$T/badgen.json" --raw <"$T/few.ev"
