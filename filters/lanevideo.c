@@ -70,6 +70,8 @@ static const char usage_text[] =
 	"  --trail S        video seconds of track drawn behind the aperture (default 3)\n"
 	"  --title TEXT     caption title; --pipeline NAME gives \"pipeline NAME\"\n"
 	"  --codec NAME     ffmpeg video encoder, passed to -c:v (default libx264)\n"
+	"  --preset NAME    encoder preset, passed to -preset (default veryfast for\n"
+	"                   libx264/libx265, else none)\n"
 	"  --raw            write raw rgb24 frames (no ffmpeg) to -o FILE or stdout\n"
 	"  -o, --output F   the video (written atomically); '-' means --raw to stdout\n"
 	"  -q, --quiet      no progress and no warnings\n"
@@ -83,11 +85,11 @@ static const char usage_text[] =
 enum {
 	OPT_PARAMS = CLI_FIRST_PROGRAM_OPTION, OPT_MIN, OPT_MAX, OPT_FPS, OPT_SIZE,
 	OPT_SPEEDUP, OPT_DURATION, OPT_START, OPT_STOP, OPT_T0, OPT_SCALE, OPT_FADE,
-	OPT_TRAIL, OPT_TITLE, OPT_PIPELINE, OPT_CODEC, OPT_RAW, OPT_PROCESSING
+	OPT_TRAIL, OPT_TITLE, OPT_PIPELINE, OPT_CODEC, OPT_RAW, OPT_PROCESSING, OPT_PRESET
 };
 
 struct opts {
-	const char *params, *processing, *title, *codec, *output;
+	const char *params, *processing, *title, *codec, *preset, *output;
 	double min, max, fps, speedup, duration, start, stop, t0, scale, fade, trail;
 	bool has_min, has_max, has_speedup, has_duration, has_start, has_stop, has_t0;
 	bool has_scale, raw;
@@ -121,7 +123,8 @@ struct video {
 	float *sprite;
 	float gain;			/* flash brightness, < 1 for dense events */
 	cairo_surface_t *base, *frame;
-	unsigned char *rgb;
+	unsigned char *rgb;		/* band_rows rows of packed rgb24 */
+	int band_rows;
 };
 
 #define LV_PI 3.14159265358979323846
@@ -168,6 +171,7 @@ parse_options(int argc, char **argv)
 		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
 		{ "codec", required_argument, NULL, OPT_CODEC },
 		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "preset", required_argument, NULL, OPT_PRESET },
 		{ "processing", required_argument, NULL, OPT_PROCESSING },
 		CLI_OPT_OUTPUT, CLI_OPT_QUIET, CLI_OPT_HELP, CLI_OPT_END
 	};
@@ -218,6 +222,11 @@ parse_options(int argc, char **argv)
 				cli_usage_error("--codec: not an encoder name: '%s'", optarg);
 			o.codec = optarg;
 			break;
+		case OPT_PRESET:
+			if (!*optarg || *optarg == '-')
+				cli_usage_error("--preset: not a preset name: '%s'", optarg);
+			o.preset = optarg;
+			break;
 		case OPT_RAW: o.raw = true; break;
 		case 'o': o.output = optarg; break;	/* '-' must stay visible */
 		default:
@@ -245,6 +254,10 @@ parse_options(int argc, char **argv)
 		cli_usage_error("refusing to write raw video to a terminal");
 	if (!o.has_duration && !o.has_speedup)
 		o.duration = 60;
+	/* veryfast: 1.7 times the speed of x264's medium for 15-20 % more
+	 * bytes on these flat-coloured frames. */
+	if (!o.preset && strncmp(o.codec, "libx26", 6) == 0)
+		o.preset = "veryfast";
 	return o;
 }
 
@@ -760,7 +773,7 @@ pack_rgb(unsigned char *restrict out, const uint32_t *restrict in, size_t n)
 	}
 }
 
-/* Frame k into v->rgb (width·height·3 bytes, rgb24). */
+/* Draw frame k on v->frame. */
 static void
 render_frame(struct video *v, size_t k, size_t *first)
 {
@@ -779,10 +792,6 @@ render_frame(struct video *v, size_t k, size_t *first)
 	cairo_destroy(cr);
 	cairo_surface_flush(v->frame);
 	draw_events(v, dst, stride, t, first);
-
-	for (int y = 0; y < v->height; y++)
-		pack_rgb(v->rgb + (size_t)y * (size_t)v->width * 3,
-			 (const uint32_t *)(dst + (size_t)y * stride), (size_t)v->width);
 	cairo_surface_mark_dirty(v->frame);
 }
 
@@ -811,13 +820,25 @@ encoder_start(struct encoder *e, const struct opts *o, const char *path, const c
 	snprintf(fps, sizeof fps, "%.10g", o->fps);
 	snprintf(meta_title, sizeof meta_title, "title=%s", title);
 	snprintf(meta_comment, sizeof meta_comment, "comment=%s", cli_command_line());
-	char *argv[] = {
+	char *argv[40];
+	size_t n = 0;
+	char *const head[] = {
 		"ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
 		"-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", fps,
 		"-i", "pipe:0", "-an", "-c:v", (char *)o->codec, "-pix_fmt", "yuv420p",
-		"-metadata", meta_title, "-metadata", meta_comment,
-		"-movflags", "+faststart", "-f", (char *)format, (char *)path, NULL
+		"-metadata", meta_title, "-metadata", meta_comment, "-movflags", "+faststart"
 	};
+
+	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+		argv[n++] = head[i];
+	if (o->preset) {
+		argv[n++] = "-preset";
+		argv[n++] = (char *)o->preset;
+	}
+	argv[n++] = "-f";
+	argv[n++] = (char *)format;
+	argv[n++] = (char *)path;
+	argv[n] = NULL;
 
 	snprintf(tmpl, sizeof tmpl, "%s/lanevideo.ffmpeg.XXXXXX", dir && *dir ? dir : "/tmp");
 	e->err_fd = mkstemp(tmpl);
@@ -905,6 +926,28 @@ write_all(int fd, const unsigned char *buf, size_t n, const char *name)
 		}
 		buf += w;
 		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Write v->frame as rgb24, packed and written a band of rows at a time
+ * so the packed bytes are still in cache when write(2) copies them.
+ * False on EPIPE. */
+static bool
+emit_frame(struct video *v, int fd, const char *name)
+{
+	const unsigned char *src = cairo_image_surface_get_data(v->frame);
+	int stride = cairo_image_surface_get_stride(v->frame);
+	size_t row_bytes = (size_t)v->width * 3;
+
+	for (int y0 = 0; y0 < v->height; y0 += v->band_rows) {
+		int y1 = y0 + v->band_rows < v->height ? y0 + v->band_rows : v->height;
+
+		for (int y = y0; y < y1; y++)
+			pack_rgb(v->rgb + (size_t)(y - y0) * row_bytes,
+				 (const uint32_t *)(src + (size_t)y * stride), (size_t)v->width);
+		if (!write_all(fd, v->rgb, (size_t)(y1 - y0) * row_bytes, name))
+			return false;
 	}
 	return true;
 }
@@ -1015,7 +1058,8 @@ main(int argc, char **argv)
 	if (cairo_surface_status(v.base) || cairo_surface_status(v.frame))
 		die(EXIT_RUNTIME, "cannot allocate %dx%d frames", v.width, v.height);
 	draw_base(&v);
-	v.rgb = xmalloc((size_t)v.width * (size_t)v.height * 3);
+	v.band_rows = (int)fmax(1, 131072.0 / (v.width * 3));
+	v.rgb = xmalloc((size_t)v.band_rows * (size_t)v.width * 3);
 
 	/* Output: ffmpeg on the temporary, or raw frames. */
 	if (o.output)
@@ -1031,12 +1075,11 @@ main(int argc, char **argv)
 		out_fd = atomic_fd(af);
 	}
 
-	size_t first = 0, frame_bytes = (size_t)v.width * (size_t)v.height * 3;
+	size_t first = 0;
 	double t_begin = now_s(), t_last = t_begin;
 	for (size_t k = 0; k < v.n_frames && !broken; k++) {
 		render_frame(&v, k, &first);
-		broken = !write_all(out_fd, v.rgb, frame_bytes, o.raw ? (o.output ? o.output : "stdout")
-				    : "ffmpeg");
+		broken = !emit_frame(&v, out_fd, o.raw ? (o.output ? o.output : "stdout") : "ffmpeg");
 		if (progress) {
 			double now = now_s();
 

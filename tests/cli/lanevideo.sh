@@ -110,8 +110,13 @@ if [ $have_ffmpeg = 1 ]; then
 		"1 yes lanevideo: ffmpeg failed (exit status 1): no video written" \
 		"$T_STATUS $(grep -q '^lanevideo: ffmpeg: .*nosuchcodec' "$T/err" && echo yes || echo no) $(tail -n 1 "$T/err")"
 	t_eq lanevideo-13 "and no output file or temporary" "" "$(ls -A "$T" | grep -E 'bad\.mp4|\.tmp\.' || true)"
+	t_run lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 1 --preset nosuchpreset -o "$T/bad2.mp4" <"$T/few.ev"
+	t_eq lanevideo-25 "a preset x264 does not know fails the same way, leaving nothing" \
+		"1 lanevideo: ffmpeg failed (exit status 1): no video written " \
+		"$T_STATUS $(tail -n 1 "$T/err") $(ls -A "$T" | grep -E 'bad2|\.tmp\.' || true)"
 else
 	t_skip lanevideo-12 "a failing ffmpeg" "no ffmpeg"
+	t_skip lanevideo-25 "a bad preset" "no ffmpeg"
 	t_skip lanevideo-13 "no output after a failing ffmpeg" "no ffmpeg"
 fi
 
