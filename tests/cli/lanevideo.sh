@@ -160,3 +160,7 @@ printf '{"lanes": {"pitch_m_per_nm": -1}}' >"$T/badgen.json"
 t_error lanevideo-23 "bad generation parameters name the file and key" 1 \
 	"lanevideo: $T/badgen.json: lanes.pitch_m_per_nm*" \
 	lanevideo --params "$T/badgen.json" --raw <"$T/few.ev"
+
+t_eq lanevideo-26 "a closed downstream pipe ends --raw quietly" "ok" \
+	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/few.ev" 2>"$T/pipe.err" | head -c 10 >/dev/null
+	   s=${PIPESTATUS[0]}; { [ "$s" = 0 ] || [ "$s" = 141 ]; } && [ ! -s "$T/pipe.err" ] && echo ok || echo "status $s: $(cat "$T/pipe.err")")"
