@@ -164,3 +164,27 @@ t_error lanevideo-23 "bad generation parameters name the file and key" 1 \
 t_eq lanevideo-26 "a closed downstream pipe ends --raw quietly" "ok" \
 	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/few.ev" 2>"$T/pipe.err" | head -c 10 >/dev/null
 	   s=${PIPESTATUS[0]}; { [ "$s" = 0 ] || [ "$s" = 141 ]; } && [ ! -s "$T/pipe.err" ] && echo ok || echo "status $s: $(cat "$T/pipe.err")")"
+
+# The drawn lanes are llgen's: with no background, events arrive only while
+# the aperture is inside a lane at their wavelength, so in the frames that
+# hold an event the aperture's column (lanes vertical: family 0, heading 0)
+# must show a lane.  The lanes are drawn from an event-free copy of the
+# stream (same metadata: generation, lightlane.t0), 1 s per frame, pitch
+# 64 px, no track over the column.
+llgen --family 0 --background 0 --min 0.5 --max 0.5001 --rate 2 --duration 300 --seed 5 >"$T/lanes.ev"
+wrange --min 5 --max 6 <"$T/lanes.ev" >"$T/empty.ev"
+ev2tsv --no-meta --no-header <"$T/lanes.ev" | cut -f1 >"$T/lanes.times"
+lanevideo -q --min 0.5 --max 0.5001 --start 0 --stop 300 --fps 10 --speedup 10 --size 128x96 \
+	--scale 46875 --trail 0 --raw <"$T/empty.ev" >"$T/lanes.rgb"
+t_py lanevideo-27 "frames holding an event show the aperture inside a drawn lane (>= 95 %, half the frames do)" '
+import sys, numpy as np
+w, h = 128, 96
+a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w, 3).astype(float)
+g = a[:, int(0.2 * h), w // 2 - 1: w // 2 + 1, 1].mean(axis=1)      # green at the aperture column
+lane = g > 0.5 * (g.min() + g.max())
+t = np.loadtxt(sys.argv[2], ndmin=1)
+k = np.floor(t / 1.0).astype(int)
+k = k[k < len(lane)]
+hit, base = lane[k].mean(), lane.mean()
+print("events", len(k), "in lane", hit, "frames in lane", base)
+sys.exit(0 if len(k) > 100 and hit >= 0.95 and 0.35 < base < 0.65 else 1)' "$T/lanes.rgb" "$T/lanes.times"
