@@ -14,6 +14,7 @@
 
 #include "die.h"
 #include "genparams.h"
+#include "searchspec.h"
 
 #define FAIL(...) do { snprintf(why, why_size, __VA_ARGS__); return false; } while (0)
 
@@ -778,6 +779,11 @@ ws_validate(enum ws_kind k, json_t *obj, char *why, size_t why_size)
 		struct ws_pipeline p;
 
 		return ws_pipeline_from_json(obj, &p, why, why_size);
+	}
+	case WS_SEARCH: {
+		struct searchspec sp;
+
+		return searchspec_from_json(obj, &sp, why, why_size);
 	}
 	default:
 		if (!json_is_object(obj))

@@ -47,8 +47,7 @@ char *ws_meta_path(const char *root, enum ws_kind k, const char *name);
 json_t *ws_load(const char *path, char *why, size_t why_size);
 
 /* Check an object against its kind's schema (every key known, types, ranges,
- * units; generation through genparams).  Search files must be objects; their
- * keys belong to parameter_search.sh. */
+ * units; generation through genparams, search files through searchspec). */
 bool ws_validate(enum ws_kind k, json_t *obj, char *why, size_t why_size);
 
 /* Quantities: a number in the key's unit, or "VALUE UNIT" in a compatible
