@@ -563,7 +563,7 @@ draw_lanes(struct video *v, cairo_t *cr, double t)
 }
 
 static void
-draw_overlay(struct video *v, cairo_t *cr, size_t k, double t)
+draw_overlay(struct video *v, cairo_t *cr, double t)
 {
 	const struct lanesheet *ls = &v->ls;
 	double f = v->font, phi = ls->heading_deg * LV_PI / 180;
@@ -654,7 +654,6 @@ draw_overlay(struct video *v, cairo_t *cr, size_t k, double t)
 		cairo_line_to(cr, v->lc_x0 + (tc - v->start) * sx, v->lc_y1);
 		cairo_stroke(cr);
 	}
-	(void)k;
 }
 
 /* Colour of a wavelength: blue (short) through white-yellow to orange. */
@@ -788,7 +787,7 @@ render_frame(struct video *v, size_t k, size_t *first)
 	cairo_surface_mark_dirty(v->frame);
 	cr = cairo_create(v->frame);
 	draw_lanes(v, cr, t);
-	draw_overlay(v, cr, k, t);
+	draw_overlay(v, cr, t);
 	cairo_destroy(cr);
 	cairo_surface_flush(v->frame);
 	draw_events(v, dst, stride, t, first);
