@@ -647,11 +647,13 @@ main(int argc, char **argv)
 		/* Keep the source's time system, but never let a model pass for the
 		 * observation: its identity keys say what it is. */
 		{
+			/* Both strings are read before either key is replaced (and freed). */
 			const char *ds = meta_string(meta, "dataset"), *obj = meta_string(meta, "object");
+			json_t *dataset = json_sprintf("model of %s", ds ? ds : src.name);
+			json_t *object = json_sprintf("lightlane model of %s", obj ? obj : ds ? ds : src.name);
 
-			json_object_set_new(meta, "dataset", json_sprintf("model of %s", ds ? ds : src.name));
-			json_object_set_new(meta, "object", json_sprintf("lightlane model of %s",
-									 obj ? obj : ds ? ds : src.name));
+			json_object_set_new(meta, "dataset", dataset);
+			json_object_set_new(meta, "object", object);
 			json_object_set_new(meta, "instrument", json_string("llgen"));
 			json_object_del(meta, "detnam");
 		}
