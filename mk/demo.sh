@@ -19,9 +19,13 @@ echo "B is the generated dataset $code" >&2
 step "make_var_analysis.sh -p default    (runs pipelines/default.sh)"
 plots=$(make_var_analysis.sh -p default)
 
+step "evinfo < out/default/A.ev    (the sample after gtifilter | wrange | wbin)"
+evinfo <out/default/A.ev >&2
+
 step "results"
 echo "A (M82, ObsID 10027) vs B ($code, lightlanes from meta/generation/default.json):" >&2
 echo "  script:  pipelines/default.sh" >&2
-echo "  tables:  out/default/*.csv   (evcompare distance: out/default/compare.csv)" >&2
+echo "  tables:  out/default/*.csv" >&2
+echo "  A vs B:  evcompare distance $(tail -n 1 out/default/compare.csv | cut -d, -f1) (out/default/compare.csv)" >&2
 echo "  plots:   $plots" >&2
 ls "$plots" | sed 's/^/           /' >&2
