@@ -102,3 +102,6 @@ t_error llsample-24 "a negative keep" 1 \
 	"llsample: meta/search/b6.json: keep: expected an integer in \\[0, 100000\\]" llsample check b6
 t_error llsample-25 "an unknown command is a usage error" 2 \
 	"llsample: unknown command 'sample' (see 'llsample --help')" llsample sample s
+t_error llsample-26 "llws validate checks search files with the same rule" 1 \
+	"llws: meta/search/b3.json: parameters\\[1\\].name: expected each key once, 'background_fraction' is also parameters\\[0\\]" \
+	llws validate meta/search/b3.json
