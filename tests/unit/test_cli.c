@@ -9,18 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tap.h"
 #include "cli.h"
 
-static int n_test, n_failed;
-
-static void
-check(int ok, const char *what)
-{
-	n_test++;
-	if (!ok)
-		n_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", n_test, what);
-}
 
 /* Run fn(arg) in a child with stderr captured; returns the exit status (or
  * 128 + signal) and the first stderr line in err. */
@@ -262,6 +253,5 @@ main(void)
 	test_seed();
 	test_options();
 	test_command_line();
-	printf("1..%d\n", n_test);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

@@ -9,19 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tap.h"
 #include "cli.h"
 #include "ev.h"
 
-static int n_test, n_failed;
-
-static void
-check(int ok, const char *what)
-{
-	n_test++;
-	if (!ok)
-		n_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", n_test, what);
-}
 
 static void
 make_prefix(unsigned char p[EV_PREFIX_SIZE], const char *magic, unsigned version,
@@ -363,6 +354,5 @@ main(int argc, char **argv)
 	test_format();
 	test_roundtrip();
 	test_read_all();
-	printf("1..%d\n", n_test);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

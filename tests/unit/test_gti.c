@@ -7,18 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap.h"
 #include "gti.h"
 
-static int n_test, n_failed;
-
-static void
-check(int ok, const char *what)
-{
-	n_test++;
-	if (!ok)
-		n_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", n_test, what);
-}
 
 /* A malloc'ed list from n (start, stop) pairs. */
 static struct gti_list
@@ -348,6 +339,5 @@ main(void)
 	test_intersect();
 	test_parse();
 	test_json();
-	printf("1..%d\n", n_test);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

@@ -3,19 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tap.h"
 #include "genparams.h"
 #include "lanesheet.h"
 
-static int n_test, n_fail;
-
-static void
-ok(int cond, const char *what)
-{
-	n_test++;
-	if (!cond)
-		n_fail++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n_test, what);
-}
 
 /* Mean of the exact coverage over one pitch (midpoint rule, periodic). */
 static double
@@ -57,12 +48,12 @@ main(void)
 	double worst;
 	int bad;
 
-	ok(lanesheet_chord_fraction_exact(-1) == 0 && lanesheet_chord_fraction_exact(1) == 1 &&
+	check(lanesheet_chord_fraction_exact(-1) == 0 && lanesheet_chord_fraction_exact(1) == 1 &&
 	   fabs(lanesheet_chord_fraction_exact(0) - 0.5) < 1e-15 &&
 	   lanesheet_chord_fraction_exact(-3) == 0 && lanesheet_chord_fraction_exact(2) == 1,
 	   "G is 0 left of the disk, 1/2 at its centre, 1 right of it");
 	/* Area of the segment beyond s = 0.5: (acos(s) - s*sqrt(1-s^2))/pi. */
-	ok(fabs(1 - lanesheet_chord_fraction_exact(0.5) -
+	check(fabs(1 - lanesheet_chord_fraction_exact(0.5) -
 		(acos(0.5) - 0.5 * sqrt(0.75)) / 3.14159265358979323846) < 1e-15,
 	   "G matches the circular-segment area formula");
 
@@ -75,7 +66,7 @@ main(void)
 					 lanesheet_chord_fraction_exact(s)));
 	}
 	printf("# table G max error %.3g\n", worst);
-	ok(worst < 1e-6, "tabulated G agrees with the exact G to 1e-6");
+	check(worst < 1e-6, "tabulated G agrees with the exact G to 1e-6");
 
 	worst = 0;
 	for (int r = 0; r < 5; r++) {
@@ -89,7 +80,7 @@ main(void)
 		}
 	}
 	printf("# fast coverage max error %.3g\n", worst);
-	ok(worst < 1e-5, "fast coverage agrees with the exact coverage to 1e-5");
+	check(worst < 1e-5, "fast coverage agrees with the exact coverage to 1e-5");
 
 	bad = 0;
 	for (int i = 0; i < 100000; i++) {
@@ -100,13 +91,13 @@ main(void)
 		if (!near_edge && m != (u < f ? 1.0 : 0.0))
 			bad++;
 	}
-	ok(bad == 0, "an aperture much smaller than a lane is covered 0 or 1");
+	check(bad == 0, "an aperture much smaller than a lane is covered 0 or 1");
 
 	worst = 0;
 	for (int i = 0; i < 1000; i++)
 		worst = fmax(worst, fabs(lanesheet_coverage_unit_exact(i / 1000.0, 0.3, 60) - 0.3));
 	printf("# D = 120 pitches: max |M - f| %.3g\n", worst);
-	ok(worst < 1e-3, "an aperture much larger than the pitch tends to width_fraction");
+	check(worst < 1e-3, "an aperture much larger than the pitch tends to width_fraction");
 
 	worst = 0;
 	for (int a = 0; a < 4; a++)
@@ -117,14 +108,14 @@ main(void)
 			worst = fmax(worst, fabs(mean_coverage(f, rho) - f));
 		}
 	printf("# mean coverage max error %.3g\n", worst);
-	ok(worst < 1e-9, "coverage averaged over one pitch equals width_fraction to 1e-9");
+	check(worst < 1e-9, "coverage averaged over one pitch equals width_fraction to 1e-9");
 
-	ok(lanesheet_coverage_unit_exact(0.7, 1.0, 3.3) == 1.0 &&
+	check(lanesheet_coverage_unit_exact(0.7, 1.0, 3.3) == 1.0 &&
 	   fabs(lanesheet_coverage_unit_exact(0.25, 0.5, 0.25) - 1) < 1e-15 &&
 	   fabs(lanesheet_coverage_unit_exact(0.5, 0.5, 0.25) - 0.5) < 1e-15,
 	   "full-width lanes cover everything; a disk centred on an edge is half covered");
 
-	ok(fabs(lanesheet_disk_coverage(0.4 * 6e6 + 6e6 * 7, 6e6, 3e6, 3e6) -
+	check(fabs(lanesheet_disk_coverage(0.4 * 6e6 + 6e6 * 7, 6e6, 3e6, 3e6) -
 		lanesheet_coverage_unit_exact(0.4, 0.5, 0.25)) < 1e-12 &&
 	   lanesheet_coverage_unit_exact(0.4, 0.5, 0.25) < 1 &&
 	   lanesheet_coverage_unit_exact(0.4, 0.5, 0.25) > 0.5,
@@ -135,19 +126,19 @@ main(void)
 		double c30 = cos(30 * 3.14159265358979323846 / 180);
 		double p = lanesheet_pitch(&ls, 0.5), off = lanesheet_offset(&ls, 0, 0.5f);
 
-		ok(fabs(p - 3e6) < 1e-6 && fabs(lanesheet_width(&ls, 0.5) - 1.5e6) < 1e-6,
+		check(fabs(p - 3e6) < 1e-6 && fabs(lanesheet_width(&ls, 0.5) - 1.5e6) < 1e-6,
 		   "pitch = pitch_m_per_nm * lambda, width = width_fraction * pitch");
-		ok(fabs(lanesheet_period(&ls, 0, 0.5) - 3e6 / (3e4 * c30)) < 1e-9 &&
+		check(fabs(lanesheet_period(&ls, 0, 0.5) - 3e6 / (3e4 * c30)) < 1e-9 &&
 		   fabs(lanesheet_period(&ls, 1, 0.5) - 3e6 / (3e4 * 0.5)) < 1e-9,
 		   "crossing period is p / (v |cos(heading - angle)|)");
-		ok(off >= 0 && off < p && off == lanesheet_offset(&ls, 0, 0.5f) &&
+		check(off >= 0 && off < p && off == lanesheet_offset(&ls, 0, 0.5f) &&
 		   lanesheet_offset_phase(&ls, 0, 0.5f) == lanesheet_offset_phase(&ls, 0, 0.5001f) &&
 		   lanesheet_offset_phase(&ls, 0, 0.5f) != lanesheet_offset_phase(&ls, 0, 0.52f) &&
 		   lanesheet_offset_phase(&ls, 0, 0.5f) != lanesheet_offset_phase(&ls, 1, 0.5f),
 		   "offsets: in [0, p), same within a cell, differ between cells and families");
-		ok(fabs(lanesheet_position(&ls, 0, 100, 0.5f) - (3e4 * c30 * 100 + off)) < 1e-6,
+		check(fabs(lanesheet_position(&ls, 0, 100, 0.5f) - (3e4 * c30 * 100 + off)) < 1e-6,
 		   "x_j(t) = v (t - t0) cos(heading - angle) + offset");
-		ok(lanesheet_coverage(&ls, 0, 100, 0.5f) ==
+		check(lanesheet_coverage(&ls, 0, 100, 0.5f) ==
 		   lanesheet_coverage_unit_exact(lanesheet_frac(lanesheet_position(&ls, 0, 100, 0.5f) / p),
 						 0.5, 0.6 / p),
 		   "M_j(t) is the coverage at x_j(t)");
@@ -161,7 +152,7 @@ main(void)
 			worst = fabs(s / k - 1);
 		}
 		printf("# time-mean lane factor - 1 = %.3g\n", worst);
-		ok(worst < 0.01, "the lane factor averages to 1 over many periods");
+		check(worst < 0.01, "the lane factor averages to 1 over many periods");
 	}
 	{
 		struct lanesheet ls = sheet();
@@ -169,9 +160,9 @@ main(void)
 		ls.heading_deg = 90;
 		ls.n_families = 1;
 		lanesheet_init(&ls, why, sizeof why);
-		ok(isinf(lanesheet_period(&ls, 0, 0.5)), "moving along the lanes: infinite period");
+		check(isinf(lanesheet_period(&ls, 0, 0.5)), "moving along the lanes: infinite period");
 		ls.width_fraction = 1.5;
-		ok(!lanesheet_init(&ls, why, sizeof why) &&
+		check(!lanesheet_init(&ls, why, sizeof why) &&
 		   strcmp(why, "width fraction must be in (0, 1], got 1.5") == 0,
 		   "init rejects width_fraction outside (0, 1]");
 	}
@@ -180,17 +171,17 @@ main(void)
 		json_t *j;
 
 		genparams_defaults(&gp);
-		ok(gp.n_families == 1 && gp.pitch_m_per_nm == 6e6 && gp.speed_km_s == 30 &&
+		check(gp.n_families == 1 && gp.pitch_m_per_nm == 6e6 && gp.speed_km_s == 30 &&
 		   gp.width_fraction == 0.5 && gp.kind == GENPARAMS_FLAT,
 		   "documented defaults");
 		j = json_loads("{\"lanes\": {\"families\": []}}", 0, NULL);
-		ok(!genparams_from_json(&gp, j, why, sizeof why) &&
+		check(!genparams_from_json(&gp, j, why, sizeof why) &&
 		   strcmp(why, "lanes.families: must hold at least one family, got an empty list") == 0,
 		   "an empty family list is an error naming the key");
 		json_decref(j);
 		genparams_defaults(&gp);
 		j = json_loads("{\"telescope\": {\"speed_km_s\": -1}}", 0, NULL);
-		ok(!genparams_from_json(&gp, j, why, sizeof why) &&
+		check(!genparams_from_json(&gp, j, why, sizeof why) &&
 		   strcmp(why, "telescope.speed_km_s: must be >= 0, got -1") == 0,
 		   "a negative speed is an error naming the key");
 		json_decref(j);
@@ -205,12 +196,11 @@ main(void)
 			struct genparams back;
 
 			genparams_defaults(&back);
-			ok(genparams_from_json(&back, j, why, sizeof why) &&
+			check(genparams_from_json(&back, j, why, sizeof why) &&
 			   memcmp(&back, &gp, sizeof gp) == 0,
 			   "genparams_to_json reads back to the same parameters");
 		}
 		json_decref(j);
 	}
-	printf("1..%d\n", n_test);
-	return n_fail != 0;
+	return tap_done();
 }

@@ -8,18 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tap.h"
 #include "rng.h"
 
-static int n_test, n_failed;
-
-static void
-check(int ok, const char *what)
-{
-	n_test++;
-	if (!ok)
-		n_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", n_test, what);
-}
 
 /* |got - want| <= 4 sigma, with the numbers shown as a TAP comment. */
 static void
@@ -334,6 +325,5 @@ main(void)
 	test_exponential();
 	test_poisson();
 	test_binomial();
-	printf("1..%d\n", n_test);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

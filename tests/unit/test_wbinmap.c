@@ -5,18 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tap.h"
 #include "wbinmap.h"
 
-static int n_test, n_failed;
-
-static void
-check(int ok, const char *what)
-{
-	n_test++;
-	if (!ok)
-		n_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", n_test, what);
-}
 
 /* Events with the given wbins (times and wavelengths do not matter here). */
 static struct ev_event *
@@ -92,6 +83,5 @@ main(void)
 	check(m.n_bins == 0, "no events: no bins");
 	wbinmap_free(&m);
 	free(ev);
-	printf("1..%d\n", n_test);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }
