@@ -59,8 +59,9 @@ static const char usage_text[] =
 	"  --speedup X      data seconds per video second\n"
 	"  --duration S     video length in seconds (default 60; exclusive with\n"
 	"                   --speedup)\n"
-	"  --start S, --stop S  time range shown (default: the stream's\n"
-	"                   tstart/tstop, else its first and last event)\n"
+	"  --start S, --stop S  time range shown (default: from the first GTI's\n"
+	"                   start to the last one's stop, else tstart/tstop, else\n"
+	"                   the first and last event)\n"
 	"  --t0 S           time at which the aperture is at the sheet's origin\n"
 	"                   (default: metadata lightlane.t0, else tstart, else the\n"
 	"                   parameters' tstart: what llgen used)\n"
@@ -1000,10 +1001,22 @@ main(int argc, char **argv)
 	v.mid_f = (float)v.mid_nm;
 
 	/* Time range and the lanes' time origin (what llgen used). */
-	v.start = o.has_start ? o.start : meta_number(meta, "tstart", &a) ? a
-		: v.n_ev ? v.ev[0].time : NAN;
-	v.stop = o.has_stop ? o.stop : meta_number(meta, "tstop", &b) ? b
-		: v.n_ev ? v.ev[v.n_ev - 1].time : NAN;
+	/* The GTIs first: a header's tstart/tstop can describe a whole
+	 * observation of which the stream holds a short cut. */
+	{
+		struct gti_list span;
+
+		if (meta_analysis_gti(meta, &span)) {
+			a = span.iv[0].start;
+			b = span.iv[span.n - 1].stop;
+		} else {
+			a = v.n_ev ? v.ev[0].time : NAN;
+			b = v.n_ev ? v.ev[v.n_ev - 1].time : NAN;
+		}
+		gti_free(&span);
+	}
+	v.start = o.has_start ? o.start : a;
+	v.stop = o.has_stop ? o.stop : b;
 	if (!isfinite(v.start) || !isfinite(v.stop))
 		die(EXIT_RUNTIME, "stdin: no time range (no tstart/tstop, no events): give --start and --stop");
 	if (!(v.stop > v.start))

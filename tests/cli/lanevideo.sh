@@ -188,3 +188,13 @@ k = k[k < len(lane)]
 hit, base = lane[k].mean(), lane.mean()
 print("events", len(k), "in lane", hit, "frames in lane", base)
 sys.exit(0 if len(k) > 100 and hit >= 0.95 and 0.35 < base < 0.65 else 1)' "$T/lanes.rgb" "$T/lanes.times"
+
+# A header whose tstart/tstop describe a whole observation, of which the
+# stream holds a 100 s cut (as in the shipped ACIS sample): the GTIs set the
+# range shown, so 100 s at --speedup 10 and 10 fps is 100 frames, not 10,000.
+printf '{"tstart":0,"tstop":10000,"gti":[[100,200]]}' >"$T/cut.json"
+printf '150 0.5\n' | tsv2ev --meta "$T/cut.json" >"$T/cut.ev"
+lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --speedup 10 --raw \
+	<"$T/cut.ev" >"$T/cut.rgb"
+t_eq lanevideo-28 "the default time range follows the GTIs, not a wider tstart/tstop" \
+	"$((100 * 16 * 16 * 3))" "$(wc -c <"$T/cut.rgb")"
