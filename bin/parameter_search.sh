@@ -183,12 +183,19 @@ prepare() {
 	gen=$(llws get "$pipe" generation 2>/dev/null) || gen=default
 	[ -f "meta/generation/$gen.json" ] || die "pipeline '$pipeline': generation '$gen': no meta/generation/$gen.json"
 	script=pipelines/$pipeline.sh
-	if [ ! -f "$script" ] || [ "$pipe" -nt "$script" ]; then
+	processing=$(llws get "$pipe" processing 2>/dev/null || llws get "meta/fits/$a.json" processing 2>/dev/null || echo default)
+	stale=0
+	[ -f "$script" ] || stale=1
+	for f in "$pipe" "meta/fits/$a.json" "meta/processing/$processing.json" "meta/generation/$gen.json"; do
+		[ ! -f "$f" ] || [ ! "$f" -nt "$script" ] || stale=1
+	done
+	if [ "$stale" = 1 ]; then
 		say "writing $script"
 		llpipe "$pipe" >/dev/null 2>"$err" || tool_error llpipe "$err"
 	fi
 	o=out/$pipeline
-	if [ ! -f "$o/A_varstat.csv" ] || [ ! -f "$o/A.0.source.ev" ] || [ "$script" -nt "$o/A_varstat.csv" ]; then
+	if [ ! -f "$o/A_varstat.csv" ] || [ ! -f "$o/A.0.source.ev" ] || [ "$script" -nt "$o/A_varstat.csv" ] ||
+		[ "$a_path" -nt "$o/A_varstat.csv" ]; then
 		say "running $script for A's tables"
 		sh "$script" >"$work/pipeline.log" 2>&1 ||
 			die "pipeline '$pipeline': $script failed: $(grep -v '^+' "$work/pipeline.log" | head -n 1)"
@@ -207,7 +214,7 @@ prepare() {
 		echo "pipeline='$pipeline' a='$a' gen='$gen' seed='$seed' keep='$keep' samples='$samples'"
 		echo "params='$params' algorithm='$algorithm' max_evals='$max_evals'"
 		echo "O='$o'"
-		echo "processing='$(llws get "$pipe" processing 2>/dev/null || llws get "meta/fits/$a.json" processing 2>/dev/null || echo default)'"
+		echo "processing='$processing'"
 		echo "# b_pipe: llgen | B's stages | varstat; a failing stage writes a line to \$fail"
 		echo 'b_pipe() {'
 		echo "	{ llgen --params 'meta/generation/$gen.json' --source \"\$O/A.0.source.ev\" --seed \"\$seed\" \$args 2>>\"\$err\" || echo \"llgen \$?\" >>\"\$fail\"; } |"
@@ -394,6 +401,8 @@ block)
 	rm -f "$work/block.$block" "$work/block.$block.err" ;;
 main)
 	prepare
+	# Scratch left by killed evaluations (partial streams can be large).
+	[ "$slurm" = 1 ] || rm -f "$work"/[0-9]*.* "$work"/r[0-9]*.*
 	. "./$env_file"
 	if [ "$slurm" = 1 ]; then
 		total=${n:-$samples}
