@@ -100,11 +100,6 @@ parse_options(int argc, char **argv)
 }
 
 /* The open bin of one (wbin, time scale): touched for every event. */
-struct hot {
-	double t_end;		/* first time past the open bin */
-	uint64_t c;		/* events in it */
-};
-
 /* The rest of the state, touched only when a bin closes. */
 struct cold {
 	long g;			/* GTI of the open bin; -1 before the first event */
@@ -128,7 +123,11 @@ struct state {
 	size_t n_dt, n_slots;	/* slot 0: all events; slot 1 + w: wbin w */
 	struct scale *sc;
 	struct gti_list gti;
-	struct hot *hot;
+	/* The hot state, one entry per (slot, scale), kept as two plain arrays
+	 * so that the per-event loop compiles to vector compares and adds. */
+	double *t_end;		/* first time past the open bin */
+	uint64_t *count;	/* events in it */
+	double *first_end;	/* per slot: the earliest t_end of its scales */
 	struct cold *cold;
 };
 
@@ -136,7 +135,8 @@ static void
 init_slots(struct state *st, size_t from, size_t to)
 {
 	for (size_t i = from * st->n_dt; i < to * st->n_dt; i++) {
-		st->hot[i] = (struct hot){ -INFINITY, 0 };
+		st->t_end[i] = -INFINITY;
+		st->count[i] = 0;
 		st->cold[i] = (struct cold){ .g = -1, .prev_g = -1 };
 	}
 }
@@ -144,8 +144,12 @@ init_slots(struct state *st, size_t from, size_t to)
 static void
 grow_slots(struct state *st, size_t n_slots)
 {
-	st->hot = xrealloc(st->hot, n_slots * st->n_dt * sizeof *st->hot);
+	st->t_end = xrealloc(st->t_end, n_slots * st->n_dt * sizeof *st->t_end);
+	st->count = xrealloc(st->count, n_slots * st->n_dt * sizeof *st->count);
 	st->cold = xrealloc(st->cold, n_slots * st->n_dt * sizeof *st->cold);
+	st->first_end = xrealloc(st->first_end, n_slots * sizeof *st->first_end);
+	for (size_t s = st->n_slots; s < n_slots; s++)
+		st->first_end[s] = -INFINITY;
 	init_slots(st, st->n_slots, n_slots);
 	st->n_slots = n_slots;
 }
@@ -209,7 +213,6 @@ close_bin(struct cold *cs, const struct scale *sc, long g, int64_t k, uint64_t c
 static inline void
 advance(struct state *st, size_t idx, size_t i, double t, long g)
 {
-	struct hot *h = &st->hot[idx];
 	struct cold *cs = &st->cold[idx];
 	const struct scale *sc = &st->sc[i];
 	double a = st->gti.iv[g].start;
@@ -219,15 +222,44 @@ advance(struct state *st, size_t idx, size_t i, double t, long g)
 	if (k >= sc->n_full[g])
 		k = -1;		/* the partial bin at the GTI end: not counted */
 	if (cs->g == g && cs->k == k) {
-		h->c++;		/* just under the bin end: still the open bin */
+		st->count[idx]++;	/* just under the bin end: still the open bin */
 		return;
 	}
-	if (cs->g >= 0 && cs->k >= 0 && h->c > 0)
-		close_bin(cs, sc, cs->g, cs->k, h->c);
+	if (cs->g >= 0 && cs->k >= 0 && st->count[idx] > 0)
+		close_bin(cs, sc, cs->g, cs->k, st->count[idx]);
 	cs->g = g;
 	cs->k = k;
-	h->c = 1;
-	h->t_end = k < 0 ? st->gti.iv[g].stop : bin_end_below(a, sc, k);
+	st->count[idx] = 1;
+	st->t_end[idx] = k < 0 ? st->gti.iv[g].stop : bin_end_below(a, sc, k);
+}
+
+/* Count the event at t (in GTI g) in every scale of the slot starting at
+ * `base`.  Each slot keeps the earliest end of its open bins, so the common
+ * case, the event inside every open bin, is a plain loop of increments;
+ * only an event past some bin's end looks at the scales one by one. */
+static inline void
+count_event(struct state *st, size_t slot, double t, long g)
+{
+	const size_t n_dt = st->n_dt, base = slot * n_dt;
+	uint64_t *cnt = st->count + base;
+
+	if (t < st->first_end[slot]) {
+		for (size_t i = 0; i < n_dt; i++)
+			cnt[i]++;
+		return;
+	}
+	const double *te = st->t_end + base;
+	double first_end = INFINITY;
+
+	for (size_t i = 0; i < n_dt; i++) {
+		if (t < te[i])
+			cnt[i]++;
+		else
+			advance(st, base + i, i, t, g);
+		if (te[i] < first_end)
+			first_end = te[i];
+	}
+	st->first_end[slot] = first_end;
 }
 
 static void
@@ -328,8 +360,6 @@ main(int argc, char **argv)
 	grow_slots(&st, 1 + n_wbins);
 
 	while ((n = ev_read_block(in, &blk)) > 0) {
-		const size_t n_dt = st.n_dt;
-
 		if (gti_from_events && st.gti.n == 0) {
 			/* [first event, +inf) until the last event is known. */
 			st.gti.n = 1;
@@ -360,23 +390,9 @@ main(int argc, char **argv)
 				n_wbins = (size_t)w + 1;
 				grow_slots(&st, 1 + n_wbins);
 			}
-			struct hot *ha = st.hot;
-			for (size_t i = 0; i < n_dt; i++) {
-				if (t < ha[i].t_end)
-					ha[i].c++;
-				else
-					advance(&st, i, i, t, (long)g);
-			}
-			if (w < 0)
-				continue;
-			size_t base = (size_t)(w + 1) * n_dt;
-			struct hot *hw = st.hot + base;
-			for (size_t i = 0; i < n_dt; i++) {
-				if (t < hw[i].t_end)
-					hw[i].c++;
-				else
-					advance(&st, base + i, i, t, (long)g);
-			}
+			count_event(&st, 0, t, (long)g);
+			if (w >= 0)
+				count_event(&st, (size_t)w + 1, t, (long)g);
 		}
 	}
 	if (ev_reader_count(in) > 3000000000ull)
@@ -391,11 +407,11 @@ main(int argc, char **argv)
 	 * non-empty one of each (slot, scale). */
 	for (size_t s = 0; s < st.n_slots; s++)
 		for (size_t i = 0; i < st.n_dt; i++) {
-			struct hot *h = &st.hot[s * st.n_dt + i];
+			uint64_t c = st.count[s * st.n_dt + i];
 			struct cold *cs = &st.cold[s * st.n_dt + i];
 
-			if (cs->g >= 0 && cs->k >= 0 && cs->k < st.sc[i].n_full[cs->g] && h->c > 0)
-				close_bin(cs, &st.sc[i], cs->g, cs->k, h->c);
+			if (cs->g >= 0 && cs->k >= 0 && cs->k < st.sc[i].n_full[cs->g] && c > 0)
+				close_bin(cs, &st.sc[i], cs->g, cs->k, c);
 			if (cs->prev_g >= 0 && cs->prev_k + 1 < st.sc[i].n_full[cs->prev_g])
 				cs->allan += sq(cs->prev_c);
 		}
@@ -413,7 +429,9 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < st.n_dt; i++)
 		free(st.sc[i].n_full);
 	free(st.sc);
-	free(st.hot);
+	free(st.t_end);
+	free(st.count);
+	free(st.first_end);
 	free(st.cold);
 	free(edges);
 	free(o.dt);
