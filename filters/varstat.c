@@ -7,8 +7,9 @@
  * exact integer sums.  Empty bins are never visited: they add nothing to
  * Σc and Σc², and their share of the Allan sum Σ(c_{k+1} - c_k)² is the
  * square of the non-empty neighbour, added when a gap is crossed.  The bin
- * count n is known from the GTIs alone.  Per event and time scale the common
- * case is one compare and one increment. */
+ * count n is known from the GTIs alone.  Counting is lazy (see struct
+ * state): an event that closes no bin costs one compare and one increment
+ * for all events and one for its wbin, whatever the number of time scales. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -123,10 +124,13 @@ struct state {
 	size_t n_dt, n_slots;	/* slot 0: all events; slot 1 + w: wbin w */
 	struct scale *sc;
 	struct gti_list gti;
-	/* The hot state, one entry per (slot, scale), kept as two plain arrays
-	 * so that the per-event loop compiles to vector compares and adds. */
-	double *t_end;		/* first time past the open bin */
-	uint64_t *count;	/* events in it */
+	/* Counting is lazy: a slot counts its events once, in total[], and an
+	 * open bin remembers the total when it opened, so an event that closes
+	 * no bin costs one comparison and one increment per slot, whatever the
+	 * number of scales. */
+	double *t_end;		/* per (slot, scale): first time past the open bin */
+	uint64_t *opened_at;	/* per (slot, scale): total[slot] when it opened */
+	uint64_t *total;	/* per slot: events counted */
 	double *first_end;	/* per slot: the earliest t_end of its scales */
 	struct cold *cold;
 };
@@ -136,7 +140,7 @@ init_slots(struct state *st, size_t from, size_t to)
 {
 	for (size_t i = from * st->n_dt; i < to * st->n_dt; i++) {
 		st->t_end[i] = -INFINITY;
-		st->count[i] = 0;
+		st->opened_at[i] = 0;
 		st->cold[i] = (struct cold){ .g = -1, .prev_g = -1 };
 	}
 }
@@ -145,11 +149,14 @@ static void
 grow_slots(struct state *st, size_t n_slots)
 {
 	st->t_end = xrealloc(st->t_end, n_slots * st->n_dt * sizeof *st->t_end);
-	st->count = xrealloc(st->count, n_slots * st->n_dt * sizeof *st->count);
+	st->opened_at = xrealloc(st->opened_at, n_slots * st->n_dt * sizeof *st->opened_at);
 	st->cold = xrealloc(st->cold, n_slots * st->n_dt * sizeof *st->cold);
 	st->first_end = xrealloc(st->first_end, n_slots * sizeof *st->first_end);
-	for (size_t s = st->n_slots; s < n_slots; s++)
+	st->total = xrealloc(st->total, n_slots * sizeof *st->total);
+	for (size_t s = st->n_slots; s < n_slots; s++) {
 		st->first_end[s] = -INFINITY;
+		st->total[s] = 0;
+	}
 	init_slots(st, st->n_slots, n_slots);
 	st->n_slots = n_slots;
 }
@@ -209,57 +216,51 @@ close_bin(struct cold *cs, const struct scale *sc, long g, int64_t k, uint64_t c
 	cs->prev_c = c;
 }
 
-/* The event at t (in GTI g) is past the open bin of (slot, scale i). */
+/* The event at t (in GTI g), not yet counted, is past the open bin of
+ * (slot, scale i): close that bin and open the event's. */
 static inline void
-advance(struct state *st, size_t idx, size_t i, double t, long g)
+advance(struct state *st, size_t slot, size_t i, double t, long g)
 {
+	size_t idx = slot * st->n_dt + i;
 	struct cold *cs = &st->cold[idx];
 	const struct scale *sc = &st->sc[i];
 	double a = st->gti.iv[g].start;
+	uint64_t c = st->total[slot] - st->opened_at[idx];
 	int64_t k;
 
 	k = bin_index(t, a, sc);
 	if (k >= sc->n_full[g])
 		k = -1;		/* the partial bin at the GTI end: not counted */
-	if (cs->g == g && cs->k == k) {
-		st->count[idx]++;	/* just under the bin end: still the open bin */
-		return;
-	}
-	if (cs->g >= 0 && cs->k >= 0 && st->count[idx] > 0)
-		close_bin(cs, sc, cs->g, cs->k, st->count[idx]);
+	if (cs->g == g && cs->k == k)
+		return;		/* just under the bin end: still the open bin */
+	if (cs->g >= 0 && cs->k >= 0 && c > 0)
+		close_bin(cs, sc, cs->g, cs->k, c);
 	cs->g = g;
 	cs->k = k;
-	st->count[idx] = 1;
+	st->opened_at[idx] = st->total[slot];
 	st->t_end[idx] = k < 0 ? st->gti.iv[g].stop : bin_end_below(a, sc, k);
 }
 
-/* Count the event at t (in GTI g) in every scale of the slot starting at
- * `base`.  Each slot keeps the earliest end of its open bins, so the common
- * case, the event inside every open bin, is a plain loop of increments;
- * only an event past some bin's end looks at the scales one by one. */
+/* Count the event at t (in GTI g) in every scale of `slot`.  Each slot keeps
+ * the earliest end of its open bins, so the common case, the event inside
+ * every open bin, is one comparison and one increment; only an event past
+ * some bin's end looks at the scales one by one. */
 static inline void
 count_event(struct state *st, size_t slot, double t, long g)
 {
-	const size_t n_dt = st->n_dt, base = slot * n_dt;
-	uint64_t *cnt = st->count + base;
+	if (t >= st->first_end[slot]) {
+		const double *te = st->t_end + slot * st->n_dt;
+		double first_end = INFINITY;
 
-	if (t < st->first_end[slot]) {
-		for (size_t i = 0; i < n_dt; i++)
-			cnt[i]++;
-		return;
+		for (size_t i = 0; i < st->n_dt; i++) {
+			if (!(t < te[i]))
+				advance(st, slot, i, t, g);
+			if (te[i] < first_end)
+				first_end = te[i];
+		}
+		st->first_end[slot] = first_end;
 	}
-	const double *te = st->t_end + base;
-	double first_end = INFINITY;
-
-	for (size_t i = 0; i < n_dt; i++) {
-		if (t < te[i])
-			cnt[i]++;
-		else
-			advance(st, base + i, i, t, g);
-		if (te[i] < first_end)
-			first_end = te[i];
-	}
-	st->first_end[slot] = first_end;
+	st->total[slot]++;
 }
 
 static void
@@ -407,7 +408,7 @@ main(int argc, char **argv)
 	 * non-empty one of each (slot, scale). */
 	for (size_t s = 0; s < st.n_slots; s++)
 		for (size_t i = 0; i < st.n_dt; i++) {
-			uint64_t c = st.count[s * st.n_dt + i];
+			uint64_t c = st.total[s] - st.opened_at[s * st.n_dt + i];
 			struct cold *cs = &st.cold[s * st.n_dt + i];
 
 			if (cs->g >= 0 && cs->k >= 0 && cs->k < st.sc[i].n_full[cs->g] && c > 0)
@@ -430,7 +431,8 @@ main(int argc, char **argv)
 		free(st.sc[i].n_full);
 	free(st.sc);
 	free(st.t_end);
-	free(st.count);
+	free(st.opened_at);
+	free(st.total);
 	free(st.first_end);
 	free(st.cold);
 	free(edges);
