@@ -277,6 +277,20 @@ cli_command_line(void)
 }
 
 void
+cli_parse_seed_output(int argc, char **argv, const char *name, const char *usage)
+{
+	static const struct option long_opts[] = {
+		CLI_OPT_SEED, CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+	};
+	int c;
+
+	cli_init(argc, argv, name, usage);
+	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1)
+		cli_common_option(c);
+	cli_no_operands(argc, argv);
+}
+
+void
 cli_no_operands(int argc, char **argv)
 {
 	if (optind < argc)

@@ -77,6 +77,10 @@ bool cli_seed_given(void);
 /* The command line as one shell-quoted string (for the `history` key). */
 const char *cli_command_line(void);
 
+/* The whole parse for a program whose only options are the shared --seed,
+ * -o/--output, --help and --version, and which takes no operands. */
+void cli_parse_seed_output(int argc, char **argv, const char *name, const char *usage);
+
 /* Stop on stray operands: programs that take none call this after the loop. */
 void cli_no_operands(int argc, char **argv);
 

@@ -34,20 +34,6 @@ static const char usage_text[] =
 	"Example: fits2ev obs.fits | wbin --n 8 --min 0.1 --max 1 | equalize --seed 1 | evinfo\n"
 	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
 
-static void
-parse_options(int argc, char **argv)
-{
-	static const struct option long_opts[] = {
-		CLI_OPT_SEED, CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
-	};
-	int c;
-
-	cli_init(argc, argv, "equalize", usage_text);
-	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1)
-		cli_common_option(c);
-	cli_no_operands(argc, argv);
-}
-
 static const struct ev_event *sort_events;
 
 /* Order by time, then by input position: a total order, so qsort (which is
@@ -94,7 +80,7 @@ main(int argc, char **argv)
 	uint64_t seed;
 	json_t *meta;
 
-	parse_options(argc, argv);
+	cli_parse_seed_output(argc, argv, "equalize", usage_text);
 	seed = cli_seed();
 	in = ev_reader_open(0, "stdin");
 	meta = ev_reader_meta(in);

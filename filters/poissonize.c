@@ -30,20 +30,6 @@ static const char usage_text[] =
 	"Example: fits2ev obs.fits | wbin --n 8 --min 0.1 --max 1 | poissonize --seed 1 | varstat --timescales 1:1000:10\n"
 	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
 
-static void
-parse_options(int argc, char **argv)
-{
-	static const struct option long_opts[] = {
-		CLI_OPT_SEED, CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
-	};
-	int c;
-
-	cli_init(argc, argv, "poissonize", usage_text);
-	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1)
-		cli_common_option(c);
-	cli_no_operands(argc, argv);
-}
-
 /* N sorted uniform times in the union of the GTIs, written into ev[].time,
  * in O(N + intervals): the partial sums of N+1 exponential spacings, divided
  * by their total, are N sorted uniforms on [0, 1) (Devroye 1986, V.2); scaled
@@ -91,7 +77,7 @@ main(int argc, char **argv)
 	uint64_t seed;
 	json_t *meta;
 
-	parse_options(argc, argv);
+	cli_parse_seed_output(argc, argv, "poissonize", usage_text);
 	seed = cli_seed();
 	in = ev_reader_open(0, "stdin");
 	meta = ev_reader_meta(in);
