@@ -13,7 +13,9 @@
 #include <unistd.h>
 #include <limits.h>
 
+#include "atomic.h"
 #include "cli.h"
+#include "ev.h"
 #include "searchspec.h"
 #include "table.h"
 #include "workspace.h"
@@ -21,6 +23,8 @@
 static const char usage_text[] =
 	"usage: llsample [-w DIR] COMMAND SEARCH [ARGS...]\n"
 	"       llsample append CSV LINE\n"
+	"       llsample record SEARCH CSV LINE [--dataset RAW --processing P\n"
+	"                       --generation G --source A]\n"
 	"The points and the CSV rows of a parameter search (parameter_search.sh).\n"
 	"SEARCH is meta/search/NAME.json or NAME; points are a Halton sequence\n"
 	"rotated by a shift drawn from the search's seed (man llsample).\n"
@@ -45,18 +49,32 @@ static const char usage_text[] =
 	"                         append LINE (and \",SECONDS\" since the epoch\n"
 	"                         time T) to CSV with one write(2) under an\n"
 	"                         exclusive lock (safe from parallel jobs)\n"
+	"  [--since[-file] T] record SEARCH CSV LINE [--dataset RAW ...]\n"
+	"                         append like append; then, still under the lock,\n"
+	"                         keep the best 'keep' datasets: RAW becomes\n"
+	"                         data/ev/CODE.ev with meta/fits/CODE.json when\n"
+	"                         LINE is among them (else it is removed), and\n"
+	"                         the datasets outside them are removed\n"
 	"\n"
 	"  --from K, --to K  the first and last run (1-based)\n"
 	"  --skip CSV        leave out runs present in CSV\n"
 	"  -n K              how many rows\n"
 	"  --codes           print only the code column\n"
+	"  --since-file F    like --since, from the modification time of F\n"
+	"  --dataset RAW     record: the run's stream (its metadata gives\n"
+	"                    generated.params); --processing, --generation,\n"
+	"                    --source: the processing, generation and A\n"
+	"                    dataset named in meta/fits/CODE.json\n"
 	"  -w DIR            the workspace root (default $LL_WORKSPACE, else .)\n"
 	"  --help, --version\n"
 	"\n"
 	"Example: llsample points meta/search/m82.json --from 1 --to 4\n"
 	"Exit status: 0 ok, 1 invalid search file or CSV, I/O error, 2 usage error.\n";
 
-enum { OPT_FROM = CLI_FIRST_PROGRAM_OPTION, OPT_TO, OPT_SKIP, OPT_CODES, OPT_CODE, OPT_SINCE };
+enum {
+	OPT_FROM = CLI_FIRST_PROGRAM_OPTION, OPT_TO, OPT_SKIP, OPT_CODES, OPT_CODE, OPT_SINCE,
+	OPT_SINCE_FILE, OPT_DATASET, OPT_PROCESSING, OPT_GENERATION, OPT_SOURCE
+};
 
 struct opts {
 	const char *root;
@@ -69,6 +87,8 @@ struct opts {
 	const char *code_run;	/* args --code RUN */
 	double since;		/* append --since T0 */
 	bool have_since;
+	const char *since_file;	/* --since-file F: T0 is F's mtime */
+	const char *dataset, *processing, *generation, *source;	/* record */
 };
 
 static struct opts o;
@@ -88,6 +108,11 @@ parse_options(int argc, char **argv, int start)
 		{ "codes", no_argument, NULL, OPT_CODES },
 		{ "code", required_argument, NULL, OPT_CODE },
 		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "since-file", required_argument, NULL, OPT_SINCE_FILE },
+		{ "dataset", required_argument, NULL, OPT_DATASET },
+		{ "processing", required_argument, NULL, OPT_PROCESSING },
+		{ "generation", required_argument, NULL, OPT_GENERATION },
+		{ "source", required_argument, NULL, OPT_SOURCE },
 		CLI_OPT_HELP, CLI_OPT_END
 	};
 	int c;
@@ -124,6 +149,21 @@ parse_options(int argc, char **argv, int start)
 		case OPT_SINCE:
 			o.since = cli_double(optarg, "--since");
 			o.have_since = true;
+			break;
+		case OPT_SINCE_FILE:
+			o.since_file = optarg;
+			break;
+		case OPT_DATASET:
+			o.dataset = optarg;
+			break;
+		case OPT_PROCESSING:
+			o.processing = optarg;
+			break;
+		case OPT_GENERATION:
+			o.generation = optarg;
+			break;
+		case OPT_SOURCE:
+			o.source = optarg;
 			break;
 		default:
 			cli_common_option(c);
@@ -496,9 +536,11 @@ cmd_best(bool drop)
 }
 
 /* One write(2) of the whole line with O_APPEND under flock: rows from
- * parallel jobs never interleave, and a kill leaves whole rows only. */
-static void
-cmd_append(const char *path, const char *line)
+ * parallel jobs never interleave, and a kill leaves whole rows only.
+ * Returns the descriptor, still locked, so that record can keep the lock
+ * while it sorts out the datasets; closing it releases the lock. */
+static int
+append_locked(const char *path, const char *line)
 {
 	size_t len = strlen(line);
 	char *buf;
@@ -509,12 +551,32 @@ cmd_append(const char *path, const char *line)
 
 	if (len == 0 || strchr(line, '\n') || strchr(line, '\r'))
 		cli_usage_error("append: LINE must be one non-empty line");
-	if (o.have_since) {
+	if (o.have_since || o.since_file) {
 		struct timespec ts;
 		char *l2 = xmalloc(len + 40);
+		double elapsed;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		len = (size_t)sprintf(l2, "%s,%.3f", line, (double)ts.tv_sec + ts.tv_nsec * 1e-9 - o.since);
+		if (o.since_file) {
+			struct stat sst;
+
+			if (stat(o.since_file, &sst) != 0)
+				die(EXIT_RUNTIME, "%s: cannot stat:", o.since_file);
+			/* File times come from the coarse clock: read the same
+			 * clock so that a short run never shows a negative time. */
+#ifdef CLOCK_REALTIME_COARSE
+			clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+#else
+			clock_gettime(CLOCK_REALTIME, &ts);
+#endif
+			elapsed = (double)(ts.tv_sec - sst.st_mtim.tv_sec) +
+				  (ts.tv_nsec - sst.st_mtim.tv_nsec) * 1e-9;
+			if (elapsed < 0)
+				elapsed = 0;
+		} else {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			elapsed = (double)ts.tv_sec + ts.tv_nsec * 1e-9 - o.since;
+		}
+		len = (size_t)sprintf(l2, "%s,%.3f", line, elapsed);
 		line = l2;
 	}
 	if (len + 1 >= PIPE_BUF)
@@ -546,9 +608,171 @@ cmd_append(const char *path, const char *line)
 			die(EXIT_RUNTIME, "%s: short write, and cannot truncate:", path);
 		die(EXIT_RUNTIME, "%s: cannot write:", path);
 	}
-	if (close(fd) != 0)
-		die(EXIT_RUNTIME, "%s: cannot write:", path);
 	free(buf);
+	return fd;
+}
+
+static void
+cmd_append(const char *path, const char *line)
+{
+	if (close(append_locked(path, line)) != 0)
+		die(EXIT_RUNTIME, "%s: cannot write:", path);
+}
+
+/* Reals at 15 digits read back exactly for every value a person typed;
+ * values needing more keep 17 (as llws writes them). */
+static bool
+reals_fit_15(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	char buf[40];
+
+	if (json_is_real(j)) {
+		snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
+		return strtod(buf, NULL) == json_real_value(j);
+	}
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			if (!reals_fit_15(v))
+				return false;
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (!reals_fit_15(v))
+				return false;
+	}
+	return true;
+}
+
+/* The generation recorded in RAW's metadata (what llgen really used), or
+ * else meta/generation/G.json. */
+static json_t *
+dataset_params(const char *raw_path, const char *root)
+{
+	unsigned char prefix[EV_PREFIX_SIZE];
+	uint32_t h;
+	char *text, why[512];
+	json_t *meta = NULL, *p = NULL;
+	FILE *f = fopen(raw_path, "rb");
+
+	if (!f)
+		die(EXIT_RUNTIME, "%s: cannot open:", raw_path);
+	if (fread(prefix, 1, sizeof prefix, f) == sizeof prefix &&
+	    ev_parse_prefix(prefix, &h, NULL, 0) == EV_OK) {
+		text = xmalloc((size_t)h + 1);
+		if (fread(text, 1, h, f) == h && ev_parse_meta(text, h, &meta, NULL, 0) == EV_OK &&
+		    (p = json_object_get(meta, "generation")))
+			json_incref(p);
+		free(text);
+		json_decref(meta);
+	}
+	fclose(f);
+	if (!p) {
+		char *gpath = ws_meta_path(root, WS_GENERATION, o.generation);
+
+		if (!(p = ws_load(gpath, why, sizeof why)))
+			die(EXIT_RUNTIME, "%s: %s", gpath, why);
+		free(gpath);
+	}
+	return p;
+}
+
+/* meta/fits/CODE.json of a kept run (validated), as parameter_search.sh
+ * described it with llws set. */
+static json_t *
+make_fits_json(const char *path, const char *run, const char *code, const char *root)
+{
+	char ev_rel[64], why[512], *desc;
+	json_t *j, *gen;
+
+	snprintf(ev_rel, sizeof ev_rel, "data/ev/%s.ev", code);
+	gen = json_pack("{s:s,s:s,s:I,s:s,s:o}", "pipeline", spec.pipeline, "generation", o.generation,
+			"seed", (json_int_t)spec.seed, "source", o.source,
+			"params", dataset_params(o.dataset, root));
+	desc = xmalloc(strlen(run) + strlen(spec_name) + 64);
+	sprintf(desc, "run %s of the parameter search %s", run, spec_name);
+	j = json_pack("{s:s,s:s,s:o,s:s}", "path", ev_rel, "processing", o.processing,
+		      "generated", gen, "description", desc);
+	if (!j)
+		die(EXIT_RUNTIME, "%s: cannot make the metadata (not valid UTF-8?)", path);
+	if (!ws_validate(WS_FITS, j, why, sizeof why))
+		die(EXIT_RUNTIME, "%s: %s", path, why);
+	free(desc);
+	return j;
+}
+
+static void
+write_json(const char *path, json_t *j)
+{
+	struct atomic_file *af = atomic_open(path);
+	FILE *f;
+
+	f = atomic_stream(af);
+	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(reals_fit_15(j) ? 15 : 17)) != 0 ||
+	    fputc('\n', f) == EOF)
+		die(EXIT_RUNTIME, "%s: write error:", path);
+	atomic_commit(af);
+}
+
+/* append, then under the same lock keep the best 'keep' datasets: one
+ * process instead of a lock, best, grep, drop and the metadata writing in
+ * the shell (each process costs as much as a tenth of an evaluation). */
+static void
+cmd_record(const char *csv_path, const char *line)
+{
+	int fd = append_locked(csv_path, line);
+	const char *root = ws_root(o.root);
+	char run[64], code[16], ev_path[PATH_MAX], json_path[PATH_MAX];
+	const char *comma = strchr(line, ',');
+	size_t k = spec.keep;
+	bool kept = false;
+
+	if (o.dataset && k > 0) {
+		if (!comma || (size_t)(comma - line) >= sizeof run || strlen(comma + 1) < 9 || comma[9] != ',')
+			die(EXIT_RUNTIME, "%s: record: expected RUN,CODE,... in LINE", csv_path);
+		memcpy(run, line, (size_t)(comma - line));
+		run[comma - line] = '\0';
+		memcpy(code, comma + 1, 8);
+		code[8] = '\0';
+		load_csv(csv_path);
+		qsort(rows, n_rows, sizeof *rows, cmp_distance);
+		for (size_t i = 0; i < n_rows && i < k; i++)
+			kept = kept || strcmp(code, table_text(csv, rows[i].index, 1)) == 0;
+		if (kept) {
+			json_t *j;
+
+			snprintf(ev_path, sizeof ev_path, "%s/data/ev", root);
+			mkdir(ev_path, 0777);
+			snprintf(json_path, sizeof json_path, "%s/meta/fits", root);
+			mkdir(json_path, 0777);
+			snprintf(ev_path, sizeof ev_path, "%s/data/ev/%s.ev", root, code);
+			snprintf(json_path, sizeof json_path, "%s/meta/fits/%s.json", root, code);
+			j = make_fits_json(json_path, run, code, root);
+			if (rename(o.dataset, ev_path) != 0)
+				die(EXIT_RUNTIME, "%s: cannot move to %s:", o.dataset, ev_path);
+			write_json(json_path, j);
+			json_decref(j);
+		} else if (unlink(o.dataset) != 0 && errno != ENOENT) {
+			die(EXIT_RUNTIME, "%s: cannot remove:", o.dataset);
+		}
+		/* The datasets that dropped out (as drop lists them). */
+		for (size_t i = k; i < n_rows; i++) {
+			const char *c = table_text(csv, rows[i].index, 1);
+			bool seen = false;
+
+			for (size_t j = 0; j < k && j < n_rows; j++)
+				seen = seen || strcmp(c, table_text(csv, rows[j].index, 1)) == 0;
+			if (seen)
+				continue;
+			snprintf(ev_path, sizeof ev_path, "%s/data/ev/%s.ev", root, c);
+			snprintf(json_path, sizeof json_path, "%s/meta/fits/%s.json", root, c);
+			if ((unlink(ev_path) != 0 && errno != ENOENT) || (unlink(json_path) != 0 && errno != ENOENT))
+				die(EXIT_RUNTIME, "%s: cannot remove:", errno == ENOENT ? json_path : ev_path);
+		}
+	}
+	if (close(fd) != 0)
+		die(EXIT_RUNTIME, "%s: cannot write:", csv_path);
 }
 
 int
@@ -569,7 +793,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "check") && strcmp(cmd, "header") && strcmp(cmd, "points") &&
 	    strcmp(cmd, "args") && strcmp(cmd, "code") && strcmp(cmd, "scan") &&
-	    strcmp(cmd, "best") && strcmp(cmd, "drop"))
+	    strcmp(cmd, "best") && strcmp(cmd, "drop") && strcmp(cmd, "record"))
 		cli_usage_error("unknown command '%s'", cmd);
 	if (i >= argc)
 		cli_usage_error("%s: missing SEARCH", cmd);
@@ -602,6 +826,21 @@ main(int argc, char **argv)
 
 		need(n, 1, -1, cmd);
 		csv_arg = argv[i];
+		if (strcmp(cmd, "record") == 0) {
+			const char *line;
+
+			need(n, 2, -1, cmd);
+			line = argv[i + 1];
+			i = parse_options(argc, argv, i + 2);
+			if (i != argc)
+				cli_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);
+			if (o.dataset && (!o.processing || !o.generation || !o.source))
+				cli_usage_error("record: --dataset needs --processing, --generation and --source");
+			if (o.dataset && !ws_name_ok(o.generation))
+				cli_usage_error("record: --generation: invalid name '%s'", o.generation);
+			cmd_record(csv_arg, line);
+			return EXIT_OK;
+		}
 		i = parse_options(argc, argv, i + 1);
 		if (i != argc)
 			cli_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);

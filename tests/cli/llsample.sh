@@ -105,3 +105,30 @@ t_error llsample-25 "an unknown command is a usage error" 2 \
 t_error llsample-26 "llws validate checks search files with the same rule" 1 \
 	"llws: meta/search/b3.json: parameters\\[1\\].name: expected each key once, 'background_fraction' is also parameters\\[0\\]" \
 	llws validate meta/search/b3.json
+
+# record: the row, then, under the same lock, the best 'keep' (2) datasets.
+mkdir -p meta/generation
+printf '{"duration_s": 2, "rate_cps": 10}\n' >meta/generation/g.json
+llsample header s >k.csv
+rec() {
+	llgen --params meta/generation/g.json --seed 1 -o raw.ev &&
+		llsample record s k.csv "$1" --dataset raw.ev --processing p --generation g --source truth
+}
+rec "1,AAAAAAAB,9,1e6,0.3,-1,5,48,0.1"
+rec "2,AAAAAAAC,9,1e6,0.3,-1,3,48,0.1"
+rec "3,AAAAAAAD,9,1e6,0.3,-1,4,48,0.1"
+rec "4,AAAAAAAE,9,1e6,0.3,-1,9,48,0.1"
+t_eq llsample-27 "record: 4 rows; the best 2 datasets and their metadata stay, the others are gone" \
+	"4 AAAAAAAC.ev AAAAAAAD.ev AAAAAAAC.json AAAAAAAD.json no-raw" \
+	"$(llsample scan s k.csv | sed -n 's/^done=//p') $(ls data/ev meta/fits | grep '^AAAAAAA' | tr '\n' ' ')$([ -e raw.ev ] && echo raw || echo no-raw)"
+t_eq llsample-28 "record: the kept dataset's metadata names the run, source, seed and llgen's generation" \
+	"data/ev/AAAAAAAD.ev p truth 9 2 30 run 3 of the parameter search s" \
+	"$(for k in path processing generated.source generated.seed generated.params.duration_s generated.params.telescope.speed_km_s description; do llws get meta/fits/AAAAAAAD.json $k; done | tr '\n' ' ' | sed 's/ $//')"
+: >t0.stamp
+sleep 0.2
+llsample --since-file t0.stamp record s k.csv "5,AAAAAAAF,9,1e6,0.3,-1,8,48"
+t_eq llsample-29 "record --since-file: elapsed_s from the file's time (0.2 s of sleep), without --dataset only the row" \
+	"yes 5" "$(tail -n 1 k.csv | awk -F, '$9 >= 0.15 && $9 < 5 { print "yes" }') $(llsample scan s k.csv | sed -n 's/^done=//p')"
+t_error llsample-30 "record --dataset without the other three is a usage error" 2 \
+	"llsample: record: --dataset needs --processing, --generation and --source (see 'llsample --help')" \
+	llsample record s k.csv "6,AAAAAAAG,9,1e6,0.3,-1,8,48,0.1" --dataset raw.ev
