@@ -183,3 +183,20 @@ else
 		t_skip parameter_search-$i "recovery of known parameters" "about 85 evaluations: run against the plain build only"
 	done
 fi
+
+# --- search names: the internal roles check them in the shell, like llws ---------
+for bad in '../x' 'a..b' '.x' 'a b' "$(printf 'a%.0s' $(seq 65))"; do
+	for role in main sample; do
+		if [ "$role" = main ]; then
+			t_run $PS -w "$W" -mode search --search "$bad"
+		else
+			t_run $PS -w "$W" --search "$bad" --sample 1 2e5 0.6
+		fi
+		printf '%s %s\n' "$T_STATUS" "$(cat "$T/err")"
+	done
+done >"$T/names.out"
+t_eq parameter_search-31 "bad search names: 10 usage errors, each pair (main, internal role) the same line" \
+	"10 10 5" \
+	"$(wc -l <"$T/names.out") $(grep -c "^2 $PS: invalid search name '.*': expected \[A-Za-z0-9\]\[A-Za-z0-9_.-\]{0,63}, no '..' (see '$PS --help')$" "$T/names.out") $(cut -d' ' -f2- "$T/names.out" | uniq -d | grep -vc '^$')"
+t_run $PS -w "$W" --search "$(printf 'a%.0s' $(seq 64))" --sample 1 2e5 0.6
+t_eq parameter_search-32 "a 64-character name passes the internal check (then: no such search)" "1" "$T_STATUS"
