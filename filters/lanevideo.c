@@ -8,9 +8,10 @@
  * the middle wavelength (lanesheet.h, to scale) slide under it; the track
  * trails behind; events flash where the aperture was when they arrived and
  * fade; a light curve grows below; a caption says where we are.  The frame
- * is drawn with cairo into an RGB24 surface over a cached static layer
- * (caption band, light-curve axes), events are blended in as sprites
- * straight into the pixels, then packed to rgb24 in one tight loop.
+ * is an RGB24 cairo surface: a cached static layer (caption band,
+ * light-curve axes), the lanes written straight into the pixels as runs of
+ * precomputed colours, the overlay drawn with cairo, events blended in as
+ * sprites, then packed to rgb24 in one tight loop.
  * Holds the events: 16 bytes per event. */
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +124,13 @@ struct video {
 	int sr;
 	float *sprite;
 	float gain;			/* flash brightness, < 1 for dense events */
+	/* Lanes (draw_lanes): per family colour (0-255) and opacity, the
+	 * families whose lanes are finer than pixels (drawn as their average,
+	 * covering every pixel), the sheet background, and the colour of each
+	 * set of families wholly covering a pixel, indexed by family bits. */
+	float lane_rgb[LANESHEET_MAX_FAMILIES][3], lane_alpha[LANESHEET_MAX_FAMILIES], bg[3];
+	uint32_t lane_fine;
+	uint32_t *lane_fill;
 	cairo_surface_t *base, *frame;
 	unsigned char *rgb;		/* band_rows rows of packed rgb24 */
 	int band_rows;
@@ -523,44 +531,303 @@ family_colour(size_t j)
 	return c[j % (sizeof c / sizeof c[0])];
 }
 
+/* Lanes are drawn straight into the pixels rather than as cairo polygons:
+ * three families of rotated, antialiased, translucent rectangles cost cairo
+ * more than all the rest of a frame.  Each family is a periodic pattern of
+ * strips, so along a row its pixels come in runs wholly outside a lane,
+ * wholly inside, or on an edge.  While every family is in a whole run the
+ * colour is one of 2^n computed once over the flat sheet background and
+ * filled like memset; only edge pixels are blended one by one. */
+
+#define LANE_LUT 256	/* steps of a pixel's coverage across an edge */
+
+/* One family on one frame, in pixels.  r(x) = r0 + slope·x is the across
+ * position of the centre of pixel x of the current row; lanes cover r in
+ * [kP, kP + wd) for every integer k.  Along r a period is four zones: an
+ * edge [kP − h, kP + h), inside, an edge around kP + wd, outside (h: half
+ * the pixel's extent across the lanes). */
+struct lane_row {
+	double period, wd, h, slope, r0, dr_dy;
+	double inv_slope;	/* a division per run costs as much as its fill */
+	double top[4];		/* where each zone ends, from the period's start */
+	double fa, fb;		/* the pixel's footprint across the lanes: two boxes */
+	bool general;		/* lanes or gaps narrower than 2h: no whole runs */
+	/* Run cursor: zone z (0-3) of the period starting at base, and the
+	 * first x past it. */
+	int z, end;
+	double base;
+	uint16_t lut[LANE_LUT + 1];	/* coverage ×256 at r − edge = −h .. h */
+};
+
+/* Fraction of a pixel's area on the low side of a line at distance t
+ * (pixels, across the lanes) from its centre: the CDF of the pixel's
+ * footprint projected on the lanes' normal, the convolution of boxes of
+ * widths fa = max(|cos|, |sin|) and fb = the other. */
+static double
+lane_cdf(const struct lane_row *f, double t)
+{
+	double a = f->fa, b = f->fb, e = 0.5 * (a + b), m = 0.5 * (a - b);
+
+	if (t <= -e)
+		return 0;
+	if (t >= e)
+		return 1;
+	if (b < 1e-9 || fabs(t) <= m)
+		return 0.5 + t / a;
+	if (t < 0)
+		return (t + e) * (t + e) / (2 * a * b);
+	return 1 - (e - t) * (e - t) / (2 * a * b);
+}
+
+/* Area fraction of pixel x inside lanes, any geometry (every lane its
+ * footprint reaches). */
+static double
+lane_coverage(const struct lane_row *f, int x)
+{
+	double r = f->r0 + f->slope * x, c = 0;
+
+	r -= floor(r / f->period) * f->period;
+	for (double k = floor((r - f->h - f->wd) / f->period); k * f->period <= r + f->h; k++)
+		c += lane_cdf(f, k * f->period + f->wd - r) - lane_cdf(f, k * f->period - r);
+	return c;
+}
+
+/* Whole-run state of the cursor's zone: -1 edge, 1 inside, 0 outside. */
+static int
+lane_state(const struct lane_row *f)
+{
+	return f->general ? -1 : (int)(f->z == 1) - (f->z % 2 == 0);
+}
+
+/* Set end to the first pixel past zone z (a pixel belongs to the zone
+ * holding its centre). */
 static void
-draw_lanes(struct video *v, cairo_t *cr, double t)
+lane_zone_end(struct lane_row *f, int width)
+{
+	double e = (f->base + f->top[f->z] - f->r0) * f->inv_slope;
+	int i;
+
+	if (!(e < width)) {
+		f->end = width;
+		return;
+	}
+	/* ceil(e) without a libm call: truncation rounds up below zero. */
+	i = (int)e;
+	f->end = i + (i < e);
+}
+
+/* Put the cursor on the zone of pixel 0 of the row. */
+static void
+lane_row_start(struct lane_row *f, int width)
+{
+	double r = f->r0, rel;
+
+	if (f->general) {
+		f->end = width;
+		return;
+	}
+	f->base = floor((r + f->h) / f->period) * f->period;
+	rel = r - f->base;
+	f->z = rel < f->h ? 0 : rel < f->wd - f->h ? 1 : rel < f->wd + f->h ? 2 : 3;
+	lane_zone_end(f, width);
+}
+
+/* Move the cursor to the next zone. */
+static void
+lane_next(struct lane_row *f, int width)
+{
+	f->z = (f->z + 1) & 3;
+	if (f->z == 0)
+		f->base += f->period;
+	lane_zone_end(f, width);
+}
+
+/* Coverage ×256 of pixel x, which lies in the cursor's zone. */
+static int
+lane_cov256(const struct lane_row *f, int x)
+{
+	double t, u;
+
+	if (f->general)
+		return (int)(256 * lane_coverage(f, x) + 0.5);
+	if (f->z % 2)
+		return f->z == 1 ? 256 : 0;
+	/* Entering a lane at base, leaving it at base + wd. */
+	t = f->r0 + f->slope * x - f->base;
+	if (f->z == 2)
+		t = f->wd - t;
+	u = (t + f->h) * (LANE_LUT / (2 * f->h)) + 0.5;
+	return f->lut[u <= 0 ? 0 : u >= LANE_LUT ? LANE_LUT : (int)u];
+}
+
+/* The colour of a sheet pixel covered by the fraction cov[j] of family j's
+ * lanes, each family laid over the ones before as cairo's OVER would. */
+static uint32_t
+lane_blend(const struct video *v, const float *cov)
+{
+	float c[3] = { v->bg[0], v->bg[1], v->bg[2] };
+	uint32_t px = 0;
+
+	for (size_t j = 0; j < v->ls.n_families; j++) {
+		float a = v->lane_alpha[j] * cov[j];
+
+		for (int i = 0; i < 3; i++)
+			c[i] += a * (v->lane_rgb[j][i] - c[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		px = px << 8 | (uint32_t)(c[i] + 0.5f);
+	return px;
+}
+
+/* Per family colour and opacity, and the colours of every combination of
+ * families wholly covering a pixel of the sheet background. */
+static void
+make_lane_colours(struct video *v)
+{
+	const struct lanesheet *ls = &v->ls;
+	/* draw_base leaves the sheet panel one flat colour: its first pixel. */
+	const uint32_t bg = *(const uint32_t *)(cairo_image_surface_get_data(v->base) +
+					       (size_t)v->cap_h * cairo_image_surface_get_stride(v->base));
+	size_t n = ls->n_families;
+	double wmax = 0, half = 0.5 * hypot(v->width, v->lc_y - v->cap_h);	/* px */
+	/* Over 4000 lanes across the panel are finer than a pixel: drawn as
+	 * their average, a uniform layer of the lanes' area fraction. */
+	bool fine = 2 * half * v->scale / lanesheet_pitch(ls, v->mid_nm) > 4000;
+
+	for (size_t j = 0; j < n; j++)
+		wmax = fmax(wmax, ls->family[j].weight);
+	v->lane_fine = fine ? ((uint32_t)1 << n) - 1 : 0;
+	for (size_t j = 0; j < n; j++) {
+		struct plot_colour c = family_colour(j);
+
+		v->lane_rgb[j][0] = (float)(255 * c.r);
+		v->lane_rgb[j][1] = (float)(255 * c.g);
+		v->lane_rgb[j][2] = (float)(255 * c.b);
+		v->lane_alpha[j] = (float)((0.22 + 0.33 * ls->family[j].weight / wmax) *
+					   (fine ? ls->width_fraction : 1));
+	}
+	v->bg[0] = (float)(bg >> 16 & 255);
+	v->bg[1] = (float)(bg >> 8 & 255);
+	v->bg[2] = (float)(bg & 255);
+	v->lane_fill = xmalloc(((size_t)1 << n) * sizeof *v->lane_fill);
+	for (size_t bits = 0; bits < (size_t)1 << n; bits++) {
+		float cov[LANESHEET_MAX_FAMILIES];
+
+		for (size_t j = 0; j < n; j++)
+			cov[j] = (float)(bits >> j & 1);
+		v->lane_fill[bits] = lane_blend(v, cov);
+	}
+}
+
+/* Rows [cap_h, lc_y) of the frame: the lanes of every family at time t
+ * over the sheet background. */
+static void
+draw_lanes(struct video *v, unsigned char *data, int stride, double t)
 {
 	const struct lanesheet *ls = &v->ls;
 	double p = lanesheet_pitch(ls, v->mid_nm), wd = lanesheet_width(ls, v->mid_nm);
-	double half = 0.5 * hypot(v->width, v->lc_y - v->cap_h) + 2;	/* px */
-	double wmax = 0;
+	struct lane_row f[LANESHEET_MAX_FAMILIES];
+	size_t n = ls->n_families, nf = 0;
+	size_t idx[LANESHEET_MAX_FAMILIES];	/* family of f[i] */
+	double r0[LANESHEET_MAX_FAMILIES];
+	float cov[LANESHEET_MAX_FAMILIES];
 
-	for (size_t j = 0; j < ls->n_families; j++)
-		wmax = fmax(wmax, ls->family[j].weight);
-	cairo_save(cr);
-	cairo_rectangle(cr, 0, v->cap_h, v->width, v->lc_y - v->cap_h);
-	cairo_clip(cr);
-	for (size_t j = 0; j < ls->n_families; j++) {
-		struct plot_colour c = family_colour(j);
-		double alpha = 0.22 + 0.33 * ls->family[j].weight / wmax;
-		/* Across coordinate of the aperture centre, metres. */
-		double xa = lanesheet_position(ls, j, t, v->mid_f);
-		double lo = floor((xa - half * v->scale) / p), hi = ceil((xa + half * v->scale) / p);
+	for (size_t j = 0; j < n; j++) {
+		double th = ls->family[j].angle_deg * LV_PI / 180, c = cos(th), s = sin(th);
+		/* Across coordinate of the aperture centre, pixels, within a
+		 * period (metres can be large: reduce before scaling). */
+		double off = fmod(lanesheet_position(ls, j, t, v->mid_f), p) / v->scale;
+		/* Screen y points down, the sheet's y up: the centre of pixel
+		 * (x, y) lies at a = (x − cx) cos θ − (y − cy) sin θ across. */
+		double a0 = (0.5 - v->cx) * c - (v->cap_h + 0.5 - v->cy) * s;
+		struct lane_row *fj = &f[nf];
 
-		cairo_save(cr);
-		cairo_translate(cr, v->cx, v->cy);
-		/* Screen y points down, the sheet's y up: rotate by −θ so the
-		 * frame's x axis is the family's direction n_j on screen. */
-		cairo_rotate(cr, -ls->family[j].angle_deg * LV_PI / 180);
-		if (hi - lo > 4000) {
-			/* Lanes finer than a pixel: their average. */
-			cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha * ls->width_fraction);
-			cairo_rectangle(cr, -half, -half, 2 * half, 2 * half);
-		} else {
-			cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
-			for (double k = lo; k <= hi; k++)
-				cairo_rectangle(cr, (k * p - xa) / v->scale, -half, wd / v->scale, 2 * half);
-		}
-		cairo_fill(cr);
-		cairo_restore(cr);
+		if (v->lane_fine >> j & 1)
+			continue;	/* a uniform layer, in every lane_fill colour */
+		idx[nf++] = j;
+		fj->period = p / v->scale;
+		fj->wd = wd / v->scale;
+		fj->h = 0.5 * (fabs(c) + fabs(s));
+		fj->fa = fmax(fabs(c), fabs(s));
+		fj->fb = fmin(fabs(c), fabs(s));
+		fj->general = fj->wd < 2 * fj->h || fj->period - fj->wd < 2 * fj->h;
+		/* Walk rows left to right with r increasing: a family whose
+		 * across axis points left is mirrored, r ↦ wd − r keeping the
+		 * lanes at [0, wd).  A slope floor keeps lanes along the rows
+		 * finite: 1e-12 px over a row is nothing. */
+		fj->slope = fmax(fabs(c), 1e-12);
+		fj->inv_slope = 1 / fj->slope;
+		fj->top[0] = fj->h;
+		fj->top[1] = fj->wd - fj->h;
+		fj->top[2] = fj->wd + fj->h;
+		fj->top[3] = fj->period - fj->h;
+		fj->dr_dy = c >= 0 ? -s : s;
+		r0[nf - 1] = c >= 0 ? a0 + off : fj->wd - off - a0;
+		for (int i = 0; i <= LANE_LUT; i++)
+			fj->lut[i] = (uint16_t)lround(256 * lane_cdf(fj, fj->h * (2.0 * i / LANE_LUT - 1)));
 	}
-	cairo_restore(cr);
+	for (int y = v->cap_h; y < v->lc_y; y++) {
+		uint32_t *row = (uint32_t *)(data + (size_t)y * stride);
+		int x = 0;
+
+		for (size_t i = 0; i < nf; i++) {
+			f[i].r0 = r0[i] + f[i].dr_dy * (y - v->cap_h);
+			lane_row_start(&f[i], v->width);
+		}
+		while (x < v->width) {
+			int stop = v->width, n_edge = 0;
+			size_t ie = 0;
+			uint32_t bits = v->lane_fine;
+
+			for (size_t i = 0; i < nf; i++) {
+				int st;
+
+				while (f[i].end <= x)
+					lane_next(&f[i], v->width);
+				if (f[i].end < stop)
+					stop = f[i].end;
+				st = lane_state(&f[i]);
+				if (st < 0)
+					n_edge++, ie = i;
+				else
+					bits |= (uint32_t)st << idx[i];
+			}
+			if (n_edge == 0) {
+				uint32_t fill = v->lane_fill[bits];
+
+				for (int k = x; k < stop; k++)
+					row[k] = fill;
+			} else if (n_edge == 1) {
+				/* Each OVER is affine in the colour under it and in
+				 * the coverage: the result is the mix of the colours
+				 * without and with the family, by its coverage. */
+				uint32_t c0 = v->lane_fill[bits];
+				uint32_t c1 = v->lane_fill[bits | (uint32_t)1 << idx[ie]];
+
+				for (int k = x; k < stop; k++) {
+					int w = lane_cov256(&f[ie], k);
+					uint32_t px = 0;
+
+					for (int sh = 16; sh >= 0; sh -= 8) {
+						int a = (int)(c0 >> sh & 255), b = (int)(c1 >> sh & 255);
+
+						px |= (uint32_t)(a + (((b - a) * w + 128) >> 8)) << sh;
+					}
+					row[k] = px;
+				}
+			} else {
+				/* Edges of several families cross here: blend them all. */
+				for (int k = x; k < stop; k++) {
+					for (size_t j = 0; j < n; j++)
+						cov[j] = (float)(v->lane_fine >> j & 1);
+					for (size_t i = 0; i < nf; i++)
+						cov[idx[i]] = (float)lane_cov256(&f[i], k) / 256;
+					row[k] = lane_blend(v, cov);
+				}
+			}
+			x = stop;
+		}
+	}
 }
 
 static void
@@ -758,13 +1025,16 @@ pack_rgb(unsigned char *restrict out, const uint32_t *restrict in, size_t n)
 
 	for (; x + 4 <= n; x += 4, out += 12) {
 		uint32_t p0 = in[x], p1 = in[x + 1], p2 = in[x + 2], p3 = in[x + 3];
-		uint32_t w[3] = {
-			(p0 >> 16 & 0xff) | (p0 & 0xff00) | (p0 & 0xff) << 16 | (p1 >> 16 & 0xff) << 24,
-			(p1 >> 8 & 0xff) | (p1 & 0xff) << 8 | (p2 >> 16 & 0xff) << 16 | (p2 >> 8 & 0xff) << 24,
-			(p2 & 0xff) | (p3 >> 16 & 0xff) << 8 | (p3 >> 8 & 0xff) << 16 | (p3 & 0xff) << 24
-		};
+		uint32_t w0 = (p0 >> 16 & 0xff) | (p0 & 0xff00) | (p0 & 0xff) << 16 | (p1 >> 16 & 0xff) << 24;
+		uint32_t w1 = (p1 >> 8 & 0xff) | (p1 & 0xff) << 8 | (p2 >> 16 & 0xff) << 16 | (p2 >> 8 & 0xff) << 24;
+		uint32_t w2 = (p2 & 0xff) | (p3 >> 16 & 0xff) << 8 | (p3 >> 8 & 0xff) << 16 | (p3 & 0xff) << 24;
 
-		memcpy(out, w, 12);
+		/* Three word stores: one 12-byte copy of an array went through
+		 * the stack and stalled on store forwarding (a third of the
+		 * frame time). */
+		memcpy(out, &w0, 4);
+		memcpy(out + 4, &w1, 4);
+		memcpy(out + 8, &w2, 4);
 	}
 	for (; x < n; x++, out += 3) {
 		out[0] = (unsigned char)(in[x] >> 16);
@@ -784,10 +1054,13 @@ render_frame(struct video *v, size_t k, size_t *first)
 	cairo_t *cr;
 
 	cairo_surface_flush(v->frame);
-	memcpy(dst, src, (size_t)stride * (size_t)v->height);
+	/* The sheet rows are all drawn over by the lanes: copy the rest. */
+	memcpy(dst, src, (size_t)stride * (size_t)v->cap_h);
+	memcpy(dst + (size_t)stride * (size_t)v->lc_y, src + (size_t)stride * (size_t)v->lc_y,
+	       (size_t)stride * (size_t)(v->height - v->lc_y));
+	draw_lanes(v, dst, stride, t);
 	cairo_surface_mark_dirty(v->frame);
 	cr = cairo_create(v->frame);
-	draw_lanes(v, cr, t);
 	draw_overlay(v, cr, t);
 	cairo_destroy(cr);
 	cairo_surface_flush(v->frame);
@@ -1070,6 +1343,7 @@ main(int argc, char **argv)
 	if (cairo_surface_status(v.base) || cairo_surface_status(v.frame))
 		die(EXIT_RUNTIME, "cannot allocate %dx%d frames", v.width, v.height);
 	draw_base(&v);
+	make_lane_colours(&v);
 	v.band_rows = (int)fmax(1, 131072.0 / (v.width * 3));
 	v.rgb = xmalloc((size_t)v.band_rows * (size_t)v.width * 3);
 
@@ -1118,6 +1392,7 @@ main(int argc, char **argv)
 	cairo_surface_destroy(v.frame);
 	free(v.rgb);
 	free(v.sprite);
+	free(v.lane_fill);
 	free(v.counts);
 	free(v.ev);
 	ev_reader_close(in);

@@ -198,3 +198,16 @@ lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --
 	<"$T/cut.ev" >"$T/cut.rgb"
 t_eq lanevideo-28 "the default time range follows the GTIs, not a wider tstart/tstop" \
 	"$((100 * 16 * 16 * 3))" "$(wc -c <"$T/cut.rgb")"
+
+# Lanes at an angle: across direction θ, so along a row the pattern repeats
+# every p/cos θ (20 px / cos 60° = 40 px).  θ = 120° runs the other way
+# along the rows (its across axis points left): the same period.
+for th in 60 120; do
+	sed "s/\"angle_deg\": 0/\"angle_deg\": $th/" "$T/gen.json" >"$T/gen$th.json"
+	lanevideo --params "$T/gen$th.json" --min 0.4 --max 0.6 --start 0 --stop 100 -q --size 320x240 \
+		--fps 10 --duration 1 --scale 25000 --raw <"$T/few.ev" >"$T/a$th.rgb"
+done
+t_py lanevideo-29 "lanes across 60 degrees repeat every 40 px along a row" \
+	"$period_py" "$T/a60.rgb" 320 240 40
+t_py lanevideo-30 "lanes across 120 degrees (mirrored walk) repeat every 40 px too" \
+	"$period_py" "$T/a120.rgb" 320 240 40
