@@ -34,10 +34,12 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 # AddressSanitizer + UndefinedBehaviorSanitizer, for `make check-asan`.
 SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-# Debian packages the project needs: build, run, test, bench.
+# Debian packages the project needs: build, run, test, bench.  mk/deps.sh
+# installs without Recommends, so everything a test imports is listed here
+# (python3-pil: llplot.sh decodes PNGs with it).
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libcfitsio-dev libpng-dev libcairo2-dev \
                 libkissfft-dev libnlopt-dev fonts-dejavu-core ffmpeg curl \
-                python3 python3-numpy python3-astropy shellcheck hyperfine \
+                python3 python3-numpy python3-astropy python3-pil shellcheck hyperfine \
                 clang libclang-rt-14-dev
 
 PREFIX ?= /usr/local
