@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "atomic.h"
 #include "die.h"
 #include "genparams.h"
 #include "searchspec.h"
@@ -790,4 +791,42 @@ ws_validate(enum ws_kind k, json_t *obj, char *why, size_t why_size)
 			FAIL("expected a JSON object, got %s", type_name(obj));
 		return true;
 	}
+}
+
+/* Reals at 15 digits read back exactly for every value a person typed
+ * (0.1 stays 0.1); values needing more keep 17. */
+static bool
+reals_fit_15(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	char buf[40];
+
+	if (json_is_real(j)) {
+		snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
+		return strtod(buf, NULL) == json_real_value(j);
+	}
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			if (!reals_fit_15(v))
+				return false;
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (!reals_fit_15(v))
+				return false;
+	}
+	return true;
+}
+
+void
+ws_write_json(const char *path, json_t *j)
+{
+	struct atomic_file *af = atomic_open(path);
+	FILE *f = atomic_stream(af);
+
+	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(reals_fit_15(j) ? 15 : 17)) != 0 ||
+	    fputc('\n', f) == EOF)
+		die(EXIT_RUNTIME, "%s: write error:", path);
+	atomic_commit(af);
 }

@@ -120,4 +120,9 @@ struct ws_dataset {
 };
 bool ws_dataset_from_json(json_t *obj, struct ws_dataset *d, char *why, size_t why_size);
 
+/* Write a workspace JSON file atomically in the one canonical form every
+ * tool uses: two-space indent, reals at 15 digits when that reads back
+ * exactly (0.1 stays 0.1), else 17.  Dies (status 1) on a write error. */
+void ws_write_json(const char *path, json_t *j);
+
 #endif

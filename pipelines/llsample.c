@@ -619,32 +619,6 @@ cmd_append(const char *path, const char *line)
 		die(EXIT_RUNTIME, "%s: cannot write:", path);
 }
 
-/* Reals at 15 digits read back exactly for every value a person typed;
- * values needing more keep 17 (as llws writes them). */
-static bool
-reals_fit_15(json_t *j)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-	char buf[40];
-
-	if (json_is_real(j)) {
-		snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
-		return strtod(buf, NULL) == json_real_value(j);
-	}
-	if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			if (!reals_fit_15(v))
-				return false;
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			if (!reals_fit_15(v))
-				return false;
-	}
-	return true;
-}
-
 /* The generation recorded in RAW's metadata (what llgen really used), or
  * else meta/generation/G.json. */
 static json_t *
@@ -702,19 +676,6 @@ make_fits_json(const char *path, const char *run, const char *code, const char *
 	return j;
 }
 
-static void
-write_json(const char *path, json_t *j)
-{
-	struct atomic_file *af = atomic_open(path);
-	FILE *f;
-
-	f = atomic_stream(af);
-	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(reals_fit_15(j) ? 15 : 17)) != 0 ||
-	    fputc('\n', f) == EOF)
-		die(EXIT_RUNTIME, "%s: write error:", path);
-	atomic_commit(af);
-}
-
 /* append, then under the same lock keep the best 'keep' datasets: one
  * process instead of a lock, best, grep, drop and the metadata writing in
  * the shell (each process costs as much as a tenth of an evaluation). */
@@ -751,7 +712,7 @@ cmd_record(const char *csv_path, const char *line)
 			j = make_fits_json(json_path, run, code, root);
 			if (rename(o.dataset, ev_path) != 0)
 				die(EXIT_RUNTIME, "%s: cannot move to %s:", o.dataset, ev_path);
-			write_json(json_path, j);
+			ws_write_json(json_path, j);
 			json_decref(j);
 		} else if (unlink(o.dataset) != 0 && errno != ENOENT) {
 			die(EXIT_RUNTIME, "%s: cannot remove:", o.dataset);

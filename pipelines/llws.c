@@ -142,37 +142,9 @@ lookup(json_t *j, const char *key, bool create, json_t **parent, char *last, siz
 	return cur ? v : NULL;
 }
 
-/* Reals at 15 digits read back exactly for every value a person typed
- * (0.1 stays 0.1); values needing more keep 17. */
-static bool
-reals_fit_15(json_t *j)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-	char buf[40];
-
-	if (json_is_real(j)) {
-		snprintf(buf, sizeof buf, "%.15g", json_real_value(j));
-		return strtod(buf, NULL) == json_real_value(j);
-	}
-	if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			if (!reals_fit_15(v))
-				return false;
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			if (!reals_fit_15(v))
-				return false;
-	}
-	return true;
-}
-
 static void
 write_json(const char *path, json_t *j)
 {
-	struct atomic_file *af;
-	FILE *f;
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 
 	/* meta/KIND/ may not exist yet in a new workspace. */
@@ -187,12 +159,7 @@ write_json(const char *path, json_t *j)
 		mkdir(dir, 0777);
 	}
 	free(dir);
-	af = atomic_open(path);
-	f = atomic_stream(af);
-	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(reals_fit_15(j) ? 15 : 17)) != 0 ||
-	    fputc('\n', f) == EOF)
-		die(EXIT_RUNTIME, "%s: write error:", path);
-	atomic_commit(af);
+	ws_write_json(path, j);
 }
 
 static void
