@@ -67,3 +67,11 @@ wbinmap_free(struct wbinmap *m)
 	free(m->table);
 	memset(m, 0, sizeof *m);
 }
+
+void
+wbinmap_require_assigned(const struct wbinmap *m, size_t n)
+{
+	if (m->n_bins > 1 && m->value[0] == -1)
+		die(EXIT_RUNTIME, "stdin: %zu of %zu events have no wavelength bin (wbin -1): "
+		    "run wbin first", m->count[0], n);
+}

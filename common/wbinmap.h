@@ -25,6 +25,11 @@ struct wbinmap {
  * Dies (status 1) only when out of memory.  n may be 0 (then n_bins is 0). */
 void wbinmap_build(struct wbinmap *m, const struct ev_event *ev, size_t n);
 
+/* For programs that resample per bin: wbin -1 alone is one bin (a stream
+ * never binned), but -1 mixed with assigned bins is an error (status 1)
+ * telling the user to run wbin first.  n is the number of events. */
+void wbinmap_require_assigned(const struct wbinmap *m, size_t n);
+
 /* Dense index of `wbin`, which must be one of the values seen by build. */
 static inline size_t
 wbinmap_index(const struct wbinmap *m, int32_t wbin)

@@ -48,9 +48,7 @@ main(int argc, char **argv)
 	meta = ev_reader_meta(in);
 	ev = ev_read_all(in, &n);
 	wbinmap_build(&bins, ev, n);
-	if (bins.n_bins > 1 && bins.value[0] == -1)
-		die(EXIT_RUNTIME, "stdin: %zu of %zu events have no wavelength bin (wbin -1): "
-		    "run wbin first", bins.count[0], n);
+	wbinmap_require_assigned(&bins, n);
 	for (size_t b = 0; b < bins.n_bins; b++)
 		if (smallest == 0 || bins.count[b] < smallest)
 			smallest = bins.count[b];
