@@ -1,5 +1,9 @@
 # Lightlane Studio.  `make demo` and `make check` do everything on a fresh
 # Debian machine; see README.md.
+# `make` alone builds every program: the included fragments define targets
+# of their own, and the first of those would otherwise be the default goal.
+.DEFAULT_GOAL := all
+
 include mk/config.mk
 include mk/programs.mk
 include mk/rules.mk

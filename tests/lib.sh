@@ -8,7 +8,8 @@ set -u
 
 T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 T_DATA="$T_ROOT/tests/data"
-T_SHARED="$T_ROOT/../shared/data/chandra"
+T_CHANDRA="$T_DATA/chandra"   # real event files with their PROVENANCE.md
+T_OTHER="$T_DATA/other"       # other OGIP missions (NICER, RXTE)
 T_SAMPLE="$T_ROOT/data/sample"
 # Debian's python3 with numpy/astropy, not whatever python3 is first on PATH.
 T_PY=/usr/bin/python3

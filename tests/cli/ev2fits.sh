@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 A="$T_SAMPLE/chandra_test.fits"
-H="$T_SHARED/hrcS_evt1_testfile.fits.gz"
+H="$T_CHANDRA/hrcS_evt1_testfile.fits.gz"
 
 fits2ev "$A" >"$T/a.ev"
 ev2fits -o "$T/a.fits" <"$T/a.ev"

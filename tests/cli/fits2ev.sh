@@ -73,7 +73,7 @@ job() {
 }
 
 i=0
-for f in "$T_SHARED"/*.fits*; do
+for f in "$T_CHANDRA"/chandra_noener_test.fits "$T_CHANDRA"/chandra_test.fits "$T_CHANDRA"/hrc*.fits*; do
 	name=$(basename "$f")
 	case $name in
 	hrc* | chandra_noener*) opt=--no-wavelength mode=none ;;
@@ -86,9 +86,9 @@ for f in "$T_SHARED"/*.fits*; do
 	job "fits2ev-$i.1" "$name: rows = NAXIS2, TIME and wavelength equal astropy's exactly" \
 		data "$f" "$T/s$i.ev" "$mode" "" energy
 done
-t_eq fits2ev-6 "all five shared files were read" 5 "$i"
+t_eq fits2ev-6 "all five Chandra files were read" 5 "$i"
 
-A="$T_SHARED/chandra_test.fits"
+A="$T_CHANDRA/chandra_test.fits"
 fits2ev "$A" >"$T/a.ev"
 job fits2ev-7 "metadata holds the EVENTS header facts and the GTI rows" meta "$A" "$T/a.ev"
 t_eq fits2ev-7.1 "dataset, source, wavelength_from and history" \
@@ -96,9 +96,9 @@ t_eq fits2ev-7.1 "dataset, source, wavelength_from and history" \
 	"$(for k in dataset source wavelength_from history; do ev_meta $k <"$T/a.ev"; done | tr '\n' ' ' | sed -E 's/(\["fits2ev [^"]*").*$/\1/')"
 
 t_eq fits2ev-8 "a file without GTI extension and EXPOSURE has neither key" "null null" \
-	"$(fits2ev --no-wavelength "$T_SHARED/hrcf383576042N002_evt1.fits.gz" | ev_meta gti) $(fits2ev --no-wavelength "$T_SHARED/hrcf383576042N002_evt1.fits.gz" | ev_meta exposure)"
+	"$(fits2ev --no-wavelength "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" | ev_meta gti) $(fits2ev --no-wavelength "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" | ev_meta exposure)"
 t_eq fits2ev-9 "an integer OBS_ID keyword becomes a string" '"0"' \
-	"$(fits2ev --no-wavelength "$T_SHARED/hrcf383576042N002_evt1.fits.gz" | ev_meta obs_id)"
+	"$(fits2ev --no-wavelength "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" | ev_meta obs_id)"
 
 # Fixtures built here: TG_LAM (Angstrom, lower-case name, beside ENERGY so the
 # order of preference shows), other units, an unsorted and bad-time table.
@@ -178,20 +178,20 @@ t_files_eq fits2ev-22 "-o writes the same bytes as stdout (but for history)" \
 	<(ev2tsv --no-meta <"$T/a.ev") <(ev2tsv --no-meta <"$T/o.ev")
 
 # Bad input: one line, status 1, nothing on stdout, no -o file left.
-N="$T_SHARED/chandra_noener_test.fits"
+N="$T_CHANDRA/chandra_noener_test.fits"
 t_error fits2ev-30 "no wavelength column: a clear error suggesting the options" 1 \
 	"fits2ev: $N: EVENTS: no wavelength column (looked for TG_LAM, WAVELENGTH, ENERGY); use --no-wavelength or --wave-col COL --wave-unit UNIT" \
 	fits2ev "$N"
 printf 'this is not FITS\n' >"$T/not.fits"
 t_error fits2ev-31 "a text file is not FITS" 1 \
 	"fits2ev: $T/not.fits: not a FITS file: it does not start with SIMPLE" fits2ev -o "$T/x.ev" "$T/not.fits"
-cp "$T_SHARED/hrcS_evt1_testfile.fits.gz" "$T/flip.fits.gz"
+cp "$T_CHANDRA/hrcS_evt1_testfile.fits.gz" "$T/flip.fits.gz"
 chmod u+w "$T/flip.fits.gz"
 printf '\377\377\377\377\377\377\377\377' | dd of="$T/flip.fits.gz" bs=1 seek=400000 conv=notrunc 2>/dev/null
 t_error fits2ev-32 "flipped bytes in a .gz: corrupt gzip" 1 \
 	"fits2ev: $T/flip.fits.gz: corrupt gzip data (cfitsio: error uncompressing image)" \
 	fits2ev --no-wavelength -o "$T/x.ev" "$T/flip.fits.gz"
-head -c 1000000 "$T_SHARED/hrcS_evt1_testfile.fits.gz" >"$T/trunc.fits.gz"
+head -c 1000000 "$T_CHANDRA/hrcS_evt1_testfile.fits.gz" >"$T/trunc.fits.gz"
 t_error fits2ev-33 "a truncated .gz names where the rows should end" 1 \
 	"fits2ev: $T/trunc.fits.gz: truncated or corrupt file: the EVENTS rows end at byte 5215474, the decompressed data has * bytes" \
 	fits2ev --no-wavelength -o "$T/x.ev" "$T/trunc.fits.gz"
@@ -226,7 +226,7 @@ t_error fits2ev-46 "no input file" 2 \
 	"fits2ev: no input: give a FITS file or --meta meta/fits/NAME.json (see 'fits2ev --help')" fits2ev
 
 # A closed downstream pipe ends quietly.
-fits2ev --no-wavelength "$T_SHARED/hrcS_evt1_testfile.fits.gz" 2>"$T/pipe.err" | head -c 100 >/dev/null
+fits2ev --no-wavelength "$T_CHANDRA/hrcS_evt1_testfile.fits.gz" 2>"$T/pipe.err" | head -c 100 >/dev/null
 st=${PIPESTATUS[0]}
 t_eq fits2ev-47 "| head -c 100 ends with status 0 or 141 and no message" "ok " \
 	"$({ [ "$st" = 0 ] || [ "$st" = 141 ]; } && echo ok || echo "status $st") $(cat "$T/pipe.err")"
