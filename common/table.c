@@ -21,7 +21,95 @@ struct table_writer {
 	struct atomic_file *af;		/* NULL when writing to stdout */
 	const char *name;
 	size_t n_columns, n_fields;	/* fields put in the current row */
+	/* ECSV: the header names each column's type, which the first row's
+	 * fields tell, so until that row ends f is a memory stream and the
+	 * header's parts wait here. */
+	bool ecsv;
+	FILE *out;			/* the real output while f buffers */
+	char *buf;
+	size_t buf_len;
+	char **columns;
+	char *types;			/* 'i' int64, 'f' float64, 's' string */
+	char *meta_text;
 };
+
+/* ECSV (astropy's self-describing CSV) when -o names a .ecsv file. */
+static bool
+want_ecsv(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	return n > 5 && strcmp(path + n - 5, ".ecsv") == 0;
+}
+
+/* The unit a column's name gives it (DESIGN §4's names say their unit). */
+static const char *
+column_unit(const char *name)
+{
+	static const struct {
+		const char *name, *unit;
+	} named[] = {
+		{ "time_start", "s" }, { "time_stop", "s" }, { "counts", "ct" }, { "count", "ct" },
+		{ "expected", "ct" }, { "rate", "ct / s" }, { "rate_err", "ct / s" },
+	};
+	static const struct {
+		const char *suffix, *unit;
+	} suffixed[] = { { "_nm", "nm" }, { "_s", "s" }, { "_hz", "Hz" } };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+		if (strcmp(name, named[i].name) == 0)
+			return named[i].unit;
+	for (size_t i = 0; i < sizeof suffixed / sizeof *suffixed; i++) {
+		size_t k = strlen(suffixed[i].suffix);
+
+		if (n > k && strcmp(name + n - k, suffixed[i].suffix) == 0)
+			return suffixed[i].unit;
+	}
+	return NULL;
+}
+
+/* The ECSV header (the metadata JSON is valid YAML), the column names, then
+ * what was buffered: the comments and the first row. */
+static void
+ecsv_flush_header(struct table_writer *w)
+{
+	static const char *const type_names[] = { ['i'] = "int64", ['f'] = "float64",
+						  ['s'] = "string" };
+
+	if (fclose(w->f) != 0)
+		die(EXIT_RUNTIME, "out of memory:");
+	w->f = w->out;
+	fputs("# %ECSV 1.0\n# ---\n# delimiter: ','\n# datatype:\n", w->f);
+	for (size_t i = 0; i < w->n_columns; i++) {
+		const char *unit = column_unit(w->columns[i]);
+
+		fprintf(w->f, "# - {name: %s, ", w->columns[i]);
+		if (unit)
+			fprintf(w->f, "unit: %s, ", unit);
+		fprintf(w->f, "datatype: %s}\n", type_names[(unsigned char)w->types[i]]);
+	}
+	fprintf(w->f, "# meta: %s\n# schema: astropy-2.0\n", w->meta_text);
+	for (size_t i = 0; i < w->n_columns; i++) {
+		fputs(i ? "," : "", w->f);
+		fputs(w->columns[i], w->f);
+		free(w->columns[i]);
+	}
+	fputc('\n', w->f);
+	fwrite(w->buf, 1, w->buf_len, w->f);
+	free(w->buf);
+	free(w->columns);
+	free(w->types);
+	free(w->meta_text);
+	w->ecsv = false;	/* from here on, rows as CSV's */
+}
+
+static void
+set_type(struct table_writer *w, char type)
+{
+	if (w->ecsv && w->n_fields < w->n_columns && type != 'f')
+		w->types[w->n_fields] = type;
+}
 
 int
 table_format_double(char *buf, size_t size, double v)
@@ -64,21 +152,47 @@ table_writer_open(json_t *meta, const char *const *columns, const char *const *c
 		die(EXIT_RUNTIME, "metadata: history: expected an array of command lines");
 	}
 	json_array_append_new(h, json_string(cli_command_line()));
-	/* JSON_COMPACT and jansson's escaping keep it on one line. */
+	w->ecsv = want_ecsv(cli_output);
+	if (w->ecsv && comments && comments[0]) {
+		/* astropy shows the metadata, not comment lines: the notes too. */
+		json_t *notes = json_array();
+
+		for (size_t i = 0; comments[i]; i++)
+			json_array_append_new(notes, json_string(comments[i]));
+		json_object_set_new(m, "comments", notes);
+	}
+	/* JSON_COMPACT and jansson's escaping keep it on one line; as YAML
+	 * (a superset of JSON) it is also ECSV's metadata. */
 	text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		die(EXIT_RUNTIME, "metadata: cannot be written as JSON");
-	fprintf(w->f, "# meta: %s\n", text);
-	free(text);
 	json_decref(m);
+	while (columns[w->n_columns])
+		w->n_columns++;
+	if (w->ecsv) {
+		w->out = w->f;
+		w->meta_text = text;
+		w->columns = xmalloc((w->n_columns + 1) * sizeof *w->columns);
+		w->types = xmalloc(w->n_columns + 1);
+		for (size_t i = 0; i < w->n_columns; i++) {
+			w->columns[i] = xstrdup(columns[i]);
+			w->types[i] = 'f';
+		}
+		if (!(w->f = open_memstream(&w->buf, &w->buf_len)))
+			die(EXIT_RUNTIME, "out of memory:");
+	} else {
+		fprintf(w->f, "# meta: %s\n", text);
+		free(text);
+	}
 	for (size_t i = 0; comments && comments[i]; i++)
 		fprintf(w->f, "# %s\n", comments[i]);
-	for (size_t i = 0; columns[i]; i++) {
-		fputs(i ? "," : "", w->f);
-		fputs(columns[i], w->f);
-		w->n_columns++;
+	if (!w->ecsv) {
+		for (size_t i = 0; i < w->n_columns; i++) {
+			fputs(i ? "," : "", w->f);
+			fputs(columns[i], w->f);
+		}
+		fputc('\n', w->f);
 	}
-	fputc('\n', w->f);
 	return w;
 }
 
@@ -114,6 +228,7 @@ table_put_double(struct table_writer *w, double v)
 void
 table_put_long(struct table_writer *w, long long v)
 {
+	set_type(w, 'i');
 	field_sep(w);
 	fprintf(w->f, "%lld", v);
 }
@@ -123,6 +238,7 @@ table_put_text(struct table_writer *w, const char *s)
 {
 	if (strpbrk(s, ",\"\n\r"))
 		abort();	/* a caller's bug: fields are never quoted */
+	set_type(w, 's');
 	field_sep(w);
 	fputs(s, w->f);
 }
@@ -140,11 +256,15 @@ table_end_row(struct table_writer *w)
 		abort();
 	fputc('\n', w->f);
 	w->n_fields = 0;
+	if (w->ecsv)
+		ecsv_flush_header(w);
 }
 
 void
 table_writer_close(struct table_writer *w)
 {
+	if (w->ecsv)
+		ecsv_flush_header(w);	/* a table without rows */
 	if (w->af) {
 		atomic_commit(w->af);
 	} else {

@@ -15,6 +15,16 @@
  * undefined value (NaN: n < 2, zero mean, no exposure) is an EMPTY field,
  * never a made-up number; readers turn an empty field back into NaN.
  *
+ * ECSV: when -o names a file ending in ".ecsv", the writer emits astropy's
+ * self-describing CSV instead (same delimiter, rows and empty fields): a
+ * "# %ECSV 1.0" YAML header listing each column's type (from the first row's
+ * fields) and unit (from its name: *_nm nm, *_s and time_* s, *_hz Hz,
+ * counts/count/expected ct, rate ct / s), the metadata JSON as its "meta"
+ * (JSON is YAML; the notes given at open also under "comments"), then the
+ * header row.  Comment lines after it are skipped by astropy.  The reader
+ * below takes ECSV as it is: every "#" line is a comment, "# meta:" the
+ * metadata.
+ *
  * Two layers, like ev: table_parse() works on memory and returns an error
  * text (unit-testable); table_read_path() and the writer die with one line
  * "PROGRAM: FILE:LINE: what" (or "PROGRAM: FILE: what" without a line). */
