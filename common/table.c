@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,22 +113,129 @@ set_type(struct table_writer *w, char type)
 		w->types[w->n_fields] = type;
 }
 
+/* The reference definition: the first of %.15g, %.16g, %.17g that strtod
+ * reads back exactly.  Slow (up to three printf and three strtod calls); the
+ * fast path below gives the same text and falls back to it in doubt. */
+static int
+format_double_slow(char *buf, size_t size, double v, int from)
+{
+	int n = 0;
+
+	for (int prec = from; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return n;
+}
+
+/* Powers of ten a double holds exactly. */
+static const double exact_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* Whether m * 10^e (m the digits as an integer) reads back as x: exact with
+ * one correctly rounded operation when m < 2^53 and |e| <= 22 (Clinger's
+ * fast path, what strtod itself does); -1 when that path does not apply. */
+static int
+reads_back(uint64_t m, int e, double x)
+{
+	if (m >= (UINT64_C(1) << 53) || e > 22 || e < -22)
+		return -1;
+	return (e >= 0 ? (double)m * exact_pow10[e] : (double)m / exact_pow10[-e]) == x;
+}
+
+/* Write m (ndig digits, decimal exponent x of the first) as printf's %.Pg
+ * does: trailing zeros dropped, exponent form when x < -4 or x >= P. */
+static int
+put_g(char *buf, size_t size, bool neg, uint64_t m, int ndig, int x, int prec)
+{
+	char dig[24], out[48];
+	int n = 0;
+
+	while (ndig > 1 && m % 10 == 0) {
+		m /= 10;
+		ndig--;
+	}
+	for (int i = ndig - 1; i >= 0; i--, m /= 10)
+		dig[i] = (char)('0' + m % 10);
+	if (neg)
+		out[n++] = '-';
+	if (x < -4 || x >= prec) {
+		out[n++] = dig[0];
+		if (ndig > 1) {
+			out[n++] = '.';
+			memcpy(out + n, dig + 1, (size_t)ndig - 1);
+			n += ndig - 1;
+		}
+		n += sprintf(out + n, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+	} else if (x < 0) {
+		out[n++] = '0';
+		out[n++] = '.';
+		for (int i = 0; i < -x - 1; i++)
+			out[n++] = '0';
+		memcpy(out + n, dig, (size_t)ndig);
+		n += ndig;
+	} else {
+		for (int i = 0; i <= x; i++)
+			out[n++] = i < ndig ? dig[i] : '0';
+		if (ndig > x + 1) {
+			out[n++] = '.';
+			memcpy(out + n, dig + x + 1, (size_t)(ndig - x - 1));
+			n += ndig - x - 1;
+		}
+	}
+	out[n] = '\0';
+	if (size)
+		snprintf(buf, size, "%s", out);
+	return n;
+}
+
 int
 table_format_double(char *buf, size_t size, double v)
 {
-	int n = 0;
+	char e17[40];
+	uint64_t d17 = 0;
+	int x;
+	bool neg = signbit(v);
+	double a = fabs(v);
 
 	if (!isfinite(v)) {
 		if (size)
 			buf[0] = '\0';
 		return 0;
 	}
-	for (int prec = 15; prec <= 17; prec++) {
-		n = snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
+	if (a == 0)
+		return format_double_slow(buf, size, v, 15);
+	/* One printf gives the 17 correctly rounded digits; the 15- and
+	 * 16-digit candidates are rounded from them, which is the correct
+	 * rounding of v unless the digits cut off are exactly a half (then the
+	 * slow path decides).  "d.dddddddddddddddde+XX" */
+	snprintf(e17, sizeof e17, "%.16e", a);
+	for (int i = 0; i < 18; i++)
+		if (i != 1)
+			d17 = d17 * 10 + (uint64_t)(e17[i] - '0');
+	x = atoi(e17 + 19);
+	for (int prec = 15; prec <= 16; prec++) {
+		uint64_t cut = prec == 15 ? 100 : 10, half = cut / 2;
+		uint64_t m = d17 / cut, rest = d17 % cut;
+		int xm = x, ok;
+
+		if (rest == half)
+			return format_double_slow(buf, size, v, prec);
+		if (rest > half && ++m == (prec == 15 ? UINT64_C(1000000000000000) :
+					 UINT64_C(10000000000000000))) {
+			m /= 10;
+			xm++;
+		}
+		ok = reads_back(m, xm - (prec - 1), a);
+		if (ok < 0)
+			return format_double_slow(buf, size, v, prec);
+		if (ok)
+			return put_g(buf, size, neg, m, prec, xm, prec);
 	}
-	return n;
+	return put_g(buf, size, neg, d17, 17, x, 17);
 }
 
 struct table_writer *
