@@ -66,7 +66,7 @@ scan_open(struct scan *s, int fd, const char *name, bool use_frames)
 	if (s->n_blk > 0)
 		frame_grid_anchor(&s->frames, s->blk[0].time);
 	if (frame_grid_on(&s->frames))
-		scan_note(s, "frames: timedel %.17g s: bin widths are whole frames, bin edges "
+		scan_note(s, "frames: timedel %.10g s: bin widths are whole frames, bin edges "
 			  "frame boundaries (--no-frames: free bins)", s->frames.tau);
 	if (meta_gti(s->meta, &s->gti)) {
 		if (frame_grid_on(&s->frames) && s->frames.anchored)

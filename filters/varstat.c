@@ -318,7 +318,7 @@ set_scales(struct state *st, struct scan *scan, const struct opts *o)
 			st->sc[st->n_dt++] = (struct scale){ .dt = dt, .inv_dt = 1 / dt };
 	}
 	if (below)
-		scan_note(scan, "%zu time scales below one frame (%.17g s) dropped", below, tau);
+		scan_note(scan, "%zu time scales below one frame (%.10g s) dropped", below, tau);
 	if (repeats)
 		scan_note(scan, "%zu time scales dropped: the same whole number of frames as "
 			  "the scale before", repeats);
