@@ -54,3 +54,15 @@ t_error lcurve-7 "an unsorted stream is refused" 1 \
 	lcurve --dt 1 < <(printf '2 0.5 0\n1 0.5 0\n' | tsv2ev --unsorted)
 t_error lcurve-8 "an unwritable output path is one clear line" 1 \
 	"lcurve: $T/nodir/x.csv:*" lcurve --dt 10 -o "$T/nodir/x.csv" <"$T/a.ev"
+
+# with_meta PY_STATEMENTS <IN >OUT: the stream with its metadata m edited
+# (the header rewritten straight, no program of ours in between).
+with_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+i, o = sys.stdin.buffer, sys.stdout.buffer
+head = i.read(12); m = json.loads(i.read(struct.unpack("<I", head[8:12])[0]))
+exec(sys.argv[1])
+b = json.dumps(m).encode(); b += b" " * ((-(12 + len(b))) % 8)
+o.write(head[:8] + struct.pack("<I", len(b)) + b + i.read())' "$1"
+}
