@@ -114,3 +114,16 @@ if command -v fits2ev >/dev/null 2>&1 && [ -f "$T_SAMPLE/chandra_test.fits" ]; t
 else
 	t_skip evinfo-15 "the shipped sample holds 4612 events" "fits2ev is not built"
 fi
+
+# The stowed HRC-I background has no GTI; its TSTART..TSTOP (15,088 s) holds
+# 2.2 ks without events.
+if command -v fits2ev >/dev/null && [ -f "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" ]; then
+	t_py evinfo-16 "no GTI (stowed background): exposure is the events span, 12873.2 s, not TSTOP - TSTART" '
+import json, sys
+j = json.loads(sys.argv[1])
+assert j["exposure_from"] == "events" and j["exposure_s"] == j["span_s"], j
+assert abs(j["exposure_s"] - 12873.232207) < 1e-5, j["exposure_s"]
+' "$(fits2ev --no-wavelength "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" | evinfo --json)"
+else
+	t_skip evinfo-16 "no GTI (stowed background): exposure is the events span" "fits2ev is not built"
+fi
