@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""varstat_numpy.py STREAM MIN:MAX:COUNT: the varstat table computed the
+"""varstat_numpy.py STREAM MIN:MAX:COUNT [--no-frames]: the varstat table computed the
 straightforward numpy way (np.bincount per time scale), as an independent
 reference for tests/cli/varstat.sh and a baseline for the benchmark.
 
 Same definitions as DESIGN §4 "varstat": bins [a + k dt, a + (k+1) dt) with
 k = floor((t - a) / dt) < floor((b - a) / dt) inside each GTI [a, b); GTIs
-from the metadata "gti", else [tstart, tstop], else [first, last event].
+from the metadata "gti", else [first, last event].  With "timedel" (§4a):
+widths rounded to whole frames (scales below a frame and repeats dropped),
+GTIs cut to whole frames of the grid anchored on the first event.
 Prints the CSV rows (no comments) on stdout; undefined values empty."""
 import json
 import sys
@@ -46,7 +48,7 @@ def stats_row(counts_per_gti):
         out["variance"] = var
         if mean > 0:
             fano = var / mean
-            fe = np.sqrt(2 / (n - 1) + 1 / (n * mean))
+            fe = np.sqrt(2 / (n - 1))
             nxs = (var - mean) / mean ** 2
             out.update(fano=fano, fano_err=fe, z=(fano - 1) / fe, nxs=nxs,
                        nxs_err=np.sqrt(2 / (n * mean ** 2) + 4 * max(nxs, 0) / (n * mean)))
@@ -64,11 +66,22 @@ def main():
     dts[-1] = hi
     meta, ev = read_stream(path)
     t, w = ev["time"], ev["wbin"]
+    tau = meta.get("timedel") if "--no-frames" not in sys.argv[3:] else None
+    if tau and t.size:
+        b0 = t[0] - meta.get("timepixr", 0.5) * tau
+        dts = [max(1.0, np.rint(dt / tau)) * tau for dt in dts if dt >= tau * (1 - 1e-9)]
+        dts = [dt for i, dt in enumerate(dts) if i == 0 or dt != dts[i - 1]]
+    else:
+        tau = None
     if meta.get("gti"):
         gtis = [tuple(g) for g in meta["gti"]]
-    elif meta.get("tstart") is not None and meta.get("tstop") is not None \
-            and meta["tstop"] > meta["tstart"]:
-        gtis = [(meta["tstart"], meta["tstop"])]
+        if tau:
+            gtis = [(b0 + np.ceil((a - b0) / tau - 1e-6) * tau,
+                     b0 + np.floor((b - b0) / tau + 1e-6) * tau) for a, b in gtis]
+            gtis = [(a, b) for a, b in gtis if b > a]
+    elif t.size and tau:
+        gtis = [(b0 + np.floor((t[0] - b0) / tau) * tau,
+                 b0 + (np.floor((t[-1] - b0) / tau) + 1) * tau)]
     elif t.size:
         gtis = [(t[0], t[-1])]
     else:

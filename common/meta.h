@@ -28,9 +28,10 @@ const char *meta_string(json_t *meta, const char *key);
 bool meta_gti(json_t *meta, struct gti_list *out);
 void meta_set_gti(json_t *meta, const struct gti_list *g);
 
-/* The time range analyses use when no event says otherwise (DESIGN §4,
- * varstat): the metadata GTIs; else one interval [tstart, tstop]; else
- * false (the caller falls back to [first, last event]). */
+/* The metadata GTIs; else one interval [tstart, tstop]; else false.  The
+ * analyzers of time do not use it (scan.h: no GTI means the events' span,
+ * because a level-1 file's TSTART/TSTOP can lie kiloseconds from its
+ * events); poissonize and lanevideo still do. */
 bool meta_analysis_gti(json_t *meta, struct gti_list *out);
 
 /* wbins edges ("wbins": {"edges": [...]}); false when unassigned.  Dies on

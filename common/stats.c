@@ -109,3 +109,44 @@ stats_ks_exponential(double *x, size_t n, double rate)
 	}
 	return d;
 }
+
+/* P(gap <= j frames) for a Poisson process of mu events per frame seen on
+ * the frame grid; see stats.h. */
+double
+stats_frame_gap_cdf(double j, double mu)
+{
+	if (j < 0)
+		return 0;
+	return 1 + expm1(-mu) / mu * exp(-mu * j);
+}
+
+double
+stats_ks_frame_gaps(double *j, size_t n, double mu)
+{
+	double d = 0, prev = -1, fe_prev = 0;
+
+	if (n == 0)
+		return NAN;
+	qsort(j, n, sizeof *j, cmp_double);
+	for (size_t i = 0; i < n;) {
+		double v = j[i], fe;
+		size_t k = i;
+
+		while (k < n && j[k] == v)
+			k++;
+		fe = (double)k / (double)n;
+		/* Between two observed values the empirical CDF is flat and the
+		 * model's rises: the extremes are at the ends of the stretch. */
+		if (v - 1 > prev) {
+			double lo = fabs(fe_prev - stats_frame_gap_cdf(prev + 1, mu));
+			double hi = fabs(fe_prev - stats_frame_gap_cdf(v - 1, mu));
+
+			d = fmax(d, fmax(lo, hi));
+		}
+		d = fmax(d, fabs(fe - stats_frame_gap_cdf(v, mu)));
+		prev = v;
+		fe_prev = fe;
+		i = k;
+	}
+	return d;
+}

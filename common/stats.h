@@ -37,4 +37,17 @@ double stats_ks_pvalue(double d, size_t n);
  * the exponential distribution with the given rate (> 0). */
 double stats_ks_exponential(double *x, size_t n, double rate);
 
+/* Inter-arrival gaps on a frame grid (DESIGN §4a).  A Poisson process of
+ * mu events per frame whose events carry their frame's time has gaps of j
+ * whole frames with P(0) = 1 - (1 - e^-mu)/mu (events sharing a frame) and
+ * P(j >= 1) geometric: the CDF is F(j) = 1 - (1 - e^-mu)/mu * e^(-mu j) for
+ * integers j >= 0 (the exponential's 1 - e^(-mu j), scaled).  0 for j < 0. */
+double stats_frame_gap_cdf(double j, double mu);
+
+/* One-sample KS statistic of gaps j[0..n-1] in whole frames (integers;
+ * sorted ascending in place) against that distribution: the largest
+ * difference of the two step functions.  Kolmogorov's p-value for it is
+ * conservative (a discrete model), never too small. */
+double stats_ks_frame_gaps(double *j, size_t n, double mu);
+
 #endif

@@ -22,8 +22,8 @@ static const char usage_text[] =
 	"usage: evinfo [--json] [-o FILE]\n"
 	"Summarise an LLEV stream: event count, counts per wbin (with the edges\n"
 	"when bins are assigned), earliest and latest time and span, GTI count,\n"
-	"exposure (from the metadata GTIs, else tstart/tstop, else the event\n"
-	"span; the output says which), mean rate, whether the events were in\n"
+	"exposure (from the metadata GTIs, else the events' span, not tstart/tstop,\n"
+	"which can lie far from the events; the output says which), mean rate, whether the events were in\n"
 	"time order, wavelength range and NaN count, and the metadata keys\n"
 	"dataset, obs_id, object, instrument, detnam, mjdref, timesys, history.\n"
 	"An empty stream is summarised with zero counts.\n"
@@ -80,7 +80,7 @@ struct summary {
 	bool sorted;
 	size_t n_gti;
 	double exposure;
-	const char *exposure_from;	/* "gti", "tstart_tstop" or "events" */
+	const char *exposure_from;	/* "gti" or "events" */
 };
 
 /* Make room for wbin `b`, which is above every slot in use. */
@@ -155,15 +155,13 @@ static void
 exposure_of(json_t *meta, struct summary *s)
 {
 	struct gti_list g;
-	double a, b;
 
+	/* Not tstart/tstop: a level-1 file's can lie kiloseconds from its
+	 * events, and a rate over them would be wrong (DESIGN §4). */
 	if (meta_gti(meta, &g)) {
 		s->n_gti = g.n;
 		s->exposure = gti_exposure(&g);
 		s->exposure_from = "gti";
-	} else if (meta_number(meta, "tstart", &a) && meta_number(meta, "tstop", &b) && b > a) {
-		s->exposure = b - a;
-		s->exposure_from = "tstart_tstop";
 	} else {
 		s->exposure = s->n_events > 0 ? s->t_max - s->t_min : 0;
 		s->exposure_from = "events";
@@ -273,8 +271,7 @@ print_text(FILE *out, json_t *meta, const struct summary *s)
 	fprintf(out, "%-14s %zu\n", "gtis", s->n_gti);
 	fprintf(out, "%-14s %.3f s (from %s)\n", "exposure", s->exposure,
 		strcmp(s->exposure_from, "gti") == 0 ? "metadata GTIs" :
-		strcmp(s->exposure_from, "tstart_tstop") == 0 ? "metadata tstart/tstop" :
-		"event span: no GTI or tstart/tstop in metadata");
+		"the events' span: no GTI in the metadata");
 	if (s->exposure > 0)
 		fprintf(out, "%-14s %.6g counts/s\n", "mean rate",
 			(double)s->n_events / s->exposure);

@@ -3,7 +3,8 @@
  * Exit: 0 ok, 1 bad input or I/O, 2 usage.
  *
  * Bins of width dt start at each GTI's start; a GTI's last bin is cut at its
- * end and kept with that shorter exposure.  Holds one counter per bin and
+ * end and kept with that shorter exposure.  With frames (DESIGN §4a) dt is
+ * whole frames and the GTIs their whole-frame parts, so every bin is.  Holds one counter per bin and
  * wbin (4 bytes each): the table itself has that many rows. */
 #include <math.h>
 #include <stdint.h>
@@ -11,204 +12,228 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "ev.h"
-#include "gti.h"
-#include "meta.h"
+#include "scan.h"
 #include "table.h"
 
 static const char usage_text[] =
-	"usage: lcurve --dt S [-o FILE]\n"
+	"usage: lcurve --dt S [--no-frames] [-o FILE]\n"
 	"Light curve of a time-sorted stream: counts in bins of S seconds inside\n"
 	"the GTIs, per wavelength bin and then for all events (wbin -1).\n"
 	"Columns: wbin,time_start,time_stop,counts,exposure_s,rate,rate_err.\n"
 	"Bins start at each GTI's start; the last bin of a GTI ends with the GTI\n"
 	"and has a shorter exposure_s.  rate = counts/exposure_s and\n"
 	"rate_err = sqrt(max(counts, 1))/exposure_s (an empty bin still has an\n"
-	"error of one count).  GTIs: the metadata \"gti\", else [tstart, tstop],\n"
-	"else [first, last event].\n"
+	"error of one count).  GTIs: the metadata \"gti\", else one GTI from the\n"
+	"first event to the last (with a \"# note:\" line).  When the metadata has\n"
+	"timedel (the frame time), S is rounded to whole frames (at least one; a\n"
+	"note gives the width used) and the GTIs to their whole frames.\n"
 	"\n"
 	"  --dt S           bin width, seconds\n"
+	"  --no-frames      bin at S exactly, ignoring timedel\n"
 	"  -o, --output F   write the table to F (atomically) instead of stdout\n"
 	"  --help, --version\n"
 	"\n"
 	"Example: fits2ev obs.fits | wbin --n 4 --min 0.1 --max 1 | lcurve --dt 100\n"
 	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
 
-enum { OPT_DT = CLI_FIRST_PROGRAM_OPTION };
+enum { OPT_DT = CLI_FIRST_PROGRAM_OPTION, OPT_NO_FRAMES };
 
 #define MAX_BINS (1ull << 28)	/* 1 GiB of counters per wbin: surely a typo */
-#define MAX_WBINS 100000
 
-static double
+struct opts {
+	double dt;
+	bool no_frames;
+};
+
+static struct opts
 parse_options(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		{ "dt", required_argument, NULL, OPT_DT },
-		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+		SCAN_OPT_NO_FRAMES(OPT_NO_FRAMES), CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
 	};
-	double dt = 0;
+	struct opts o = { 0 };
 	int c;
 
 	cli_init(argc, argv, "lcurve", usage_text);
 	while ((c = cli_getopt(argc, argv, "o:", long_opts)) != -1) {
 		switch (c) {
 		case OPT_DT:
-			dt = cli_positive_double(optarg, "--dt");
+			o.dt = cli_positive_double(optarg, "--dt");
+			break;
+		case OPT_NO_FRAMES:
+			o.no_frames = true;
 			break;
 		default:
 			cli_common_option(c);
 		}
 	}
 	cli_no_operands(argc, argv);
-	if (dt == 0)
+	if (o.dt == 0)
 		cli_usage_error("--dt S is required");
-	return dt;
+	return o;
+}
+
+/* Counts per (slot, bin); GTI g's bins are offset[g] .. offset[g+1]-1.  The
+ * events' GTI, open during the walk, grows its bins as events come. */
+struct curve {
+	double dt;
+	size_t n_slots;
+	uint64_t *offset, n_bins;
+	uint32_t **counts;	/* [slot][bin]; slot 0 is all events */
+};
+
+static void
+too_many_bins(double dt)
+{
+	die(EXIT_RUNTIME, "--dt %g makes over %llu bins", dt, (unsigned long long)MAX_BINS);
+}
+
+/* Bins covering [a, b]: ceil((b - a)/dt); with frames counted in frames so
+ * that rounding adds no sliver of a bin.  The events' span without frames
+ * keeps a bin for the last event even when it falls on an edge. */
+static double
+bins_covering(const struct scan *scan, double a, double b, double dt)
+{
+	const struct frame_grid *fg = &scan->frames;
+
+	if (frame_grid_on(fg)) {
+		double frames = nearbyint((b - a) / fg->tau), per_bin = nearbyint(dt / fg->tau);
+
+		return ceil(frames / per_bin);
+	}
+	if (scan->gti_from_events)
+		return floor((b - a) / dt) + 1;
+	return ceil((b - a) / dt);
+}
+
+static void
+resize(struct curve *c, size_t n_slots, uint64_t n_bins)
+{
+	if (n_bins > MAX_BINS)
+		too_many_bins(c->dt);
+	c->counts = xrealloc(c->counts, n_slots * sizeof *c->counts);
+	for (size_t s = 0; s < n_slots; s++) {
+		uint64_t from = s < c->n_slots ? c->n_bins : 0;
+
+		if (s >= c->n_slots)
+			c->counts[s] = NULL;
+		c->counts[s] = xrealloc(c->counts[s], (n_bins ? n_bins : 1) * sizeof **c->counts);
+		for (uint64_t b = from; b < n_bins; b++)
+			c->counts[s][b] = 0;
+	}
+	c->n_slots = n_slots;
+	c->n_bins = n_bins;
+}
+
+static void
+layout(struct curve *c, const struct scan *scan)
+{
+	const struct gti_list *gti = &scan->gti;
+	uint64_t total = 0;
+
+	c->offset = xrealloc(c->offset, (gti->n + 1) * sizeof *c->offset);
+	for (size_t g = 0; g < gti->n; g++) {
+		double nb = isinf(gti->iv[g].stop) ? 0 :
+			bins_covering(scan, gti->iv[g].start, gti->iv[g].stop, c->dt);
+
+		if (!(nb <= (double)MAX_BINS) || total + (uint64_t)nb > MAX_BINS)
+			too_many_bins(c->dt);
+		c->offset[g] = total;
+		total += (uint64_t)nb;
+		c->offset[g + 1] = total;
+	}
+	resize(c, scan->n_slots, total > c->n_bins ? total : c->n_bins);
+}
+
+static void
+count(struct curve *c, const struct scan *scan, const struct scan_event *ev)
+{
+	const struct gti *gi = &scan->gti.iv[ev->g];
+	double k = floor((ev->t - gi->start) / c->dt);
+	uint64_t bin;
+
+	if (isinf(gi->stop)) {	/* the events' GTI, one from bin 0 */
+		if (!(k < (double)MAX_BINS))
+			too_many_bins(c->dt);
+		bin = (uint64_t)k;
+		if (bin >= c->n_bins) {
+			uint64_t nb = c->n_bins > 1 ? c->n_bins : 1024;
+
+			while (nb <= bin)
+				nb *= 2;
+			resize(c, c->n_slots, nb);
+		}
+	} else {
+		bin = c->offset[ev->g] + (uint64_t)k;
+		if (bin >= c->offset[ev->g + 1])
+			bin = c->offset[ev->g + 1] - 1;	/* rounding at the GTI end */
+	}
+	if (scan->n_slots > c->n_slots)
+		resize(c, scan->n_slots, c->n_bins);
+	c->counts[0][bin]++;
+	if (ev->slot)
+		c->counts[ev->slot][bin]++;
+}
+
+static void
+write_table(const struct curve *c, const struct scan *scan)
+{
+	static const char *const columns[] = {
+		"wbin", "time_start", "time_stop", "counts", "exposure_s", "rate", "rate_err", NULL
+	};
+	const struct gti_list *gti = &scan->gti;
+	struct table_writer *tw = table_writer_open(scan->meta, columns, scan_notes(scan));
+
+	for (size_t k = 0; k < scan->n_slots; k++) {
+		size_t s = scan_row_slot(scan, k);
+
+		for (size_t g = 0; g < gti->n; g++)
+			for (uint64_t b = c->offset[g]; b < c->offset[g + 1]; b++) {
+				double lo = gti->iv[g].start + (double)(b - c->offset[g]) * c->dt;
+				double hi = lo + c->dt;
+				uint32_t n = s < c->n_slots ? c->counts[s][b] : 0;
+
+				if (hi > gti->iv[g].stop || b + 1 == c->offset[g + 1])
+					hi = gti->iv[g].stop;
+				double expo = hi - lo;
+
+				table_put_long(tw, scan_slot_wbin(s));
+				table_put_double(tw, lo);
+				table_put_double(tw, hi);
+				table_put_long(tw, n);
+				table_put_double(tw, expo);
+				table_put_double(tw, expo > 0 ? n / expo : NAN);
+				table_put_double(tw, expo > 0 ? sqrt(n > 0 ? n : 1) / expo : NAN);
+				table_end_row(tw);
+			}
+	}
+	table_writer_close(tw);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const char *const columns[] = {
-		"wbin", "time_start", "time_stop", "counts", "exposure_s", "rate", "rate_err", NULL
-	};
-	double dt = parse_options(argc, argv);
-	struct ev_reader *in = ev_reader_open(0, "stdin");
-	json_t *meta = ev_reader_meta(in);
-	struct gti_list gti;
-	double *edges = NULL, first = NAN, last = NAN;
-	size_t n_edges = 0, n_wbins = 0, n_slots, g = 0;
-	uint64_t *offset, total_bins = 0;
-	uint32_t **counts;	/* [slot][bin]; slot 0 is all events */
-	bool fixed_wbins, from_events;
-	struct ev_event *blk;
-	size_t n;
+	struct opts o = parse_options(argc, argv);
+	struct scan scan;
+	struct scan_event ev;
+	struct curve c = { 0 };
 
-	ev_reader_require_sorted(in);
-	fixed_wbins = meta_wbin_edges(meta, &edges, &n_edges);
-	if (fixed_wbins)
-		n_wbins = n_edges - 1;
-	from_events = !meta_analysis_gti(meta, &gti);
-	if (from_events) {
-		/* The bins are known only at the end: hold the times of a
-		 * [first, last] light curve as counts per bin from the first
-		 * event, grown as events arrive. */
-		gti.n = 0;
-		gti.iv = NULL;
-	}
-
-	/* Bin layout: GTI g has ceil((b - a)/dt) bins from offset[g]. */
-	offset = xcalloc(gti.n + 1, sizeof *offset);
-	for (size_t i = 0; i < gti.n; i++) {
-		double nb = ceil((gti.iv[i].stop - gti.iv[i].start) / dt);
-
-		if (!(nb <= (double)MAX_BINS) || total_bins + (uint64_t)nb > MAX_BINS)
-			die(EXIT_RUNTIME, "--dt %g makes over %llu bins", dt,
-			    (unsigned long long)MAX_BINS);
-		offset[i] = total_bins;
-		total_bins += (uint64_t)nb;
-		offset[i + 1] = total_bins;
-	}
-	n_slots = 1 + n_wbins;
-	counts = xcalloc(n_slots, sizeof *counts);
-	for (size_t s = 0; s < n_slots; s++)
-		counts[s] = xcalloc(total_bins ? total_bins : 1, sizeof **counts);
-
-	while ((n = ev_read_block(in, &blk)) > 0) {
-		for (size_t e = 0; e < n; e++) {
-			double t = blk[e].time;
-			int32_t w = blk[e].wbin;
-			uint64_t bin;
-
-			if (from_events) {
-				if (isnan(first))
-					first = t;
-				last = t;
-				double k = floor((t - first) / dt);
-
-				if (k >= (double)MAX_BINS)
-					die(EXIT_RUNTIME, "--dt %g makes over %llu bins", dt,
-					    (unsigned long long)MAX_BINS);
-				bin = (uint64_t)k;
-				if (bin >= total_bins) {
-					uint64_t nb = total_bins ? total_bins : 1024;
-
-					while (nb <= bin)
-						nb *= 2;
-					for (size_t s = 0; s < n_slots; s++) {
-						counts[s] = xrealloc(counts[s], nb * sizeof **counts);
-						for (uint64_t i = total_bins; i < nb; i++)
-							counts[s][i] = 0;
-					}
-					total_bins = nb;
-				}
-			} else {
-				while (g < gti.n && t >= gti.iv[g].stop)
-					g++;
-				if (g == gti.n || t < gti.iv[g].start)
-					continue;
-				bin = offset[g] + (uint64_t)floor((t - gti.iv[g].start) / dt);
-				if (bin >= offset[g + 1])
-					bin = offset[g + 1] - 1;	/* rounding at the GTI end */
-			}
-			if (w >= 0 && (size_t)w >= n_wbins) {
-				if (fixed_wbins || w >= MAX_WBINS)
-					die(EXIT_RUNTIME, "stdin: event %llu has wbin %d outside the %zu "
-					    "wbins of the metadata", (unsigned long long)
-					    (ev_reader_count(in) - n + e), w, n_wbins);
-				counts = xrealloc(counts, ((size_t)w + 2) * sizeof *counts);
-				for (size_t s = n_slots; s < (size_t)w + 2; s++)
-					counts[s] = xcalloc(total_bins ? total_bins : 1, sizeof **counts);
-				n_wbins = (size_t)w + 1;
-				n_slots = n_wbins + 1;
-			}
-			counts[0][bin]++;
-			if (w >= 0)
-				counts[w + 1][bin]++;
-		}
-	}
-	if (from_events && !isnan(first)) {
-		/* One GTI [first, last]; the last event sits in its last bin. */
-		double nb = floor((last - first) / dt) + 1;
-
-		gti.n = 1;
-		gti.iv = xmalloc(sizeof *gti.iv);
-		gti.iv[0] = (struct gti){ first, last };
-		offset = xrealloc(offset, 2 * sizeof *offset);
-		offset[0] = 0;
-		offset[1] = (uint64_t)nb;
-	}
-
-	struct table_writer *tw = table_writer_open(meta, columns, NULL);
-	for (size_t k = 0; k < n_slots; k++) {
-		size_t s = (k + 1) % n_slots;	/* wbins first, all events last */
-
-		for (size_t gi = 0; gi < gti.n; gi++)
-			for (uint64_t b = offset[gi]; b < offset[gi + 1]; b++) {
-				double a = gti.iv[gi].start + (double)(b - offset[gi]) * dt;
-				double z = a + dt;
-				uint32_t c = counts[s][b];
-
-				if (z > gti.iv[gi].stop || b + 1 == offset[gi + 1])
-					z = gti.iv[gi].stop;
-				double expo = z - a;
-
-				table_put_long(tw, (long long)s - 1);
-				table_put_double(tw, a);
-				table_put_double(tw, z);
-				table_put_long(tw, c);
-				table_put_double(tw, expo);
-				table_put_double(tw, expo > 0 ? c / expo : NAN);
-				table_put_double(tw, expo > 0 ? sqrt(c > 0 ? c : 1) / expo : NAN);
-				table_end_row(tw);
-			}
-	}
-	table_writer_close(tw);
-	ev_reader_close(in);
-	for (size_t s = 0; s < n_slots; s++)
-		free(counts[s]);
-	free(counts);
-	free(offset);
-	free(edges);
-	gti_free(&gti);
+	scan_open(&scan, 0, "stdin", !o.no_frames);
+	c.dt = scan_width(&scan, o.dt);
+	if (frame_grid_on(&scan.frames))
+		scan_note(&scan, "dt %g s is %lld frames: %.10g s", o.dt,
+			  frame_count(&scan.frames, o.dt), c.dt);
+	layout(&c, &scan);
+	while (scan_next(&scan, &ev))
+		count(&c, &scan, &ev);
+	if (scan.gti_from_events)
+		layout(&c, &scan);	/* the events' GTI now has its end */
+	write_table(&c, &scan);
+	for (size_t s = 0; s < c.n_slots; s++)
+		free(c.counts[s]);
+	free(c.counts);
+	free(c.offset);
+	scan_close(&scan);
 	return EXIT_OK;
 }

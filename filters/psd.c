@@ -18,13 +18,12 @@
 
 #include "cli.h"
 #include "ev.h"
-#include "gti.h"
-#include "meta.h"
+#include "scan.h"
 #include "stats.h"
 #include "table.h"
 
 static const char usage_text[] =
-	"usage: psd --dt S --seg S [--peaks] [-o FILE]\n"
+	"usage: psd --dt S --seg S [--peaks] [--no-frames] [-o FILE]\n"
 	"Averaged Leahy-normalised power spectrum of a time-sorted stream, per\n"
 	"wavelength bin and then for all events (wbin -1).  Counts in bins of --dt\n"
 	"seconds over segments of --seg seconds wholly inside a GTI are Fourier\n"
@@ -36,27 +35,30 @@ static const char usage_text[] =
 	"With --peaks: the strongest frequency per wbin instead,\n"
 	"wbin,freq_hz,power,false_alarm_prob, the chi-square tail probability\n"
 	"corrected for the number of frequencies tried: 1 - (1 - p)^N.\n"
-	"GTIs: the metadata \"gti\", else [tstart, tstop], else [first, last event].\n"
+	"GTIs: the metadata \"gti\", else one GTI from the first event to the last\n"
+	"(with a \"# note:\" line).  When the metadata has timedel (the frame time),\n"
+	"--dt is rounded to whole frames (at least one), --seg to the nearest even\n"
+	"number of those bins, the GTIs to their whole frames; a note gives both.\n"
 	"\n"
 	"  --dt S           time resolution, seconds\n"
 	"  --seg S          segment length, seconds: an even multiple of --dt, at\n"
 	"                   least 4 bins (a power of two is fastest)\n"
 	"  --peaks          print the strongest peak per wbin instead\n"
+	"  --no-frames      bin at --dt exactly, ignoring timedel\n"
 	"  -o, --output F   write the table to F (atomically) instead of stdout\n"
 	"  --help, --version\n"
 	"\n"
 	"Example: fits2ev obs.fits | wbin --n 4 --min 0.1 --max 1 | psd --dt 1 --seg 4096\n"
 	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
 
-enum { OPT_DT = CLI_FIRST_PROGRAM_OPTION, OPT_SEG, OPT_PEAKS };
+enum { OPT_DT = CLI_FIRST_PROGRAM_OPTION, OPT_SEG, OPT_PEAKS, OPT_NO_FRAMES };
 
 #define MAX_FFT (1L << 26)
-#define MAX_WBINS 10000
 
 struct opts {
 	double dt, seg;
 	long nb;		/* bins per segment */
-	bool peaks;
+	bool peaks, no_frames;
 };
 
 static struct opts
@@ -66,7 +68,7 @@ parse_options(int argc, char **argv)
 		{ "dt", required_argument, NULL, OPT_DT },
 		{ "seg", required_argument, NULL, OPT_SEG },
 		{ "peaks", no_argument, NULL, OPT_PEAKS },
-		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+		SCAN_OPT_NO_FRAMES(OPT_NO_FRAMES), CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
 	};
 	struct opts o = { 0 };
 	double r;
@@ -83,6 +85,9 @@ parse_options(int argc, char **argv)
 			break;
 		case OPT_PEAKS:
 			o.peaks = true;
+			break;
+		case OPT_NO_FRAMES:
+			o.no_frames = true;
 			break;
 		default:
 			cli_common_option(c);
@@ -115,6 +120,9 @@ struct psd {
 	kiss_fft_cpx *spec;
 	struct slot *slot;	/* [0]: all events, [1 + w]: wbin w */
 	size_t n_slots;
+	/* The open segment [seg_start, seg_end) of GTI seg_g (-1: none). */
+	double seg_start, seg_end;
+	long seg_g;
 };
 
 static void
@@ -160,8 +168,72 @@ flush_segment(struct psd *p, bool keep)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* The widths used: with frames, dt whole frames and the segment the nearest
+ * even number of those bins (at least 4). */
+static void
+set_widths(struct psd *p, struct scan *scan, const struct opts *o)
+{
+	p->dt = scan_width(scan, o->dt);
+	p->nb = o->nb;
+	if (frame_grid_on(&scan->frames)) {
+		double r = nearbyint(o->seg / p->dt / 2) * 2;
+
+		if (!(r <= (double)MAX_FFT))
+			die(EXIT_RUNTIME, "--seg/--dt is over %ld bins of whole frames", MAX_FFT);
+		p->nb = r < 4 ? 4 : (long)r;
+		scan_note(scan, "dt %g s is %lld frames: %.10g s; seg %g s is %ld such bins: %.10g s",
+			  o->dt, frame_count(&scan->frames, o->dt), p->dt, o->seg, p->nb,
+			  (double)p->nb * p->dt);
+	}
+	p->n_freq = p->nb / 2 - 1;
+	p->seg = (double)p->nb * p->dt;
+	p->cfg = kiss_fftr_alloc((int)p->nb, 0, NULL, NULL);
+	if (!p->cfg)
+		die(EXIT_RUNTIME, "out of memory for a %ld-point FFT", p->nb);
+	p->spec = xmalloc(((size_t)p->nb / 2 + 1) * sizeof *p->spec);
+	p->seg_g = -1;
+	p->seg_end = -INFINITY;
+}
+
+/* Segments lie wholly inside one GTI, from its start; an event past the
+ * open segment closes it and opens its own (or none: the GTI's partial last
+ * segment). */
+static void
+add_event(struct psd *p, const struct scan *scan, const struct scan_event *ev)
+{
+	double t = ev->t;
+
+	if (t >= p->seg_end) {
+		const struct gti *gi = &scan->gti.iv[ev->g];
+		double j = floor((t - gi->start) / p->seg);
+
+		if ((j + 1) * p->seg > gi->stop - gi->start)
+			return;	/* the GTI's partial last segment */
+		flush_segment(p, true);
+		p->seg_g = (long)ev->g;
+		p->seg_start = gi->start + j * p->seg;
+		p->seg_end = p->seg_start + p->seg;
+		if (t >= p->seg_end)
+			return;	/* rounding right at the end */
+	}
+	if (t < p->seg_start)
+		return;		/* in no segment (between GTIs) */
+	if (scan->n_slots > p->n_slots)
+		add_slots(p, scan->n_slots);
+	long i = (long)((t - p->seg_start) / p->dt);
+
+	if (i >= p->nb)
+		i = p->nb - 1;
+	p->slot[0].bins[i] += 1;
+	p->slot[0].n_ph++;
+	if (ev->slot) {
+		p->slot[ev->slot].bins[i] += 1;
+		p->slot[ev->slot].n_ph++;
+	}
+}
+
+static void
+write_table(const struct psd *p, const struct scan *scan, bool peaks)
 {
 	static const char *const spec_columns[] = {
 		"wbin", "freq_hz", "power", "power_err", "n_avg", NULL
@@ -169,96 +241,20 @@ main(int argc, char **argv)
 	static const char *const peak_columns[] = {
 		"wbin", "freq_hz", "power", "false_alarm_prob", NULL
 	};
-	struct opts o = parse_options(argc, argv);
-	struct ev_reader *in = ev_reader_open(0, "stdin");
-	json_t *meta = ev_reader_meta(in);
-	struct psd p = { .nb = o.nb, .n_freq = o.nb / 2 - 1, .dt = o.dt };
-	struct gti_list gti;
-	double *edges = NULL, last = NAN, seg_start = 0, seg_end = -INFINITY;
-	size_t n_edges = 0, n_wbins = 0, g = 0;
-	long seg_g = -1;		/* GTI of the open segment, -1: none */
-	bool fixed_wbins, from_events;
-	struct ev_event *blk;
-	size_t n;
+	struct table_writer *tw = table_writer_open(scan->meta, peaks ? peak_columns : spec_columns,
+						    scan_notes(scan));
 
-	p.seg = (double)o.nb * o.dt;
-	ev_reader_require_sorted(in);
-	fixed_wbins = meta_wbin_edges(meta, &edges, &n_edges);
-	if (fixed_wbins)
-		n_wbins = n_edges - 1;
-	from_events = !meta_analysis_gti(meta, &gti);
-	p.cfg = kiss_fftr_alloc((int)p.nb, 0, NULL, NULL);
-	if (!p.cfg)
-		die(EXIT_RUNTIME, "out of memory for a %ld-point FFT", p.nb);
-	p.spec = xmalloc(((size_t)p.nb / 2 + 1) * sizeof *p.spec);
-	add_slots(&p, 1 + n_wbins);
+	for (size_t k = 0; k < p->n_slots; k++) {
+		size_t s = scan_row_slot(scan, k);
+		const struct slot *sl = &p->slot[s];
 
-	while ((n = ev_read_block(in, &blk)) > 0) {
-		if (from_events && gti.n == 0) {
-			gti.n = 1;
-			gti.iv = xmalloc(sizeof *gti.iv);
-			gti.iv[0] = (struct gti){ blk[0].time, INFINITY };
-		}
-		last = blk[n - 1].time;
-		for (size_t e = 0; e < n; e++) {
-			double t = blk[e].time;
-			int32_t w = blk[e].wbin;
-
-			if (t >= seg_end) {
-				while (g < gti.n && t >= gti.iv[g].stop)
-					g++;
-				if (g == gti.n || t < gti.iv[g].start)
-					continue;
-				double a = gti.iv[g].start;
-				double j = floor((t - a) / p.seg);
-
-				if ((j + 1) * p.seg > gti.iv[g].stop - a)
-					continue;	/* the GTI's partial last segment */
-				flush_segment(&p, true);
-				seg_g = (long)g;
-				seg_start = a + j * p.seg;
-				seg_end = seg_start + p.seg;
-				if (t >= seg_end)
-					continue;	/* rounding right at the end */
-			}
-			if (t < seg_start)
-				continue;	/* in no segment (between GTIs) */
-			if (w >= 0 && (size_t)w >= n_wbins) {
-				if (fixed_wbins || w >= MAX_WBINS)
-					die(EXIT_RUNTIME, "stdin: event %llu has wbin %d outside the %zu "
-					    "wbins of the metadata", (unsigned long long)
-					    (ev_reader_count(in) - n + e), w, n_wbins);
-				n_wbins = (size_t)w + 1;
-				add_slots(&p, 1 + n_wbins);
-			}
-			long i = (long)((t - seg_start) / p.dt);
-
-			if (i >= p.nb)
-				i = p.nb - 1;
-			p.slot[0].bins[i] += 1;
-			p.slot[0].n_ph++;
-			if (w >= 0) {
-				p.slot[w + 1].bins[i] += 1;
-				p.slot[w + 1].n_ph++;
-			}
-		}
-	}
-	/* With GTIs from the events, the open segment counts only if it ends
-	 * before the last event; otherwise it lies wholly inside by construction. */
-	flush_segment(&p, seg_g >= 0 && (!from_events || seg_end <= last));
-
-	struct table_writer *tw = table_writer_open(meta, o.peaks ? peak_columns : spec_columns, NULL);
-	for (size_t k = 0; k < p.n_slots; k++) {
-		size_t s = (k + 1) % p.n_slots;	/* wbins first, all events last */
-		struct slot *sl = &p.slot[s];
-
-		if (o.peaks) {
+		if (peaks) {
 			long best = 0;
 
-			for (long j = 1; j < p.n_freq; j++)
+			for (long j = 1; j < p->n_freq; j++)
 				if (sl->power[j] > sl->power[best])
 					best = j;
-			table_put_long(tw, (long long)s - 1);
+			table_put_long(tw, scan_slot_wbin(s));
 			if (sl->m == 0) {
 				table_put_empty(tw);
 				table_put_empty(tw);
@@ -267,18 +263,18 @@ main(int argc, char **argv)
 				double pw = sl->power[best] / (double)sl->m;
 				double log_p = stats_chi2_even_logsf((double)sl->m * pw, sl->m);
 
-				table_put_double(tw, (double)(best + 1) / p.seg);
+				table_put_double(tw, (double)(best + 1) / p->seg);
 				table_put_double(tw, pw);
-				table_put_double(tw, stats_trials_fap_log(log_p, (double)p.n_freq));
+				table_put_double(tw, stats_trials_fap_log(log_p, (double)p->n_freq));
 			}
 			table_end_row(tw);
 			continue;
 		}
-		for (long j = 0; j < p.n_freq; j++) {
+		for (long j = 0; j < p->n_freq; j++) {
 			double pw = sl->m ? sl->power[j] / (double)sl->m : NAN;
 
-			table_put_long(tw, (long long)s - 1);
-			table_put_double(tw, (double)(j + 1) / p.seg);
+			table_put_long(tw, scan_slot_wbin(s));
+			table_put_double(tw, (double)(j + 1) / p->seg);
 			table_put_double(tw, pw);
 			table_put_double(tw, pw / sqrt((double)sl->m));
 			table_put_long(tw, sl->m);
@@ -286,7 +282,27 @@ main(int argc, char **argv)
 		}
 	}
 	table_writer_close(tw);
-	ev_reader_close(in);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = parse_options(argc, argv);
+	struct scan scan;
+	struct scan_event ev;
+	struct psd p = { 0 };
+
+	scan_open(&scan, 0, "stdin", !o.no_frames);
+	set_widths(&p, &scan, &o);
+	add_slots(&p, scan.n_slots);
+	while (scan_next(&scan, &ev))
+		add_event(&p, &scan, &ev);
+	/* The events' GTI was open during the walk: its open segment counts
+	 * only if it ends by the GTI's end.  Other segments lie wholly inside
+	 * their GTI by construction. */
+	flush_segment(&p, p.seg_g >= 0 &&
+		      (!scan.gti_from_events || p.seg_end <= scan.gti.iv[0].stop));
+	write_table(&p, &scan, o.peaks);
 	for (size_t s = 0; s < p.n_slots; s++) {
 		free(p.slot[s].bins);
 		free(p.slot[s].power);
@@ -294,7 +310,6 @@ main(int argc, char **argv)
 	free(p.slot);
 	free(p.spec);
 	kiss_fftr_free(p.cfg);
-	free(edges);
-	gti_free(&gti);
+	scan_close(&scan);
 	return EXIT_OK;
 }

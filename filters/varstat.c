@@ -19,11 +19,11 @@
 #include "cli.h"
 #include "ev.h"
 #include "gti.h"
-#include "meta.h"
+#include "scan.h"
 #include "table.h"
 
 static const char usage_text[] =
-	"usage: varstat --timescales MIN:MAX:COUNT [-o FILE]\n"
+	"usage: varstat --timescales MIN:MAX:COUNT [--no-frames] [-o FILE]\n"
 	"Count statistics of a time-sorted stream against time scale, per wavelength\n"
 	"bin and for all events (wbin -1): for COUNT log-spaced bin widths from MIN to\n"
 	"MAX seconds, the counts in full bins inside the GTIs give n_bins, mean,\n"
@@ -31,10 +31,16 @@ static const char usage_text[] =
 	"normalised excess variance with its error, and the Allan factor.\n"
 	"Columns: wbin,wmin_nm,wmax_nm,timescale_s,n_bins,mean,variance,fano,\n"
 	"fano_err,z,nxs,nxs_err,allan.  Undefined values are empty fields.\n"
-	"GTIs: the metadata \"gti\", else [tstart, tstop], else [first, last event].\n"
+	"fano_err = sqrt(2/(n_bins-1)), z = (fano-1)/fano_err.\n"
+	"GTIs: the metadata \"gti\" (touching ones merged), else one GTI from the\n"
+	"first event to the last (with a \"# note:\" line).  When the metadata has\n"
+	"timedel (the frame time), widths are whole frames (timescale_s is the width\n"
+	"used), bin edges frame boundaries, and scales below one frame or equal to\n"
+	"another after rounding are dropped with a note.\n"
 	"\n"
 	"  --timescales MIN:MAX:COUNT  bin widths MIN*(MAX/MIN)^(i/(COUNT-1)) s,\n"
 	"                   i = 0..COUNT-1 (COUNT 1: MIN alone)\n"
+	"  --no-frames      bin at the widths asked, ignoring timedel\n"
 	"  -o, --output F   write the table to F (atomically) instead of stdout\n"
 	"  --help, --version\n"
 	"\n"
@@ -42,14 +48,14 @@ static const char usage_text[] =
 	"         varstat --timescales 1:10000:20 -o fano.csv\n"
 	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
 
-enum { OPT_TIMESCALES = CLI_FIRST_PROGRAM_OPTION };
+enum { OPT_TIMESCALES = CLI_FIRST_PROGRAM_OPTION, OPT_NO_FRAMES };
 
 #define MAX_TIMESCALES 10000
-#define MAX_WBINS 100000	/* without metadata edges: refuse absurd indices */
 
 struct opts {
 	double *dt;
 	size_t n_dt;
+	bool no_frames;
 };
 
 static struct opts
@@ -57,7 +63,7 @@ parse_options(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		{ "timescales", required_argument, NULL, OPT_TIMESCALES },
-		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+		SCAN_OPT_NO_FRAMES(OPT_NO_FRAMES), CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
 	};
 	struct opts o = { 0 };
 	const char *spec = NULL;
@@ -68,6 +74,9 @@ parse_options(int argc, char **argv)
 		switch (c) {
 		case OPT_TIMESCALES:
 			spec = optarg;
+			break;
+		case OPT_NO_FRAMES:
+			o.no_frames = true;
 			break;
 		default:
 			cli_common_option(c);
@@ -123,7 +132,7 @@ struct scale {
 struct state {
 	size_t n_dt, n_slots;	/* slot 0: all events; slot 1 + w: wbin w */
 	struct scale *sc;
-	struct gti_list gti;
+	const struct gti_list *gti;	/* the scan's */
 	/* Counting is lazy: a slot counts its events once, in total[], and an
 	 * open bin remembers the total when it opened, so an event that closes
 	 * no bin costs one comparison and one increment per slot, whatever the
@@ -169,6 +178,9 @@ static inline int64_t
 bin_index(double t, double a, const struct scale *sc)
 {
 	double q = (t - a) * sc->inv_dt, margin = 1e-12 * (q + 1);
+
+	if (!(q < SCAN_MAX_INDEX))	/* the events' GTI, still open */
+		cli_usage_error("--timescales: %g s makes over 2^53 bins of the events' span", sc->dt);
 	int64_t k = (int64_t)q;	/* q >= 0: truncation is floor, and cheaper */
 	double frac = q - (double)k;
 
@@ -224,7 +236,7 @@ advance(struct state *st, size_t slot, size_t i, double t, long g)
 	size_t idx = slot * st->n_dt + i;
 	struct cold *cs = &st->cold[idx];
 	const struct scale *sc = &st->sc[i];
-	double a = st->gti.iv[g].start;
+	double a = st->gti->iv[g].start;
 	uint64_t c = st->total[slot] - st->opened_at[idx];
 	int64_t k;
 
@@ -238,7 +250,7 @@ advance(struct state *st, size_t slot, size_t i, double t, long g)
 	cs->g = g;
 	cs->k = k;
 	st->opened_at[idx] = st->total[slot];
-	st->t_end[idx] = k < 0 ? st->gti.iv[g].stop : bin_end_below(a, sc, k);
+	st->t_end[idx] = k < 0 ? st->gti->iv[g].stop : bin_end_below(a, sc, k);
 }
 
 /* Count the event at t (in GTI g) in every scale of `slot`.  Each slot keeps
@@ -263,18 +275,53 @@ count_event(struct state *st, size_t slot, double t, long g)
 	st->total[slot]++;
 }
 
+/* Whole bins per GTI; their total must have exact indices (2^53). */
 static void
 set_full_bins(struct state *st)
 {
 	for (size_t i = 0; i < st->n_dt; i++) {
-		free(st->sc[i].n_full);
-		st->sc[i].n_full = xmalloc((st->gti.n ? st->gti.n : 1) * sizeof(int64_t));
-		for (size_t g = 0; g < st->gti.n; g++) {
-			double f = floor((st->gti.iv[g].stop - st->gti.iv[g].start) / st->sc[i].dt);
+		double total = 0;
 
-			st->sc[i].n_full[g] = isfinite(f) ? (int64_t)f : INT64_MAX;
+		free(st->sc[i].n_full);
+		st->sc[i].n_full = xmalloc((st->gti->n ? st->gti->n : 1) * sizeof(int64_t));
+		for (size_t g = 0; g < st->gti->n; g++) {
+			int64_t k = scan_whole_bins(st->gti->iv[g].start, st->gti->iv[g].stop,
+						    st->sc[i].dt);
+
+			st->sc[i].n_full[g] = k;
+			if (k != INT64_MAX)
+				total += (double)k;
+			if (k < 0 || total > SCAN_MAX_INDEX)
+				cli_usage_error("--timescales: %g s makes over 2^53 bins of the GTIs",
+						st->sc[i].dt);
 		}
 	}
+}
+
+/* The widths used: the requested ones, or with frames whole frames, those
+ * below one frame and repeats after rounding dropped (with notes). */
+static void
+set_scales(struct state *st, struct scan *scan, const struct opts *o)
+{
+	double tau = scan->frames.tau;
+	size_t below = 0, repeats = 0;
+
+	st->sc = xcalloc(o->n_dt, sizeof *st->sc);
+	for (size_t i = 0; i < o->n_dt; i++) {
+		double dt = scan_width(scan, o->dt[i]);
+
+		if (o->dt[i] < tau * (1 - 1e-9))
+			below++;
+		else if (st->n_dt > 0 && dt == st->sc[st->n_dt - 1].dt)
+			repeats++;
+		else
+			st->sc[st->n_dt++] = (struct scale){ .dt = dt, .inv_dt = 1 / dt };
+	}
+	if (below)
+		scan_note(scan, "%zu time scales below one frame (%.10g s) dropped", below, tau);
+	if (repeats)
+		scan_note(scan, "%zu time scales dropped: the same whole number of frames as "
+			  "the scale before", repeats);
 }
 
 static void
@@ -294,7 +341,7 @@ write_row(struct table_writer *w, const struct state *st, size_t slot, size_t i,
 	const struct scale *sc = &st->sc[i];
 	int64_t n = 0, n_pairs = 0;
 
-	for (size_t g = 0; g < st->gti.n; g++) {
+	for (size_t g = 0; g < st->gti->n; g++) {
 		n += sc->n_full[g];
 		n_pairs += sc->n_full[g] > 0 ? sc->n_full[g] - 1 : 0;
 	}
@@ -306,7 +353,7 @@ write_row(struct table_writer *w, const struct state *st, size_t slot, size_t i,
 	long double var = n > 1 ? (long double)num / (ln * (ln - 1)) : 0;
 	bool has_var = n > 1, has_mean = n > 0, pos = has_mean && cs->s1 > 0;
 	long double fano = pos ? var / mean : 0;
-	long double fano_err = has_var && pos ? sqrtl(2 / (ln - 1) + 1 / (ln * mean)) : 0;
+	long double fano_err = has_var ? sqrtl(2 / (ln - 1)) : 0;
 	long double nxs = pos ? (var - mean) / (mean * mean) : 0;
 	long double nxs_err = pos ? sqrtl(2 / (ln * mean * mean) +
 					  4 * (nxs > 0 ? nxs : 0) / (ln * mean)) : 0;
@@ -329,114 +376,83 @@ write_row(struct table_writer *w, const struct state *st, size_t slot, size_t i,
 	table_end_row(w);
 }
 
-int
-main(int argc, char **argv)
+/* Close the open bins, then account the empty bins after the last
+ * non-empty one of each (slot, scale). */
+static void
+close_all(struct state *st)
+{
+	for (size_t s = 0; s < st->n_slots; s++)
+		for (size_t i = 0; i < st->n_dt; i++) {
+			uint64_t c = st->total[s] - st->opened_at[s * st->n_dt + i];
+			struct cold *cs = &st->cold[s * st->n_dt + i];
+
+			if (cs->g >= 0 && cs->k >= 0 && cs->k < st->sc[i].n_full[cs->g] && c > 0)
+				close_bin(cs, &st->sc[i], cs->g, cs->k, c);
+			if (cs->prev_g >= 0 && cs->prev_k + 1 < st->sc[i].n_full[cs->prev_g])
+				cs->allan += sq(cs->prev_c);
+		}
+}
+
+static void
+write_table(const struct state *st, const struct scan *scan)
 {
 	static const char *const columns[] = {
 		"wbin", "wmin_nm", "wmax_nm", "timescale_s", "n_bins", "mean", "variance",
 		"fano", "fano_err", "z", "nxs", "nxs_err", "allan", NULL
 	};
-	struct opts o = parse_options(argc, argv);
-	struct ev_reader *in = ev_reader_open(0, "stdin");
-	json_t *meta = ev_reader_meta(in);
-	struct state st = { .n_dt = o.n_dt };
-	double *edges = NULL, last = -INFINITY;
-	size_t n_edges = 0, n_wbins = 0, g = 0;
-	bool fixed_wbins, gti_from_events;
-	struct ev_event *blk;
-	size_t n;
+	struct table_writer *tw = table_writer_open(scan->meta, columns, scan_notes(scan));
 
-	ev_reader_require_sorted(in);
-	fixed_wbins = meta_wbin_edges(meta, &edges, &n_edges);
-	if (fixed_wbins)
-		n_wbins = n_edges - 1;
-	gti_from_events = !meta_analysis_gti(meta, &st.gti);
-	st.sc = xcalloc(st.n_dt, sizeof *st.sc);
-	for (size_t i = 0; i < st.n_dt; i++) {
-		st.sc[i].dt = o.dt[i];
-		st.sc[i].inv_dt = 1 / o.dt[i];
+	for (size_t k = 0; k < scan->n_slots; k++) {
+		size_t slot = scan_row_slot(scan, k);
+
+		for (size_t i = 0; i < st->n_dt; i++)
+			write_row(tw, st, slot, i, scan_slot_wbin(slot),
+				  scan_slot_wmin(scan, slot), scan_slot_wmax(scan, slot));
 	}
-	if (!gti_from_events)
-		set_full_bins(&st);
-	grow_slots(&st, 1 + n_wbins);
-
-	while ((n = ev_read_block(in, &blk)) > 0) {
-		if (gti_from_events && st.gti.n == 0) {
-			/* [first event, +inf) until the last event is known. */
-			st.gti.n = 1;
-			st.gti.iv = xmalloc(sizeof *st.gti.iv);
-			st.gti.iv[0] = (struct gti){ blk[0].time, INFINITY };
-			set_full_bins(&st);
-		}
-		last = blk[n - 1].time;
-		for (size_t e = 0; e < n; e++) {
-			double t = blk[e].time;
-			int32_t w = blk[e].wbin;
-
-			while (g < st.gti.n && t >= st.gti.iv[g].stop)
-				g++;
-			if (g == st.gti.n)
-				break;	/* sorted: nothing later is in a GTI */
-			if (t < st.gti.iv[g].start)
-				continue;
-			if (w >= 0 && (size_t)w >= n_wbins) {
-				if (fixed_wbins)
-					die(EXIT_RUNTIME, "stdin: event %llu has wbin %d but the metadata "
-					    "wbins have %zu bins", (unsigned long long)
-					    (ev_reader_count(in) - n + e), w, n_wbins);
-				if (w >= MAX_WBINS)
-					die(EXIT_RUNTIME, "stdin: event %llu has wbin %d, over the limit "
-					    "of %d without metadata wbins", (unsigned long long)
-					    (ev_reader_count(in) - n + e), w, MAX_WBINS);
-				n_wbins = (size_t)w + 1;
-				grow_slots(&st, 1 + n_wbins);
-			}
-			count_event(&st, 0, t, (long)g);
-			if (w >= 0)
-				count_event(&st, (size_t)w + 1, t, (long)g);
-		}
-	}
-	if (ev_reader_count(in) > 3000000000ull)
-		die(EXIT_RUNTIME, "stdin: over 3e9 events: split the stream (64-bit sums)");
-	if (gti_from_events && st.gti.n == 1) {
-		/* Now the end is known: bins from the first event up to the
-		 * last full one before the last event. */
-		st.gti.iv[0].stop = last;
-		set_full_bins(&st);
-	}
-	/* Close the open bins, then account the empty bins after the last
-	 * non-empty one of each (slot, scale). */
-	for (size_t s = 0; s < st.n_slots; s++)
-		for (size_t i = 0; i < st.n_dt; i++) {
-			uint64_t c = st.total[s] - st.opened_at[s * st.n_dt + i];
-			struct cold *cs = &st.cold[s * st.n_dt + i];
-
-			if (cs->g >= 0 && cs->k >= 0 && cs->k < st.sc[i].n_full[cs->g] && c > 0)
-				close_bin(cs, &st.sc[i], cs->g, cs->k, c);
-			if (cs->prev_g >= 0 && cs->prev_k + 1 < st.sc[i].n_full[cs->prev_g])
-				cs->allan += sq(cs->prev_c);
-		}
-
-	struct table_writer *tw = table_writer_open(meta, columns, NULL);
-	for (size_t w = 0; w < n_wbins; w++)
-		for (size_t i = 0; i < st.n_dt; i++)
-			write_row(tw, &st, w + 1, i, (long)w,
-				  fixed_wbins ? edges[w] : NAN, fixed_wbins ? edges[w + 1] : NAN);
-	for (size_t i = 0; i < st.n_dt; i++)
-		write_row(tw, &st, 0, i, -1, fixed_wbins ? edges[0] : NAN,
-			  fixed_wbins ? edges[n_wbins] : NAN);
 	table_writer_close(tw);
-	ev_reader_close(in);
-	for (size_t i = 0; i < st.n_dt; i++)
-		free(st.sc[i].n_full);
-	free(st.sc);
-	free(st.t_end);
-	free(st.opened_at);
-	free(st.total);
-	free(st.first_end);
-	free(st.cold);
-	free(edges);
+}
+
+static void
+free_state(struct state *st)
+{
+	for (size_t i = 0; i < st->n_dt; i++)
+		free(st->sc[i].n_full);
+	free(st->sc);
+	free(st->t_end);
+	free(st->opened_at);
+	free(st->total);
+	free(st->first_end);
+	free(st->cold);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = parse_options(argc, argv);
+	struct scan scan;
+	struct scan_event ev;
+	struct state st = { 0 };
+
+	scan_open(&scan, 0, "stdin", !o.no_frames);
+	set_scales(&st, &scan, &o);
+	st.gti = &scan.gti;
+	set_full_bins(&st);
+	grow_slots(&st, scan.n_slots);
+	while (scan_next(&scan, &ev)) {
+		if (scan.n_slots > st.n_slots)
+			grow_slots(&st, scan.n_slots);
+		count_event(&st, 0, ev.t, (long)ev.g);
+		if (ev.slot)
+			count_event(&st, ev.slot, ev.t, (long)ev.g);
+	}
+	if (scan_count(&scan) > 3000000000ull)
+		die(EXIT_RUNTIME, "stdin: over 3e9 events: split the stream (64-bit sums)");
+	if (scan.gti_from_events)
+		set_full_bins(&st);	/* now the events' GTI has its end */
+	close_all(&st);
+	write_table(&st, &scan);
+	free_state(&st);
+	scan_close(&scan);
 	free(o.dt);
-	gti_free(&st.gti);
 	return EXIT_OK;
 }

@@ -63,10 +63,10 @@ assert (j["events"], j["unbinned"], j["wbins"], j["wbins_assigned"], j["waveleng
 ' "$(evinfo --json <"$T/raw.ev")"
 
 printf '5 0.1\n9 0.2\n7 0.3\n' | tsv2ev --unsorted --meta <(echo '{"tstart": 0, "tstop": 20}') >"$T/uns.ev"
-t_py evinfo-4 "exposure from tstart/tstop; unsorted seen; first/last are earliest/latest" '
+t_py evinfo-4 "tstart/tstop without GTIs not used: exposure the events span; unsorted seen; first/last are earliest/latest" '
 import json, sys
 j = json.loads(sys.argv[1])
-assert (j["exposure_s"], j["exposure_from"], j["gti_count"], j["rate_cps"]) == (20, "tstart_tstop", 0, 0.15), j
+assert (j["exposure_s"], j["exposure_from"], j["gti_count"], j["rate_cps"]) == (4, "events", 0, 0.75), j
 assert (j["sorted"], j["first_time"], j["last_time"], j["span_s"]) == (False, 5, 9, 4), j
 ' "$(evinfo --json <"$T/uns.ev")"
 
@@ -113,4 +113,17 @@ if command -v fits2ev >/dev/null 2>&1 && [ -f "$T_SAMPLE/chandra_test.fits" ]; t
 		"$(fits2ev "$T_SAMPLE/chandra_test.fits" | evinfo --json | "$T_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"])')"
 else
 	t_skip evinfo-15 "the shipped sample holds 4612 events" "fits2ev is not built"
+fi
+
+# The stowed HRC-I background has no GTI; its TSTART..TSTOP (15,088 s) holds
+# 2.2 ks without events.
+if command -v fits2ev >/dev/null && [ -f "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" ]; then
+	t_py evinfo-16 "no GTI (stowed background): exposure is the events span, 12873.2 s, not TSTOP - TSTART" '
+import json, sys
+j = json.loads(sys.argv[1])
+assert j["exposure_from"] == "events" and j["exposure_s"] == j["span_s"], j
+assert abs(j["exposure_s"] - 12873.232207) < 1e-5, j["exposure_s"]
+' "$(fits2ev --no-wavelength "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" | evinfo --json)"
+else
+	t_skip evinfo-16 "no GTI (stowed background): exposure is the events span" "fits2ev is not built"
 fi

@@ -60,3 +60,70 @@ t_error interarrival-4 "an unsorted stream is refused" 1 \
 	interarrival < <(printf '2 0.5 0\n1 0.5 0\n' | tsv2ev --unsorted)
 t_error interarrival-5 "an unwritable output path is one clear line" 1 "interarrival: $T/nodir/x.csv:*" \
 	interarrival -o "$T/nodir/x.csv" <"$T/e.ev"
+
+# with_meta PY_STATEMENTS <IN >OUT: the stream with its metadata m edited
+# (the header rewritten straight, no program of ours in between).
+with_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+i, o = sys.stdin.buffer, sys.stdout.buffer
+head = i.read(12); m = json.loads(i.read(struct.unpack("<I", head[8:12])[0]))
+exec(sys.argv[1])
+b = json.dumps(m).encode(); b += b" " * ((-(12 + len(b))) % 8)
+o.write(head[:8] + struct.pack("<I", len(b)) + b + i.read())' "$1"
+}
+
+# The ACIS sample (TIMEDEL 0.44104 s): events of one frame share a time, so
+# the exponential rejects a steady source; the frame-grid model does not.
+if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/acis0.ev"
+	with_meta 'm["timedel"] = 0.44104; m["timepixr"] = 0.5' <"$T/acis0.ev" >"$T/acis.ev"
+	with_meta 'm.pop("timedel", None); m.pop("timepixr", None)' <"$T/acis0.ev" >"$T/acis_free.ev"
+	ks_p() { grep '^# ks: wbin=-1 ' "$1" | sed 's/.* p=//'; }
+	interarrival <"$T/acis.ev" >"$T/acis.csv"
+	t_py interarrival-6 "ACIS sample with timedel: KS does not reject Poisson on the frame grid (p > 0.05)" '
+import sys; assert float(sys.argv[1]) > 0.05, sys.argv[1]' "$(ks_p "$T/acis.csv")"
+	interarrival <"$T/acis_free.ev" >"$T/free.csv"
+	interarrival --no-frames <"$T/acis.ev" >"$T/nof.csv"
+	t_py interarrival-7 "without timedel or with --no-frames: the exponential rejects it (p < 1e-10)" '
+import sys; assert all(float(p) < 1e-10 for p in sys.argv[1:]), sys.argv[1:]' "$(ks_p "$T/free.csv")" "$(ks_p "$T/nof.csv")"
+else
+	for i in 6 7; do t_skip interarrival-$i "ACIS sample with timedel" "fits2ev not built"; done
+fi
+
+# Simulated frame data: a Poisson process of 0.8 events per 2 s frame, each
+# event stamped at its frame's middle; and a periodic one (one event every
+# other frame) on the same grid, which must be rejected.
+"$T_PY" - "$T" <<'PY'
+import json, sys, numpy as np
+d = sys.argv[1]; rng = np.random.default_rng(21); tau = 2.0
+for name, t in [("fp", np.sort(rng.uniform(1000, 21000, 8000))),
+                ("fr", 1000 + np.arange(0, 20000, 2 * tau) + 0.3)]:
+    t = 1000 + (np.floor((t - 1000) / tau) + 0.5) * tau
+    with open(f"{d}/{name}.txt", "w") as f:
+        for x in t:
+            f.write(f"{x!r} 0.5 0\n")
+json.dump({"gti": [[1000, 21000]], "timedel": tau, "timepixr": 0.5}, open(d + "/f.json", "w"))
+PY
+tsv2ev --meta "$T/f.json" "$T/fp.txt" | interarrival --bins 6 --max 12 >"$T/fp.csv"
+t_py interarrival-8 "Poisson on a frame grid: counts equal numpy, expected = n*(F(hi-1) - F(lo-1)) of the frame-gap CDF, KS p > 0.01" '
+import csv, math, sys, numpy as np
+lines = open(sys.argv[1]).read().splitlines()
+rows = [r for r in csv.DictReader(l for l in lines if not l.startswith("#")) if r["wbin"] == "-1"]
+t = np.loadtxt(sys.argv[2], usecols=0); j = np.rint(np.diff(t) / 2.0)
+mu = t.size / 20000 * 2.0
+F = lambda k: 0.0 if k < 0 else 1 + math.expm1(-mu) / mu * math.exp(-mu * k)
+assert len(rows) == 6
+for b, r in enumerate(rows):
+    lo, hi = float(r["dt_lo_s"]), float(r["dt_hi_s"])
+    assert (lo, hi) == (2.0 * b, 2.0 * b + 2), r
+    assert int(r["count"]) == int((j == b).sum()), (r, int((j == b).sum()))
+    want = j.size * (F(b) - F(b - 1))
+    assert abs(float(r["expected"]) - want) < 1e-9 * want, (r, want)
+ks = [l for l in lines if l.startswith("# ks: wbin=-1 ")][0]
+assert float(ks.split("p=")[1]) > 0.01, ks
+' "$T/fp.csv" "$T/fp.txt"
+tsv2ev --meta "$T/f.json" "$T/fr.txt" | interarrival >"$T/fr.csv"
+t_py interarrival-9 "one event every other frame on the same grid: rejected (p < 1e-10)" '
+import sys; p = float(sys.argv[1].split("p=")[1]); assert p < 1e-10, sys.argv[1]' \
+	"$(grep '^# ks: wbin=-1 ' "$T/fr.csv")"

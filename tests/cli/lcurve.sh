@@ -54,3 +54,48 @@ t_error lcurve-7 "an unsorted stream is refused" 1 \
 	lcurve --dt 1 < <(printf '2 0.5 0\n1 0.5 0\n' | tsv2ev --unsorted)
 t_error lcurve-8 "an unwritable output path is one clear line" 1 \
 	"lcurve: $T/nodir/x.csv:*" lcurve --dt 10 -o "$T/nodir/x.csv" <"$T/a.ev"
+
+# with_meta PY_STATEMENTS <IN >OUT: the stream with its metadata m edited
+# (the header rewritten straight, no program of ours in between).
+with_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+i, o = sys.stdin.buffer, sys.stdout.buffer
+head = i.read(12); m = json.loads(i.read(struct.unpack("<I", head[8:12])[0]))
+exec(sys.argv[1])
+b = json.dumps(m).encode(); b += b" " * ((-(12 + len(b))) % 8)
+o.write(head[:8] + struct.pack("<I", len(b)) + b + i.read())' "$1"
+}
+
+# Frames: the ACIS sample with its TIMEDEL 0.44104 s.
+if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" |
+		with_meta 'm["timedel"] = 0.44104; m["timepixr"] = 0.5' >"$T/acis.ev"
+	lcurve --dt 10 <"$T/acis.ev" >"$T/acis.csv"
+	t_py lcurve-9 "with timedel: bins of 23 whole frames on the grid of the first event, counts equal numpy" '
+import csv, json, sys, numpy as np
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+t = np.loadtxt(sys.argv[2], usecols=0, comments="#", skiprows=2)
+tau = 0.44104; b0 = t[0] - 0.5 * tau
+a, b = 339469168.43071508, 339470113.76719141
+fa, fb = b0 + np.ceil((a - b0) / tau) * tau, b0 + np.floor((b - b0) / tau) * tau
+k = np.floor((t - fa) / (23 * tau)); keep = (t >= fa) & (t < fb)
+c = np.bincount(k[keep].astype(int))
+assert len(rows) == len(c) and len(rows) == int(np.ceil(round((fb - fa) / tau) / 23)), (len(rows), len(c))
+for i, r in enumerate(rows):
+    lo, hi = float(r["time_start"]), float(r["time_stop"])
+    for x in lo, hi:
+        q = (x - b0) / tau; assert abs(q - round(q)) < 1e-6, (r, q)
+    assert abs(lo - (fa + i * 23 * tau)) < 1e-6 and int(r["counts"]) == c[i], (r, c[i])
+    assert i + 1 == len(rows) or abs(hi - lo - 23 * tau) < 1e-6, r
+assert abs(float(rows[-1]["time_stop"]) - fb) < 1e-6
+' "$T/acis.csv" <(ev2tsv <"$T/acis.ev")
+	t_eq lcurve-10 "the width used, in a note" "# note: dt 10 s is 23 frames: 10.14392 s" \
+		"$(grep '^# note: dt' "$T/acis.csv")"
+	t_eq lcurve-11 "--no-frames: bins of 10 s from the GTI start" "339469168.4307151,339469178.4307151" \
+		"$(lcurve --dt 10 --no-frames <"$T/acis.ev" | grep -v '^#' | sed -n 2p | cut -d, -f2,3)"
+else
+	for i in 9 10 11; do t_skip lcurve-$i "ACIS sample with timedel" "fits2ev not built"; done
+fi
+t_eq lcurve-12 "no GTI: a note says the bins span the events" \
+	"# note: no GTI in the metadata: one GTI from the first event to the last" "$(lcurve --dt 2 <"$T/b.ev" | grep '^# note')"

@@ -87,3 +87,48 @@ t_error psd-8 "--dt and --seg are required" 2 "psd: --dt S and --seg S are requi
 	psd --dt 1 <"$T/p.ev"
 t_error psd-9 "an unwritable output path is one clear line" 1 "psd: $T/nodir/x.csv:*" \
 	psd --dt 1 --seg 8 -o "$T/nodir/x.csv" <"$T/p.ev"
+
+# with_meta PY_STATEMENTS <IN >OUT: the stream with its metadata m edited
+# (the header rewritten straight, no program of ours in between).
+with_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+i, o = sys.stdin.buffer, sys.stdout.buffer
+head = i.read(12); m = json.loads(i.read(struct.unpack("<I", head[8:12])[0]))
+exec(sys.argv[1])
+b = json.dumps(m).encode(); b += b" " * ((-(12 + len(b))) % 8)
+o.write(head[:8] + struct.pack("<I", len(b)) + b + i.read())' "$1"
+}
+
+# The ACIS sample (TIMEDEL 0.44104 s): 0.5 s bins alias the 2.267 Hz frame
+# rate to 0.535 Hz; whole-frame bins see white noise.
+if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/acis0.ev"
+	with_meta 'm["timedel"] = 0.44104; m["timepixr"] = 0.5' <"$T/acis0.ev" >"$T/acis.ev"
+	with_meta 'm.pop("timedel", None); m.pop("timepixr", None)' <"$T/acis0.ev" >"$T/acis_free.ev"
+	psd --dt 0.5 --seg 256 --peaks <"$T/acis.ev" >"$T/acis.csv"
+	t_py psd-10 "ACIS sample with timedel, --dt 0.5 --seg 256 --peaks: no peak with false-alarm probability < 1e-3" '
+import csv, sys
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+assert len(rows) == 1 and float(rows[0]["false_alarm_prob"]) > 1e-3, rows
+' "$T/acis.csv"
+	t_eq psd-11 "the widths used are whole frames, in a note" \
+		"# note: dt 0.5 s is 1 frames: 0.44104 s; seg 256 s is 580 such bins: 255.8032 s" \
+		"$(grep '^# note: dt' "$T/acis.csv")"
+	psd --dt 0.5 --seg 256 <"$T/acis.ev" | grep -v '^#' | sed -n 2p | cut -d, -f2 >"$T/f1"
+	t_near psd-12 "frequencies are j/255.8032 Hz" "$(cat "$T/f1")" "$(awk 'BEGIN { printf "%.15g", 1 / 255.8032 }')" 1e-15
+	psd --dt 0.5 --seg 256 --peaks <"$T/acis_free.ev" >"$T/free.csv"
+	psd --dt 0.5 --seg 256 --peaks --no-frames <"$T/acis.ev" >"$T/nof.csv"
+	t_py psd-13 "without timedel or with --no-frames: the frame rate aliased to 2.2674 - 2 Hz, false-alarm probability < 1e-6" '
+import csv, sys
+for p in sys.argv[1:]:
+    r = list(csv.DictReader(l for l in open(p) if not l.startswith("#")))[0]
+    assert abs(float(r["freq_hz"]) - (1 / 0.44104 - 2)) < 0.005 and float(r["false_alarm_prob"]) < 1e-6, (p, r)
+' "$T/free.csv" "$T/nof.csv"
+else
+	for i in 10 11 12 13; do t_skip psd-$i "ACIS sample with timedel" "fits2ev not built"; done
+fi
+printf '1 0.5 0\n2 0.5 0\n4.5 0.5 1\n6 0.5 1\n9.5 0.5 1\n' | tsv2ev | psd --dt 1 --seg 4 >"$T/nogti.csv"
+t_eq psd-14 "no GTI: one GTI from the first event to the last (two whole segments), with a note" \
+	"# note: no GTI in the metadata: one GTI from the first event to the last|2" \
+	"$(grep '^# note' "$T/nogti.csv")|$(grep '^-1,' "$T/nogti.csv" | cut -d, -f5)"

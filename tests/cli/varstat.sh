@@ -56,7 +56,7 @@ varstat --timescales 0.5:1000:12 <"$T/a.ev" >"$T/a.csv"
 t_check varstat-1 "metadata GTIs and wbins: every column equals numpy to 1e-9" cmp_tables "$T/a.csv" "$T/a.ref" 1e-9
 varstat --timescales 0.3:3000:7 <"$T/b.ev" >"$T/b.csv"
 "$T_PY" "$REF" "$T/b.ev" 0.3:3000:7 >"$T/b.ref"
-t_check varstat-2 "[tstart, tstop] without GTIs or wbins: equals numpy to 1e-9" cmp_tables "$T/b.csv" "$T/b.ref" 1e-9
+t_check varstat-2 "tstart/tstop without GTIs are not used (one GTI [first, last event]): equals numpy to 1e-9" cmp_tables "$T/b.csv" "$T/b.ref" 1e-9
 varstat --timescales 0.3:3000:7 <"$T/c.ev" >"$T/c.csv"
 "$T_PY" "$REF" "$T/c.ev" 0.3:3000:7 >"$T/c.ref"
 t_check varstat-3 "[first, last event] without any metadata: equals numpy to 1e-9" cmp_tables "$T/c.csv" "$T/c.ref" 1e-9
@@ -133,3 +133,117 @@ head -c 100 "$T/a.ev" >"$T/trunc.ev"
 t_run varstat --timescales 1:10:2 -o "$T/partial.csv" <"$T/trunc.ev"
 t_eq varstat-17 "a failed run leaves no output file" "1 absent" \
 	"$T_STATUS $([ -e "$T/partial.csv" ] && echo present || echo absent)"
+
+# with_meta PY_STATEMENTS <IN >OUT: the stream with its metadata m edited
+# (the header rewritten straight, no program of ours in between).
+with_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+i, o = sys.stdin.buffer, sys.stdout.buffer
+head = i.read(12); m = json.loads(i.read(struct.unpack("<I", head[8:12])[0]))
+exec(sys.argv[1])
+b = json.dumps(m).encode(); b += b" " * ((-(12 + len(b))) % 8)
+o.write(head[:8] + struct.pack("<I", len(b)) + b + i.read())' "$1"
+}
+
+# The ACIS sample (TIMEDEL 0.44104 s, TIMEPIXR 0.5 in its header): every
+# event of a frame carries one time, which free bins count as variability.
+if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/acis0.ev"
+	with_meta 'm["timedel"] = 0.44104; m["timepixr"] = 0.5' <"$T/acis0.ev" >"$T/acis.ev"
+	with_meta 'm.pop("timedel", None); m.pop("timepixr", None)' <"$T/acis0.ev" >"$T/acis_free.ev"
+	varstat --timescales 0.05:50:31 <"$T/acis.ev" >"$T/acis.csv"
+	t_py varstat-18 "ACIS sample with timedel: all-events |z| < 4 at every scale from 0.05 to 50 s asked" '
+import csv, sys
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+rows = [r for r in rows if r["wbin"] == "-1"]
+assert len(rows) >= 15, len(rows)
+bad = [(r["timescale_s"], r["z"]) for r in rows if abs(float(r["z"])) >= 4]
+assert not bad, bad
+' "$T/acis.csv"
+	t_py varstat-19 "ACIS sample: every scale a whole number of 0.44104 s frames (1e-9 relative), none repeated" '
+import csv, sys
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+w = [float(r["timescale_s"]) for r in rows if r["wbin"] == "-1"]
+assert len(set(w)) == len(w), w
+for x in w:
+    k = round(x / 0.44104)
+    assert k >= 1 and abs(x - k * 0.44104) <= 1e-9 * x, x
+' "$T/acis.csv"
+	t_eq varstat-20 "scales below one frame are dropped with a note, repeats after rounding too" \
+		"# note: 10 time scales below one frame (0.44104 s) dropped|# note: 2 time scales dropped: the same whole number of frames as the scale before" \
+		"$(grep '^# note: .*dropped' "$T/acis.csv" | paste -sd'|')"
+	"$T_PY" "$REF" "$T/acis.ev" 0.05:50:31 >"$T/acis.ref"
+	t_check varstat-21 "ACIS sample with timedel: equals numpy (whole frames, frame-cut GTIs) to 1e-9" \
+		cmp_tables "$T/acis.csv" "$T/acis.ref" 1e-9
+	varstat --timescales 0.05:50:31 <"$T/acis_free.ev" >"$T/free.csv"
+	varstat --no-frames --timescales 0.05:50:31 <"$T/acis.ev" >"$T/nof.csv"
+	t_py varstat-22 "the same events without timedel, or with --no-frames: z > 50 at 0.05 s (the clock), as before" '
+import csv, sys
+for p in sys.argv[1:]:
+    rows = list(csv.DictReader(l for l in open(p) if not l.startswith("#")))
+    r = [r for r in rows if r["wbin"] == "-1"][0]
+    assert float(r["timescale_s"]) == 0.05 and float(r["z"]) > 50, (p, r)
+' "$T/free.csv" "$T/nof.csv"
+	t_eq varstat-23 "--no-frames: the same table as without timedel" \
+		"$(grep -v '^#' "$T/free.csv")" "$(grep -v '^#' "$T/nof.csv")"
+else
+	for i in 18 19 20 21 22 23; do t_skip varstat-$i "ACIS sample with timedel" "fits2ev not built"; done
+fi
+
+# fano_err = sqrt(2/(n-1)) is the scatter of the Fano factor of Poisson
+# counts at any mean count: 200 poissonized realisations of a real HRC file,
+# scales chosen for 0.05, 0.5, 5 and 50 counts per bin.
+if command -v fits2ev >/dev/null && command -v poissonize >/dev/null && command -v gtifilter >/dev/null &&
+	[ -f "$T_SAMPLE/hrcS_evt1_testfile.fits.gz" ]; then
+	fits2ev --no-wavelength "$T_SAMPLE/hrcS_evt1_testfile.fits.gz" | gtifilter >"$T/hrc.ev"
+	rate=$(evinfo --json <"$T/hrc.ev" | "$T_PY" -c 'import json,sys; print(json.load(sys.stdin)["rate_cps"])')
+	scales=$(awk -v r="$rate" 'BEGIN { printf "%.9g:%.9g:4", 0.05 / r, 50 / r }')
+	for k in $(seq 1 200); do
+		poissonize --seed "$k" <"$T/hrc.ev" | varstat --timescales "$scales" | grep '^-1,'
+	done >"$T/calib.csv"
+	t_py varstat-24 "200 Poisson realisations at 0.05-50 counts/bin: fano_err within 10% of the Fano scatter, no |z| > 4" '
+import sys, numpy as np
+a = np.genfromtxt(sys.argv[1], delimiter=",")
+assert a.shape == (800, 13), a.shape
+for dt in np.unique(a[:, 3]):
+    r = a[a[:, 3] == dt]
+    mean, fano, err, z = r[:, 5].mean(), r[:, 7], r[:, 8], r[:, 9]
+    ratio = err.mean() / fano.std(ddof=1)
+    print(f"dt {dt:.4g} s: {mean:.3g} counts/bin, fano_err / scatter {ratio:.3f}, max |z| {abs(z).max():.2f}")
+    assert 0.9 < ratio < 1.1, ratio
+    assert abs(z).max() < 4
+    assert abs(mean / (0.05 * 10 ** round(np.log10(mean / 0.05))) - 1) < 0.02, mean
+' "$T/calib.csv"
+else
+	t_skip varstat-24 "fano_err calibration" "fits2ev, gtifilter or poissonize not built"
+fi
+
+# The stowed HRC-I background has no GTI: TSTART..TSTOP holds 2.2 ks
+# without events, which read as variability (Fano 49.5 at 100 s).
+if command -v fits2ev >/dev/null && [ -f "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" ]; then
+	fits2ev --no-wavelength "$T_CHANDRA/hrcf383576042N002_evt1.fits.gz" | varstat --timescales 100:100:1 >"$T/bg.csv"
+	t_py varstat-25 "no GTI (stowed background): Fano at 100 s < 2 over the events span (128 bins)" '
+import csv, sys
+r = [r for r in csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#"))][0]
+assert float(r["fano"]) < 2 and int(r["n_bins"]) == 128, r
+' "$T/bg.csv"
+	t_eq varstat-26 "no GTI: a note says so" "# note: no GTI in the metadata: one GTI from the first event to the last" \
+		"$(grep '^# note' "$T/bg.csv")"
+else
+	t_skip varstat-25 "no GTI (stowed background)" "fits2ev not built"
+	t_skip varstat-26 "no GTI: a note" "fits2ev not built"
+fi
+
+t_error varstat-27 "a scale with more bins than exact indices (1e-17 s) is a usage error" 2 \
+	"varstat: --timescales: 1e-17 s makes over 2^53 bins of the GTIs (see 'varstat --help')" \
+	varstat --timescales 1e-17:1e-17:1 <"$T/a.ev"
+t_error varstat-28 "1e-300:1e300:3 is a usage error" 2 \
+	"varstat: --timescales: 1e-300 s makes over 2^53 bins of the GTIs (see 'varstat --help')" \
+	varstat --timescales 1e-300:1e300:3 <"$T/a.ev"
+t_error varstat-29 "the same without GTIs (over the events' span)" 2 \
+	"varstat: --timescales: 1e-17 s makes over 2^53 bins of the events' span (see 'varstat --help')" \
+	varstat --timescales 1e-17:1e-17:1 <"$T/c.ev"
+printf '0 0.5 0\n1 0.5 0\n2 0.5 0\n3 0.5 0\n' | tsv2ev --meta <(echo '{"gti": [[0, 2], [2, 4]]}') >"$T/touch.ev"
+t_eq varstat-30 "touching GTIs are merged: a bin may span their common edge" "-1,,,4,1,4,,,,,,," \
+	"$(varstat --timescales 4:4:1 <"$T/touch.ev" | grep '^-1,')"

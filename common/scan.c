@@ -1,0 +1,198 @@
+/* scan: the analyzers' shared walk; see scan.h. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "die.h"
+#include "meta.h"
+#include "scan.h"
+#include "table.h"
+
+
+void
+scan_note(struct scan *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int len;
+
+	if (s->n_notes == SCAN_MAX_NOTES)
+		return;
+	len = snprintf(buf, sizeof buf, "note: ");
+	va_start(ap, fmt);
+	vsnprintf(buf + len, sizeof buf - (size_t)len, fmt, ap);
+	va_end(ap);
+	s->notes[s->n_notes++] = xstrdup(buf);
+	s->notes[s->n_notes] = NULL;
+}
+
+const char *const *
+scan_notes(const struct scan *s)
+{
+	return (const char *const *)s->notes;
+}
+
+/* The whole-frame part of each GTI; GTIs shorter than a frame go. */
+static void
+cut_to_frames(struct gti_list *gti, const struct frame_grid *fg)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < gti->n; i++) {
+		double a = frame_ceil(fg, gti->iv[i].start), b = frame_floor(fg, gti->iv[i].stop);
+
+		if (b > a)
+			gti->iv[k++] = (struct gti){ a, b };
+	}
+	gti->n = k;
+}
+
+void
+scan_open(struct scan *s, int fd, const char *name, bool use_frames)
+{
+	char why[200];
+
+	*s = (struct scan){ .last = NAN, .name = name };
+	s->in = ev_reader_open(fd, name);
+	s->meta = ev_reader_meta(s->in);
+	ev_reader_require_sorted(s->in);
+	if (!meta_wbin_edges(s->meta, &s->edges, &s->n_edges))
+		s->edges = NULL;
+	s->n_slots = s->edges ? s->n_edges : 1;
+	if (!frame_grid_from_meta(s->meta, use_frames, &s->frames, why, sizeof why))
+		die(EXIT_RUNTIME, "%s: metadata: %s", name, why);
+	s->n_blk = ev_read_block(s->in, &s->blk);
+	if (s->n_blk > 0)
+		frame_grid_anchor(&s->frames, s->blk[0].time);
+	if (frame_grid_on(&s->frames))
+		scan_note(s, "frames: timedel %.10g s: bin widths are whole frames, bin edges "
+			  "frame boundaries (--no-frames: free bins)", s->frames.tau);
+	if (meta_gti(s->meta, &s->gti)) {
+		if (frame_grid_on(&s->frames) && s->frames.anchored)
+			cut_to_frames(&s->gti, &s->frames);
+		return;
+	}
+	s->gti_from_events = true;
+	scan_note(s, "no GTI in the metadata: one GTI from the first event to the last");
+	if (s->n_blk == 0)
+		return;
+	double a = s->blk[0].time;
+
+	if (frame_grid_on(&s->frames))
+		a = s->frames.b0 + (double)frame_index(&s->frames, a) * s->frames.tau;
+	s->gti.n = 1;
+	s->gti.iv = xmalloc(sizeof *s->gti.iv);
+	s->gti.iv[0] = (struct gti){ a, INFINITY };
+}
+
+/* The stream is over: close the events' GTI on the last event (with
+ * frames, the end of its frame). */
+static void
+close_events_gti(struct scan *s)
+{
+	double b = s->last;
+
+	if (!s->gti_from_events || s->gti.n == 0 || isnan(b) || !isinf(s->gti.iv[0].stop))
+		return;
+	if (frame_grid_on(&s->frames))
+		b = s->frames.b0 + (double)(frame_index(&s->frames, b) + 1) * s->frames.tau;
+	s->gti.iv[0].stop = b;
+}
+
+static void
+new_wbin(struct scan *s, int32_t w)
+{
+	unsigned long long index = (unsigned long long)(ev_reader_count(s->in) - s->n_blk + s->next - 1);
+
+	if (s->edges)
+		die(EXIT_RUNTIME, "%s: event %llu: wbin %d is outside the %zu bins of the "
+		    "metadata edges", s->name, index, w, s->n_edges - 1);
+	if (w >= SCAN_MAX_WBINS)
+		die(EXIT_RUNTIME, "%s: event %llu: wbin %d is over the limit of %d wbins "
+		    "without metadata edges", s->name, index, w, SCAN_MAX_WBINS);
+	s->n_slots = (size_t)w + 2;
+}
+
+bool
+scan_next(struct scan *s, struct scan_event *ev)
+{
+	for (;;) {
+		if (s->next == s->n_blk) {
+			if (s->n_blk > 0)
+				s->last = s->blk[s->n_blk - 1].time;
+			s->next = 0;
+			s->n_blk = ev_read_block(s->in, &s->blk);
+			if (s->n_blk == 0) {
+				close_events_gti(s);
+				return false;
+			}
+		}
+		const struct ev_event *e = &s->blk[s->next++];
+		double t = e->time;
+
+		while (s->g < s->gti.n && t >= s->gti.iv[s->g].stop)
+			s->g++;
+		if (s->g == s->gti.n || t < s->gti.iv[s->g].start)
+			continue;	/* sorted: past the last GTI, or in a gap */
+		if (e->wbin >= 0 && (size_t)e->wbin + 1 >= s->n_slots)
+			new_wbin(s, e->wbin);
+		ev->t = t;
+		ev->g = s->g;
+		ev->slot = e->wbin >= 0 ? (size_t)e->wbin + 1 : 0;
+		return true;
+	}
+}
+
+uint64_t
+scan_count(const struct scan *s)
+{
+	return ev_reader_count(s->in);
+}
+
+double
+scan_width(const struct scan *s, double requested)
+{
+	if (!frame_grid_on(&s->frames))
+		return requested;
+	return (double)frame_count(&s->frames, requested) * s->frames.tau;
+}
+
+double
+scan_slot_wmin(const struct scan *s, size_t slot)
+{
+	if (!s->edges)
+		return NAN;
+	return slot == 0 ? s->edges[0] : s->edges[slot - 1];
+}
+
+double
+scan_slot_wmax(const struct scan *s, size_t slot)
+{
+	if (!s->edges)
+		return NAN;
+	return slot == 0 ? s->edges[s->n_edges - 1] : s->edges[slot];
+}
+
+int64_t
+scan_whole_bins(double a, double b, double width)
+{
+	double f;
+
+	if (isinf(b))
+		return INT64_MAX;
+	f = floor((b - a) / width);
+	if (!(f <= SCAN_MAX_INDEX))
+		return -1;
+	return f > 0 ? (int64_t)f : 0;
+}
+
+void
+scan_close(struct scan *s)
+{
+	ev_reader_close(s->in);
+	for (size_t i = 0; i < s->n_notes; i++)
+		free(s->notes[i]);
+	free(s->edges);
+	gti_free(&s->gti);
+}
