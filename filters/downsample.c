@@ -2,7 +2,7 @@
  * (--n, reservoir sampling) or each event with probability F (--fraction,
  * Bernoulli thinning); order kept.
  * stdin/stdout: LLEV stream.  Exit: 0 ok, 1 bad input or I/O, 2 usage.
- * --n holds the sample (24 bytes per kept event); --fraction streams in
+ * --n holds the sample (16 bytes per kept event); --fraction streams in
  * constant memory. */
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@ static const char usage_text[] =
 	"Keep a random subset of the events, in their input order.\n"
 	"\n"
 	"  --n N            exactly N events, every subset of size N equally likely\n"
-	"                   (reservoir sampling; holds 24 bytes per kept event).\n"
+	"                   (reservoir sampling; holds 16 bytes per kept event).\n"
 	"                   A stream of fewer than N events is passed whole, with a\n"
 	"                   warning on stderr\n"
 	"  --fraction F     keep each event independently with probability F,\n"
@@ -122,19 +122,6 @@ thin(struct ev_reader *in, struct ev_writer *out, double f, struct rng *g)
 	}
 }
 
-struct kept {
-	uint64_t pos;		/* position in the input stream */
-	struct ev_event ev;
-};
-
-static int
-cmp_pos(const void *a, const void *b)
-{
-	uint64_t x = ((const struct kept *)a)->pos, y = ((const struct kept *)b)->pos;
-
-	return (x > y) - (x < y);
-}
-
 /* Positions are below 2^64 but skips are drawn as doubles: saturate. */
 static uint64_t
 advance(uint64_t pos, double skip)
@@ -144,16 +131,39 @@ advance(uint64_t pos, double skip)
 	return pos + (uint64_t)skip;
 }
 
+/* A wbin no valid stream holds (wbins are >= -1): marks a replaced event. */
+#define DEAD INT32_MIN
+
+/* Drop the dead events, keeping the order of the live ones. */
+static size_t
+compact(struct ev_event *res, size_t size)
+{
+	size_t live = 0;
+
+	for (size_t i = 0; i < size; i++)
+		if (res[i].wbin != DEAD)
+			res[live++] = res[i];
+	return live;
+}
+
 /* Reservoir sampling, Li's Algorithm L (ACM TOMS 20, 1994): after the
  * reservoir fills, the gaps between replacements are drawn directly, so
- * the cost is O(k (1 + log(N/k))) draws for N events.  Returns the sample
- * sorted by input position, its size in *n_kept. */
-static struct kept *
+ * the cost is O(k (1 + log(N/k))) draws for N events.
+ *
+ * The reservoir stays in input order without storing positions, so it costs
+ * the 16 bytes of each kept event (plus 1/16 slack), not 24: a replaced event
+ * is marked dead and the newcomer, later than every kept event, is appended;
+ * the dead are swept out when the slack is full (amortised O(16) moves per
+ * replacement).  The event replaced is uniform over the live ones (a draw
+ * that lands on a dead one is drawn again).  Returns the sample in input
+ * order, its size in *n_kept. */
+static struct ev_event *
 reservoir(struct ev_reader *in, uint64_t k, struct rng *g, size_t *n_kept,
 	  uint64_t *n_seen)
 {
-	struct kept *res = NULL;
-	size_t cap = 0, have = 0;
+	struct ev_event *res = NULL;
+	size_t cap = 0, size = 0, have = 0;
+	size_t full = (size_t)k + ((size_t)k / 16 > 1024 ? (size_t)k / 16 : 1024);
 	uint64_t pos = 0, next = UINT64_MAX;
 	double w = 0;
 	struct ev_event *blk;
@@ -165,29 +175,39 @@ reservoir(struct ev_reader *in, uint64_t k, struct rng *g, size_t *n_kept,
 		/* Grow with the stream rather than allocating --n up front:
 		 * a huge --n on a short stream must not exhaust memory. */
 		while (i < n && have < k) {
-			if (have == cap) {
+			if (size == cap) {
 				cap = cap ? 2 * cap : 4096;
 				if (cap > k)
 					cap = (size_t)k;
 				res = xrealloc(res, cap * sizeof *res);
 			}
-			res[have] = (struct kept){ pos + i, blk[i] };
+			res[size++] = blk[i++];
 			have++;
-			i++;
 			if (have == k) {
 				w = exp(log(rng_uniform_pos(g)) / (double)k);
 				next = advance(pos + i, floor(log(rng_uniform_pos(g)) / log1p(-w)));
 			}
 		}
 		while (next < pos + n) {
-			res[rng_below(g, k)] = (struct kept){ next, blk[next - pos] };
+			size_t j;
+
+			do
+				j = (size_t)rng_below(g, size);
+			while (res[j].wbin == DEAD);
+			res[j].wbin = DEAD;
+			if (size == cap) {
+				if (cap < full)
+					res = xrealloc(res, (cap = full) * sizeof *res);
+				else
+					size = compact(res, size);
+			}
+			res[size++] = blk[next - pos];
 			w *= exp(log(rng_uniform_pos(g)) / (double)k);
 			next = advance(next + 1, floor(log(rng_uniform_pos(g)) / log1p(-w)));
 		}
 		pos += n;
 	}
-	qsort(res, have, sizeof *res, cmp_pos);
-	*n_kept = have;
+	*n_kept = compact(res, size);
 	*n_seen = pos;
 	return res;
 }
@@ -207,8 +227,7 @@ main(int argc, char **argv)
 	if (o.exact) {
 		size_t n_kept;
 		uint64_t n_seen;
-		struct kept *res = o.n ? reservoir(in, o.n, &g, &n_kept, &n_seen) : NULL;
-		struct ev_event *buf = xmalloc(EV_BLOCK_EVENTS * sizeof *buf);
+		struct ev_event *res = o.n ? reservoir(in, o.n, &g, &n_kept, &n_seen) : NULL;
 
 		if (!o.n) {
 			struct ev_event *blk;
@@ -223,14 +242,7 @@ main(int argc, char **argv)
 			     (unsigned long long)n_seen, (unsigned long long)o.n);
 		json_object_set_new(meta, "downsample", json_pack("{sI}", "n", (json_int_t)o.n));
 		out = ev_writer_open_output(meta);
-		for (size_t i = 0; i < n_kept; i += EV_BLOCK_EVENTS) {
-			size_t m = n_kept - i < EV_BLOCK_EVENTS ? n_kept - i : EV_BLOCK_EVENTS;
-
-			for (size_t j = 0; j < m; j++)
-				buf[j] = res[i + j].ev;
-			ev_write_block(out, buf, m);
-		}
-		free(buf);
+		ev_write_block(out, res, n_kept);
 		free(res);
 	} else {
 		json_object_set_new(meta, "downsample", json_pack("{sf}", "fraction", o.fraction));
