@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cli.h"
 #include "die.h"
 #include "meta.h"
 #include "scan.h"
@@ -195,4 +197,38 @@ scan_close(struct scan *s)
 		free(s->notes[i]);
 	free(s->edges);
 	gti_free(&s->gti);
+}
+
+double *
+scan_parse_widths(const char *spec, const char *option, long max_count, size_t *n)
+{
+	char *copy = xstrdup(spec), *a = copy, *b = strchr(a, ':');
+	char *c = b ? strchr(b + 1, ':') : NULL;
+	char what[64];
+	double min, max, *w;
+	long count;
+
+	if (!b || !c)
+		cli_usage_error("%s: expected MIN:MAX:COUNT, got '%s'", option, spec);
+	*b++ = '\0';
+	*c++ = '\0';
+	snprintf(what, sizeof what, "%s MIN", option);
+	min = cli_positive_double(a, what);
+	snprintf(what, sizeof what, "%s MAX", option);
+	max = cli_positive_double(b, what);
+	snprintf(what, sizeof what, "%s COUNT", option);
+	count = cli_long(c, what);
+	free(copy);
+	if (count < 1 || count > max_count)
+		cli_usage_error("%s: COUNT must be 1 to %ld, got %ld", option, max_count, count);
+	if (max < min)
+		cli_usage_error("%s: MAX %g is smaller than MIN %g", option, max, min);
+	if (count == 1 && max != min)
+		cli_usage_error("%s: COUNT 1 needs MIN equal to MAX", option);
+	*n = (size_t)count;
+	w = xmalloc(*n * sizeof *w);
+	for (long i = 0; i < count; i++)
+		w[i] = count == 1 ? min : min * pow(max / min, (double)i / (double)(count - 1));
+	w[count - 1] = max;	/* exactly what the user typed */
+	return w;
 }

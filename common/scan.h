@@ -110,6 +110,12 @@ double scan_slot_wmax(const struct scan *s, size_t slot);
  * without an exact index: a usage error for the caller to report). */
 int64_t scan_whole_bins(double a, double b, double width);
 
+/* Parse "MIN:MAX:COUNT" (option `option`, e.g. "--timescales") into COUNT
+ * log-spaced widths MIN*(MAX/MIN)^(i/(COUNT-1)), the last exactly MAX;
+ * COUNT 1 needs MIN = MAX.  Usage errors (status 2) for anything else or a
+ * COUNT over max_count.  Returns a malloc'ed array of *n widths. */
+double *scan_parse_widths(const char *spec, const char *option, long max_count, size_t *n);
+
 void scan_close(struct scan *s);
 
 #endif
