@@ -85,27 +85,7 @@ parse_options(int argc, char **argv)
 	cli_no_operands(argc, argv);
 	if (!spec)
 		cli_usage_error("--timescales MIN:MAX:COUNT is required");
-
-	char *copy = xstrdup(spec), *a = copy, *b = strchr(a, ':'), *n = b ? strchr(b + 1, ':') : NULL;
-	if (!b || !n)
-		cli_usage_error("--timescales: expected MIN:MAX:COUNT, got '%s'", spec);
-	*b++ = '\0';
-	*n++ = '\0';
-	double min = cli_positive_double(a, "--timescales MIN");
-	double max = cli_positive_double(b, "--timescales MAX");
-	long count = cli_long(n, "--timescales COUNT");
-	free(copy);
-	if (count < 1 || count > MAX_TIMESCALES)
-		cli_usage_error("--timescales: COUNT must be 1 to %d, got %ld", MAX_TIMESCALES, count);
-	if (max < min)
-		cli_usage_error("--timescales: MAX %g is smaller than MIN %g", max, min);
-	if (count == 1 && max != min)
-		cli_usage_error("--timescales: COUNT 1 needs MIN equal to MAX");
-	o.n_dt = (size_t)count;
-	o.dt = xmalloc(o.n_dt * sizeof *o.dt);
-	for (long i = 0; i < count; i++)
-		o.dt[i] = count == 1 ? min : min * pow(max / min, (double)i / (double)(count - 1));
-	o.dt[count - 1] = max;	/* exactly what the user typed */
+	o.dt = scan_parse_widths(spec, "--timescales", MAX_TIMESCALES, &o.n_dt);
 	return o;
 }
 
