@@ -52,6 +52,7 @@ static const char usage_text[] =
 	"  --source FILE      take timing/GTIs (and a source spectrum) from FILE\n"
 	"                     ('-' is stdin); by default stdin is used when it is\n"
 	"                     a pipe or a non-empty file\n"
+	"                     (with \"timedel\", times go on its frame grid)\n"
 	"  --no-source        ignore stdin\n"
 	"  --explain          print the crossing periods and modulation depth the\n"
 	"                     parameters give, and exit without generating\n"
