@@ -35,3 +35,12 @@ t_eq wrange-10 "a truncated last record names its byte offset" \
 t_run wrange --min 0 --max 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq wrange-11 "a failed run leaves no output file" "absent" "$([ -e "$T/partial.ev" ] && echo present || echo absent)"
 t_eq wrange-12 "no temporary file is left behind" "" "$(ls -A "$T" | grep '\.tmp\.' || true)"
+
+# Numbers are decimal: strtod's hexadecimal (0x10 = 16 nm), inf and nan are
+# not what anyone typing a wavelength means.
+t_error wrange-13 "a hexadecimal --max is a usage error" 2 \
+	"wrange: --max: not a decimal number: '0x10' (see 'wrange --help')" wrange --min 0 --max 0x10 <"$T/in.ev"
+t_error wrange-14 "--max inf is a usage error" 2 \
+	"wrange: --max: not a finite number: 'inf' (see 'wrange --help')" wrange --min 0 --max inf <"$T/in.ev"
+t_error wrange-15 "a --min with a leading blank is a usage error" 2 \
+	"wrange: --min: not a decimal number: ' 0.1' (see 'wrange --help')" wrange --min ' 0.1' --max 1 <"$T/in.ev"
