@@ -114,3 +114,13 @@ if command -v fits2ev >/dev/null 2>&1 && [ -f "$T_SAMPLE/chandra_test.fits" ]; t
 else
 	t_skip evinfo-15 "the shipped sample holds 4612 events" "fits2ev is not built"
 fi
+
+# -o FIFO (the stdio path of atomic output): written through, the FIFO stays.
+mkfifo "$T/fifo"
+timeout 20 cat "$T/fifo" >"$T/fifo.txt" &
+reader=$!
+fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/sample.ev"
+timeout 20 evinfo -o "$T/fifo" <"$T/sample.ev"; st=$?
+wait "$reader"
+t_eq evinfo-16 "-o FIFO: the summary goes through the FIFO, which stays a FIFO" "0 fifo same" \
+	"$st $([ -p "$T/fifo" ] && echo fifo || echo replaced) $(evinfo <"$T/sample.ev" | cmp -s - "$T/fifo.txt" && echo same || echo differ)"
