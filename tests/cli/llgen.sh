@@ -258,3 +258,20 @@ else
 	t_skip llgen-28 "llgen --n from a framed source" "fits2ev not built"
 	t_skip llgen-29 "llgen from a source without timedel" "fits2ev not built"
 fi
+
+# Generation files take the quantity strings docs/workspace.md promises.
+printf '{"tstart": "1 ks", "duration_s": "10 s", "spectrum": {"min_nm": "2 angstrom", "max_nm": "1.5 keV"}, "telescope": {"speed_km_s": "30000 m/s"}}\n' >"$T/quant.json"
+t_eq llgen-30 "quantity strings: 1 ks, 10 s, 2 angstrom, 1.5 keV and 30000 m/s are converted" \
+	'[[1000,1010]] 10 0.2 0.82656 30' \
+	"$(llgen --no-source --seed 1 --params "$T/quant.json" >"$T/quant.ev" && ev_meta gti <"$T/quant.ev" | sed 's/\.0//g') $(ev_meta generation <"$T/quant.ev" | "$T_PY" -c '
+import json, sys
+g = json.load(sys.stdin)
+print("%g %g %.5g %g" % (g["duration_s"], g["spectrum"]["min_nm"], g["spectrum"]["max_nm"], g["telescope"]["speed_km_s"]))')"
+printf '{"duration_s": "10 parsec"}\n' >"$T/badunit.json"
+t_error llgen-31 "a quantity in a wrong unit is an error naming the key" 1 \
+	"llgen: $T/badunit.json: duration_s: expected a time: a number in s, or \"VALUE UNIT\" with UNIT s, ms or ks, got \"10 parsec\"" \
+	llgen --no-source --params "$T/badunit.json"
+printf '{"telescope": {"speed_km_s": "-5 m/s"}}\n' >"$T/negspeed.json"
+t_error llgen-32 "a quantity still obeys the key's range" 1 \
+	"llgen: $T/negspeed.json: telescope.speed_km_s: must be >= 0, got -0.0050000000000000001" \
+	llgen --no-source --params "$T/negspeed.json"
