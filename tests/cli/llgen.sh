@@ -275,3 +275,7 @@ printf '{"telescope": {"speed_km_s": "-5 m/s"}}\n' >"$T/negspeed.json"
 t_error llgen-32 "a quantity still obeys the key's range" 1 \
 	"llgen: $T/negspeed.json: telescope.speed_km_s: must be >= 0, got -0.0050000000000000001" \
 	llgen --no-source --params "$T/negspeed.json"
+printf '{"duration_s": "0x10 s"}\n' >"$T/hexq.json"
+t_error llgen-33 "a hexadecimal quantity is an error" 1 \
+	"llgen: $T/hexq.json: duration_s: expected a time: a number in s, or \"VALUE UNIT\" with UNIT s, ms or ks, got \"0x10 s\"" \
+	llgen --no-source --params "$T/hexq.json"
