@@ -208,14 +208,19 @@ t_error llgen-26 "a source wbin outside the source's edges is an error naming th
 	"llgen: stdin: event 2 has wbin 5 but the metadata wbins have 2 bins" llgen --seed 1 <"$T/outside.ev"
 
 # DESIGN §4a: with a source that has "timedel", B's times are stamps of the
-# source's frame grid.  The keys are put into the stream header here.
+# source's frame grid.  The keys are set in (or, with null, removed from)
+# the stream header here, whatever fits2ev records.
 ev_set_meta() {
 	"$T_PY" -c '
 import json, struct, sys
 b = sys.stdin.buffer.read()
 h = struct.unpack("<I", b[8:12])[0]
 meta = json.loads(b[12:12 + h])
-meta.update(json.loads(sys.argv[1]))
+for k, v in json.loads(sys.argv[1]).items():
+    if v is None:
+        meta.pop(k, None)
+    else:
+        meta[k] = v
 m = json.dumps(meta).encode()
 m += b" " * (-(12 + len(m)) % 8)
 sys.stdout.buffer.write(b[:8] + struct.pack("<I", len(m)) + m + b[12 + h:])' "$1"
@@ -235,7 +240,7 @@ inside = ((t[:, None] >= gti[:, 0]) & (t[:, None] < gti[:, 1])).any(axis=1)
 print("events", len(t), "source", len(a), "worst offset", off.max() if len(t) else None)
 '
 if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
-	fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/acis_plain.ev"
+	fits2ev "$T_SAMPLE/chandra_test.fits" | ev_set_meta '{"timedel": null, "timepixr": null}' >"$T/acis_plain.ev"
 	ev_set_meta '{"timedel": 0.44104, "timepixr": 0.5}' <"$T/acis_plain.ev" >"$T/acis.ev"
 	llgen --seed 4 --source "$T/acis.ev" --min 0.1 --max 1 >"$T/model.ev"
 	t_py llgen-27 "ACIS sample with timedel: every model time is a stamp of the source's grid, sorted, inside the GTIs" "$FRAMECHECK"'

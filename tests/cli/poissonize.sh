@@ -131,15 +131,19 @@ else
 fi
 
 # DESIGN §4a: with "timedel" in the metadata the control's times are stamps
-# of the source's frame grid.  fits2ev does not record timedel everywhere
-# yet, so the keys are put into the stream header here.
+# of the source's frame grid.  The keys are set in (or, with null, removed
+# from) the stream header here, whatever fits2ev records.
 ev_set_meta() {
 	"$T_PY" -c '
 import json, struct, sys
 b = sys.stdin.buffer.read()
 h = struct.unpack("<I", b[8:12])[0]
 meta = json.loads(b[12:12 + h])
-meta.update(json.loads(sys.argv[1]))
+for k, v in json.loads(sys.argv[1]).items():
+    if v is None:
+        meta.pop(k, None)
+    else:
+        meta[k] = v
 m = json.dumps(meta).encode()
 m += b" " * (-(12 + len(m)) % 8)
 sys.stdout.buffer.write(b[:8] + struct.pack("<I", len(m)) + m + b[12 + h:])' "$1"
@@ -157,7 +161,8 @@ off = np.abs((t - t0) / tau - np.round((t - t0) / tau))
 on_grid = off < 1e-6
 '
 if command -v fits2ev >/dev/null && command -v wbin >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
-	fits2ev "$T_SAMPLE/chandra_test.fits" | wbin --n 4 --min 0.1 --max 1 >"$T/acis_plain.ev"
+	fits2ev "$T_SAMPLE/chandra_test.fits" | wbin --n 4 --min 0.1 --max 1 |
+		ev_set_meta '{"timedel": null, "timepixr": null}' >"$T/acis_plain.ev"
 	ev_set_meta '{"timedel": 0.44104, "timepixr": 0.5}' <"$T/acis_plain.ev" >"$T/acis.ev"
 	poissonize --seed 5 <"$T/acis.ev" >"$T/acis.out.ev"
 	t_py poissonize-19 "ACIS sample with timedel 0.44104: every time is a stamp of the source's frame grid" "$FRAMECHECK"'
