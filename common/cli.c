@@ -178,6 +178,34 @@ cli_common_option(int c)
 	}
 }
 
+size_t
+cli_decimal_length(const char *s)
+{
+	const char *p = s, *mark;
+	bool digits = false;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; isdigit((unsigned char)*p); p++)
+		digits = true;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits = true;
+	if (!digits)
+		return 0;
+	mark = p;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return (size_t)(mark - s);	/* "2e": the number is "2" */
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	return (size_t)(p - s);
+}
+
 double
 cli_double(const char *arg, const char *option)
 {
@@ -188,6 +216,10 @@ cli_double(const char *arg, const char *option)
 	v = strtod(arg, &end);
 	if (end == arg || *end != '\0' || errno == ERANGE || !isfinite(v))
 		cli_usage_error("%s: not a finite number: '%s'", option, arg);
+	/* strtod also reads hexadecimal ("0x10" is 16) and leading blanks:
+	 * nobody typing a wavelength or a time means those. */
+	if (cli_decimal_length(arg) != strlen(arg))
+		cli_usage_error("%s: not a decimal number: '%s'", option, arg);
 	return v;
 }
 
@@ -224,6 +256,10 @@ cli_long(const char *arg, const char *option)
 	long v;
 
 	errno = 0;
+	/* strtol would skip leading blanks: demand a sign or a digit first. */
+	if (!isdigit((unsigned char)*arg) && !((*arg == '-' || *arg == '+') &&
+					       isdigit((unsigned char)arg[1])))
+		cli_usage_error("%s: not an integer: '%s'", option, arg);
 	v = strtol(arg, &end, 10);
 	if (end == arg || *end != '\0' || errno == ERANGE)
 		cli_usage_error("%s: not an integer: '%s'", option, arg);

@@ -18,6 +18,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "die.h"
@@ -59,11 +60,17 @@ noreturn void cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 /* Strict number parsing of an option value: the whole string must be a
- * finite number; anything else exits 2 naming the option. */
+ * finite number in plain decimal notation ([+-]digits[.digits][e[+-]digits]:
+ * no hexadecimal, inf, nan or blanks, which strtod would take); anything
+ * else exits 2 naming the option. */
 double cli_double(const char *arg, const char *option);
 double cli_positive_double(const char *arg, const char *option);	/* > 0 */
 uint64_t cli_u64(const char *arg, const char *option);
 long cli_long(const char *arg, const char *option);
+
+/* Length of the decimal number at the start of s (the syntax above), 0 when
+ * s does not start with one: for parsers of lists such as "1:2,3:4". */
+size_t cli_decimal_length(const char *s);
 
 /* Parse "a,b,c" into a malloc'ed array of doubles; exits 2 on a bad item. */
 double *cli_double_list(const char *arg, const char *option, size_t *n);

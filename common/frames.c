@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "die.h"
 #include "frames.h"
 #include "meta.h"
 
@@ -69,4 +70,33 @@ double
 frame_stamp(const struct frame_grid *g, double t)
 {
 	return g->b0 + ((double)frame_index(g, t) + g->timepixr) * g->tau;
+}
+
+void
+frame_gtis(const struct frame_grid *g, const struct gti_list *gti, struct gti_list *frames)
+{
+	frames->n = 0;
+	frames->iv = xmalloc((gti->n ? gti->n : 1) * sizeof *frames->iv);
+	for (size_t i = 0; i < gti->n; i++) {
+		/* Frame k has its stamp at b0 + (k + timepixr) tau. */
+		double first = ceil((gti->iv[i].start - g->b0) / g->tau - g->timepixr - FRAME_SLACK);
+		double last = floor((gti->iv[i].stop - g->b0) / g->tau - g->timepixr + FRAME_SLACK);
+
+		if (last < first)
+			continue;
+		frames->iv[frames->n++] = (struct gti){ g->b0 + first * g->tau,
+							g->b0 + (last + 1) * g->tau };
+	}
+	gti_normalize(frames);
+}
+
+double
+frame_stamp_in(const struct frame_grid *g, double t, const struct gti *iv)
+{
+	double first = nearbyint((iv->start - g->b0) / g->tau);
+	double last = nearbyint((iv->stop - g->b0) / g->tau) - 1;
+	double k = floor((t - g->b0) / g->tau);
+
+	k = k < first ? first : k > last ? last : k;
+	return g->b0 + (k + g->timepixr) * g->tau;
 }

@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "gti.h"
+
 struct frame_grid {
 	double tau;		/* frame time (s); 0: no quantisation to follow */
 	double timepixr;	/* where a stamp lies in its frame, in [0, 1] */
@@ -61,5 +63,20 @@ double frame_floor(const struct frame_grid *g, double t);
 /* The stamp of the frame holding t: where an event drawn at time t is put
  * so that it carries the same quantisation as the data. */
 double frame_stamp(const struct frame_grid *g, double t);
+
+/* Where times are drawn so that, once stamped, they look like the data's:
+ * the frames whose stamp lies in one of the GTIs (a stamp within 1e-6 frame
+ * of a GTI edge counts as inside, so a GTI [first event, last event] keeps
+ * its end frames), as intervals of whole frames, touching frames merged.
+ * A time drawn uniformly over these and stamped with frame_stamp_in() is a
+ * stamp inside the GTIs, every frame equally likely.  `frames` is a new
+ * list (empty when no stamp lies in any GTI); the grid must be anchored. */
+void frame_gtis(const struct frame_grid *g, const struct gti_list *gti,
+		struct gti_list *frames);
+
+/* frame_stamp() of a time drawn inside `iv`, one of frame_gtis()'s
+ * intervals: rounding at the interval's ends cannot move the stamp to a
+ * frame outside it. */
+double frame_stamp_in(const struct frame_grid *g, double t, const struct gti *iv);
 
 #endif

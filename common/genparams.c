@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "genparams.h"
+#include "workspace.h"
 
 void
 genparams_defaults(struct genparams *gp)
@@ -106,14 +107,34 @@ type_name(json_t *v)
 
 #define FAIL(...) do { snprintf(why, why_size, __VA_ARGS__); return false; } while (0)
 
+/* Keys that also take a quantity string ("10 s", "30000 m/s"), read as the
+ * workspace's processing files read theirs (docs/workspace.md). */
+static const struct {
+	const char *key;
+	enum ws_dim dim;
+} quantity_keys[] = {
+	{ "tstart", WS_TIME_S }, { "duration_s", WS_TIME_S },
+	{ "spectrum.min_nm", WS_WAVELENGTH_NM }, { "spectrum.max_nm", WS_WAVELENGTH_NM },
+	{ "telescope.speed_km_s", WS_SPEED_KM_S },
+};
+
 static bool
 get_number(json_t *v, const char *key, double *out, char *why, size_t why_size)
 {
 	const char *rule;
+	size_t q = 0;
 
-	if (!json_is_number(v))
+	while (q < sizeof quantity_keys / sizeof *quantity_keys &&
+	       strcmp(quantity_keys[q].key, key) != 0)
+		q++;
+	if (q < sizeof quantity_keys / sizeof *quantity_keys) {
+		if (!ws_quantity(v, quantity_keys[q].dim, key, out, why, why_size))
+			return false;
+	} else if (!json_is_number(v)) {
 		FAIL("%s: expected a number, got %s", key, type_name(v));
-	*out = json_number_value(v);
+	} else {
+		*out = json_number_value(v);
+	}
 	if ((rule = genparams_value_rule(key, *out)))
 		FAIL("%s: %s, got %.17g", key, rule, *out);
 	return true;

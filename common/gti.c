@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "die.h"
 #include "gti.h"
 
@@ -112,12 +113,13 @@ gti_parse(const char *text, struct gti_list *out)
 		char *end;
 		double a, b;
 
+		/* Decimal only, as every numeric option (cli.h): no 0x10, inf. */
 		a = strtod(p, &end);
-		if (end == p || *end != ':' || !isfinite(a))
+		if (end == p || end != p + cli_decimal_length(p) || *end != ':' || !isfinite(a))
 			return false;
 		p = end + 1;
 		b = strtod(p, &end);
-		if (end == p || !isfinite(b) || !(b > a))
+		if (end == p || end != p + cli_decimal_length(p) || !isfinite(b) || !(b > a))
 			return false;
 		if (out->n == cap)
 			out->iv = xrealloc(out->iv, (cap *= 2) * sizeof *out->iv);

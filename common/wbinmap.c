@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "die.h"
+#include "meta.h"
 #include "wbinmap.h"
 
 /* Largest wbin value that gets a direct table (4 MiB of uint32). */
@@ -74,4 +75,21 @@ wbinmap_require_assigned(const struct wbinmap *m, size_t n)
 	if (m->n_bins > 1 && m->value[0] == -1)
 		die(EXIT_RUNTIME, "stdin: %zu of %zu events have no wavelength bin (wbin -1): "
 		    "run wbin first", m->count[0], n);
+}
+
+void
+wbinmap_require_within(json_t *meta, const struct ev_event *ev, size_t n, uint64_t first,
+		       const char *name)
+{
+	double *edges;
+	size_t n_edges, n_wbins;
+
+	if (!meta_wbin_edges(meta, &edges, &n_edges))
+		return;
+	free(edges);
+	n_wbins = n_edges - 1;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].wbin >= 0 && (size_t)ev[i].wbin >= n_wbins)
+			die(EXIT_RUNTIME, "%s: event %llu has wbin %d but the metadata wbins have "
+			    "%zu bins", name, (unsigned long long)(first + i), (int)ev[i].wbin, n_wbins);
 }

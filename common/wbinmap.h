@@ -50,6 +50,14 @@ wbinmap_index(const struct wbinmap *m, int32_t wbin)
 	return lo;
 }
 
+/* The analyzers' rule for every program that reads wbins: when the
+ * metadata has wbins edges, an event's wbin is -1 or one of their bins.
+ * Dies (status 1) naming the first event of ev[0..n) that breaks it, or on
+ * malformed edges; `first` is the stream index of ev[0] and `name` the
+ * stream's name (stdin).  Without edges any wbin >= -1 is accepted. */
+void wbinmap_require_within(json_t *meta, const struct ev_event *ev, size_t n,
+			    uint64_t first, const char *name);
+
 void wbinmap_free(struct wbinmap *m);
 
 #endif

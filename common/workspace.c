@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "atomic.h"
+#include "cli.h"
 #include "die.h"
 #include "genparams.h"
 #include "searchspec.h"
@@ -256,7 +257,9 @@ ws_quantity(json_t *v, enum ws_dim dim, const char *key, double *out, char *why,
 
 		errno = 0;
 		x = strtod(s, &end);
-		if (end != s && errno == 0 && isfinite(x) && *end == ' ') {
+		/* Decimal only, as option values (cli.h): "0x10 s" is not 16 s. */
+		if (end != s && end == s + cli_decimal_length(s) && errno == 0 && isfinite(x) &&
+		    *end == ' ') {
 			while (*end == ' ')
 				end++;
 			for (const struct unit *u = units; u->name; u++) {

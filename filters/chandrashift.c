@@ -5,9 +5,11 @@
  * the instrument).  Input e0..e(N-1) with times t0..t(N-1) becomes
  * e1..e(N-2), where e_k keeps its wavelength and wbin and takes t(k+1): the
  * first event has no time of its own and the last has no successor to take
- * one from.  One event is carried between blocks, so memory is constant. */
+ * one from.  One event is carried between blocks, so memory is constant.
+ * Only for HRC: other streams are refused unless --force. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "ev.h"
@@ -20,9 +22,12 @@ static const char usage_text[] =
 	"(input e0..e(N-1) with times t0..t(N-1) gives e1..e(N-2), e_k with\n"
 	"time t(k+1)).  Fewer than three events give an empty stream.  The\n"
 	"metadata records \"chandrashift\": true; a stream already corrected is\n"
-	"refused unless --force.\n"
+	"refused unless --force, and so is one whose \"instrument\" is not HRC.\n"
+	"Run it first, before any filter that drops events: an event takes the\n"
+	"time of the next event the instrument telemetered.\n"
 	"\n"
-	"  --force          correct again a stream marked as already corrected\n"
+	"  --force          correct a stream that is not HRC, or again one marked\n"
+	"                   as already corrected\n"
 	"  -o, --output F   write the stream to F (atomically) instead of stdout\n"
 	"  --help, --version\n"
 	"\n"
@@ -60,6 +65,22 @@ parse_options(int argc, char **argv)
 	return o;
 }
 
+/* The correction undoes a wiring error of the HRC; on any other instrument
+ * (ACIS, a model) it would silently move every time by one event. */
+static void
+require_hrc(json_t *meta)
+{
+	const char *instrument = meta_string(meta, "instrument");
+
+	if (!instrument)
+		die(EXIT_RUNTIME, "stdin: the metadata names no instrument, and the HRC "
+		    "time-tag correction is for HRC only; use --force to apply it anyway");
+	if (strncasecmp(instrument, "HRC", 3) != 0)
+		die(EXIT_RUNTIME, "stdin: instrument '%s' is not HRC, and the HRC time-tag "
+		    "correction would shift its times; use --force to apply it anyway",
+		    instrument);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -77,6 +98,8 @@ main(int argc, char **argv)
 	if (json_is_true(done) && !o.force)
 		die(EXIT_RUNTIME, "stdin: the HRC time-tag correction was already applied "
 		    "(metadata \"chandrashift\": true); use --force to apply it again");
+	if (!o.force)
+		require_hrc(meta);
 	json_object_set_new(meta, "chandrashift", json_true());
 	/* "sorted" stays as it is: the output times are t2..t(N-1), a
 	 * subsequence of the input's, so order holds exactly when it held. */

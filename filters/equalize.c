@@ -85,6 +85,7 @@ main(int argc, char **argv)
 	in = ev_reader_open(0, "stdin");
 	meta = ev_reader_meta(in);
 	ev = ev_read_all(in, &n);
+	wbinmap_require_within(meta, ev, n, 0, "stdin");
 	wbinmap_build(&bins, ev, n);
 	wbinmap_require_assigned(&bins, n);
 	for (size_t b = 0; b < bins.n_bins; b++)

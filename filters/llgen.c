@@ -17,11 +17,13 @@
 
 #include "cli.h"
 #include "ev.h"
+#include "frames.h"
 #include "genparams.h"
 #include "gti.h"
 #include "lanesheet.h"
 #include "meta.h"
 #include "rng.h"
+#include "wbinmap.h"
 
 static const char usage_text[] =
 	"usage: llgen [--params FILE] [OPTIONS] [--seed N] [--n N] [--explain] [-o FILE]\n"
@@ -50,6 +52,7 @@ static const char usage_text[] =
 	"  --source FILE      take timing/GTIs (and a source spectrum) from FILE\n"
 	"                     ('-' is stdin); by default stdin is used when it is\n"
 	"                     a pipe or a non-empty file\n"
+	"                     (with \"timedel\", times go on its frame grid)\n"
 	"  --no-source        ignore stdin\n"
 	"  --explain          print the crossing periods and modulation depth the\n"
 	"                     parameters give, and exit without generating\n"
@@ -235,6 +238,7 @@ struct source {
 	uint64_t n_events, n_in_band;
 	float *pool;		/* wavelengths in [min_nm, max_nm] (kind source) */
 	size_t n_pool;
+	struct frame_grid frames;	/* the source's, anchored on its first event */
 };
 
 /* Whether stdin carries a stream to read: a pipe, or a non-empty file. */
@@ -258,6 +262,7 @@ read_source(const struct opts *o, const struct genparams *gp, struct source *src
 	double first = NAN, last = NAN, tstop;
 	float lo = (float)gp->min_nm, hi = (float)gp->max_nm;
 	bool keep = gp->kind == GENPARAMS_SOURCE;
+	char why[256];
 
 	memset(src, 0, sizeof *src);
 	if (o->source && strcmp(o->source, "-") != 0) {
@@ -270,9 +275,14 @@ read_source(const struct opts *o, const struct genparams *gp, struct source *src
 		return false;
 	}
 	src->meta = json_deep_copy(ev_reader_meta(in));
+	if (!frame_grid_from_meta(src->meta, true, &src->frames, why, sizeof why))
+		die(EXIT_RUNTIME, "%s: metadata: %s", src->name, why);
 	while ((n = ev_read_block(in, &blk)) > 0) {
-		if (src->n_events == 0)
+		if (src->n_events == 0) {
 			first = blk[0].time;
+			frame_grid_anchor(&src->frames, first);	/* a stamp of the data */
+		}
+		wbinmap_require_within(src->meta, blk, n, src->n_events, src->name);
 		src->n_events += n;
 		for (size_t i = 0; i < n; i++) {
 			float w = blk[i].wavelength;
@@ -408,8 +418,11 @@ accept(struct gen *g, double dt, float w)
 	return rng_uniform(&g->r_accept) * g->mod_max < m;
 }
 
+/* With a frame grid (fg not NULL, gti made by frame_gtis) every kept time
+ * becomes its frame's stamp; the modulation is that of the arrival time. */
 static void
-generate_stream(struct gen *g, const struct gti_list *gti, double rate, struct ev_writer *out)
+generate_stream(struct gen *g, const struct gti_list *gti, const struct frame_grid *fg,
+		double rate, struct ev_writer *out)
 {
 	struct ev_event *blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
 	double inv_rate = 1.0 / (rate * g->mod_max);
@@ -430,7 +443,7 @@ generate_stream(struct gen *g, const struct gti_list *gti, double rate, struct e
 				break;
 			w = draw_wavelength(g);
 			/* Store first, then count it if kept: no unpredictable branch. */
-			blk[n] = (struct ev_event){ t, w, -1 };
+			blk[n] = (struct ev_event){ fg ? frame_stamp_in(fg, t, &gti->iv[k]) : t, w, -1 };
 			n += accept(g, dt0 + s, w);
 			if (n == EV_BLOCK_EVENTS) {
 				ev_write_block(out, blk, n);
@@ -445,7 +458,8 @@ generate_stream(struct gen *g, const struct gti_list *gti, double rate, struct e
 /* Exactly n events: n independent draws from the model's density inside
  * the GTIs (the process conditioned on its count), then sorted by time. */
 static void
-generate_exact(struct gen *g, const struct gti_list *gti, uint64_t count, struct ev_writer *out)
+generate_exact(struct gen *g, const struct gti_list *gti, const struct frame_grid *fg,
+	       uint64_t count, struct ev_writer *out)
 {
 	size_t n = (size_t)count, nb = n ? n : 1;
 	double *cum = xmalloc((gti->n + 1) * sizeof *cum), total;
@@ -504,6 +518,8 @@ generate_exact(struct gen *g, const struct gti_list *gti, uint64_t count, struct
 		while (cursor + 1 < gti->n && cum[cursor + 1] <= pos)
 			cursor++;
 		sorted[i].time = gti->iv[cursor].start + (pos - cum[cursor]);
+		if (fg)
+			sorted[i].time = frame_stamp_in(fg, sorted[i].time, &gti->iv[cursor]);
 	}
 	for (size_t i = 0; i < n; i += EV_BLOCK_EVENTS)
 		ev_write_block(out, sorted + i, n - i < EV_BLOCK_EVENTS ? n - i : EV_BLOCK_EVENTS);
@@ -601,7 +617,8 @@ main(int argc, char **argv)
 	struct genparams gp = resolve_params(&o);
 	struct source src;
 	bool have_src = read_source(&o, &gp, &src);
-	struct gti_list gti = { 0 };
+	struct gti_list gti = { 0 }, on_frames = { 0 }, *draw = &gti;
+	const struct frame_grid *frames = NULL;
 	double t0, rate, exposure, mid;
 	struct gen g;
 	json_t *meta, *periods;
@@ -615,6 +632,15 @@ main(int argc, char **argv)
 		t0 = src.tstart;
 		gp.tstart = t0;
 		gp.duration_s = gti.iv[gti.n - 1].stop - t0;
+		if (frame_grid_on(&src.frames)) {
+			/* §4a: B gets A's time quantisation (man llgen, Frame time). */
+			frames = &src.frames;
+			frame_gtis(frames, &gti, &on_frames);
+			if (on_frames.n == 0)
+				die(EXIT_RUNTIME, "%s: no frame of the timedel %g s grid has its "
+				    "time stamp inside the GTIs", src.name, frames->tau);
+			draw = &on_frames;
+		}
 	} else {
 		gti.n = 1;
 		gti.iv = xmalloc(sizeof *gti.iv);
@@ -626,7 +652,7 @@ main(int argc, char **argv)
 		if (src.n_in_band == 0)
 			die(EXIT_RUNTIME, "%s: no source events in [%g, %g] nm to match the rate "
 			    "to; give rate_cps", src.name, gp.min_nm, gp.max_nm);
-		gp.rate_cps = (double)src.n_in_band / exposure;
+		gp.rate_cps = (double)src.n_in_band / gti_exposure(draw);
 	}
 	rate = gp.rate_cps;
 	gen_init(&g, &gp, t0, have_src ? &src : NULL);
@@ -635,6 +661,7 @@ main(int argc, char **argv)
 		if (fflush(stdout) != 0 || ferror(stdout))
 			die(EXIT_RUNTIME, "stdout: write error:");
 		gti_free(&gti);
+		gti_free(&on_frames);
 		return EXIT_OK;
 	}
 
@@ -687,12 +714,13 @@ main(int argc, char **argv)
 
 	out = ev_writer_open_output(meta);
 	if (o.exact_n)
-		generate_exact(&g, &gti, o.n, out);
+		generate_exact(&g, draw, frames, o.n, out);
 	else
-		generate_stream(&g, &gti, rate, out);
+		generate_stream(&g, draw, frames, rate, out);
 	ev_writer_close(out);
 	json_decref(meta);
 	gti_free(&gti);		/* the source's, when there is one */
+	gti_free(&on_frames);
 	if (have_src)
 		free(src.pool);
 	return EXIT_OK;

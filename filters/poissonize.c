@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "ev.h"
+#include "frames.h"
 #include "gti.h"
 #include "meta.h"
 #include "rng.h"
@@ -20,7 +21,10 @@ static const char usage_text[] =
 	"for variability analyses.  Wavelengths are assigned to the new times in\n"
 	"random order, so wavelength is independent of time.  Output is sorted.\n"
 	"Time range: the metadata GTIs; else [tstart, tstop]; else [first event,\n"
-	"last event].  Holds the dataset in memory: 16 bytes per event.\n"
+	"last event].  When the metadata has \"timedel\" (the instrument's frame\n"
+	"time) each new time is the stamp of the frame it falls in, on the\n"
+	"source's frame grid, so the control has the data's time quantisation.\n"
+	"Holds the dataset in memory: 16 bytes per event.\n"
 	"\n"
 	"  --seed N         random seed (default: drawn from the OS); recorded in\n"
 	"                   the metadata \"seeds\", same seed gives the same output\n"
@@ -34,10 +38,11 @@ static const char usage_text[] =
  * in O(N + intervals): the partial sums of N+1 exponential spacings, divided
  * by their total, are N sorted uniforms on [0, 1) (Devroye 1986, V.2); scaled
  * to the total exposure they are walked through the cumulative interval
- * lengths. */
+ * lengths.  With a frame grid (fg not NULL, g made by frame_gtis) each time
+ * becomes its frame's stamp, which keeps the order. */
 static void
 sorted_uniform_times(struct ev_event *ev, size_t n, const struct gti_list *g,
-		     struct rng *r)
+		     const struct frame_grid *fg, struct rng *r)
 {
 	double sum = 0, exposure = gti_exposure(g), cum = 0, scale;
 	size_t j = 0;
@@ -61,7 +66,7 @@ sorted_uniform_times(struct ev_event *ev, size_t n, const struct gti_list *g,
 			t = nextafter(g->iv[j].stop, -INFINITY);
 		if (t < g->iv[j].start)
 			t = g->iv[j].start;
-		ev[i].time = t;
+		ev[i].time = fg ? frame_stamp_in(fg, t, &g->iv[j]) : t;
 	}
 }
 
@@ -72,7 +77,9 @@ main(int argc, char **argv)
 	struct ev_writer *out;
 	struct ev_event *ev;
 	struct gti_list gti = { 0 };
+	struct frame_grid frames;
 	struct rng r_time, r_shuffle;
+	char why[256];
 	size_t n;
 	uint64_t seed;
 	json_t *meta;
@@ -82,6 +89,10 @@ main(int argc, char **argv)
 	in = ev_reader_open(0, "stdin");
 	meta = ev_reader_meta(in);
 	ev = ev_read_all(in, &n);
+	if (!frame_grid_from_meta(meta, true, &frames, why, sizeof why))
+		die(EXIT_RUNTIME, "metadata: %s", why);
+	if (n > 0)
+		frame_grid_anchor(&frames, ev[0].time);	/* a stamp of the data */
 	if (!meta_analysis_gti(meta, &gti) && n > 0) {
 		double lo = ev[0].time, hi = ev[0].time;
 
@@ -109,8 +120,19 @@ main(int argc, char **argv)
 		ev[j].wbin = b;
 	}
 	if (n > 0) {
-		if (gti_exposure(&gti) > 0) {
-			sorted_uniform_times(ev, n, &gti, &r_time);
+		if (gti_exposure(&gti) > 0 && frame_grid_on(&frames)) {
+			/* Draw over the frames whose stamps are in the GTIs, then
+			 * stamp: A's frame grid, A's GTIs. */
+			struct gti_list on_frames;
+
+			frame_gtis(&frames, &gti, &on_frames);
+			if (on_frames.n == 0)
+				die(EXIT_RUNTIME, "stdin: no frame of the timedel %g s grid has its "
+				    "time stamp inside the GTIs", frames.tau);
+			sorted_uniform_times(ev, n, &on_frames, &frames, &r_time);
+			gti_free(&on_frames);
+		} else if (gti_exposure(&gti) > 0) {
+			sorted_uniform_times(ev, n, &gti, NULL, &r_time);
 		} else {
 			/* One instant (a single event, or all at the same time and no
 			 * range in the metadata): nothing to spread over. */

@@ -3,13 +3,15 @@
 # short streams, the "already applied" guard, usage and input errors.
 . "$(dirname "$0")/../lib.sh"
 
-ev_from_text '10 0.1\n11 0.2\n12 0.3\n13 0.4\n14 0.5\n' >"$T/in.ev"
+# The correction is for HRC streams: the inputs say so.
+printf '{"instrument": "HRC"}\n' >"$T/hrc.json"
+printf '10 0.1\n11 0.2\n12 0.3\n13 0.4\n14 0.5\n' | tsv2ev --meta "$T/hrc.json" >"$T/in.ev"
 chandrashift <"$T/in.ev" | ev2tsv --no-meta --no-header >"$T/got"
 printf '12\t0.2\t-1\n13\t0.3\t-1\n14\t0.4\t-1\n' >"$T/want"
 t_files_eq chandrashift-1 "times 10..14 give e1,e2,e3 with times 12,13,14" "$T/want" "$T/got"
 
 for n in 0 1 2; do
-	head -n "$n" <<-EOF | tsv2ev >"$T/short.ev"
+	head -n "$n" <<-EOF | tsv2ev --meta "$T/hrc.json" >"$T/short.ev"
 	10 0.1
 	11 0.2
 	EOF
@@ -27,7 +29,7 @@ t_eq chandrashift-6 "sorted is kept as it was" "true" \
 # Printed with %.10g so that the text is what ev2tsv prints for the same values.
 awk 'BEGIN { OFMT = "%.10g"; t = 1000
 	for (i = 0; i < 200000; i++) { t += (i * 7919 % 13) / 10; print t, 0.1 + (i % 997) / 1000, i % 5 } }' >"$T/long.txt"
-tsv2ev <"$T/long.txt" >"$T/long.ev"
+tsv2ev --meta "$T/hrc.json" <"$T/long.txt" >"$T/long.ev"
 chandrashift <"$T/long.ev" >"$T/long.out.ev"
 t_py chandrashift-7 "200000 events across blocks match a numpy implementation" '
 import sys, numpy as np
@@ -75,3 +77,25 @@ hdr=$(( 12 + $(od -An -tu4 -j8 -N4 "$T/in.ev") ))
 { head -c $((hdr + 16)) "$T/in.ev"; sleep 0.3; tail -c +$((hdr + 17)) "$T/in.ev" | head -c 32; sleep 0.3
   tail -c +$((hdr + 49)) "$T/in.ev"; } | chandrashift | ev2tsv --no-meta --no-header >"$T/slow"
 t_files_eq chandrashift-16 "the same result when blocks hold 1 and 2 events" "$T/want" "$T/slow"
+
+# Only for HRC (DESIGN §4a): an ACIS stream, a model and a stream that names
+# no instrument are refused unless --force.
+if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/acis.ev"
+	t_error chandrashift-17 "the ACIS sample is refused" 1 \
+		"chandrashift: stdin: instrument 'ACIS' is not HRC, and the HRC time-tag correction would shift its times; use --force to apply it anyway" \
+		chandrashift <"$T/acis.ev"
+	t_eq chandrashift-18 "--force shifts the ACIS sample: N-2 events, e_k with t(k+1)" "ok" \
+		"$(paste <(ev_times <"$T/acis.ev" | tail -n +3) <(chandrashift --force <"$T/acis.ev" | ev_times) |
+			awk '$1 != $2 { bad++ } END { print (NR > 100 && bad == 0) ? "ok" : "bad " bad " of " NR }')"
+else
+	t_skip chandrashift-17 "ACIS sample refused" "fits2ev not built"
+	t_skip chandrashift-18 "ACIS sample with --force" "fits2ev not built"
+fi
+t_error chandrashift-19 "a stream without an instrument is refused" 1 \
+	"chandrashift: stdin: the metadata names no instrument, and the HRC time-tag correction is for HRC only; use --force to apply it anyway" \
+	chandrashift < <(ev_from_text '10 0.1\n11 0.2\n12 0.3\n')
+t_eq chandrashift-20 "HRC-S and HRC-I spellings are HRC; --force takes a model" "12 12 12" \
+	"$(for m in 'hrc-s:' 'HRC-I:' 'llgen:--force'; do
+		printf '10 0.1\n11 0.2\n12 0.3\n' | tsv2ev --meta <(printf '{"instrument": "%s"}' "${m%%:*}") |
+			chandrashift ${m#*:} | ev_times; done | paste -sd ' ')"

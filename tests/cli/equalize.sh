@@ -55,3 +55,9 @@ t_error equalize-14 "a truncated stream is an error naming the byte offset" 1 \
 t_run equalize --seed 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq equalize-15 "a failed run leaves no output file and no temporary" "1 absent" \
 	"$T_STATUS $([ -e "$T/partial.ev" ] || ls -A "$T" | grep -q '\.tmp\.' && echo present || echo absent)"
+
+# A wbin outside the metadata edges is an error, as in the analyzers.
+printf '{"wbins": {"edges": [0.1, 0.5, 1]}}\n' >"$T/edges.json"
+printf '1 0.2 0\n2 0.6 1\n3 0.7 1\n4 0.3 7\n' | tsv2ev --meta "$T/edges.json" >"$T/outside.ev"
+t_error equalize-16 "a wbin outside the stream's edges is an error naming the event" 1 \
+	"equalize: stdin: event 3 has wbin 7 but the metadata wbins have 2 bins" equalize --seed 1 <"$T/outside.ev"

@@ -91,3 +91,15 @@ t_error ev2fits-15 "an operand is a usage error" 2 "ev2fits: unexpected argument
 	ev2fits x.fits <"$T/a.ev"
 t_error ev2fits-16 "an unknown option is a usage error" 2 \
 	"ev2fits: unknown option '--bogus' (see 'ev2fits --help')" ev2fits --bogus <"$T/a.ev"
+
+# -o FIFO: cfitsio writes a scratch file, which is copied through the FIFO;
+# the FIFO stays a FIFO and no scratch file is left in TMPDIR.
+mkdir "$T/tmpdir"
+mkfifo "$T/fifo"
+timeout 20 cat "$T/fifo" >"$T/fifo.fits" &
+reader=$!
+TMPDIR="$T/tmpdir" timeout 20 ev2fits -o "$T/fifo" <"$T/a.ev"; st=$?
+wait "$reader"
+t_eq ev2fits-17 "-o FIFO: the FITS file goes through the FIFO, which stays a FIFO; no scratch left" \
+	"0 fifo same 0" \
+	"$st $([ -p "$T/fifo" ] && echo fifo || echo replaced) $(fits2ev "$T/fifo.fits" 2>/dev/null | ev2tsv --no-meta | cmp -s - <(ev2tsv --no-meta <"$T/a.ev") && echo same || echo differ) $(ls -A "$T/tmpdir" | wc -l)"

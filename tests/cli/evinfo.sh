@@ -127,3 +127,12 @@ assert abs(j["exposure_s"] - 12873.232207) < 1e-5, j["exposure_s"]
 else
 	t_skip evinfo-16 "no GTI (stowed background): exposure is the events span" "fits2ev is not built"
 fi
+# -o FIFO (the stdio path of atomic output): written through, the FIFO stays.
+mkfifo "$T/fifo"
+timeout 20 cat "$T/fifo" >"$T/fifo.txt" &
+reader=$!
+fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/sample.ev"
+timeout 20 evinfo -o "$T/fifo" <"$T/sample.ev"; st=$?
+wait "$reader"
+t_eq evinfo-17 "-o FIFO: the summary goes through the FIFO, which stays a FIFO" "0 fifo same" \
+	"$st $([ -p "$T/fifo" ] && echo fifo || echo replaced) $(evinfo <"$T/sample.ev" | cmp -s - "$T/fifo.txt" && echo same || echo differ)"

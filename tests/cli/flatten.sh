@@ -73,3 +73,12 @@ if command -v fits2ev >/dev/null && command -v wbin >/dev/null && [ -f "$T_SAMPL
 else
 	t_skip flatten-16 "Chandra sample through flatten" "fits2ev or wbin not built"
 fi
+
+# A wbin outside the metadata edges is an error, as in the analyzers.
+printf '{"wbins": {"edges": [0.1, 0.5, 1]}}\n' >"$T/edges.json"
+printf '1 0.2 0\n2 0.6 1\n3 0.7 2\n4 0.3 0\n' | tsv2ev --meta "$T/edges.json" >"$T/outside.ev"
+t_error flatten-17 "a wbin outside the stream's edges is an error naming the event" 1 \
+	"flatten: stdin: event 2 has wbin 2 but the metadata wbins have 2 bins" flatten --seed 1 <"$T/outside.ev"
+printf '1 0.2 0\n2 0.6 1\n3 0.7 1\n4 0.3 0\n' | tsv2ev --meta "$T/edges.json" >"$T/inside.ev"
+t_eq flatten-18 "wbins inside the edges pass" "4" \
+	"$(flatten --seed 1 <"$T/inside.ev" | ev2tsv --no-meta --no-header | wc -l)"

@@ -89,3 +89,6 @@ assert (np.sort(got["time"]) == want).all()
 else
 	t_skip gtifilter-15 "on the shipped sample, the events kept are those astropy finds" "fits2ev is not built"
 fi
+t_error gtifilter-16 "a hexadecimal --gti bound is a usage error" 2 \
+	"gtifilter: --gti: expected START:STOP\\[,START:STOP...\\] with START < STOP: '0x10:100' (see 'gtifilter --help')" \
+	gtifilter --gti 0x10:100 <"$T/in.ev"

@@ -200,3 +200,87 @@ t_error llgen-24 "a bad source stream is a runtime error" 1 \
 t_run llgen --rate 0 -o "$T/never.ev" </dev/null
 t_eq llgen-25 "a usage error leaves no output file" "2 absent" \
 	"$T_STATUS $([ -e "$T/never.ev" ] && echo present || echo absent)"
+
+# A source whose events have wbins outside its edges is refused.
+printf '{"wbins": {"edges": [0.1, 0.5, 1]}, "gti": [[0, 10]]}\n' >"$T/edges.json"
+printf '1 0.2 0\n2 0.6 1\n3 0.7 5\n' | tsv2ev --meta "$T/edges.json" >"$T/outside.ev"
+t_error llgen-26 "a source wbin outside the source's edges is an error naming the event" 1 \
+	"llgen: stdin: event 2 has wbin 5 but the metadata wbins have 2 bins" llgen --seed 1 <"$T/outside.ev"
+
+# DESIGN §4a: with a source that has "timedel", B's times are stamps of the
+# source's frame grid.  The keys are set in (or, with null, removed from)
+# the stream header here, whatever fits2ev records.
+ev_set_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+b = sys.stdin.buffer.read()
+h = struct.unpack("<I", b[8:12])[0]
+meta = json.loads(b[12:12 + h])
+for k, v in json.loads(sys.argv[1]).items():
+    if v is None:
+        meta.pop(k, None)
+    else:
+        meta[k] = v
+m = json.dumps(meta).encode()
+m += b" " * (-(12 + len(m)) % 8)
+sys.stdout.buffer.write(b[:8] + struct.pack("<I", len(m)) + m + b[12 + h:])' "$1"
+}
+FRAMECHECK='
+import sys, json, numpy as np
+def load(p):
+    b = open(p, "rb").read()
+    h = int.from_bytes(b[8:12], "little")
+    return json.loads(b[12:12 + h]), np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
+ma, a = load(sys.argv[1]); mb, b = load(sys.argv[2])
+tau = 0.44104; t0 = a["time"][0]; t = b["time"]
+gti = np.array(ma["gti"], dtype=float)
+off = np.abs((t - t0) / tau - np.round((t - t0) / tau))
+on_grid = off < 1e-6
+inside = ((t[:, None] >= gti[:, 0]) & (t[:, None] < gti[:, 1])).any(axis=1)
+print("events", len(t), "source", len(a), "worst offset", off.max() if len(t) else None)
+'
+if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" | ev_set_meta '{"timedel": null, "timepixr": null}' >"$T/acis_plain.ev"
+	ev_set_meta '{"timedel": 0.44104, "timepixr": 0.5}' <"$T/acis_plain.ev" >"$T/acis.ev"
+	llgen --seed 4 --source "$T/acis.ev" --min 0.1 --max 1 >"$T/model.ev"
+	t_py llgen-27 "ACIS sample with timedel: every model time is a stamp of the source's grid, sorted, inside the GTIs" "$FRAMECHECK"'
+n_band = ((a["wavelength"] >= 0.1) & (a["wavelength"] <= 1)).sum()
+assert len(t) > 100 and on_grid.all() and inside.all() and (np.diff(t) >= 0).all()
+# The count is matched to the source band within 4 sigma.
+assert abs(len(t) - n_band) < 4 * np.sqrt(n_band), (len(t), n_band)
+assert mb["timedel"] == 0.44104 and mb["gti"] == ma["gti"]
+' "$T/acis.ev" "$T/model.ev"
+	llgen --seed 4 --source "$T/acis.ev" --min 0.1 --max 1 --n 3000 >"$T/model_n.ev"
+	t_py llgen-28 "--n with a framed source: exactly N times, all stamps, sorted, inside the GTIs" "$FRAMECHECK"'
+assert len(t) == 3000 and on_grid.all() and inside.all() and (np.diff(t) >= 0).all()
+' "$T/acis.ev" "$T/model_n.ev"
+	llgen --seed 4 --source "$T/acis_plain.ev" --min 0.1 --max 1 >"$T/model_plain.ev"
+	t_py llgen-29 "ACIS sample without timedel: model times stay continuous" "$FRAMECHECK"'
+assert on_grid.mean() < 0.01 and inside.all(), on_grid.mean()
+' "$T/acis_plain.ev" "$T/model_plain.ev"
+else
+	t_skip llgen-27 "llgen from a framed source" "fits2ev not built"
+	t_skip llgen-28 "llgen --n from a framed source" "fits2ev not built"
+	t_skip llgen-29 "llgen from a source without timedel" "fits2ev not built"
+fi
+
+# Generation files take the quantity strings docs/workspace.md promises.
+printf '{"tstart": "1 ks", "duration_s": "10 s", "spectrum": {"min_nm": "2 angstrom", "max_nm": "1.5 keV"}, "telescope": {"speed_km_s": "30000 m/s"}}\n' >"$T/quant.json"
+t_eq llgen-30 "quantity strings: 1 ks, 10 s, 2 angstrom, 1.5 keV and 30000 m/s are converted" \
+	'[[1000,1010]] 10 0.2 0.82656 30' \
+	"$(llgen --no-source --seed 1 --params "$T/quant.json" >"$T/quant.ev" && ev_meta gti <"$T/quant.ev" | sed 's/\.0//g') $(ev_meta generation <"$T/quant.ev" | "$T_PY" -c '
+import json, sys
+g = json.load(sys.stdin)
+print("%g %g %.5g %g" % (g["duration_s"], g["spectrum"]["min_nm"], g["spectrum"]["max_nm"], g["telescope"]["speed_km_s"]))')"
+printf '{"duration_s": "10 parsec"}\n' >"$T/badunit.json"
+t_error llgen-31 "a quantity in a wrong unit is an error naming the key" 1 \
+	"llgen: $T/badunit.json: duration_s: expected a time: a number in s, or \"VALUE UNIT\" with UNIT s, ms or ks, got \"10 parsec\"" \
+	llgen --no-source --params "$T/badunit.json"
+printf '{"telescope": {"speed_km_s": "-5 m/s"}}\n' >"$T/negspeed.json"
+t_error llgen-32 "a quantity still obeys the key's range" 1 \
+	"llgen: $T/negspeed.json: telescope.speed_km_s: must be >= 0, got -0.0050000000000000001" \
+	llgen --no-source --params "$T/negspeed.json"
+printf '{"duration_s": "0x10 s"}\n' >"$T/hexq.json"
+t_error llgen-33 "a hexadecimal quantity is an error" 1 \
+	"llgen: $T/hexq.json: duration_s: expected a time: a number in s, or \"VALUE UNIT\" with UNIT s, ms or ks, got \"0x10 s\"" \
+	llgen --no-source --params "$T/hexq.json"

@@ -129,3 +129,77 @@ assert ((t[:, None] >= gti[:, 0]) & (t[:, None] < gti[:, 1])).any(axis=1).all() 
 else
 	t_skip poissonize-18 "Chandra sample through poissonize" "fits2ev or wbin not built"
 fi
+
+# DESIGN §4a: with "timedel" in the metadata the control's times are stamps
+# of the source's frame grid.  The keys are set in (or, with null, removed
+# from) the stream header here, whatever fits2ev records.
+ev_set_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+b = sys.stdin.buffer.read()
+h = struct.unpack("<I", b[8:12])[0]
+meta = json.loads(b[12:12 + h])
+for k, v in json.loads(sys.argv[1]).items():
+    if v is None:
+        meta.pop(k, None)
+    else:
+        meta[k] = v
+m = json.dumps(meta).encode()
+m += b" " * (-(12 + len(m)) % 8)
+sys.stdout.buffer.write(b[:8] + struct.pack("<I", len(m)) + m + b[12 + h:])' "$1"
+}
+FRAMECHECK='
+import sys, json, numpy as np
+def load(p):
+    b = open(p, "rb").read()
+    h = int.from_bytes(b[8:12], "little")
+    return json.loads(b[12:12 + h]), np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
+ma, a = load(sys.argv[1]); mb, b = load(sys.argv[2])
+tau = 0.44104; t0 = a["time"][0]; t = b["time"]
+gti = np.array(ma["gti"], dtype=float)
+off = np.abs((t - t0) / tau - np.round((t - t0) / tau))
+on_grid = off < 1e-6
+'
+if command -v fits2ev >/dev/null && command -v wbin >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
+	fits2ev "$T_SAMPLE/chandra_test.fits" | wbin --n 4 --min 0.1 --max 1 |
+		ev_set_meta '{"timedel": null, "timepixr": null}' >"$T/acis_plain.ev"
+	ev_set_meta '{"timedel": 0.44104, "timepixr": 0.5}' <"$T/acis_plain.ev" >"$T/acis.ev"
+	poissonize --seed 5 <"$T/acis.ev" >"$T/acis.out.ev"
+	t_py poissonize-19 "ACIS sample with timedel 0.44104: every time is a stamp of the source's frame grid" "$FRAMECHECK"'
+print("worst offset", off.max(), "frames used", len(np.unique(np.round((t - t0) / tau))))
+assert on_grid.all(), (off.max(), t[~on_grid][:5])
+' "$T/acis.ev" "$T/acis.out.ev"
+	t_py poissonize-20 "ACIS sample on frames: counts per wbin, wavelengths, sorted order and GTIs kept" "$FRAMECHECK"'
+assert len(a) == len(b) and (np.bincount(a["wbin"]) == np.bincount(b["wbin"])).all()
+assert (np.sort(a["wavelength"]) == np.sort(b["wavelength"])).all()
+assert (np.diff(t) >= 0).all() and mb["sorted"] is True and mb["gti"] == ma["gti"]
+assert ((t[:, None] >= gti[:, 0]) & (t[:, None] < gti[:, 1])).any(axis=1).all()
+# Stamps spread over the frames: more distinct frames used than not.
+k = np.round((t - t0) / tau); nframes = (gti[:, 1] - gti[:, 0]).sum() / tau
+assert len(np.unique(k)) > 0.5 * min(nframes, len(t)), (len(np.unique(k)), nframes)
+' "$T/acis.ev" "$T/acis.out.ev"
+	poissonize --seed 5 <"$T/acis_plain.ev" >"$T/acis_plain.out.ev"
+	t_py poissonize-21 "ACIS sample without timedel: times are not put on frames" "$FRAMECHECK"'
+print("on grid", on_grid.mean())
+assert on_grid.mean() < 0.01, on_grid.mean()
+' "$T/acis_plain.ev" "$T/acis_plain.out.ev"
+else
+	t_skip poissonize-19 "ACIS sample on frames" "fits2ev or wbin not built"
+	t_skip poissonize-20 "ACIS sample on frames, counts kept" "fits2ev or wbin not built"
+	t_skip poissonize-21 "ACIS sample without timedel" "fits2ev or wbin not built"
+fi
+
+# Frames of 1 s stamped at their middle (stamps k + 0.5).  The GTI
+# [10.7, 20.2] holds the stamps 11.5 .. 19.5: frame 10 (stamp 10.5, before the
+# GTI) and frame 20 (stamp 20.5, after it) must never be used although they
+# overlap the GTI; the 9 frames inside are equally likely.
+printf '{"gti": [[10.7, 20.2]], "timedel": 1, "timepixr": 0.5}\n' >"$T/frames.json"
+awk 'BEGIN { for (i = 0; i < 9000; i++) print 11.5 + i % 9, 0.5 }' | sort -g | tsv2ev --meta "$T/frames.json" >"$T/frames.ev"
+t_eq poissonize-22 "stamps only of frames whose stamp is in the GTI, each used about equally (chi2, 8 dof, < 26.1)" \
+	"11.5 12.5 13.5 14.5 15.5 16.5 17.5 18.5 19.5 ok" \
+	"$(poissonize --seed 2 <"$T/frames.ev" | ev_times | sort -g | uniq -c |
+		awk '{ k[NR] = $2; c[NR] = $1 } END { for (i = 1; i <= NR; i++) { printf "%s ", k[i]; x += (c[i] - 1000) ^ 2 / 1000 }
+			print (x < 26.1 ? "ok" : "chi2 " x) }')"
+t_error poissonize-23 "a timedel that is not a positive number is an error" 1 \
+	"poissonize: metadata: timedel: expected a time resolution > 0 s, got -1" \
+	poissonize --seed 1 < <(echo 1 | tsv2ev --meta <(printf '{"timedel": -1}\n'))

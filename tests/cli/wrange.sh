@@ -35,3 +35,55 @@ t_eq wrange-10 "a truncated last record names its byte offset" \
 t_run wrange --min 0 --max 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq wrange-11 "a failed run leaves no output file" "absent" "$([ -e "$T/partial.ev" ] && echo present || echo absent)"
 t_eq wrange-12 "no temporary file is left behind" "" "$(ls -A "$T" | grep '\.tmp\.' || true)"
+
+# Numbers are decimal: strtod's hexadecimal (0x10 = 16 nm), inf and nan are
+# not what anyone typing a wavelength means.
+t_error wrange-13 "a hexadecimal --max is a usage error" 2 \
+	"wrange: --max: not a decimal number: '0x10' (see 'wrange --help')" wrange --min 0 --max 0x10 <"$T/in.ev"
+t_error wrange-14 "--max inf is a usage error" 2 \
+	"wrange: --max: not a finite number: 'inf' (see 'wrange --help')" wrange --min 0 --max inf <"$T/in.ev"
+t_error wrange-15 "a --min with a leading blank is a usage error" 2 \
+	"wrange: --min: not a decimal number: ' 0.1' (see 'wrange --help')" wrange --min ' 0.1' --max 1 <"$T/in.ev"
+
+# -o FILE keeps what FILE is (temporary FIFO, links and device node of our
+# own; never the system's /dev/null).  Readers and writers run under
+# `timeout`, so a FIFO replaced by a regular file fails instead of hanging.
+# Compared as text without the metadata: the history holds the -o name.
+wrange --min 0.2 --max 0.6 <"$T/in.ev" | ev2tsv --no-meta >"$T/want.txt"
+same() { ev2tsv --no-meta <"$1" 2>/dev/null | cmp -s "$T/want.txt" - && echo same || echo differ; }
+mkfifo "$T/fifo"
+ln -s fifo "$T/fifo.link"
+timeout 20 cat "$T/fifo" >"$T/fifo.got" &
+reader=$!
+timeout 20 wrange --min 0.2 --max 0.6 -o "$T/fifo" <"$T/in.ev"; st=$?
+wait "$reader"
+t_eq wrange-16 "-o FIFO: the stream goes through the FIFO, which stays a FIFO" "0 fifo same" \
+	"$st $([ -p "$T/fifo" ] && echo fifo || echo replaced) $(same "$T/fifo.got")"
+timeout 20 cat "$T/fifo" >"$T/link.got" &
+reader=$!
+timeout 20 wrange --min 0.2 --max 0.6 -o "$T/fifo.link" <"$T/in.ev"; st=$?
+wait "$reader"
+t_eq wrange-17 "-o LINK to a FIFO: written through, link and FIFO left alone" "0 link fifo same" \
+	"$st $([ -L "$T/fifo.link" ] && echo link || echo replaced) $([ -p "$T/fifo" ] && echo fifo || echo replaced) $(same "$T/link.got")"
+printf 'old' >"$T/real.ev"
+chmod 640 "$T/real.ev"
+ln -s real.ev "$T/real.link"
+wrange --min 0.2 --max 0.6 -o "$T/real.link" <"$T/in.ev"; st=$?
+t_eq wrange-18 "-o LINK to a regular file: the target is replaced whole, the link stays, the mode is kept" \
+	"0 link same 640 none" \
+	"$st $([ -L "$T/real.link" ] && echo link || echo replaced) $(same "$T/real.ev") $(stat -c %a "$T/real.ev") $(ls -A "$T" | grep -c '\.tmp\.' | sed 's/^0$/none/')"
+ln -s new.ev "$T/dangling.link"
+wrange --min 0.2 --max 0.6 -o "$T/dangling.link" <"$T/in.ev"; st=$?
+t_eq wrange-19 "-o dangling LINK: its target is created, the link stays" "0 link same" \
+	"$st $([ -L "$T/dangling.link" ] && echo link || echo replaced) $(same "$T/new.ev")"
+# A character device of our own (root only): the node must stay a device.
+if mknod "$T/null" c 1 3 2>/dev/null; then
+	wrange --min 0.2 --max 0.6 -o "$T/null" <"$T/in.ev"; st=$?
+	t_eq wrange-20 "-o CHARDEV: written through, the device node stays" "0 chardev" \
+		"$st $([ -c "$T/null" ] && echo chardev || echo replaced)"
+else
+	t_skip wrange-20 "-o on a character device node" "mknod needs root"
+fi
+mkdir "$T/adir"
+t_error wrange-21 "-o DIRECTORY is an error before any work" 1 \
+	"wrange: $T/adir: cannot write output: is a directory" wrange --min 0 --max 1 -o "$T/adir" <"$T/in.ev"

@@ -78,8 +78,8 @@ test_numbers(void)
 	size_t n = 0;
 	double *v;
 
-	check(cli_double("1.5", "--x") == 1.5 && cli_double("-2e3", "--x") == -2000 &&
-	      cli_double("0x10", "--x") == 16, "cli_double: plain, exponent and hex numbers");
+	check(cli_double("1.5", "--x") == 1.5 && cli_double("-2e3", "--x") == -2000,
+	      "cli_double: plain and exponent numbers");
 	check_usage_error(call_double, "abc", "test_cli: --x: not a finite number: 'abc' (see 'test_cli --help')",
 			  "cli_double: words refused with the option named");
 	check_usage_error(call_double, "", "test_cli: --x: not a finite number: '' (see 'test_cli --help')",
@@ -92,6 +92,33 @@ test_numbers(void)
 			  "cli_double: inf refused");
 	check_usage_error(call_double, "1e999", "test_cli: --x: not a finite number: '1e999' (see 'test_cli --help')",
 			  "cli_double: overflow refused");
+	{
+		/* strtod reads these; an option value must not. */
+		static const char *const non_decimal[] = {
+			"0x10", "0X1p4", "-0x1", " 1", "\t2", "1 ", "+inf", "-Infinity", "NAN", "nan(1)",
+			"1e", "1e+", ".", "-", "1..2",
+		};
+		char what[96];
+
+		for (size_t i = 0; i < sizeof non_decimal / sizeof *non_decimal; i++) {
+			char got[160];
+			int st = in_child(call_double, non_decimal[i], got, sizeof got);
+
+			snprintf(what, sizeof what, "cli_double: '%s' refused (status 2)", non_decimal[i]);
+			check(st == 2 && strstr(got, "test_cli: --x: not a ") == got, what);
+		}
+		check_usage_error(call_double, "0x10",
+				  "test_cli: --x: not a decimal number: '0x10' (see 'test_cli --help')",
+				  "cli_double: hexadecimal named as not decimal");
+		check(cli_double("+.5", "--x") == 0.5 && cli_double("7.", "--x") == 7 &&
+		      cli_double("-1.25E-2", "--x") == -0.0125 && cli_double("007", "--x") == 7,
+		      "cli_double: every decimal spelling still read");
+		check(cli_decimal_length("1.5:2") == 3 && cli_decimal_length("2e:") == 1 &&
+		      cli_decimal_length("0x10") == 1 && cli_decimal_length("-e5") == 0 &&
+		      cli_decimal_length("3e-7,") == 4, "cli_decimal_length: the decimal prefix");
+		check_usage_error(call_long, " 5", "test_cli: --k: not an integer: ' 5' (see 'test_cli --help')",
+				  "cli_long: leading blank refused");
+	}
 	check(cli_positive_double("1e-300", "--x") == 1e-300, "cli_positive_double: tiny positive accepted");
 	check_usage_error(call_positive, "0", "test_cli: --x: must be greater than 0: '0' (see 'test_cli --help')",
 			  "cli_positive_double: 0 refused");

@@ -42,6 +42,27 @@ main(void)
 	      "a GTI edge a rounding away from a boundary keeps its frame");
 	check(near(frame_stamp(&g, 100.0 + 2.9 * tau), stamp + 2 * tau),
 	      "a drawn time takes its frame's stamp");
+	{
+		/* Stamps at 100 + (k + 0.5) tau.  GTI 1 starts after frame 0's
+		 * stamp and ends before frame 3's; GTI 2 starts and stops on stamps
+		 * (an events' span [first, last]); GTI 3 holds no stamp. */
+		struct gti iv[] = { { 100.0 + 0.6 * tau, 100.0 + 3.4 * tau },
+				    { stamp + 10 * tau, stamp + 12 * tau },
+				    { 100.0 + 20.1 * tau, 100.0 + 20.4 * tau } };
+		struct gti_list in = { 3, iv }, fr;
+
+		frame_gtis(&g, &in, &fr);
+		check(fr.n == 2 && near(fr.iv[0].start, 100.0 + tau) &&
+		      near(fr.iv[0].stop, 100.0 + 3 * tau) && near(fr.iv[1].start, 100.0 + 10 * tau) &&
+		      near(fr.iv[1].stop, 100.0 + 13 * tau),
+		      "frame_gtis: the whole frames whose stamps lie in the GTIs, edge stamps kept");
+		check(near(frame_stamp_in(&g, fr.iv[0].start, &fr.iv[0]), stamp + tau) &&
+		      near(frame_stamp_in(&g, nextafter(fr.iv[0].stop, 0), &fr.iv[0]), stamp + 2 * tau) &&
+		      near(frame_stamp_in(&g, fr.iv[0].stop, &fr.iv[0]), stamp + 2 * tau) &&
+		      near(frame_stamp_in(&g, 100.0 + 11.5 * tau, &fr.iv[1]), stamp + 11 * tau),
+		      "frame_stamp_in: the frame's stamp, never one outside the interval");
+		gti_free(&fr);
+	}
 	json_object_set_new(meta, "timepixr", json_real(1.5));
 	check(!frame_grid_from_meta(meta, true, &g, why, sizeof why), "timepixr outside [0, 1] refused");
 	json_object_set_new(meta, "timepixr", json_real(0));
