@@ -17,7 +17,6 @@
 SLURM_DIR="$T/slurm"
 SLURM_LOCK=/tmp/lightlane-slurm.lock
 SLURM_WHY=""
-SLURM_PIDS=""
 
 # _slurm_alive PIDFILE NAME: the PID in PIDFILE is a live NAME process.
 _slurm_alive() {
@@ -74,6 +73,7 @@ slurm_up() {
 		exec 9>&-
 		while kill -0 $$ 2>/dev/null; do sleep 1; done
 		_slurm_kill_all
+		rm -rf "$T"
 	) </dev/null >/dev/null 2>&1 &
 	SLURM_WATCHDOG=$!
 
