@@ -43,12 +43,20 @@ meta/fits/CODE.json; the others are removed.
   --csv FILE           the CSV (default temp/parameter_search.csv)
   --slurm              write an sbatch job-array script (one array task
                        per block of points, same CSV) and print its name
-  --block-size M       points per array task (default 16)
+  --block-size M       points per array task (default 16; more when the
+                       array would exceed the cluster's MaxArraySize)
   -o FILE              the Slurm script (default temp/search/NAME/slurm.sh)
   --no-plot            skip the plots of the search
   -q, --quiet          no progress on stderr
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
+
+On a cluster the workspace must be on a filesystem the nodes share (with
+flock locks), the programs on the same PATH on every node.  Array tasks
+share temp/search/NAME/lock; a local -mode run or a new --slurm script
+waits for running tasks (one line says so); two submissions of a script
+never run at once (--dependency=singleton).
+
 Internal (used by xargs, llrefine and Slurm tasks): --sample RUN VALUE...,
 --eval --run rK VALUE... (prints the distance), --block B.
 

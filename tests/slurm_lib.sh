@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # SLURM_WHY is read by the tests that source this
 # tests/slurm_lib.sh: sourced after tests/lib.sh by the tests that submit to
 # a real Slurm: a private one-node cluster (munged, slurmctld, slurmd) on
 # 127.0.0.1, its configuration, keys, spool and logs under $T/slurm, its
