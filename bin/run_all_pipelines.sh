@@ -245,7 +245,8 @@ err=$(mktemp "${TMPDIR:-/tmp}/$prog.XXXXXX") || die "cannot create a temporary f
 trap 'rm -f "$err"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-llpipe --make >/dev/null 2>"$err" || die "$(sed -n '1s/^llpipe: //p' "$err")"
+llpipe --make >/dev/null 2>"$err" ||
+	die "$(sed -n '1s/^llpipe: //p' "$err" | grep . || echo "llpipe --make failed: $(head -n 1 "$err")")"
 
 if [ "$slurm" = 1 ]; then
 	run_on_slurm

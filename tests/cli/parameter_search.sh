@@ -217,7 +217,7 @@ t_error parameter_search-34 "an array task whose tool fails without a message (h
 . "$T_ROOT/tests/slurm_lib.sh"
 # Slowed evaluations, so that array tasks and local runs truly overlap.
 mkdir -p "$T/slow"
-printf '#!/bin/sh\nsleep 0.4\nexec %s "$@"\n' "$(command -v llgen)" >"$T/slow/llgen"
+printf '#!/bin/sh\nsleep "${LL_TEST_SLOW:-0.4}"\nexec %s "$@"\n' "$(command -v llgen)" >"$T/slow/llgen"
 chmod +x "$T/slow/llgen"
 SLOW_PATH=$T/slow:$PATH
 # rows_once CSV N: "ok" when runs 1..N are each there exactly once (and nothing else).
@@ -262,17 +262,18 @@ t_eq parameter_search-37 "the cluster's MaxArraySize (51 here) read from scontro
 
 # A second submission while the first array runs: the same script submitted
 # again waits in Slurm's queue (singleton); writing a new script waits for
-# the running tasks (the search's lock).  12 points in 6 tasks of 2.
+# the running tasks (the search's lock).  12 points in 4 tasks of 3.
 W9=$T/overlap1
 mkws "$W9" 40 1000
 search_json o 12 4 0 >"$W9/meta/search/o.json"
-script=$(PATH=$SLOW_PATH $PS -w "$W9" --slurm --search o --block-size 2 -q)
+script=$(PATH=$SLOW_PATH $PS -w "$W9" --slurm --search o --block-size 3 -q)
 job1=$(submit "$W9" "$script")
 job2=$(submit "$W9" "$script")
-for _ in $(seq 300); do [ -n "$(squeue -h -j "$job1" -t R -o %i)" ] && break; sleep 0.1; done
+# Until a task holds the search's lock.
+for _ in $(seq 300); do ! flock -n -x "$W9/temp/search/o/lock" true && break; sleep 0.05; done
 t_eq parameter_search-38 "while the first array runs, the same script submitted again waits (Dependency)" \
 	"Dependency" "$(squeue -h -j "$job2" -o %r | sort -u | tr '\n' ' ' | sed 's/ $//')"
-PATH=$SLOW_PATH $PS -w "$W9" --slurm --search o --block-size 2 >"$T/w.out" 2>"$T/w.err"
+PATH=$SLOW_PATH $PS -w "$W9" --slurm --search o --block-size 3 >"$T/w.out" 2>"$T/w.err"
 job3=$(submit "$W9" "$script")
 t_eq parameter_search-39 "writing a new job script during the array waits for its tasks, saying so in one line" \
 	"$PS: search 'o': waiting for its running Slurm array tasks (or another run) to finish (lock temp/search/o/lock)" \
@@ -289,7 +290,7 @@ mkws "$W10" 40 1000
 search_json m 8 6 0 >"$W10/meta/search/m.json"
 script=$(PATH=$SLOW_PATH $PS -w "$W10" --slurm --search m --block-size 2 -q)
 job=$(submit "$W10" "$script")
-PATH=$SLOW_PATH $PS -w "$W10" -mode search --search m -j 2 --no-plot >/dev/null 2>"$T/m.err"
+PATH=$SLOW_PATH LL_TEST_SLOW=1 $PS -w "$W10" -mode search --search m -j 2 --no-plot >/dev/null 2>"$T/m.err"
 slurm_wait "$job" 120
 t_eq parameter_search-41 "-mode search right after sbatch: every run once, and one side waited for the other" "ok yes" \
 	"$(runs_once "$W10/temp/parameter_search.csv" 8) $(cat "$T/m.err" "$W10"/temp/search/m/slurm-*.out | grep -q "(lock temp/search/m/lock)$" && echo yes)"
