@@ -51,16 +51,18 @@ rm -rf out pipelines
 touch -d '1 minute ago' meta/processing/quick.json
 create_pipeline.sh -n p2 -a sample --pp quick --b-filters copysource,gtifilter,poissonize >/dev/null
 create_pipeline.sh -n p3 -a sample --pp quick >/dev/null
+create_pipeline.sh -n p4 -a sample --pp quick --b-filters copysource,gtifilter,poissonize >/dev/null
 $P -j 1 p1 >/dev/null 2>&1
 rm out/p1/A.ev
 t_run $P --slurm -j 1
-t_eq "$P-13" "--slurm: a job array of the 2 out-of-date pipelines (p1 is up to date), -j as a % throttle" \
-	"0 temp/slurm/pipelines.sh #SBATCH --array=0-1%1 p2 p3|$P: 2 of 3 pipeline(s) to run: a job array of 2 task(s); submit with: sbatch temp/slurm/pipelines.sh" \
+t_eq "$P-13" "--slurm: a job array of the 3 out-of-date pipelines (p1 is up to date), -j as a % throttle" \
+	"0 temp/slurm/pipelines.sh #SBATCH --array=0-2%1 p2 p3 p4|$P: 3 of 4 pipeline(s) to run: a job array of 3 task(s); submit with: sbatch temp/slurm/pipelines.sh" \
 	"$T_STATUS $(cat "$T/out") $(grep '^#SBATCH --array' temp/slurm/pipelines.sh) $(sed -n "/<<'EOF'$/,/^EOF$/p" temp/slurm/pipelines.sh | sed '1d;$d' | tr '\n' ' ' | sed 's/ $//')|$(cat "$T/err")"
 t_check "$P-14" "the Slurm script passes bash -n" bash -n temp/slurm/pipelines.sh
 
 . "$T_ROOT/tests/slurm_lib.sh"
-if ! slurm_up; then
+# MaxArraySize 2: three pipelines to run make task 0 run two of them.
+if ! slurm_up 2; then
 	for i in 15 16 17 18; do
 		t_skip "$P-$i" "a real one-node Slurm cluster" "its daemons cannot start here: $SLURM_WHY"
 	done
@@ -70,13 +72,14 @@ fi
 slurm_job() { sed -n 's/.*: Slurm job \([0-9][0-9]*\) ran .*/\1/p' "$T/err"; }
 t_run $P --slurm --submit
 job=$(slurm_job)
-t_eq "$P-15" "--submit on the cluster: p2 and p3 ran, their directories on stdout, a summary on stderr" \
-	"0 out/p2/ out/p3/ |$P: Slurm job ${job:-?} ran 2 pipeline(s): 2 ok, 0 failed; 1 up to date" \
+t_eq "$P-15" "--submit on the cluster (MaxArraySize 2): p2, p3, p4 ran in 2 tasks, their directories on stdout, a summary" \
+	"0 out/p2/ out/p3/ out/p4/ |$P: 3 pipelines to run, more than the cluster's MaxArraySize (2): 2 array tasks run several each
+$P: Slurm job ${job:-?} ran 3 pipeline(s): 3 ok, 0 failed; 1 up to date" \
 	"$T_STATUS $(tr '\n' ' ' <"$T/out")|$(cat "$T/err")"
 t_eq "$P-16" "the tasks left what make leaves; the up-to-date p1 was not run" "yes yes absent" \
-	"$([ -f out/p2/.done ] && [ -s out/p2/B_varstat.csv ] && echo yes) $([ -f out/p3/.done ] && [ -s out/p3/compare.csv ] && echo yes) $([ -e out/p1/A.ev ] && echo present || echo absent)"
+	"$([ -f out/p2/.done ] && [ -s out/p2/B_varstat.csv ] && [ -f out/p4/.done ] && echo yes) $([ -f out/p3/.done ] && [ -s out/p3/compare.csv ] && echo yes) $([ -e out/p1/A.ev ] && echo present || echo absent)"
 t_run $P --slurm --submit
-t_eq "$P-17" "run again: nothing to submit" "0 |$P: all 3 pipeline(s) are up to date: nothing to run on Slurm" \
+t_eq "$P-17" "run again: nothing to submit" "0 |$P: all 4 pipeline(s) are up to date: nothing to run on Slurm" \
 	"$T_STATUS $(cat "$T/out")|$(cat "$T/err")"
 # A stage failing on the nodes (the job script carries the PATH it was
 # written with): the summary names the pipeline, its task and its log.
