@@ -43,12 +43,20 @@ meta/fits/CODE.json; the others are removed.
   --csv FILE           the CSV (default temp/parameter_search.csv)
   --slurm              write an sbatch job-array script (one array task
                        per block of points, same CSV) and print its name
-  --block-size M       points per array task (default 16)
+  --block-size M       points per array task (default 16; more when the
+                       array would exceed the cluster's MaxArraySize)
   -o FILE              the Slurm script (default temp/search/NAME/slurm.sh)
   --no-plot            skip the plots of the search
   -q, --quiet          no progress on stderr
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
+
+On a cluster the workspace must be on a filesystem the nodes share (with
+flock locks), the programs on the same PATH on every node.  Array tasks
+share temp/search/NAME/lock; a local -mode run or a new --slurm script
+waits for running tasks (one line says so); two submissions of a script
+never run at once (--dependency=singleton).
+
 Internal (used by xargs, llrefine and Slurm tasks): --sample RUN VALUE...,
 --eval --run rK VALUE... (prints the distance), --block B.
 
@@ -59,7 +67,7 @@ EOF
 }
 
 die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
+	printf '%s: %s\n' "$prog" "${1:-failed without saying why (a bug: please report it)}" >&2
 	exit 1
 }
 
@@ -81,9 +89,14 @@ esac
 command -v llsample >/dev/null 2>&1 || PATH=${self%/*}:$PATH
 command -v llsample >/dev/null 2>&1 || die "llsample: not found on PATH (run make)"
 
-# tool_error TOOL: die with the first line of TOOL's message in $1's file.
+# tool_error TOOL FILE: die with the first line of TOOL's message in FILE;
+# a tool that died without one (killed, not found) is named with its status.
 tool_error() {
-	die "$(sed -n "1s/^$1: //p" "$2")"
+	te_status=$?
+	te_msg=$(sed -n "1s/^$1: //p" "$2" 2>/dev/null)
+	[ -n "$te_msg" ] ||
+		te_msg="$1 failed (exit status $te_status)$(sed -n '1s/^/: /p' "$2" 2>/dev/null)"
+	die "$te_msg"
 }
 
 # --- options --------------------------------------------------------------
@@ -170,6 +183,46 @@ case $csv in /*) ;; *) csv=$ws_abs/$csv ;; esac
 
 work=temp/search/$search
 env_file=$work/env.sh
+# Scratch of the evaluations: one directory per Slurm array task, one for
+# the local run (there is only one at a time: see lock_search).
+case $role in
+block) scratch=$work/job.${SLURM_ARRAY_JOB_ID:-pid$$}_$block ;;
+*) scratch=$work/local ;;
+esac
+
+# --- keeping runs of one search apart -----------------------------------------
+
+# lock_search shared|exclusive: lock temp/search/NAME/lock on descriptor 8
+# (held until exit, inherited by the evaluations).  Slurm array tasks share
+# it; a local -mode search or refine, and the writing of a new job script,
+# take it alone, so they never evaluate the points of a running array, nor
+# rewrite its env.sh or A's tables under it.  Waiting says so in one line.
+# (Two submissions of one script are kept apart by Slurm itself:
+# --dependency=singleton in the script.)
+lock_search() {
+	command -v flock >/dev/null 2>&1 ||
+		die "flock: not found on PATH (util-linux): it keeps the runs of search '$search' apart"
+	exec 8>>"$work/lock" || die "$work/lock: cannot open the search's lock file"
+	if [ "$1" = shared ]; then
+		ls_flag=-s ls_why="block $block waits for a local run or a new job script of the search to finish"
+	else
+		ls_flag=-x ls_why="waiting for its running Slurm array tasks (or another run) to finish"
+	fi
+	flock -n $ls_flag 8 && return 0
+	[ "$quiet" = 1 ] || printf "%s: search '%s': %s (lock %s)\n" "$prog" "$search" "$ls_why" "$work/lock" >&2
+	flock $ls_flag 8 || die "$work/lock: cannot lock"
+}
+
+# slurm_max_array: the cluster's MaxArraySize (Slurm's default 1001 when
+# no configuration or controller answers).
+slurm_max_array() {
+	sm=''
+	if command -v scontrol >/dev/null 2>&1 && [ -f "${SLURM_CONF:-/etc/slurm/slurm.conf}" ]; then
+		sm=$(timeout 20 scontrol show config 2>/dev/null |
+			sed -n 's/^MaxArraySize *= *\([0-9][0-9]*\).*/\1/p')
+	fi
+	echo "${sm:-1001}"
+}
 
 # --- preparing: the pipeline's A side, once ---------------------------------
 
@@ -263,7 +316,7 @@ now() {
 evaluate() {
 	run=$1
 	shift
-	err=$work/$run.err fail=$work/$run.fail vs_out=$work/$run.varstat.csv raw= t0=$work/$run.t0
+	err=$scratch/$run.err fail=$scratch/$run.fail vs_out=$scratch/$run.varstat.csv raw= t0=$scratch/$run.t0
 	# Redirections, not rm and date: every process costs ~10% of an
 	# evaluation.  t0's modification time is the start (llsample --since-file).
 	: >"$t0"
@@ -272,7 +325,7 @@ evaluate() {
 	args=$(llsample args "$search" --code "$run" -- "$@" 2>"$err") || tool_error llsample "$err"
 	code=${args%% *}
 	args=${args#* }
-	[ "$keep" = 0 ] || raw=$work/$run.ev
+	[ "$keep" = 0 ] || raw=$scratch/$run.ev
 	b_pipe
 	if [ -s "$fail" ]; then
 		msg=$(head -n 1 "$err")
@@ -280,14 +333,14 @@ evaluate() {
 		rm -f "$raw" "$vs_out"
 		die "run $run: $msg"
 	fi
-	evcompare "$O/A_varstat.csv" "$vs_out" >"$work/$run.cmp" 2>"$err" || tool_error evcompare "$err"
+	evcompare "$O/A_varstat.csv" "$vs_out" >"$scratch/$run.cmp" 2>"$err" || tool_error evcompare "$err"
 	score=
 	while IFS= read -r l; do
 		case $l in
 		'#'*|distance,*) ;;
 		*) score=$l; break ;;
 		esac
-	done <"$work/$run.cmp"
+	done <"$scratch/$run.cmp"
 	[ -n "$score" ] || die "run $run: evcompare printed no distance"
 	line="$run,$code,$seed"
 	for v; do line="$line,$v"; done
@@ -297,22 +350,75 @@ evaluate() {
 	llsample --since-file "$t0" record "$search" "$csv" "$line,$score" \
 		${raw:+--dataset "$raw" --processing "$processing" --generation "$gen" --source "$a"} \
 		2>"$err" || tool_error llsample "$err"
-	rm -f "$vs_out" "$work/$run.cmp" "$err" "$fail" "$t0"
+	rm -f "$vs_out" "$scratch/$run.cmp" "$err" "$fail" "$t0"
 	[ "$role" != eval ] || printf '%s\n' "${score%,*}"
 	if [ "$quiet" = 0 ] && [ -t 2 ] && [ "$role" = sample ]; then progress; fi
 	return 0
 }
 
 progress() {
-	llsample scan "$search" "$csv" >"$work/progress.$$" 2>/dev/null || return 0
-	. "./$work/progress.$$"
-	rm -f "$work/progress.$$"
+	llsample scan "$search" "$csv" >"$scratch/progress.$$" 2>/dev/null || return 0
+	. "./$scratch/progress.$$"
+	rm -f "$scratch/progress.$$"
 	awk -v d="$done" -v n="${PS_TOTAL:-0}" -v d0="${PS_DONE0:-0}" -v t0="${PS_T0:-0}" -v t="$(now)" \
 	    -v b="$best_distance" -v r="$best_run" -v p="$prog" 'BEGIN {
 		eta = ""
 		if (d > d0 && t0 > 0) eta = sprintf(", ETA %.0f s", (t - t0) / (d - d0) * (n - d))
 		printf "%s: %d/%d done, best distance %s (run %s)%s\n", p, d, n, b, r, eta > "/dev/stderr"
 	}'
+}
+
+# --- the Slurm job array ---------------------------------------------------------
+
+# q WORD: WORD quoted for the shell.
+q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# write_slurm_script: the sbatch script of the search (one array task per
+# block of points) and its name on stdout.  Its tasks run this script with
+# --block in the workspace, which the nodes must see at the same path.
+write_slurm_script() {
+	total=${n:-$samples}
+	[ "$total" -ge 1 ] || die "search '$search': -n 0: no points to put in a job array"
+	# sbatch reads "#SBATCH" values in double quotes, without escapes.
+	case $ws_abs in
+	*'"'*|*'\'*|*'
+'*) die "$ws_abs: --slurm: a workspace path with a double quote, backslash or newline cannot go into an #SBATCH line" ;;
+	esac
+	blocks=$(((total + block_size - 1) / block_size))
+	max_array=$(slurm_max_array)
+	if [ "$blocks" -gt "$max_array" ]; then
+		wanted=$blocks asked=$block_size
+		block_size=$(((total + max_array - 1) / max_array))
+		blocks=$(((total + block_size - 1) / block_size))
+		[ "$quiet" = 1 ] || printf "%s: search '%s': %s points in blocks of %s need %s array tasks, more than the cluster's MaxArraySize (%s): blocks of %s points instead (%s tasks)\n" \
+			"$prog" "$search" "$total" "$asked" "$wanted" "$max_array" "$block_size" "$blocks" >&2
+	fi
+	out=${slurm_out:-$work/slurm.sh}
+	# One job name per workspace and search: singleton keeps two
+	# submissions from running at once (the second waits in the queue).
+	job=llsearch-$search-$(printf '%s' "$ws_abs" | cksum | cut -d' ' -f1)
+	log=$(printf '%s' "$ws_abs/$work" | sed 's/%/%%/g')
+	{
+		echo '#!/bin/bash'
+		echo "# Slurm job array of the parameter search '$search', written by $prog."
+		echo "# Submit with: sbatch $out   (each task evaluates $block_size points;"
+		echo "# rows go to $csv with the same locked appends; rerun to fill gaps)."
+		echo "# The workspace must be on a filesystem the nodes share (with flock),"
+		echo "# and the programs on the PATH below on every node."
+		echo "#SBATCH --job-name=$job"
+		echo "#SBATCH --dependency=singleton"
+		echo "#SBATCH --array=0-$((blocks - 1))"
+		echo "#SBATCH --chdir=\"$ws_abs\""
+		echo "#SBATCH --output=\"$log/slurm-%A_%a.out\""
+		echo "#SBATCH --ntasks=1"
+		echo "#SBATCH --cpus-per-task=1"
+		echo 'set -eu'
+		echo "export PATH=$(q "$PATH")"
+		echo ": \"\${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\""
+		echo "exec sh $(q "$self") -w $(q "$ws_abs") --search $(q "$search") --csv $(q "$csv") -n $total \\"
+		echo "	--block-size $block_size --block \"\$SLURM_ARRAY_TASK_ID\""
+	} >"$out.tmp" && mv -f "$out.tmp" "$out" && chmod +x "$out" || die "$out: cannot write the Slurm script"
+	printf '%s\n' "$out"
 }
 
 # --- roles ---------------------------------------------------------------------
@@ -371,47 +477,36 @@ eval)
 	load_env
 	evaluate "$run" "$@" ;;
 block)
+	[ -d "$work" ] || die "search '$search': no $work: write the job script with $prog --slurm"
+	lock_search shared
 	load_env
 	total=${n:-$samples}
 	from=$((block * block_size + 1))
 	to=$((from + block_size - 1))
 	[ "$to" -le "$total" ] || to=$total
 	[ "$from" -le "$to" ] || exit 0
-	llsample points "$search" --from "$from" --to "$to" --skip "$csv" >"$work/block.$block" 2>"$work/block.$block.err" ||
-		tool_error llsample "$work/block.$block.err"
+	mkdir -p "$scratch" || die "$scratch: cannot create the task's scratch directory"
+	# The points are read under the lock: what a run before this task
+	# (or one it waited for) wrote is skipped, what a killed task left
+	# undone is redone.
+	llsample points "$search" --from "$from" --to "$to" --skip "$csv" >"$scratch/block" 2>"$scratch/block.err" ||
+		tool_error llsample "$scratch/block.err"
 	while read -r r vals; do
 		# shellcheck disable=SC2086
 		evaluate "$r" $vals
-	done <"$work/block.$block"
-	rm -f "$work/block.$block" "$work/block.$block.err" ;;
+	done <"$scratch/block"
+	rm -rf "$scratch" ;;
 main)
+	mkdir -p "$work" || die "$work: cannot create the directory"
+	lock_search exclusive
 	prepare
-	# Scratch left by killed evaluations (partial streams can be large).
-	[ "$slurm" = 1 ] || rm -f "$work"/[0-9]*.* "$work"/r[0-9]*.*
+	# Scratch left by killed evaluations and tasks (partial streams can
+	# be large): under the exclusive lock nothing else is using it.
+	rm -rf "$work"/job.* "$scratch" "$work"/[0-9]*.* "$work"/r[0-9]*.*
+	mkdir -p "$scratch" || die "$scratch: cannot create the scratch directory"
 	. "./$env_file"
 	if [ "$slurm" = 1 ]; then
-		total=${n:-$samples}
-		blocks=$(((total + block_size - 1) / block_size))
-		out=${slurm_out:-$work/slurm.sh}
-		q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
-		{
-			echo '#!/bin/bash'
-			echo "# Slurm job array of the parameter search '$search', written by $prog."
-			echo "# Submit with: sbatch $out   (each task evaluates $block_size points;"
-			echo "# rows go to $csv with the same locked appends; rerun to fill gaps)."
-			echo "#SBATCH --job-name=llsearch-$search"
-			echo "#SBATCH --array=0-$((blocks - 1))"
-			echo "#SBATCH --chdir=$ws_abs"
-			echo "#SBATCH --output=$ws_abs/$work/slurm-%A_%a.out"
-			echo "#SBATCH --ntasks=1"
-			echo "#SBATCH --cpus-per-task=1"
-			echo 'set -eu'
-			echo "export PATH=$(q "$PATH")"
-			echo ": \"\${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\""
-			echo "exec sh $(q "$self") -w $(q "$ws_abs") --search $(q "$search") --csv $(q "$csv") -n $total \\"
-			echo "	--block-size $block_size --block \"\$SLURM_ARRAY_TASK_ID\""
-		} >"$out.tmp" && mv -f "$out.tmp" "$out" && chmod +x "$out" || die "$out: cannot write"
-		printf '%s\n' "$out"
+		write_slurm_script
 		exit 0
 	fi
 	if [ "$mode" = search ]; then

@@ -149,11 +149,6 @@ t_check parameter_search-25 "the Slurm script passes bash -n" bash -n "$W4/temp/
 for id in 2 0 1; do SLURM_ARRAY_TASK_ID=$id bash "$W4/temp/search/q/slurm.sh" >/dev/null 2>"$T/task.err" || break; done
 t_eq parameter_search-26 "each array task run here (SLURM_ARRAY_TASK_ID=2,0,1) adds its block's rows" "1 2 3 4 5" \
 	"$(rows "$W4/temp/parameter_search.csv" | cut -d, -f1 | sort -n | tr '\n' ' ' | sed 's/ $//')"
-if command -v sbatch >/dev/null && command -v slurmctld >/dev/null && command -v munged >/dev/null; then
-	t_skip parameter_search-27 "a real single-node Slurm run" "slurm is installed but starting a private cluster is not implemented in this test"
-else
-	t_skip parameter_search-27 "a real single-node Slurm run" "Slurm (slurm-wlm, munge) is not installed"
-fi
 
 # --- recovery of known parameters ---------------------------------------------------
 # A: pitch 3e5, background 0.7, seed 7.  The search (seed 11, another
@@ -200,3 +195,119 @@ t_eq parameter_search-31 "bad search names: 10 usage errors, each pair (main, in
 	"$(wc -l <"$T/names.out") $(grep -c "^2 $PS: invalid search name '.*': expected \[A-Za-z0-9\]\[A-Za-z0-9_.-\]{0,63}, no '..' (see '$PS --help')$" "$T/names.out") $(cut -d' ' -f2- "$T/names.out" | uniq -d | grep -vc '^$')"
 t_run $PS -w "$W" --search "$(printf 'a%.0s' $(seq 64))" --sample 1 2e5 0.6
 t_eq parameter_search-32 "a 64-character name passes the internal check (then: no such search)" "1" "$T_STATUS"
+
+# --- job arrays: sizes, messages (no cluster needed) ------------------------------
+W6=$T/arrays
+mkws "$W6" 40 1000
+search_json big 2000 1 0 >"$W6/meta/search/big.json"
+t_run env SLURM_CONF="$T/no-such-slurm.conf" $PS -w "$W6" --slurm --search big --block-size 1
+t_eq parameter_search-33 "2000 points in blocks of 1 without a cluster to ask: Slurm's default MaxArraySize 1001, blocks grow, one line says so" \
+	"0 #SBATCH --array=0-999|$PS: search 'big': 2000 points in blocks of 1 need 2000 array tasks, more than the cluster's MaxArraySize (1001): blocks of 2 points instead (1000 tasks)" \
+	"$T_STATUS $(grep '^#SBATCH --array' "$W6/temp/search/big/slurm.sh")|$(cat "$T/err")"
+mkdir -p "$T/failing"
+printf '#!/bin/sh\nexit 3\n' >"$T/failing/evcompare"
+chmod +x "$T/failing/evcompare"
+search_json f 2 1 0 >"$W6/meta/search/f.json"
+PATH="$T/failing:$PATH" $PS -w "$W6" --slurm --search f --csv temp/f.csv -q >/dev/null 2>&1
+# (the job script carries the PATH it was written with)
+t_error parameter_search-34 "an array task whose tool fails without a message (here evcompare) names it and its status" 1 \
+	"$PS: evcompare failed (exit status 3)" env SLURM_ARRAY_TASK_ID=0 bash "$W6/temp/search/f/slurm.sh"
+
+# --- a real one-node Slurm cluster ------------------------------------------------
+. "$T_ROOT/tests/slurm_lib.sh"
+# Slowed evaluations, so that array tasks and local runs truly overlap.
+mkdir -p "$T/slow"
+printf '#!/bin/sh\nsleep "${LL_TEST_SLOW:-0.4}"\nexec %s "$@"\n' "$(command -v llgen)" >"$T/slow/llgen"
+chmod +x "$T/slow/llgen"
+SLOW_PATH=$T/slow:$PATH
+# rows_once CSV N: "ok" when runs 1..N are each there exactly once (and nothing else).
+runs_once() {
+	local got
+	got=$(rows "$1" | cut -d, -f1 | sort -n | tr '\n' ' ' | sed 's/ $//')
+	[ "$got" = "$(seq "$2" | tr '\n' ' ' | sed 's/ $//')" ] && echo ok || echo "runs: $got"
+}
+# submit WS SCRIPT: sbatch SCRIPT (relative to WS) and print the job id.
+submit() { (cd "$1" && sbatch --parsable "$2") | cut -d';' -f1; }
+
+cluster_ids="27 35 36 37 38 39 40 41 42 43"
+if ! slurm_up 51; then
+	for i in $cluster_ids; do
+		t_skip parameter_search-$i "a real one-node Slurm cluster" "its daemons cannot start here: $SLURM_WHY"
+	done
+	exit 0
+fi
+
+# 8 points, blocks of 3: 3 tasks, in a workspace whose path has a space.
+W7="$T/slurm ws"
+mkws "$W7" 40 1000
+search_json q 8 2 0 >"$W7/meta/search/q.json"
+W8=$T/local
+mkws "$W8" 40 1000
+cp "$W7/meta/search/q.json" "$W8/meta/search/"
+$PS -w "$W8" -mode search --search q -j 2 -q --no-plot >/dev/null 2>&1
+script=$($PS -w "$W7" --slurm --search q --block-size 3 -q)
+job=$(submit "$W7" "$script")
+slurm_wait "$job" 120
+t_files_eq parameter_search-27 "8 points through sbatch (3 array tasks) give the rows of a local run" \
+	<(rows "$W8/temp/parameter_search.csv") <(rows "$W7/temp/parameter_search.csv")
+t_eq parameter_search-35 "#SBATCH --chdir and --output are quoted: the tasks ran and logged in a path with a space" \
+	"#SBATCH --chdir=\"$W7\" 3 0" \
+	"$(grep '^#SBATCH --chdir' "$W7/$script") $(ls "$W7/temp/search/q/" | grep -c "^slurm-${job}_[0-2]\.out$") $(cat "$W7"/temp/search/q/slurm-*.out | wc -c)"
+t_eq parameter_search-36 "the finished tasks leave no scratch behind" "" "$(ls -d "$W7"/temp/search/q/job.* 2>/dev/null)"
+
+t_run $PS -w "$W6" --slurm --search big --block-size 1
+t_eq parameter_search-37 "the cluster's MaxArraySize (51 here) read from scontrol: 50 tasks of 40 points" \
+	"0 #SBATCH --array=0-49|$PS: search 'big': 2000 points in blocks of 1 need 2000 array tasks, more than the cluster's MaxArraySize (51): blocks of 40 points instead (50 tasks)" \
+	"$T_STATUS $(grep '^#SBATCH --array' "$W6/temp/search/big/slurm.sh")|$(cat "$T/err")"
+
+# A second submission while the first array runs: the same script submitted
+# again waits in Slurm's queue (singleton); writing a new script waits for
+# the running tasks (the search's lock).  12 points in 4 tasks of 3.
+W9=$T/overlap1
+mkws "$W9" 40 1000
+search_json o 12 4 0 >"$W9/meta/search/o.json"
+script=$(PATH=$SLOW_PATH $PS -w "$W9" --slurm --search o --block-size 3 -q)
+job1=$(submit "$W9" "$script")
+job2=$(submit "$W9" "$script")
+# Until a task holds the search's lock.
+for _ in $(seq 300); do ! flock -n -x "$W9/temp/search/o/lock" true && break; sleep 0.05; done
+t_eq parameter_search-38 "while the first array runs, the same script submitted again waits (Dependency)" \
+	"Dependency" "$(squeue -h -j "$job2" -o %r | sort -u | tr '\n' ' ' | sed 's/ $//')"
+PATH=$SLOW_PATH $PS -w "$W9" --slurm --search o --block-size 3 >"$T/w.out" 2>"$T/w.err"
+job3=$(submit "$W9" "$script")
+t_eq parameter_search-39 "writing a new job script during the array waits for its tasks, saying so in one line" \
+	"$PS: search 'o': waiting for its running Slurm array tasks (or another run) to finish (lock temp/search/o/lock)" \
+	"$(cat "$T/w.err")"
+slurm_wait "$job1" 120
+slurm_wait "$job2" 120
+slurm_wait "$job3" 120
+t_eq parameter_search-40 "three overlapping submissions: every run exactly once, every row whole" "ok ok" \
+	"$(runs_once "$W9/temp/parameter_search.csv" 12) $(llsample -w "$W9" scan o temp/parameter_search.csv >/dev/null && echo ok)"
+
+# -mode search started right after sbatch (what the man page describes).
+W10=$T/overlap2
+mkws "$W10" 40 1000
+search_json m 8 6 0 >"$W10/meta/search/m.json"
+script=$(PATH=$SLOW_PATH $PS -w "$W10" --slurm --search m --block-size 2 -q)
+job=$(submit "$W10" "$script")
+PATH=$SLOW_PATH LL_TEST_SLOW=1 $PS -w "$W10" -mode search --search m -j 2 --no-plot >/dev/null 2>"$T/m.err"
+slurm_wait "$job" 120
+t_eq parameter_search-41 "-mode search right after sbatch: every run once, and one side waited for the other" "ok yes" \
+	"$(runs_once "$W10/temp/parameter_search.csv" 8) $(cat "$T/m.err" "$W10"/temp/search/m/slurm-*.out | grep -q "(lock temp/search/m/lock)$" && echo yes)"
+
+# A cancelled array: the next run redoes what its tasks left undone.
+W11=$T/cancel
+mkws "$W11" 40 1000
+search_json c 8 8 0 >"$W11/meta/search/c.json"
+script=$(PATH=$SLOW_PATH $PS -w "$W11" --slurm --search c --block-size 4 -q)
+job=$(submit "$W11" "$script")
+for _ in $(seq 300); do [ "$(rows "$W11/temp/parameter_search.csv" | wc -l)" -ge 2 ] && break; sleep 0.1; done
+scancel "$job"
+slurm_wait "$job" 60
+n_before=$(rows "$W11/temp/parameter_search.csv" | wc -l)
+t_eq parameter_search-42 "scancel midway leaves whole rows only ($n_before of 8)" "yes ok" \
+	"$([ "$n_before" -ge 2 ] && [ "$n_before" -lt 8 ] && echo yes || echo "no: $n_before") $(llsample -w "$W11" scan c temp/parameter_search.csv >/dev/null && echo ok)"
+$PS -w "$W11" -mode search --search c -q --no-plot >/dev/null 2>&1
+t_eq parameter_search-43 "the next run evaluates what the cancelled tasks left: every run once, their scratch removed" "ok " \
+	"$(runs_once "$W11/temp/parameter_search.csv" 8) $(ls -d "$W11"/temp/search/c/job.* 2>/dev/null)"
+slurm_down

@@ -45,3 +45,52 @@ t_error "$P-11" "a bad pipeline stops everything before running: llpipe's reason
 	"$P: meta/pipeline/p3.json: bogus: *" $P
 rm meta/pipeline/p3.json
 t_error "$P-12" "not a workspace" 1 "$P: $T: not a workspace (no meta/ directory)" $P -w "$T"
+
+# --- Slurm: one array task per pipeline that needs running --------------------------
+rm -rf out pipelines
+touch -d '1 minute ago' meta/processing/quick.json
+create_pipeline.sh -n p2 -a sample --pp quick --b-filters copysource,gtifilter,poissonize >/dev/null
+create_pipeline.sh -n p3 -a sample --pp quick >/dev/null
+create_pipeline.sh -n p4 -a sample --pp quick --b-filters copysource,gtifilter,poissonize >/dev/null
+$P -j 1 p1 >/dev/null 2>&1
+rm out/p1/A.ev
+t_run $P --slurm -j 1
+t_eq "$P-13" "--slurm: a job array of the 3 out-of-date pipelines (p1 is up to date), -j as a % throttle" \
+	"0 temp/slurm/pipelines.sh #SBATCH --array=0-2%1 p2 p3 p4|$P: 3 of 4 pipeline(s) to run: a job array of 3 task(s); submit with: sbatch temp/slurm/pipelines.sh" \
+	"$T_STATUS $(cat "$T/out") $(grep '^#SBATCH --array' temp/slurm/pipelines.sh) $(sed -n "/<<'EOF'$/,/^EOF$/p" temp/slurm/pipelines.sh | sed '1d;$d' | tr '\n' ' ' | sed 's/ $//')|$(cat "$T/err")"
+t_check "$P-14" "the Slurm script passes bash -n" bash -n temp/slurm/pipelines.sh
+
+. "$T_ROOT/tests/slurm_lib.sh"
+# MaxArraySize 2: three pipelines to run make task 0 run two of them.
+if ! slurm_up 2; then
+	for i in 15 16 17 18; do
+		t_skip "$P-$i" "a real one-node Slurm cluster" "its daemons cannot start here: $SLURM_WHY"
+	done
+	exit 0
+fi
+# slurm_job: the job id in the summary line of $T/err.
+slurm_job() { sed -n 's/.*: Slurm job \([0-9][0-9]*\) ran .*/\1/p' "$T/err"; }
+t_run $P --slurm --submit
+job=$(slurm_job)
+t_eq "$P-15" "--submit on the cluster (MaxArraySize 2): p2, p3, p4 ran in 2 tasks, their directories on stdout, a summary" \
+	"0 out/p2/ out/p3/ out/p4/ |$P: 3 pipelines to run, more than the cluster's MaxArraySize (2): 2 array tasks run several each
+$P: Slurm job ${job:-?} ran 3 pipeline(s): 3 ok, 0 failed; 1 up to date" \
+	"$T_STATUS $(tr '\n' ' ' <"$T/out")|$(cat "$T/err")"
+t_eq "$P-16" "the tasks left what make leaves; the up-to-date p1 was not run" "yes yes absent" \
+	"$([ -f out/p2/.done ] && [ -s out/p2/B_varstat.csv ] && [ -f out/p4/.done ] && echo yes) $([ -f out/p3/.done ] && [ -s out/p3/compare.csv ] && echo yes) $([ -e out/p1/A.ev ] && echo present || echo absent)"
+t_run $P --slurm --submit
+t_eq "$P-17" "run again: nothing to submit" "0 |$P: all 4 pipeline(s) are up to date: nothing to run on Slurm" \
+	"$T_STATUS $(cat "$T/out")|$(cat "$T/err")"
+# A stage failing on the nodes (the job script carries the PATH it was
+# written with): the summary names the pipeline, its task and its log.
+mkdir -p "$T/failing"
+printf '#!/bin/sh\necho "varstat: broken on purpose" >&2\nexit 1\n' >"$T/failing/varstat"
+chmod +x "$T/failing/varstat"
+rm -rf out/p3
+PATH=$T/failing:$PATH t_run $P --slurm --submit p3
+job=$(slurm_job)
+t_eq "$P-18" "a pipeline failing in its task: status 1, named with its task and log, counted in the summary" \
+	"1 |$P: pipeline 'p3' failed (exit status 2) in Slurm task ${job:-?}_0: see temp/slurm/pipelines-${job:-?}_0.out
+$P: Slurm job ${job:-?} ran 1 pipeline(s): 0 ok, 1 failed; 0 up to date yes" \
+	"$T_STATUS $(cat "$T/out")|$(cat "$T/err") $(grep -q 'varstat: broken on purpose' "temp/slurm/pipelines-${job:-?}_0.out" && echo yes)"
+slurm_down
