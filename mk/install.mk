@@ -8,18 +8,16 @@ MAN7  := $(wildcard man/*.7)
 # libll proper: the core modules' headers, not the extension modules'.
 LIBLL_HEADERS := $(filter-out $(foreach e,$(LIBLL_EXT),common/$(e)_%.h),$(wildcard common/*.h))
 
-$(O)/libll.pc: mk/libll.pc.in mk/config.mk
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LL_VERSION)|' mk/libll.pc.in >$@
-
-install: all $(O)/libll.pc
+install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/ll \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(BINS) $(TOOLS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBLL_HEADERS) $(DESTDIR)$(PREFIX)/include/ll
 	install -m 644 $(O)/libll.a $(DESTDIR)$(PREFIX)/lib
-	install -m 644 $(O)/libll.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	# Made here, not in the build tree: it names this install's PREFIX.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LL_VERSION)|' mk/libll.pc.in \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libll.pc
 	$(if $(MANS),install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1)
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7)
