@@ -20,6 +20,8 @@ directory out/NAME/ of each pipeline run.
 
   -j, --jobs N         run N pipelines at once (default: the number of CPUs)
   -k, --keep-going     go on with the other pipelines after one fails
+  --no-wait            refuse (exit 1) while another run holds the workspace
+                       instead of waiting for it to finish
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
 
@@ -43,16 +45,19 @@ progress() {
 	printf '%s: %s\n' "$prog" "$1" >&2
 }
 
+. "$(dirname -- "$0")/ll_workspace_lock.sh"
 command -v llpipe >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
 command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
 
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 keep=''
 ws_dir=${LL_WORKSPACE:-.}
+lock_wait=wait
 names=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help) usage; exit 0 ;;
+	--no-wait) lock_wait=no-wait ;;
 	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
 	-k|--keep-going) keep=-k ;;
 	-j|--jobs|-w|--workspace)
@@ -79,6 +84,7 @@ esac
 cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
 unset LL_WORKSPACE
 [ -d meta ] || die "$ws_dir: not a workspace (no meta/ directory)"
+ws_lock "$prog" "$lock_wait"
 
 all=$(llws list pipeline)
 if [ -z "$all" ]; then
