@@ -27,21 +27,45 @@ wait_up() {
 	return 1
 }
 
+# fits_hdu N CARD...: a FITS header of CARDs and END, then N random data
+# bytes, each padded to 2880 bytes (header with spaces, data with zeros).
+fits_hdu() {
+	local n=$1 c
+	shift
+	{ for c in "$@" END; do printf '%-80s' "$c"; done; } >"$T/hdu"
+	head -c $(((2880 - $(wc -c <"$T/hdu") % 2880) % 2880)) /dev/zero | tr '\0' ' ' >>"$T/hdu"
+	head -c "$n" /dev/urandom >>"$T/hdu"
+	head -c $(((2880 - n % 2880) % 2880)) /dev/zero >>"$T/hdu"
+	cat "$T/hdu"
+}
+# mkfits N: a FITS file: a primary array of N bytes, then a binary table of
+# 100 rows of 16 bytes and a 40-byte heap (PCOUNT).
+mkfits() {
+	fits_hdu "$1" "SIMPLE  =                    T" "BITPIX  =                    8" \
+		"NAXIS   =                    1" "$(printf 'NAXIS1  = %20d' "$1")"
+	fits_hdu 1640 "XTENSION= 'BINTABLE'" "BITPIX  =                    8" "NAXIS   =                    2" \
+		"NAXIS1  =                   16" "NAXIS2  =                  100" "PCOUNT  =                   40" \
+		"GCOUNT  =                    1" "TFIELDS =                    1" "TFORM1  = '16A     '"
+}
+
 # The archive's layout: an OBSID folder with an index file, primary/ and
-# secondary/ products (random bytes, 3 KB to 700 KB).
+# secondary/ products: FITS files of random data (an uncompressed one, a
+# gzipped one of about 700 KB) and two real gzipped event files.
 srv=$T/srv
 mkdir -p "$srv/5095/primary" "$srv/5095/secondary"
-head -c 5120 /dev/urandom >"$srv/5095/oif.fits"
-head -c 716800 /dev/urandom >"$srv/5095/primary/acisf05095N004_evt2.fits.gz"
-head -c 20480 /dev/urandom >"$srv/5095/primary/pcadf05095_000N001_asol1.fits.gz"
-head -c 3000 /dev/urandom >"$srv/5095/secondary/acisf05095_000N004_bpix1.fits.gz"
+mkfits 5000 >"$srv/5095/oif.fits"
+mkfits 714000 | gzip -1 >"$srv/5095/primary/acisf05095N004_evt2.fits.gz"
+cp "$T_OTHER/rxte_pca_m82ulx_xte_gx_test.evt.gz" "$srv/5095/primary/pcadf05095_000N001_asol1.fits.gz"
+cp "$T_CHANDRA/chandra_acis_obs1479_multigti_evt2.fits.gz" "$srv/5095/secondary/acisf05095_000N004_bpix1.fits.gz"
+bigsize=$(wc -c <"$srv/5095/primary/acisf05095N004_evt2.fits.gz")
 # A staging area: a package folder holding OBSID folders.
 mkdir -p "$srv/package/ABC"
 cp -R "$srv/5095" "$srv/package/ABC/5095"
 files="oif.fits primary/acisf05095N004_evt2.fits.gz primary/pcadf05095_000N001_asol1.fits.gz secondary/acisf05095_000N004_bpix1.fits.gz"
 
 # same_tree SRC DST: every file of the list is in DST byte for byte, and DST
-# holds nothing else (no .part left over).
+# holds nothing else (no partial file left over beside them), and no
+# DST/../.partial/ is left.
 same_tree() {
 	local f
 	for f in $files; do
@@ -49,6 +73,7 @@ same_tree() {
 	done
 	[ "$(cd "$2" && find . -type f | sort)" = "$(for f in $files; do echo "./$f"; done | sort)" ] ||
 		{ echo "extra files: $(cd "$2" && find . -type f | sort | tr '\n' ' ')"; return 1; }
+	[ ! -e "$2/../.partial" ] || { echo "left in .partial: $(find "$2/../.partial" | tr '\n' ' ')"; return 1; }
 }
 
 # --- usage ----------------------------------------------------------------
@@ -90,10 +115,11 @@ t_eq "$P-11" "a second run leaves complete files untouched" "2001-01-01" \
 	"$(date -r "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz" +%F)"
 
 rm "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz"
-head -c 300000 "$srv/5095/primary/acisf05095N004_evt2.fits.gz" >"$T/fits/5095/primary/acisf05095N004_evt2.fits.gz.part"
+mkdir -p "$T/fits/.partial/5095/primary"
+head -c 300000 "$srv/5095/primary/acisf05095N004_evt2.fits.gz" >"$T/fits/.partial/5095/primary/acisf05095N004_evt2.fits.gz"
 t_run $P "$U/5095/" --max-time 10
-t_eq "$P-12" "a .part is fetched again whole when the server cannot send ranges" "0 " "$T_STATUS $(cat "$T/err")"
-t_check "$P-13" "... and the result is complete with no .part left" same_tree "$srv/5095" "$T/fits/5095"
+t_eq "$P-12" "a partial file is fetched again whole when the server cannot send ranges" "0 " "$T_STATUS $(cat "$T/err")"
+t_check "$P-13" "... and the result is complete with no partial file left" same_tree "$srv/5095" "$T/fits/5095"
 
 ln -s nowhere "$srv/5095/secondary/acisf05095_000N004_msk1.fits.gz"
 t_error "$P-14" "a listed file the server cannot find is an error naming its URL" 1 \
@@ -217,11 +243,11 @@ wait_up "$port2"
 V=http://127.0.0.1:$port2
 big=primary/acisf05095N004_evt2.fits.gz
 
-mkdir -p "$T/res/5095/primary"
-head -c 300000 "$srv/5095/$big" >"$T/res/5095/$big.part"
+mkdir -p "$T/res/.partial/5095/primary"
+head -c 300000 "$srv/5095/$big" >"$T/res/.partial/5095/$big"
 : >"$T/srv.log"
 t_run $P "$V/5095/" -d "$T/res" --max-time 10
-t_eq "$P-22" "a .part is resumed with a byte range" "0 1" \
+t_eq "$P-22" "a partial file is resumed with a byte range" "0 1" \
 	"$T_STATUS $(grep -c "^GET /5095/$big bytes=300000-\$" "$T/srv.log")"
 t_check "$P-23" "... and the resumed file is complete and identical" same_tree "$srv/5095" "$T/res/5095"
 
@@ -232,14 +258,14 @@ pids+=("$kpid")
 # The server sends half the file, then stalls; kill once most of it is on disk
 # (curl's own buffer may hold back the last few KB).
 for _ in $(seq 250); do
-	[ "$(wc -c 2>/dev/null <"$T/kill/5095/$big.part" || echo 0)" -ge 300000 ] && break
+	[ "$(wc -c 2>/dev/null <"$T/kill/.partial/5095/$big" || echo 0)" -ge 300000 ] && break
 	sleep 0.1
 done
 kill -TERM -- "-$kpid"
 wait "$kpid"
-got=$(wc -c <"$T/kill/5095/$big.part")
-t_eq "$P-24" "a killed transfer leaves only the .part, holding part of the file" "absent yes" \
-	"$([ -e "$T/kill/5095/$big" ] && echo present || echo absent) $([ "$got" -ge 300000 ] && [ "$got" -le 358400 ] && echo yes || echo "no: $got bytes")"
+got=$(wc -c <"$T/kill/.partial/5095/$big")
+t_eq "$P-24" "a killed transfer leaves only the partial file, holding part of the file" "absent yes" \
+	"$([ -e "$T/kill/5095/$big" ] && echo present || echo absent) $([ "$got" -ge 300000 ] && [ "$got" -le $((bigsize / 2)) ] && echo yes || echo "no: $got bytes")"
 config '{}' '{}' '[]'
 : >"$T/srv.log"
 t_run $P "$V/5095/" -d "$T/kill" --max-time 10
@@ -249,10 +275,10 @@ t_check "$P-26" "... and the file is complete and identical" same_tree "$srv/509
 
 config '{}' "{\"/5095/$big\": 1000}" '[]'
 t_error "$P-27" "a transfer shorter than its Content-Length is an error naming the file" 1 \
-	"$P: 5095/$big: truncated transfer: 716800 of 717800 bytes (run again to resume from 5095/$big.part)" \
+	"$P: 5095/$big: truncated transfer: $bigsize of $((bigsize + 1000)) bytes (run again to resume it from $T/trunc/.partial/5095/$big)" \
 	$P "$V/5095/" -d "$T/trunc" --max-time 10
-t_eq "$P-28" "... and leaves no complete-looking file, only the .part" "absent 716800" \
-	"$([ -e "$T/trunc/5095/$big" ] && echo present || echo absent) $(wc -c <"$T/trunc/5095/$big.part")"
+t_eq "$P-28" "... and leaves no complete-looking file, only the partial one" "absent $bigsize" \
+	"$([ -e "$T/trunc/5095/$big" ] && echo present || echo absent) $(wc -c <"$T/trunc/.partial/5095/$big")"
 
 # Navigation links are skipped; only entries below the listing are mirrored.
 config "{\"/nav/5095/\": [\"/\", \"/nav/\", \"../\", \"./\", \"?C=N;O=D\", \"?C=M&amp;O=A\", \"#top\",
