@@ -1,7 +1,7 @@
 #!/bin/sh
 # download_chandra_data.sh: mirror a Chandra archive directory listing (the
 # staged-retrieval URL) under fits/OBSID/..., resumably, with size checks.
-# Exit: 0 ok, 1 network/server/listing/size error, 2 usage error.
+# Exit: 0 ok, 1 network/server/listing/size/damaged-file error, 2 usage error.
 #
 # Two phases: walk every listing first (so a hostile or broken listing stops
 # the run before anything is written, and the file count N is known), then
@@ -57,7 +57,8 @@ bytes.
   --help, --version
 
 Example: $prog https://cxc.cfa.harvard.edu/cdaftp/byobsid/5/5095/
-Exit status: 0 ok, 1 network, server, listing or size error, 2 usage error.
+Exit status: 0 ok, 1 network, server, listing, size or damaged-file error, 2 usage
+error; 130, 143, 129 on SIGINT, SIGTERM, SIGHUP (partial files kept).
 EOF
 }
 
