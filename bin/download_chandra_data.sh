@@ -159,9 +159,10 @@ set -- -q --fail --silent --show-error --location --connect-timeout 20 \
 small_max_time=${max_time:-120}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/download_chandra_data.XXXXXX") || die "cannot create a temporary directory"
-curl_pid= head_pid=
+curl_pid='' head_pid=''
 # on_signal STATUS: stop the transfer now (the shell is in 'wait', not in
 # curl), keep the partial file for the next run, remove the temporaries.
+# shellcheck disable=SC2317 # called from the traps below
 on_signal() {
 	for pid in $curl_pid $head_pid; do
 		kill "$pid" 2>/dev/null || :
@@ -388,7 +389,7 @@ fetch_capped() {
 	wait "$curl_pid" || status=$?
 	_head_status=0
 	wait "$head_pid" || _head_status=$?
-	curl_pid= head_pid=
+	curl_pid='' head_pid=''
 	[ "$_head_status" = 0 ] || die "$_out: cannot write"
 }
 
@@ -406,7 +407,7 @@ fits_walk() {
 	while :; do
 		_hdu=$((_hdu + 1))
 		: >"$tmp/cards"
-		_verdict=more
+		_verdict='more'
 		while [ "$_verdict" = more ]; do
 			_n=$(dd bs=2880 count=1 iflag=fullblock 2>/dev/null | tee "$tmp/block" | wc -c)
 			if [ "$_n" = 0 ] && [ "$_hdu" -gt 1 ] && [ ! -s "$tmp/cards" ]; then
@@ -548,10 +549,10 @@ fail() {
 	printf '%s: %s\n' "$prog" "$1" >&2
 	n_failed=$((n_failed + 1))
 }
-# complete NAME PART LOCAL: move a partial file that has the server's size
+# finish_file NAME PART LOCAL: move a partial file that has the server's size
 # to its name once it checks out; a bad one is removed, so that the next run
 # fetches the file whole.
-complete() {
+finish_file() {
 	if ! reason=$(file_check "$1" "$2"); then
 		rm -f -- "$2"
 		fail "$1: the downloaded file is damaged: $reason (removed; run again to fetch it whole)"
@@ -588,7 +589,7 @@ while IFS=$tab read -r furl frel; do
 				elif [ "$got" = "$size" ]; then
 					[ -d "${local_path%/*}" ] || mkdir -p -- "${local_path%/*}" ||
 						die "$name: cannot create its directory"
-					complete "$name" "$part" "$local_path"
+					finish_file "$name" "$part" "$local_path"
 					continue
 				fi
 			fi
@@ -645,7 +646,7 @@ while IFS=$tab read -r furl frel; do
 		continue
 	fi
 	[ -f "$part" ] || : >"$part"    # an empty file: curl wrote nothing
-	complete "$name" "$part" "$local_path"
+	finish_file "$name" "$part" "$local_path"
 done <"$tmp/files"
 # Nothing partial left: no empty .partial/ tree either.
 [ ! -d "$dir/.partial" ] || find "$dir/.partial" -depth -type d -empty -delete 2>/dev/null || :

@@ -65,7 +65,7 @@ command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
 rule="expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
 pipeline='' a='' pp=''
 ws_dir=${LL_WORKSPACE:-.}
-lock_wait=wait
+lock_wait='wait'
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help) usage; exit 0 ;;

@@ -52,7 +52,7 @@ command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 keep=''
 ws_dir=${LL_WORKSPACE:-.}
-lock_wait=wait
+lock_wait='wait'
 names=''
 while [ $# -gt 0 ]; do
 	case $1 in
