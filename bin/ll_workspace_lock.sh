@@ -2,8 +2,9 @@
 # ll_workspace_lock.sh: sourced (not run) by the workflow tools that write a
 # workspace's pipelines/, temp/ and out/ (run_all_pipelines.sh,
 # make_var_analysis.sh).  Two such runs on one workspace would write and
-# rename the same out/NAME/*.part files under each other, so each takes the
-# workspace's lock, meta/.lock, for as long as it runs.
+# rename the same out/NAME/*.part files under each other, so each holds the
+# workspace's lock, an flock(1) lock on its meta/ directory (no lock file
+# to leave behind), for as long as it runs.
 #
 # ws_lock PROG WAIT: from the workspace root, take the lock on file
 # descriptor 9, which the run keeps (and its children inherit) until it
@@ -18,21 +19,18 @@ ws_lock() {
 	command -v flock >/dev/null 2>&1 ||
 		{ printf '%s: flock: not found on PATH (util-linux), needed to lock the workspace\n' "$1" >&2; exit 1; }
 	# 'command': a failed redirection must not end the shell before the message.
-	{ command exec 9>>meta/.lock; } 2>/dev/null ||
-		{ printf '%s: meta/.lock: cannot open the workspace lock\n' "$1" >&2; exit 1; }
+	{ command exec 9<meta; } 2>/dev/null ||
+		{ printf '%s: meta: cannot open the directory to lock the workspace\n' "$1" >&2; exit 1; }
 	if ! flock -n 9; then
-		_ws_holder=$(sed -n '1s/^\([A-Za-z0-9_.-]* pid [0-9]*\)$/ (\1)/p' meta/.lock 2>/dev/null) || _ws_holder=
 		if [ "$2" = no-wait ]; then
-			printf '%s: %s: another run%s is writing this workspace (lock meta/.lock held)\n' \
-				"$1" "$_ws_root" "$_ws_holder" >&2
+			printf '%s: %s: another run is writing this workspace (it holds the lock on meta/)\n' \
+				"$1" "$_ws_root" >&2
 			exit 1
 		fi
-		printf '%s: waiting for another run%s to finish with this workspace (lock meta/.lock; --no-wait refuses instead)\n' \
-			"$1" "$_ws_holder" >&2
-		flock 9 || { printf '%s: meta/.lock: cannot lock the workspace\n' "$1" >&2; exit 1; }
+		printf '%s: waiting for another run to finish with this workspace (it holds the lock on meta/; --no-wait refuses instead)\n' \
+			"$1" >&2
+		flock 9 || { printf '%s: meta: cannot lock the workspace\n' "$1" >&2; exit 1; }
 	fi
-	# Who holds it, for the message of the next run that has to wait.
-	printf '%s pid %s\n' "$1" "$$" >meta/.lock 2>/dev/null || :
 	LL_WORKSPACE_LOCK=$_ws_root
 	export LL_WORKSPACE_LOCK
 }

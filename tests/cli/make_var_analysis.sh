@@ -75,7 +75,7 @@ second=$?
 wait "$first"
 t_eq "$P-18" "a second run on a busy workspace says it waits, then both succeed" \
 	"0 0 out/sample__quick/plots/ out/sample__quick/plots/ 1" \
-	"$? $second $(cat "$T/first.out" "$T/second.out" | tr '\n' ' ')$(grep -c "^$P: waiting for another run ($P pid [0-9]*) to finish with this workspace" "$T/second.err")"
+	"$? $second $(cat "$T/first.out" "$T/second.out" | tr '\n' ' ')$(grep -c "^$P: waiting for another run to finish with this workspace (it holds the lock on meta/; --no-wait refuses instead)$" "$T/second.err")"
 wf_rows out/sample__quick/A_varstat.csv >"$T/got.csv"
 t_files_eq "$P-19" "... the table is the hand-made chain's" "$T/want.csv" "$T/got.csv"
 t_eq "$P-20" "... and no .part or temporary file is left" "" \
@@ -85,7 +85,7 @@ PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P -a sample --pp quick >/dev/null 2
 first=$!
 busy_soon
 t_error "$P-21" "--no-wait refuses a busy workspace with one line" 1 \
-	"$P: $(pwd -P): another run ($P pid *) is writing this workspace (lock meta/.lock held)" \
+	"$P: $(pwd -P): another run is writing this workspace (it holds the lock on meta/)" \
 	timeout 60 $P --no-wait -a sample --pp quick
 wait "$first"
 t_error "$P-22" "a directory without meta/ is not a workspace" 1 "$P: $T: not a workspace (no meta/ directory)" \

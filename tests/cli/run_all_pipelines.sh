@@ -76,7 +76,7 @@ second=$?
 wait "$first"
 t_eq "$P-13" "a second run on a busy workspace waits for the first, then both succeed" \
 	"0 0 out/p1/ out/p1/ 1" \
-	"$? $second $(cat "$T/first.out" "$T/second.out" | tr '\n' ' ')$(grep -c "^$P: waiting for another run ($P pid [0-9]*) to finish with this workspace" "$T/second.err")"
+	"$? $second $(cat "$T/first.out" "$T/second.out" | tr '\n' ' ')$(grep -c "^$P: waiting for another run to finish with this workspace (it holds the lock on meta/; --no-wait refuses instead)$" "$T/second.err")"
 t_eq "$P-14" "... the results are complete and right, and nothing stray is left" "yes yes " \
 	"$([ -f out/p1/.done ] && echo yes) $(cmp -s "$T/p1_want.csv" out/p1/A_varstat.csv && echo yes) $(leftovers)"
 
@@ -96,7 +96,7 @@ PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P p1 >/dev/null 2>&1 &
 first=$!
 busy_soon
 t_error "$P-16" "--no-wait refuses a busy workspace with one line" 1 \
-	"$P: $(pwd -P): another run ($P pid *) is writing this workspace (lock meta/.lock held)" \
+	"$P: $(pwd -P): another run is writing this workspace (it holds the lock on meta/)" \
 	timeout 60 $P --no-wait p2
 wait "$first"
 t_eq "$P-17" "... and runs nothing" "0 absent" "$? $([ -e out/p2 ] && echo present || echo absent)"
