@@ -422,15 +422,18 @@ for _ in $(seq 250); do
 	[ "$(wc -c 2>/dev/null <"$T/term/.partial/5095/$big" || echo 0)" -ge 300000 ] && break
 	sleep 0.1
 done
+# The session (setsid made the script its leader) holds the script and curl.
+n_before=$(ps -o pid= -s "$tpid" | wc -l)
 kill -TERM "$tpid"
-for _ in $(seq 30); do
+for _ in $(seq 50); do
 	[ -z "$(ps -o pid= -s "$tpid")" ] && break
 	sleep 0.1
 done
 left=$(ps -o pid=,args= -s "$tpid")
 kill -KILL -- "-$tpid" 2>/dev/null
 wait "$tpid"
-t_eq "$P-50" "SIGTERM ends the run and its curl within 3 s, status 143" "143 " "$? $left"
+t_eq "$P-50" "SIGTERM ends the run and its curl within 5 s, status 143" "143 yes " \
+	"$? $([ "$n_before" -ge 2 ] && echo yes || echo "no: $n_before processes before") $left"
 got=$(wc -c <"$T/term/.partial/5095/$big")
 t_eq "$P-51" "... removes its temporary directory, keeps the partial file, names no complete one" \
 	"absent yes " \

@@ -60,7 +60,7 @@ printf '#!/bin/sh\n: >"%s"\nsleep 2\nexec %s "$@"\n' "$T/busy" "$(command -v gti
 chmod +x "$T/slow/gtifilter"
 busy_soon() {
 	local _
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		[ -e "$T/busy" ] && return 0
 		sleep 0.1
 	done

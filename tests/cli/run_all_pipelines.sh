@@ -55,11 +55,11 @@ real_varstat=$(command -v varstat)
 printf '#!/bin/sh\n: >"%s"\nsleep 2\nexec %s "$@"\n' "$T/busy" "$(command -v gtifilter)" >"$T/slow/gtifilter"
 chmod +x "$T/slow/gtifilter"
 cp out/p1/A_varstat.csv "$T/p1_want.csv"
-# busy_soon: until the first run is inside its slow stage (at most 10 s);
+# busy_soon: until the first run is inside its slow stage (at most 30 s);
 # the marker is removed before each first run starts.
 busy_soon() {
 	local _
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		[ -e "$T/busy" ] && return 0
 		sleep 0.1
 	done
