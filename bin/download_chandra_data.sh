@@ -1,7 +1,7 @@
 #!/bin/sh
 # download_chandra_data.sh: mirror a Chandra archive directory listing (the
 # staged-retrieval URL) under fits/OBSID/..., resumably, with size checks.
-# Exit: 0 ok, 1 network/server/listing/size error, 2 usage error.
+# Exit: 0 ok, 1 network/server/listing/size/damaged-file error, 2 usage error.
 #
 # Two phases: walk every listing first (so a hostile or broken listing stops
 # the run before anything is written, and the file count N is known), then
@@ -9,16 +9,26 @@
 # validated in awk, kept one per line (control characters are refused, so
 # a name cannot contain a tab or a newline) and handed to curl, mkdir and mv
 # as separate, quoted arguments after '--' or as option values.
+#
+# A server is not trusted with sizes or speed either: every body is read
+# through a byte cap, every transfer has a low-speed limit, partial files
+# live in DIR/.partial/ where no listed name can land (names starting with
+# '.' are refused), and a FITS file is walked HDU by HDU before it is called
+# complete.  Every curl runs in the background while the shell waits, so a
+# signal reaches the trap at once and the trap stops curl.
 set -eu
 
 prog=download_chandra_data.sh
 version=0.1.0
 max_depth=16
+# A listing is a page of links; anything this large is not one.
+listing_cap=20000000
 tab=$(printf '\t')
 
 usage() {
 	cat <<EOF
 usage: $prog URL [-d DIR] [-q] [--max-time S]
+       [--max-bytes N] [--speed-limit B] [--speed-time S]
 Mirror the Chandra archive listing at URL (an http or https directory, e.g.
 the archive's staged-retrieval URL) under DIR/OBSID/..., following the
 listing's subdirectories (primary/, secondary/, ...).
@@ -29,18 +39,26 @@ an all-digit component (a staging area holding OBSID folders) is mirrored
 straight into DIR, so its folders become DIR/OBSID.
 
 Files already present with the server's size are skipped; others are fetched
-into NAME.part, resumed when a .part exists, and renamed when the size
-matches the server's Content-Length.  Listing entries that would leave the
-target ('..', absolute paths, backslashes, control characters, a leading
-'-') are refused before anything is downloaded.
+into DIR/.partial/NAME, resumed from there by the next run, and moved to NAME
+when the size matches the server's Content-Length and the file checks out
+(a .gz passes gzip -t; a FITS file's HDUs hold exactly the data their
+headers announce).  Listing entries that would leave the target ('..',
+absolute paths, backslashes, control characters, a leading '-' or '.') are
+refused before anything is downloaded.  A listing is read up to 20000000
+bytes.
 
-  -d, --dir DIR    mirror under DIR (default: fits)
-  -q, --quiet      no progress lines (they go to stderr only when it is a terminal)
-  --max-time S     give up on any single transfer after S seconds
+  -d, --dir DIR      mirror under DIR (default: fits)
+  -q, --quiet        no progress lines (they go to stderr only when it is a terminal)
+  --max-time S       give up on any single transfer after S seconds
+  --max-bytes N      refuse a file larger than N bytes (suffix K, M, G: powers
+                     of 1024; default 8G), however the server sends it
+  --speed-limit B    give up on a transfer slower than B bytes/s ...
+  --speed-time S     ... for S seconds (default: 1000 bytes/s for 60 s)
   --help, --version
 
 Example: $prog https://cxc.cfa.harvard.edu/cdaftp/byobsid/5/5095/
-Exit status: 0 ok, 1 network, server, listing or size error, 2 usage error.
+Exit status: 0 ok, 1 network, server, listing, size or damaged-file error, 2 usage
+error; 130, 143, 129 on SIGINT, SIGTERM, SIGHUP (partial files kept).
 EOF
 }
 
@@ -65,15 +83,21 @@ url=
 dir=fits
 quiet=0
 max_time=
+max_bytes=8G
+speed_limit=1000
+speed_time=60
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help) usage; exit 0 ;;
 	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
 	-q|--quiet) quiet=1 ;;
-	-d|--dir|--max-time)
+	-d|--dir|--max-time|--max-bytes|--speed-limit|--speed-time)
 		[ $# -ge 2 ] || usage_error "option '$1' needs a value"
 		case $1 in
 		--max-time) max_time=$2 ;;
+		--max-bytes) max_bytes=$2 ;;
+		--speed-limit) speed_limit=$2 ;;
+		--speed-time) speed_time=$2 ;;
 		*) dir=$2 ;;
 		esac
 		shift ;;
@@ -94,6 +118,20 @@ case $max_time in
 '') ;;
 *[!0-9]*|0) usage_error "--max-time: not a positive whole number of seconds: '$max_time'" ;;
 esac
+case $speed_limit in
+''|*[!0-9]*|0|?????????*) usage_error "--speed-limit: not a positive whole number of bytes per second: '$speed_limit'" ;;
+esac
+case $speed_time in
+''|*[!0-9]*|0|?????????*) usage_error "--speed-time: not a positive whole number of seconds: '$speed_time'" ;;
+esac
+# Up to 8 digits and a binary suffix: far below 2^63 in shell arithmetic.
+case $max_bytes in
+''|*[!0-9KMG]*|[KMG]*|*[KMG]?*|0?*|?????????*) usage_error "--max-bytes: not a whole number of bytes with an optional K, M or G: '$max_bytes'" ;;
+*K) max_bytes=$((${max_bytes%K} * 1024)) ;;
+*M) max_bytes=$((${max_bytes%M} * 1048576)) ;;
+*G) max_bytes=$((${max_bytes%G} * 1073741824)) ;;
+esac
+[ "$max_bytes" -gt 0 ] || usage_error "--max-bytes: must be positive"
 case $url in
 *[[:space:][:cntrl:]]*) usage_error "URL contains white space or a control character" ;;
 http://?*|https://?*) ;;
@@ -111,17 +149,33 @@ if [ "$quiet" = 0 ] && [ -t 2 ]; then show_progress=1; else show_progress=0; fi
 
 # Every curl call: no ~/.curlrc (an -i or -o there would corrupt the mirror;
 # proxies still come from the environment), http(s) only even after a
-# redirect, errors as an exit status.
-set -- -q --fail --silent --show-error --location --retry 2 --connect-timeout 20 \
-	--proto =http,https --proto-redir =http,https
+# redirect, errors as an exit status, and given up when it stalls.  No
+# --retry: a retried body would be appended again to the stream we cap.
+set -- -q --fail --silent --show-error --location --connect-timeout 20 \
+	--proto =http,https --proto-redir =http,https \
+	--speed-limit "$speed_limit" --speed-time "$speed_time"
 [ -z "$max_time" ] || set -- "$@" --max-time "$max_time"
 # Listings and HEAD requests are small: bound them even without --max-time.
 small_max_time=${max_time:-120}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/download_chandra_data.XXXXXX") || die "cannot create a temporary directory"
+curl_pid='' head_pid=''
+# on_signal STATUS: stop the transfer now (the shell is in 'wait', not in
+# curl), keep the partial file for the next run, remove the temporaries.
+# shellcheck disable=SC2317 # called from the traps below
+on_signal() {
+	for pid in $curl_pid $head_pid; do
+		kill "$pid" 2>/dev/null || :
+	done
+	for pid in $curl_pid $head_pid; do
+		wait "$pid" 2>/dev/null || :
+	done
+	exit "$1"
+}
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 # --- URL helpers (awk, C locale: bytes, not characters) -------------------
 
@@ -249,6 +303,8 @@ classify_listing() {
 			if (seg[i] == "" || seg[i] == ".") continue
 			if (seg[i] == "..") refuse(h, "it leaves the target directory")
 			if (seg[i] ~ /^-/) refuse(h, "a path component starts with \047-\047")
+			# DIR/.partial/ holds the partial files: no listed name may land there.
+			if (seg[i] ~ /^\./) refuse(h, "a path component starts with \047.\047")
 			rel = rel (rel == "" ? "" : "/") seg[i]
 		}
 		if (rel == "") return
@@ -299,8 +355,136 @@ curl_reason() {
 	22/404) printf 'not found (HTTP 404)' ;;
 	22/[1-9][0-9][0-9]) printf 'HTTP %s' "$2" ;;
 	*)
-		set -- "$1" "$(sed -n '$s/^curl: ([0-9]*) //p' "$tmp/curl.err")"
+		set -- "$1" "$(sed -n 's/^curl: ([0-9]*) //p' "$tmp/curl.err" | tail -n 1)"
 		if [ -n "$2" ]; then printf '%s' "$2"; else printf 'curl failed with status %s' "$1"; fi ;;
+	esac
+}
+
+# run_curl ARGS...: curl ARGS (stdout and stderr as redirected by the
+# caller), waited for in the background so that a signal is handled at
+# once; its exit status in $status.
+run_curl() {
+	curl "$@" </dev/null &
+	curl_pid=$!
+	status=0
+	wait "$curl_pid" || status=$?
+	curl_pid=
+}
+
+# fetch_capped CAP OUT URL ARGS...: curl ARGS URL with the body appended to OUT, at
+# most CAP bytes of it and one more (so an overlong body shows as OUT having
+# grown by more than CAP): when the reader stops, curl fails writing and
+# stops too.  A server cannot make it read on by leaving out Content-Length.
+# curl's status in $status; its -w output and messages in $tmp/curl.err.
+fetch_capped() {
+	_cap=$1 _out=$2 _url=$3
+	shift 3
+	rm -f "$tmp/body"
+	mkfifo "$tmp/body" || die "cannot create a pipe in $tmp"
+	curl "$@" -o - -- "$_url" </dev/null >"$tmp/body" 2>"$tmp/curl.err" &
+	curl_pid=$!
+	head -c "$((_cap + 1))" <"$tmp/body" >>"$_out" &
+	head_pid=$!
+	status=0
+	wait "$curl_pid" || status=$?
+	_head_status=0
+	wait "$head_pid" || _head_status=$?
+	curl_pid='' head_pid=''
+	[ "$_head_status" = 0 ] || die "$_out: cannot write"
+}
+
+# written VAR: the value curl printed with -w '%{stderr}@VAR=...' (first line).
+written() {
+	sed -n "s/^@$1=//p" "$tmp/curl.err" | head -n 1
+}
+
+# fits_walk: read a FITS file on stdin HDU by HDU: each header up to its END
+# card, then exactly the data its header announces (|BITPIX|/8 * GCOUNT *
+# (PCOUNT + NAXIS1 * ... * NAXISn), in 2880-byte blocks); the file must end
+# where the last HDU does.  Prints why not and fails.
+fits_walk() {
+	_hdu=0
+	while :; do
+		_hdu=$((_hdu + 1))
+		: >"$tmp/cards"
+		_verdict='more'
+		while [ "$_verdict" = more ]; do
+			_n=$(dd bs=2880 count=1 iflag=fullblock 2>/dev/null | tee "$tmp/block" | wc -c)
+			if [ "$_n" = 0 ] && [ "$_hdu" -gt 1 ] && [ ! -s "$tmp/cards" ]; then
+				return 0
+			fi
+			if [ "$_n" != 2880 ]; then
+				if [ -s "$tmp/cards" ] || [ "$_hdu" = 1 ]; then
+					echo "HDU $_hdu: the header is cut short"
+				else
+					echo "$_n bytes after the last HDU"
+				fi
+				return 1
+			fi
+			# 36 cards a line each (fold leaves the last one without its newline).
+			{ LC_ALL=C tr '\000-\037\177-\377' '?' <"$tmp/block" | fold -w 80; echo; } >>"$tmp/cards"
+			_verdict=$(LC_ALL=C awk -v hdu="$_hdu" '
+				# exit runs END: "failed" keeps it quiet.
+				function bad(why) { print "HDU " hdu ": " why; failed = 1; exit }
+				function whole(key) {
+					if (!(key in v)) bad("no " key " keyword")
+					if (v[key] !~ /^[+]?[0-9]+$/) bad(key " is not a whole number")
+					return v[key] + 0
+				}
+				NR == 1 && hdu == 1 && $0 !~ /^SIMPLE  = +T( |$)/ { bad("not a FITS file (no SIMPLE = T)") }
+				NR == 1 && hdu > 1 && $0 !~ /^XTENSION= / {
+					print "HDU " hdu - 1 ": the data do not end where its header says (no XTENSION follows)"
+					failed = 1
+					exit
+				}
+				substr($0, 1, 8) ~ /^END +$/ || $0 == "END" { end = 1; exit }
+				substr($0, 9, 2) == "= " {
+					k = substr($0, 1, 8); sub(/ +$/, "", k)
+					x = substr($0, 11); sub(/\/.*/, "", x); gsub(/ /, "", x)
+					if (!(k in v)) v[k] = x
+				}
+				END {
+					if (failed) exit
+					if (!end) { print "more"; exit }
+					if (v["BITPIX"] !~ /^(8|16|32|64|-32|-64)$/) bad("BITPIX is not 8, 16, 32, 64, -32 or -64")
+					b = v["BITPIX"] + 0
+					n = whole("NAXIS")
+					if (n > 999) bad("NAXIS is above 999")
+					size = 0
+					if (n > 0) {
+						size = 1
+						for (i = 1; i <= n; i++) size *= whole("NAXIS" i)
+						pc = ("PCOUNT" in v) ? whole("PCOUNT") : 0
+						gc = ("GCOUNT" in v) ? whole("GCOUNT") : 1
+						size = (b < 0 ? -b : b) / 8 * gc * (pc + size)
+					}
+					if (size > 1e15) bad("its header announces more than 10^15 bytes of data")
+					printf "%.0f\n", (size + 2879 - (size + 2879) % 2880) / 2880
+				}' "$tmp/cards")
+			case $_verdict in
+			more|[0-9]*) ;;
+			*) echo "$_verdict"; return 1 ;;
+			esac
+		done
+		[ "$_verdict" = 0 ] && continue
+		_n=$(dd bs=2880 count="$_verdict" iflag=fullblock 2>/dev/null | wc -c)
+		if [ "$_n" != $((_verdict * 2880)) ]; then
+			echo "HDU $_hdu: its data are cut short ($_n of $((_verdict * 2880)) bytes)"
+			return 1
+		fi
+	done
+}
+
+# file_check NAME FILE: a downloaded file that is a gzip or FITS file must be
+# one: gzip -t, then the HDU walk.  Prints why not and fails.
+file_check() {
+	case $1 in
+	*.gz|*.GZ)
+		gzip -t -- "$2" 2>/dev/null || { echo "not a valid gzip file (gzip -t)"; return 1; } ;;
+	esac
+	case $1 in
+	*.fits|*.fit|*.fts|*.evt|*.FITS|*.FIT|*.FTS|*.EVT) fits_walk <"$2" ;;
+	*.fits.gz|*.fit.gz|*.fts.gz|*.evt.gz|*.FITS.gz|*.FIT.gz|*.FTS.gz|*.EVT.gz) gzip -dc -- "$2" | fits_walk ;;
 	esac
 }
 
@@ -319,11 +503,13 @@ while IFS= read -r line <&3; do
 	durl=${line%%"$tab"*}
 	drel=${line#*"$tab"}
 	progress "listing $durl"
-	status=0
-	curl "$@" --max-time "$small_max_time" --max-filesize 20000000 \
-		-o "$tmp/listing" -w '%{http_code}\n%{url_effective}\n' -- "$durl" \
-		</dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
-	{ read -r code; read -r base; } <"$tmp/curl.out" || :
+	: >"$tmp/listing"
+	fetch_capped "$listing_cap" "$tmp/listing" "$durl" "$@" --max-time "$small_max_time" \
+		--max-filesize "$listing_cap" -w '%{stderr}@code=%{http_code}\n@url=%{url_effective}\n'
+	[ "$(file_size "$tmp/listing")" -le "$listing_cap" ] ||
+		die "$durl: the listing is larger than $listing_cap bytes"
+	code=$(written code)
+	base=$(written url)
 	[ "$status" = 0 ] || die "$durl: $(curl_reason "$status" "$code")"
 	base=${base%%[?#]*}
 	base=${base%/*}/
@@ -363,18 +549,29 @@ fail() {
 	printf '%s: %s\n' "$prog" "$1" >&2
 	n_failed=$((n_failed + 1))
 }
+# finish_file NAME PART LOCAL: move a partial file that has the server's size
+# to its name once it checks out; a bad one is removed, so that the next run
+# fetches the file whole.
+finish_file() {
+	if ! reason=$(file_check "$1" "$2"); then
+		rm -f -- "$2"
+		fail "$1: the downloaded file is damaged: $reason (removed; run again to fetch it whole)"
+		return 0
+	fi
+	mv -f -- "$2" "$3" || die "$1: cannot move it from $2"
+	n_got=$((n_got + 1))
+}
 while IFS=$tab read -r furl frel; do
 	n=$((n + 1))
 	name=$prefix${frel#./}
 	local_path=$dir/$name
-	part=$local_path.part
+	part=$dir/.partial/$name
 	progress "[$n/$n_files] $name"
 
 	# Only a file already (partly) here needs the server's size up front.
 	if [ -f "$local_path" ] || [ -f "$part" ]; then
-		status=0
-		curl "$@" --max-time "$small_max_time" --head -o /dev/null -D "$tmp/head" \
-			-w '%{http_code}\n' -- "$furl" </dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
+		run_curl "$@" --max-time "$small_max_time" --head -o /dev/null -D "$tmp/head" \
+			-w '%{http_code}\n' -- "$furl" >"$tmp/curl.out" 2>"$tmp/curl.err"
 		if [ "$status" != 0 ]; then
 			read -r code <"$tmp/curl.out" || :
 			fail "$furl: $(curl_reason "$status" "$code")"
@@ -390,42 +587,57 @@ while IFS=$tab read -r furl frel; do
 				if [ "$got" -gt "$size" ]; then
 					rm -f -- "$part"    # left from an older, larger version of the file
 				elif [ "$got" = "$size" ]; then
-					mv -f -- "$part" "$local_path" || die "$name: cannot rename $name.part"
-					n_got=$((n_got + 1))
+					[ -d "${local_path%/*}" ] || mkdir -p -- "${local_path%/*}" ||
+						die "$name: cannot create its directory"
+					finish_file "$name" "$part" "$local_path"
 					continue
 				fi
 			fi
 		fi
 	fi
 
-	[ -d "${local_path%/*}" ] || mkdir -p -- "${local_path%/*}" || die "$name: cannot create its directory"
-	status=0
-	curl "$@" -C - -o "$part" -D "$tmp/head" -w '%{http_code}\n' -- "$furl" \
-		</dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
+	for d in "${local_path%/*}" "${part%/*}"; do
+		[ -d "$d" ] || mkdir -p -- "$d" || die "$name: cannot create the directory $d"
+	done
+	got=0
+	[ ! -f "$part" ] || got=$(file_size "$part")
+	[ "$got" -le "$max_bytes" ] || { rm -f -- "$part"; got=0; }
+	resume=
+	[ "$got" = 0 ] || resume="-C $got"
+	# $resume is an option and digits: split on purpose.
+	# shellcheck disable=SC2086
+	fetch_capped "$((max_bytes - got))" "$part" "$furl" "$@" $resume --max-filesize "$max_bytes" \
+		-D "$tmp/head" -w '%{stderr}@code=%{http_code}\n'
 	if [ "$status" = 33 ]; then
 		# The server cannot send a byte range: start over.
 		rm -f -- "$part"
-		status=0
-		curl "$@" -o "$part" -D "$tmp/head" -w '%{http_code}\n' -- "$furl" \
-			</dev/null >"$tmp/curl.out" 2>"$tmp/curl.err" || status=$?
+		fetch_capped "$max_bytes" "$part" "$furl" "$@" --max-filesize "$max_bytes" \
+			-D "$tmp/head" -w '%{stderr}@code=%{http_code}\n'
 	fi
-	[ "$status" != 23 ] || die "$part: cannot write: $(sed -n '$s/^curl: //p' "$tmp/curl.err")"
+	got=0
+	if [ -s "$part" ]; then got=$(file_size "$part"); else rm -f -- "$part"; fi
+	if [ "$got" -gt "$max_bytes" ]; then
+		rm -f -- "$part"
+		fail "$name: larger than $max_bytes bytes (--max-bytes): not kept"
+		continue
+	fi
+	if [ "$status" = 63 ]; then
+		fail "$name: the server announces more than $max_bytes bytes (--max-bytes): not fetched"
+		continue
+	fi
+	[ "$status" != 23 ] || die "$part: cannot write: $(sed -n 's/^curl: //p' "$tmp/curl.err" | tail -n 1)"
 	if [ "$status" != 0 ] && [ "$status" != 18 ]; then
-		read -r code <"$tmp/curl.out" || :
-		fail "$furl: $(curl_reason "$status" "$code")"
+		fail "$furl: $(curl_reason "$status" "$(written code)")"
 		continue
 	fi
 	size=$(header_size)
 	if [ -z "$size" ]; then
+		rm -f -- "$part"
 		fail "$furl: the server gives no Content-Length, so the size cannot be verified"
 		continue
 	fi
-	# curl writes no file for an empty body.
-	[ -f "$part" ] || [ "$size" != 0 ] || : >"$part"
-	got=0
-	[ ! -f "$part" ] || got=$(file_size "$part")
 	if [ "$got" -lt "$size" ]; then
-		fail "$name: truncated transfer: $got of $size bytes (run again to resume from $name.part)"
+		fail "$name: truncated transfer: $got of $size bytes (run again to resume it from $part)"
 		continue
 	fi
 	if [ "$got" -gt "$size" ]; then
@@ -433,9 +645,11 @@ while IFS=$tab read -r furl frel; do
 		fail "$name: got $got bytes, the server announced $size"
 		continue
 	fi
-	mv -f -- "$part" "$local_path" || die "$name: cannot rename $name.part"
-	n_got=$((n_got + 1))
+	[ -f "$part" ] || : >"$part"    # an empty file: curl wrote nothing
+	finish_file "$name" "$part" "$local_path"
 done <"$tmp/files"
+# Nothing partial left: no empty .partial/ tree either.
+[ ! -d "$dir/.partial" ] || find "$dir/.partial" -depth -type d -empty -delete 2>/dev/null || :
 
 progress "$n_files files: $n_got downloaded, $((n_files - n_got - n_failed)) already complete, $n_failed failed"
 [ "$n_failed" = 0 ] || exit 1

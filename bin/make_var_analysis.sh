@@ -31,6 +31,8 @@ out/DATASET__PROCESSING/ (A_*.csv, plots/).
   -p, --pipeline PIPELINE  compare the slots of this pipeline
   -a, --a-dataset DATASET  analyse this dataset alone
   --pp PROCESSING          processing of -a (meta/processing/PROCESSING.json)
+  --no-wait                refuse (exit 1) while another run holds the
+                           workspace instead of waiting for it to finish
   -w, --workspace DIR      the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
 
@@ -56,15 +58,18 @@ progress() {
 	printf '%s: %s\n' "$prog" "$1" >&2
 }
 
+. "$(dirname -- "$0")/ll_workspace_lock.sh"
 command -v llpipe >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
 command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
 
 rule="expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
 pipeline='' a='' pp=''
 ws_dir=${LL_WORKSPACE:-.}
+lock_wait='wait'
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help) usage; exit 0 ;;
+	--no-wait) lock_wait=no-wait ;;
 	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
 	-p|--pipeline|-a|--a-dataset|--pp|-w|--workspace)
 		[ $# -ge 2 ] || usage_error "option '$1' needs a value"
@@ -94,6 +99,8 @@ fi
 [ -d "$ws_dir" ] || die "$ws_dir: no such workspace directory"
 cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
 unset LL_WORKSPACE
+[ -d meta ] || die "$ws_dir: not a workspace (no meta/ directory)"
+ws_lock "$prog" "$lock_wait"
 mkdir -p temp || die "temp: cannot create the directory"
 tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
 trap 'rm -rf "$tmp"' EXIT

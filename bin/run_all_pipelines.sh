@@ -29,6 +29,8 @@ directory out/NAME/ of each pipeline run.
                        output directory of each pipeline that ran and a
                        summary (the failed ones on stderr, status 1)
   -o FILE              the Slurm script (default temp/slurm/pipelines.sh)
+  --no-wait            refuse (exit 1) while another run holds the workspace
+                       instead of waiting for it to finish
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
 
@@ -57,6 +59,7 @@ progress() {
 	printf '%s: %s\n' "$prog" "$1" >&2
 }
 
+. "$(dirname -- "$0")/ll_workspace_lock.sh"
 command -v llpipe >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
 command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
 
@@ -64,10 +67,12 @@ jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 keep=''
 slurm=0 submit=0 slurm_out='' throttle=''
 ws_dir=${LL_WORKSPACE:-.}
+lock_wait='wait'
 names=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help) usage; exit 0 ;;
+	--no-wait) lock_wait=no-wait ;;
 	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
 	-k|--keep-going) keep=-k ;;
 	--slurm) slurm=1 ;;
@@ -97,6 +102,7 @@ esac
 cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
 unset LL_WORKSPACE
 [ -d meta ] || die "$ws_dir: not a workspace (no meta/ directory)"
+ws_lock "$prog" "$lock_wait"
 
 all=$(llws list pipeline)
 if [ -z "$all" ]; then

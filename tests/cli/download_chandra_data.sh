@@ -27,21 +27,45 @@ wait_up() {
 	return 1
 }
 
+# fits_hdu N CARD...: a FITS header of CARDs and END, then N random data
+# bytes, each padded to 2880 bytes (header with spaces, data with zeros).
+fits_hdu() {
+	local n=$1 c
+	shift
+	{ for c in "$@" END; do printf '%-80s' "$c"; done; } >"$T/hdu"
+	head -c $(((2880 - $(wc -c <"$T/hdu") % 2880) % 2880)) /dev/zero | tr '\0' ' ' >>"$T/hdu"
+	head -c "$n" /dev/urandom >>"$T/hdu"
+	head -c $(((2880 - n % 2880) % 2880)) /dev/zero >>"$T/hdu"
+	cat "$T/hdu"
+}
+# mkfits N: a FITS file: a primary array of N bytes, then a binary table of
+# 100 rows of 16 bytes and a 40-byte heap (PCOUNT).
+mkfits() {
+	fits_hdu "$1" "SIMPLE  =                    T" "BITPIX  =                    8" \
+		"NAXIS   =                    1" "$(printf 'NAXIS1  = %20d' "$1")"
+	fits_hdu 1640 "XTENSION= 'BINTABLE'" "BITPIX  =                    8" "NAXIS   =                    2" \
+		"NAXIS1  =                   16" "NAXIS2  =                  100" "PCOUNT  =                   40" \
+		"GCOUNT  =                    1" "TFIELDS =                    1" "TFORM1  = '16A     '"
+}
+
 # The archive's layout: an OBSID folder with an index file, primary/ and
-# secondary/ products (random bytes, 3 KB to 700 KB).
+# secondary/ products: FITS files of random data (an uncompressed one, a
+# gzipped one of about 700 KB) and two real gzipped event files.
 srv=$T/srv
 mkdir -p "$srv/5095/primary" "$srv/5095/secondary"
-head -c 5120 /dev/urandom >"$srv/5095/oif.fits"
-head -c 716800 /dev/urandom >"$srv/5095/primary/acisf05095N004_evt2.fits.gz"
-head -c 20480 /dev/urandom >"$srv/5095/primary/pcadf05095_000N001_asol1.fits.gz"
-head -c 3000 /dev/urandom >"$srv/5095/secondary/acisf05095_000N004_bpix1.fits.gz"
+mkfits 5000 >"$srv/5095/oif.fits"
+mkfits 714000 | gzip -1 >"$srv/5095/primary/acisf05095N004_evt2.fits.gz"
+cp "$T_OTHER/rxte_pca_m82ulx_xte_gx_test.evt.gz" "$srv/5095/primary/pcadf05095_000N001_asol1.fits.gz"
+cp "$T_CHANDRA/chandra_acis_obs1479_multigti_evt2.fits.gz" "$srv/5095/secondary/acisf05095_000N004_bpix1.fits.gz"
+bigsize=$(wc -c <"$srv/5095/primary/acisf05095N004_evt2.fits.gz")
 # A staging area: a package folder holding OBSID folders.
 mkdir -p "$srv/package/ABC"
 cp -R "$srv/5095" "$srv/package/ABC/5095"
 files="oif.fits primary/acisf05095N004_evt2.fits.gz primary/pcadf05095_000N001_asol1.fits.gz secondary/acisf05095_000N004_bpix1.fits.gz"
 
 # same_tree SRC DST: every file of the list is in DST byte for byte, and DST
-# holds nothing else (no .part left over).
+# holds nothing else (no partial file left over beside them), and no
+# DST/../.partial/ is left.
 same_tree() {
 	local f
 	for f in $files; do
@@ -49,6 +73,7 @@ same_tree() {
 	done
 	[ "$(cd "$2" && find . -type f | sort)" = "$(for f in $files; do echo "./$f"; done | sort)" ] ||
 		{ echo "extra files: $(cd "$2" && find . -type f | sort | tr '\n' ' ')"; return 1; }
+	[ ! -e "$2/../.partial" ] || { echo "left in .partial: $(find "$2/../.partial" | tr '\n' ' ')"; return 1; }
 }
 
 # --- usage ----------------------------------------------------------------
@@ -90,10 +115,11 @@ t_eq "$P-11" "a second run leaves complete files untouched" "2001-01-01" \
 	"$(date -r "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz" +%F)"
 
 rm "$T/fits/5095/primary/acisf05095N004_evt2.fits.gz"
-head -c 300000 "$srv/5095/primary/acisf05095N004_evt2.fits.gz" >"$T/fits/5095/primary/acisf05095N004_evt2.fits.gz.part"
+mkdir -p "$T/fits/.partial/5095/primary"
+head -c 300000 "$srv/5095/primary/acisf05095N004_evt2.fits.gz" >"$T/fits/.partial/5095/primary/acisf05095N004_evt2.fits.gz"
 t_run $P "$U/5095/" --max-time 10
-t_eq "$P-12" "a .part is fetched again whole when the server cannot send ranges" "0 " "$T_STATUS $(cat "$T/err")"
-t_check "$P-13" "... and the result is complete with no .part left" same_tree "$srv/5095" "$T/fits/5095"
+t_eq "$P-12" "a partial file is fetched again whole when the server cannot send ranges" "0 " "$T_STATUS $(cat "$T/err")"
+t_check "$P-13" "... and the result is complete with no partial file left" same_tree "$srv/5095" "$T/fits/5095"
 
 ln -s nowhere "$srv/5095/secondary/acisf05095_000N004_msk1.fits.gz"
 t_error "$P-14" "a listed file the server cannot find is an error naming its URL" 1 \
@@ -125,8 +151,9 @@ t_eq "$P-21" "-q silences progress on a terminal" "0" "$(wc -c <"$T/tty2.out")"
 
 cat >"$T/server.py" <<'EOF'
 # A small archive server: files with byte ranges, synthetic listings, files
-# announced longer than they are, files sent slowly.  Reads config.json at
-# every request; logs "METHOD PATH RANGE" lines.
+# announced longer than they are, files sent slowly, endless bodies without
+# Content-Length, transfers that stall.  Reads config.json at every request;
+# logs "METHOD PATH RANGE" lines.
 import http.server, json, os, re, sys, time
 root, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
@@ -151,6 +178,19 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         with open(os.path.join(root, "config.json")) as f:
             cfg = json.load(f)
         path = self.path.split("?")[0]
+        if path in cfg.get("endless", []):
+            # No Content-Length: the body ends when the connection does.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            if body:
+                chunk = b"<a href=\"x.fits\">x</a>\n" * 4000
+                try:
+                    while True:
+                        self.wfile.write(chunk)
+                except OSError:
+                    pass
+            return
         if path in cfg["raw"]:
             with open(os.path.join(root, cfg["raw"][path]), "rb") as f:
                 data = f.read()
@@ -195,6 +235,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(data[start:len(data) // 2])
             self.wfile.flush()
             time.sleep(40)
+        if path in cfg.get("stall", []):
+            self.wfile.write(data[start:start + 100000])
+            self.wfile.flush()
+            time.sleep(600)
         self.wfile.write(data[start:])
 
 class Server(http.server.ThreadingHTTPServer):
@@ -203,25 +247,28 @@ class Server(http.server.ThreadingHTTPServer):
 Server(("127.0.0.1", port), Handler).serve_forever()
 EOF
 
-# config LISTINGS TRUNCATE SLOW [RAW]: JSON for synthetic listings (path ->
-# hrefs), files announced longer (path -> extra bytes), files sent slowly
-# (paths), listings served from a file (path -> file name under srv/).
+# config LISTINGS TRUNCATE SLOW [RAW [ENDLESS [STALL]]]: JSON for synthetic
+# listings (path -> hrefs), files announced longer (path -> extra bytes),
+# files sent slowly (paths), listings served from a file (path -> file name
+# under srv/), endless bodies without Content-Length (paths), transfers that
+# stop after 100000 bytes and hang (paths).
 config() {
-	printf '{"listings": %s, "truncate": %s, "slow": %s, "raw": %s}\n' "$1" "$2" "$3" "${4:-"{}"}" >"$srv/config.json"
+	printf '{"listings": %s, "truncate": %s, "slow": %s, "raw": %s, "endless": %s, "stall": %s}\n' \
+		"$1" "$2" "$3" "${4:-"{}"}" "${5:-"[]"}" "${6:-"[]"}" >"$srv/config.json"
 }
 config '{}' '{}' '[]'
 port2=$(free_port)
-/usr/bin/python3 "$T/server.py" "$srv" "$port2" "$T/srv.log" &
+/usr/bin/python3 "$T/server.py" "$srv" "$port2" "$T/srv.log" 2>"$T/server.err" &
 pids+=($!)
 wait_up "$port2"
 V=http://127.0.0.1:$port2
 big=primary/acisf05095N004_evt2.fits.gz
 
-mkdir -p "$T/res/5095/primary"
-head -c 300000 "$srv/5095/$big" >"$T/res/5095/$big.part"
+mkdir -p "$T/res/.partial/5095/primary"
+head -c 300000 "$srv/5095/$big" >"$T/res/.partial/5095/$big"
 : >"$T/srv.log"
 t_run $P "$V/5095/" -d "$T/res" --max-time 10
-t_eq "$P-22" "a .part is resumed with a byte range" "0 1" \
+t_eq "$P-22" "a partial file is resumed with a byte range" "0 1" \
 	"$T_STATUS $(grep -c "^GET /5095/$big bytes=300000-\$" "$T/srv.log")"
 t_check "$P-23" "... and the resumed file is complete and identical" same_tree "$srv/5095" "$T/res/5095"
 
@@ -232,14 +279,14 @@ pids+=("$kpid")
 # The server sends half the file, then stalls; kill once most of it is on disk
 # (curl's own buffer may hold back the last few KB).
 for _ in $(seq 250); do
-	[ "$(wc -c 2>/dev/null <"$T/kill/5095/$big.part" || echo 0)" -ge 300000 ] && break
+	[ "$(wc -c 2>/dev/null <"$T/kill/.partial/5095/$big" || echo 0)" -ge 300000 ] && break
 	sleep 0.1
 done
 kill -TERM -- "-$kpid"
 wait "$kpid"
-got=$(wc -c <"$T/kill/5095/$big.part")
-t_eq "$P-24" "a killed transfer leaves only the .part, holding part of the file" "absent yes" \
-	"$([ -e "$T/kill/5095/$big" ] && echo present || echo absent) $([ "$got" -ge 300000 ] && [ "$got" -le 358400 ] && echo yes || echo "no: $got bytes")"
+got=$(wc -c <"$T/kill/.partial/5095/$big")
+t_eq "$P-24" "a killed transfer leaves only the partial file, holding part of the file" "absent yes" \
+	"$([ -e "$T/kill/5095/$big" ] && echo present || echo absent) $([ "$got" -ge 300000 ] && [ "$got" -le $((bigsize / 2)) ] && echo yes || echo "no: $got bytes")"
 config '{}' '{}' '[]'
 : >"$T/srv.log"
 t_run $P "$V/5095/" -d "$T/kill" --max-time 10
@@ -249,10 +296,10 @@ t_check "$P-26" "... and the file is complete and identical" same_tree "$srv/509
 
 config '{}' "{\"/5095/$big\": 1000}" '[]'
 t_error "$P-27" "a transfer shorter than its Content-Length is an error naming the file" 1 \
-	"$P: 5095/$big: truncated transfer: 716800 of 717800 bytes (run again to resume from 5095/$big.part)" \
+	"$P: 5095/$big: truncated transfer: $bigsize of $((bigsize + 1000)) bytes (run again to resume it from $T/trunc/.partial/5095/$big)" \
 	$P "$V/5095/" -d "$T/trunc" --max-time 10
-t_eq "$P-28" "... and leaves no complete-looking file, only the .part" "absent 716800" \
-	"$([ -e "$T/trunc/5095/$big" ] && echo present || echo absent) $(wc -c <"$T/trunc/5095/$big.part")"
+t_eq "$P-28" "... and leaves no complete-looking file, only the partial one" "absent $bigsize" \
+	"$([ -e "$T/trunc/5095/$big" ] && echo present || echo absent) $(wc -c <"$T/trunc/.partial/5095/$big")"
 
 # Navigation links are skipped; only entries below the listing are mirrored.
 config "{\"/nav/5095/\": [\"/\", \"/nav/\", \"../\", \"./\", \"?C=N;O=D\", \"?C=M&amp;O=A\", \"#top\",
@@ -316,3 +363,127 @@ evil%0a.fits|evil%0a.fits|it contains a control character
 EOF
 t_eq "$P-$n" "hostile listings write nothing, inside or outside the target" "" \
 	"$(cd "$T" && { ls -A target 2>/dev/null; find . -name '*evil*' -o -name '-rf*'; })"
+
+# --- hostile servers: sizes, stalls, names, signals, damaged resumes --------
+# Runs below keep their temporary directory in $T/dltmp, which must be empty
+# after each; every run is bounded by timeout(1).
+mkdir -p "$T/dltmp"
+export TMPDIR=$T/dltmp
+no_temp() { ls -A "$T/dltmp"; }
+
+config '{"/bad/5095/": ["oif.fits", ".partial/5095/oif.fits"]}' '{}' '[]'
+t_error "$P-42" "refuses a listing entry starting with '.' (partial files live in DIR/.partial)" 1 \
+	"$P: $V/bad/5095/: refusing listing entry '.partial/5095/oif.fits': a path component starts with '.'" \
+	timeout 30 $P "$V/bad/5095/" -d "$T/dot" --max-time 10
+
+config '{}' '{}' '[]' '{}' '["/endless/"]'
+t_error "$P-43" "a listing without Content-Length is read up to 20000000 bytes, then refused" 1 \
+	"$P: $V/endless/: the listing is larger than 20000000 bytes" \
+	timeout 30 $P "$V/endless/" -d "$T/endless"
+t_eq "$P-44" "... and nothing is written, no temporary file left" "absent " \
+	"$([ -e "$T/endless" ] && echo present || echo absent) $(no_temp)"
+
+mkdir -p "$srv/huge/5095"
+cp "$srv/5095/oif.fits" "$srv/huge/5095/"
+config '{"/huge/5095/": ["huge.fits", "oif.fits"]}' '{}' '[]' '{}' '["/huge/5095/huge.fits"]'
+t_error "$P-45" "a file without Content-Length stops at --max-bytes" 1 \
+	"$P: 5095/huge.fits: larger than 1048576 bytes (--max-bytes): not kept" \
+	timeout 30 $P "$V/huge/5095/" -d "$T/huge" --max-bytes 1M
+t_eq "$P-46" "... keeps nothing of it, and still mirrors the other file" "absent absent yes " \
+	"$([ -e "$T/huge/5095/huge.fits" ] && echo present || echo absent) $([ -e "$T/huge/.partial" ] && echo present || echo absent) $(cmp -s "$srv/5095/oif.fits" "$T/huge/5095/oif.fits" && echo yes) $(no_temp)"
+
+mkdir -p "$srv/stall"
+cp -R "$srv/5095" "$srv/stall/5095"
+config "{\"/stall/5095/\": [\"oif.fits\", \"$big\"]}" '{}' '[]' '{}' '[]' "[\"/stall/5095/$big\"]"
+SECONDS=0
+t_error "$P-47" "a stalled transfer is given up after --speed-time at --speed-limit" 1 \
+	"$P: $V/stall/5095/$big: Operation too slow. Less than 1000 bytes/sec transferred the last 2 seconds" \
+	timeout 30 $P "$V/stall/5095/" -d "$T/stall" --speed-time 2
+t_eq "$P-48" "... soon, keeping the 100000 bytes it got for the next run" "yes 100000 " \
+	"$([ "$SECONDS" -le 20 ] && echo yes || echo "no: $SECONDS s") $(wc -c <"$T/stall/.partial/5095/$big") $(no_temp)"
+
+# A listed file named X.part beside X, listed first: before, X's resume
+# file was X.part, so X was resumed from the other file's bytes.
+mkdir -p "$srv/coll/5095"
+cp "$srv/5095/oif.fits" "$srv/coll/5095/oif.fits"
+mkfits 100 >"$srv/coll/5095/oif.fits.part"
+config '{"/coll/5095/": ["oif.fits.part", "oif.fits"]}' '{}' '[]'
+t_run timeout 30 $P "$V/coll/5095/" -d "$T/coll" --max-time 10
+t_eq "$P-49" "a listed X.part and X are both mirrored byte for byte" "0 yes yes" \
+	"$T_STATUS $(cmp -s "$srv/coll/5095/oif.fits.part" "$T/coll/5095/oif.fits.part" && echo yes) $(cmp -s "$srv/coll/5095/oif.fits" "$T/coll/5095/oif.fits" && echo yes)"
+
+# SIGTERM to the script alone (not its group), in the middle of a transfer
+# the server leaves hanging for 40 s: curl must go with it at once.
+config '{}' '{}' "[\"/5095/$big\"]"
+setsid $P "$V/5095/" -d "$T/term" --max-time 60 2>"$T/term.err" &
+tpid=$!
+pids+=("$tpid")
+for _ in $(seq 250); do
+	[ "$(wc -c 2>/dev/null <"$T/term/.partial/5095/$big" || echo 0)" -ge 300000 ] && break
+	sleep 0.1
+done
+# The session (setsid made the script its leader) holds the script and curl.
+n_before=$(ps -o pid= -s "$tpid" | wc -l)
+kill -TERM "$tpid"
+for _ in $(seq 50); do
+	[ -z "$(ps -o pid= -s "$tpid")" ] && break
+	sleep 0.1
+done
+left=$(ps -o pid=,args= -s "$tpid")
+kill -KILL -- "-$tpid" 2>/dev/null
+wait "$tpid"
+t_eq "$P-50" "SIGTERM ends the run and its curl within 5 s, status 143" "143 yes " \
+	"$? $([ "$n_before" -ge 2 ] && echo yes || echo "no: $n_before processes before") $left"
+got=$(wc -c <"$T/term/.partial/5095/$big")
+t_eq "$P-51" "... removes its temporary directory, keeps the partial file, names no complete one" \
+	"absent yes " \
+	"$([ -e "$T/term/5095/$big" ] && echo present || echo absent) $([ "$got" -ge 300000 ] && echo yes || echo "no: $got bytes") $(no_temp)"
+
+# Resumed from bytes that are not the file's (an older version of it): the
+# size matches, the content must not pass.
+config '{}' '{}' '[]'
+mkdir -p "$T/damaged/.partial/5095/primary"
+mkfits 714000 | gzip -1 | head -c 300000 >"$T/damaged/.partial/5095/$big"
+: >"$T/srv.log"
+t_error "$P-52" "a resumed .gz whose bytes differ fails gzip -t and is not called complete" 1 \
+	"$P: 5095/$big: the downloaded file is damaged: not a valid gzip file (gzip -t) (removed; run again to fetch it whole)" \
+	timeout 30 $P "$V/5095/" -d "$T/damaged" --max-time 10
+t_eq "$P-53" "... it was resumed, then removed, no file under its name" "1 absent absent" \
+	"$(grep -c "^GET /5095/$big bytes=300000-\$" "$T/srv.log") $([ -e "$T/damaged/5095/$big" ] && echo present || echo absent) $([ -e "$T/damaged/.partial/5095/$big" ] && echo present || echo absent)"
+t_run timeout 30 $P "$V/5095/" -d "$T/damaged" --max-time 10
+t_check "$P-54" "the next run fetches it whole: complete and identical" same_tree "$srv/5095" "$T/damaged/5095"
+
+mkdir -p "$T/damaged2/.partial/5095"
+mkfits 100 >"$T/damaged2/.partial/5095/oif.fits"
+t_error "$P-55" "a resumed FITS file whose HDUs do not add up is not called complete" 1 \
+	"$P: 5095/oif.fits: the downloaded file is damaged: HDU 2: the data do not end where its header says (no XTENSION follows) (removed; run again to fetch it whole)" \
+	timeout 30 $P "$V/5095/" -d "$T/damaged2" --max-time 10
+
+# The walk's arithmetic against astropy: the test files are valid FITS and
+# each ends where astropy says its last HDU does.
+t_py "$P-56" "astropy reads the test FITS files (PCOUNT heap included) and their sizes add up" '
+import gzip, io, sys
+from astropy.io import fits
+for path in sys.argv[1:]:
+    raw = open(path, "rb").read()
+    if path.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    with fits.open(io.BytesIO(raw)) as h:
+        h.verify("exception")
+        ends = [h.fileinfo(i)["datLoc"] + h.fileinfo(i)["datSpan"] for i in range(len(h))]
+        assert ends[-1] == len(raw), (path, ends[-1], len(raw))
+' "$srv/5095/oif.fits" "$srv/5095/$big" "$srv/5095/primary/pcadf05095_000N001_asol1.fits.gz" \
+	"$srv/5095/secondary/acisf05095_000N004_bpix1.fits.gz" "$srv/coll/5095/oif.fits.part"
+
+t_error "$P-57" "a file announced larger than --max-bytes is not fetched" 1 \
+	"$P: 5095/$big: the server announces more than 512000 bytes (--max-bytes): not fetched" \
+	timeout 30 $P "$V/5095/" -d "$T/cap" --max-time 10 --max-bytes 500K
+t_eq "$P-58" "... nothing of it is kept, the other files are" "absent absent 3 " \
+	"$([ -e "$T/cap/5095/$big" ] && echo present || echo absent) $([ -e "$T/cap/.partial" ] && echo present || echo absent) $(find "$T/cap/5095" -type f | wc -l) $(no_temp)"
+
+t_error "$P-59" "a bad --max-bytes is a usage error" 2 \
+	"$P: --max-bytes: not a whole number of bytes with an optional K, M or G: '1X' (see '$P --help')" \
+	$P http://127.0.0.1:1/ --max-bytes 1X
+t_error "$P-60" "a bad --speed-time is a usage error" 2 \
+	"$P: --speed-time: not a positive whole number of seconds: '0' (see '$P --help')" \
+	$P http://127.0.0.1:1/ --speed-time 0

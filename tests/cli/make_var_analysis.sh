@@ -51,3 +51,42 @@ t_error "$P-15" "a name with '/' is a usage error" 2 "$P: invalid dataset name '
 t_error "$P-16" "an unknown option is a usage error" 2 "$P: unknown option '--bogus' (see '$P --help')" $P --bogus
 rmdir temp/make_var* 2>/dev/null
 t_eq "$P-17" "failed runs wrote nothing" "$before" "$(wf_tree "$W")"
+
+# --- one workspace, one writer: two runs of one analysis at once ----------
+# A gtifilter that takes 2 s (and leaves a marker when it starts) keeps the
+# first run busy while the second starts.
+mkdir -p "$T/slow" "$T/tmp"
+printf '#!/bin/sh\n: >"%s"\nsleep 2\nexec %s "$@"\n' "$T/busy" "$(command -v gtifilter)" >"$T/slow/gtifilter"
+chmod +x "$T/slow/gtifilter"
+busy_soon() {
+	local _
+	for _ in $(seq 300); do
+		[ -e "$T/busy" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+rm -rf out
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P -a sample --pp quick >"$T/first.out" 2>&1 &
+first=$!
+busy_soon
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P -a sample --pp quick >"$T/second.out" 2>"$T/second.err"
+second=$?
+wait "$first"
+t_eq "$P-18" "a second run on a busy workspace says it waits, then both succeed" \
+	"0 0 out/sample__quick/plots/ out/sample__quick/plots/ 1" \
+	"$? $second $(cat "$T/first.out" "$T/second.out" | tr '\n' ' ')$(grep -c "^$P: waiting for another run to finish with this workspace (it holds the lock on meta/; --no-wait refuses instead)$" "$T/second.err")"
+wf_rows out/sample__quick/A_varstat.csv >"$T/got.csv"
+t_files_eq "$P-19" "... the table is the hand-made chain's" "$T/want.csv" "$T/got.csv"
+t_eq "$P-20" "... and no .part or temporary file is left" "" \
+	"$(find "$W" -name '*.part' -o -path '*/temp/make_var_analysis*'; ls -A "$T/tmp")"
+rm -f "$T/busy"
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P -a sample --pp quick >/dev/null 2>&1 &
+first=$!
+busy_soon
+t_error "$P-21" "--no-wait refuses a busy workspace with one line" 1 \
+	"$P: $(pwd -P): another run is writing this workspace (it holds the lock on meta/)" \
+	timeout 60 $P --no-wait -a sample --pp quick
+wait "$first"
+t_error "$P-22" "a directory without meta/ is not a workspace" 1 "$P: $T: not a workspace (no meta/ directory)" \
+	$P -a sample -w "$T"

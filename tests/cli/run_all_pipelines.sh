@@ -46,6 +46,71 @@ t_error "$P-11" "a bad pipeline stops everything before running: llpipe's reason
 rm meta/pipeline/p3.json
 t_error "$P-12" "not a workspace" 1 "$P: $T: not a workspace (no meta/ directory)" $P -w "$T"
 
+# --- one workspace, one writer --------------------------------------------
+# A gtifilter that takes 2 s (and says when it starts) holds a run inside its
+# stages, writing out/p1/A.1.gtifilter.ev.part, while a second run starts.
+# Temporary files go to $T/tmp.
+mkdir -p "$T/slow" "$T/tmp"
+real_varstat=$(command -v varstat)
+printf '#!/bin/sh\n: >"%s"\nsleep 2\nexec %s "$@"\n' "$T/busy" "$(command -v gtifilter)" >"$T/slow/gtifilter"
+chmod +x "$T/slow/gtifilter"
+cp out/p1/A_varstat.csv "$T/p1_want.csv"
+# busy_soon: until the first run is inside its slow stage (at most 30 s);
+# the marker is removed before each first run starts.
+busy_soon() {
+	local _
+	for _ in $(seq 300); do
+		[ -e "$T/busy" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# leftovers: *.part, temporary files and directories a run may leave.
+leftovers() { (find "$W" -name '*.part' -o -path '*/temp/make_var_analysis*'; ls -A "$T/tmp") | LC_ALL=C sort; }
+rm -rf out "$T/busy"
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P p1 >"$T/first.out" 2>"$T/first.err" &
+first=$!
+busy_soon
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P p1 >"$T/second.out" 2>"$T/second.err"
+second=$?
+wait "$first"
+t_eq "$P-19" "a second run on a busy workspace waits for the first, then both succeed" \
+	"0 0 out/p1/ out/p1/ 1" \
+	"$? $second $(cat "$T/first.out" "$T/second.out" | tr '\n' ' ')$(grep -c "^$P: waiting for another run to finish with this workspace (it holds the lock on meta/; --no-wait refuses instead)$" "$T/second.err")"
+t_eq "$P-20" "... the results are complete and right, and nothing stray is left" "yes yes " \
+	"$([ -f out/p1/.done ] && echo yes) $(cmp -s "$T/p1_want.csv" out/p1/A_varstat.csv && echo yes) $(leftovers)"
+
+rm -rf out "$T/busy"
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P p1 >/dev/null 2>&1 &
+first=$!
+busy_soon
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 make_var_analysis.sh -p p1 >"$T/second.out" 2>"$T/second.err"
+second=$?
+wait "$first"
+t_eq "$P-21" "make_var_analysis.sh -p beside a run waits too: both succeed, nothing stray" \
+	"0 0 out/p1/plots/ yes yes " \
+	"$? $second $(cat "$T/second.out") $([ -f out/p1/.done ] && echo yes) $(cmp -s "$T/p1_want.csv" out/p1/A_varstat.csv && echo yes) $(leftovers)"
+
+rm -rf out "$T/busy"
+PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P p1 >/dev/null 2>&1 &
+first=$!
+busy_soon
+t_error "$P-22" "--no-wait refuses a busy workspace with one line" 1 \
+	"$P: $(pwd -P): another run is writing this workspace (it holds the lock on meta/)" \
+	timeout 60 $P --no-wait p2
+wait "$first"
+t_eq "$P-23" "... and runs nothing" "0 absent" "$? $([ -e out/p2 ] && echo present || echo absent)"
+
+# A run started from inside a run on the same workspace (here by a stage
+# program) does not wait for its own parent.
+printf '#!/bin/sh\n[ -n "${NESTED-}" ] || NESTED=1 make_var_analysis.sh -a sample --pp quick >/dev/null || exit\nexec %s "$@"\n' \
+	"$real_varstat" >"$T/slow/varstat"
+chmod +x "$T/slow/varstat"
+rm -rf out
+PATH=$T/slow:$PATH TMPDIR=$T/tmp t_run timeout 60 $P p1
+t_eq "$P-24" "a nested make_var_analysis.sh inside a run does not deadlock" "0 out/p1/ yes" \
+	"$T_STATUS $(cat "$T/out") $([ -f out/sample__quick/plots/fano.png ] && [ -f out/p1/.done ] && echo yes)"
+
 # --- Slurm: one array task per pipeline that needs running --------------------------
 rm -rf out pipelines
 touch -d '1 minute ago' meta/processing/quick.json
