@@ -96,3 +96,10 @@ printf '{"min_wavelength": null, "max_wavelength": 1}' >"$W/meta/processing/half
 t_error llws-36 "a null range is both wavelengths or neither" 1 \
 	"llws: $W/meta/processing/half.json: max_wavelength: expected null like min_wavelength (no wavelength range), or both wavelengths" \
 	llws -w "$W" validate meta/processing/half.json
+mkdir -p "$W/meta/fits"
+printf '{"path": "x.fits"}' >"$W/meta/fits/antares.json"
+printf '{"path": "x.fits"}' >"$W/meta/fits/sample.json"
+t_eq llws-37 "closest: the existing name nearest to a mistyped one" "antares antares sample" \
+	"$(llws -w "$W" closest fits antres) $(llws -w "$W" closest fits Antares_x) $(llws -w "$W" closest fits smple)"
+t_error llws-38 "closest: nothing near it is status 1, one line" 1 "llws: zzz: no fits name near it" \
+	llws -w "$W" closest fits zzz
