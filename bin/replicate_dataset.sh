@@ -156,8 +156,7 @@ gen_json=meta/generation/$gen.json
 first=$(get "$pipe" B_filters.0)
 new_b_filters=
 case ${first:-generate} in
-generate) ;;
-*)
+copyA|copysource)
 	[ "$force" = 1 ] || die "pipeline '$name': B is a control (B_filters $(llws get "$pipe" B_filters |
 		tr -d '[]" ')), not a generated dataset (--force replaces it)"
 	new_b_filters=$(llws get "$pipe" A_filters | tr -d '[]" ' | tr , '\n' |

@@ -71,10 +71,10 @@ t_error "$P-13" "create_default_pipeline.sh takes no -b" 2 \
 	create_default_pipeline.sh -b sample
 
 before=$(wf_tree "$W")
-t_error "$P-14" "a missing dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json" $P -n x -a nope
-t_error "$P-15" "a missing B dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json" $P -n x -a sample -b nope
-t_error "$P-16" "a missing processing" 1 "$P: processing 'fast': no meta/processing/fast.json" $P -n x -a sample --pp fast
-t_error "$P-17" "a missing generation" 1 "$P: generation 'g2': no meta/generation/g2.json" $P -n x -a sample --gen g2
+t_error "$P-14" "a missing dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json; create_fits_metadata.sh --file FILE -n nope creates it" $P -n x -a nope
+t_error "$P-15" "a missing B dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json; create_fits_metadata.sh --file FILE -n nope creates it" $P -n x -a sample -b nope
+t_error "$P-16" "a missing processing" 1 "$P: processing 'fast': no meta/processing/fast.json; create_default_pipeline.sh writes meta/processing/default.json, copy and edit it" $P -n x -a sample --pp fast
+t_error "$P-17" "a missing generation" 1 "$P: generation 'g2': no meta/generation/g2.json; create_default_pipeline.sh writes meta/generation/default.json, copy and edit it" $P -n x -a sample --gen g2
 t_error "$P-18" "a B without a starter and without a dataset: llws's reason" 1 \
 	"$P: meta/pipeline/x.json: B_filters?0?: expected generate, copysource or copyA when B_fits_id is null, got \"wrange\"" \
 	$P -n x -a sample --b-filters wrange,wbin
