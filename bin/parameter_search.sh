@@ -10,7 +10,7 @@ version=0.1.0
 
 usage() {
 	cat <<EOF
-usage: $prog -mode search|refine --search NAME [-j N] [-n N] [-w DIR]
+usage: $prog -mode search|refine [--search NAME] [-j N] [-n N] [-w DIR]
        $prog --slurm --search NAME [-n N] [--block-size M] [-o FILE] [-w DIR]
 Find the generation parameters under which a B drawn by llgen looks like
 the A dataset of a pipeline, as measured by evcompare (DESIGN §7).
@@ -35,7 +35,8 @@ meta/fits/CODE.json; the others are removed.
                        (a killed search resumes where it stopped);
                        refine: start from the best row and run nlopt's
                        BOBYQA or Sbplx (llrefine) inside the ranges
-  -s, --search NAME    the search (meta/search/NAME.json)
+  -s, --search NAME    the search (meta/search/NAME.json; default: default,
+                       which create_default_pipeline.sh writes)
   -j, --jobs N         evaluations in parallel (xargs -P; default 1)
   -n N                 search: points 1..N (default the search's
                        samples); refine: evaluation budget (default
@@ -46,7 +47,8 @@ meta/fits/CODE.json; the others are removed.
   --block-size M       points per array task (default 16)
   -o FILE              the Slurm script (default temp/search/NAME/slurm.sh)
   --no-plot            skip the plots of the search
-  -q, --quiet          no progress on stderr
+  -q, --quiet          no progress on stderr (on a terminal: a line per
+                       evaluation; otherwise one summary line at the end)
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
 Internal (used by xargs, llrefine and Slurm tasks): --sample RUN VALUE...,
@@ -129,7 +131,7 @@ whole() {
 	esac
 	[ "${#2}" -le 9 ] || usage_error "$1: too large: '$2'"
 }
-[ -n "$search" ] || usage_error "missing --search NAME"
+search=${search:-default}
 # The internal roles run once per evaluation, where a process is ~10% of
 # the time: the same rule as llws check-name, in the shell (the main role,
 # which starts them, asks llws).
@@ -443,7 +445,18 @@ main)
 		llrefine -w "$ws_abs" --start "$start" --first $((refined + 1)) ${n:+--max-evals "$n"} $qflag "$search" -- \
 			sh "$self" -w "$ws_abs" --search "$search" --csv "$csv" -q --eval >"$work/refine.out" ||
 			die "search '$search': refinement stopped by a failed evaluation (its rows are kept)"
-		say "refine: $(grep -E '^(evaluations|stop)=' "$work/refine.out" | tr '\n' ' ')"
+		reason=$(sed -n 's/^reason=//p' "$work/refine.out")
+		evals=$(sed -n 's/^evaluations=//p' "$work/refine.out")
 	fi
-	summary ;;
+	summary
+	# One line at the end, terminal or not: what was done and where it stands.
+	if [ "$quiet" = 0 ]; then
+		if [ "$mode" = search ]; then
+			printf "%s: search '%s': %s of %s points done, best distance %s (run %s)\n" \
+				"$prog" "$search" "$done" "$total" "$best_distance" "$best_run" >&2
+		else
+			printf "%s: refine '%s': %s evaluations, stopped by %s; best distance %s (run %s)\n" \
+				"$prog" "$search" "$evals" "$reason" "$best_distance" "$best_run" >&2
+		fi
+	fi ;;
 esac

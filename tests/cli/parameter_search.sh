@@ -200,3 +200,20 @@ t_eq parameter_search-31 "bad search names: 10 usage errors, each pair (main, in
 	"$(wc -l <"$T/names.out") $(grep -c "^2 $PS: invalid search name '.*': expected \[A-Za-z0-9\]\[A-Za-z0-9_.-\]{0,63}, no '..' (see '$PS --help')$" "$T/names.out") $(cut -d' ' -f2- "$T/names.out" | uniq -d | grep -vc '^$')"
 t_run $PS -w "$W" --search "$(printf 'a%.0s' $(seq 64))" --sample 1 2e5 0.6
 t_eq parameter_search-32 "a 64-character name passes the internal check (then: no such search)" "1" "$T_STATUS"
+
+# --- the seed's commands: no --search means "default"; what stderr says ----------
+W6=$T/default
+mkws "$W6" 40 1000
+search_json default 4 3 0 ', "refine": {"max_evals": 3}' >"$W6/meta/search/default.json"
+t_run $PS -w "$W6" -mode search --no-plot
+t_eq parameter_search-33 "without --search the search 'default' runs: its four rows" "0 4" \
+	"$T_STATUS $(rows "$W6/temp/parameter_search.csv" | wc -l)"
+t_eq parameter_search-34 "stderr not a terminal: one summary line at the end" \
+	"1 yes" "$(wc -l <"$T/err") $(grep -qE "^$PS: search 'default': 4 of 4 points done, best distance [0-9.e+-]+ \(run [1-4]\)$" "$T/err" && echo yes)"
+t_run $PS -w "$W6" -mode refine --no-plot
+t_eq parameter_search-35 "refine: one summary line saying why it stopped (the budget here)" \
+	"0 1 yes" "$T_STATUS $(wc -l <"$T/err") $(grep -qE "^$PS: refine 'default': 3 evaluations, stopped by budget: all 3 evaluations allowed were made; best distance [0-9.e+-]+ \(run (r[1-3]|[1-4])\)$" "$T/err" && echo yes)"
+rm -f "$W6/temp/parameter_search.csv"
+script -qec "$PS -w $W6 -mode search --no-plot -j 1" /dev/null </dev/null >"$T/tty.out" 2>&1
+t_eq parameter_search-36 "on a terminal: a progress line per evaluation, then the summary" "4 1" \
+	"$(tr -d '\r' <"$T/tty.out" | grep -cE "^$PS: [1-4]/4 done, best distance") $(tr -d '\r' <"$T/tty.out" | grep -c "^$PS: search 'default': 4 of 4 points done")"
