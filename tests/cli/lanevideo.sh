@@ -211,3 +211,26 @@ t_py lanevideo-29 "lanes across 60 degrees repeat every 40 px along a row" \
 	"$period_py" "$T/a60.rgb" 320 240 40
 t_py lanevideo-30 "lanes across 120 degrees (mirrored walk) repeat every 40 px too" \
 	"$period_py" "$T/a120.rgb" 320 240 40
+
+# Neither --duration nor --speedup: the documented 60 s (at 10 fps, 600 frames).
+lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --raw <"$T/few.ev" >"$T/dflt.rgb"
+t_eq lanevideo-31 "the default length is 60 s of video: 600 frames at 10 fps" \
+	"$((600 * 16 * 16 * 3))" "$(wc -c <"$T/dflt.rgb")"
+
+# The range selects the events drawn: an event at 0.8 nm outside 0.4-0.6
+# leaves every frame (flashes and light curve) as with no event at all.
+ev_from_text '51 0.8\n' >"$T/out.ev"
+ev_from_text '51 nan\n' >"$T/nan.ev"
+printf '{"min_wavelength": 0.4, "max_wavelength": 0.6}\n' >"$T/proc.json"
+frames() { lanevideo --params "$T/gen.json" --start 0 --stop 100 -q --size 64x48 --fps 10 --duration 10 --raw "$@"; }
+frames --min 0.4 --max 0.6 <"$T/none.ev" >"$T/sel_none.rgb"
+frames --min 0.4 --max 0.6 <"$T/out.ev" >"$T/sel_out.rgb"
+frames --min 0.4 --max 0.6 <"$T/one.ev" >"$T/sel_in.rgb"
+frames --processing "$T/proc.json" <"$T/out.ev" >"$T/sel_proc.rgb"
+frames --min 0.4 --max 0.6 <"$T/nan.ev" >"$T/sel_nan.rgb"
+t_eq lanevideo-32 "an event outside --min/--max is not drawn; one inside is" "same differs" \
+	"$(cmp -s "$T/sel_none.rgb" "$T/sel_out.rgb" && echo same || echo differs) $(cmp -s "$T/sel_none.rgb" "$T/sel_in.rgb" && echo same || echo differs)"
+t_eq lanevideo-33 "the processing's range selects the same way" "same" \
+	"$(cmp -s "$T/sel_none.rgb" "$T/sel_proc.rgb" && echo same || echo differs)"
+t_eq lanevideo-34 "an event without a wavelength (one band, HRC) is drawn" "differs" \
+	"$(cmp -s "$T/sel_none.rgb" "$T/sel_nan.rgb" && echo same || echo differs)"
