@@ -455,8 +455,8 @@ main)
 			printf "%s: search '%s': %s of %s points done, best distance %s (run %s)\n" \
 				"$prog" "$search" "$done" "$total" "$best_distance" "$best_run" >&2
 		else
-			printf "%s: refine '%s': %s evaluations, stopped by %s; best distance %s (run %s)\n" \
-				"$prog" "$search" "$evals" "$reason" "$best_distance" "$best_run" >&2
+			printf "%s: refine '%s': %s evaluations, best distance %s (run %s); stopped: %s\n" \
+				"$prog" "$search" "$evals" "$best_distance" "$best_run" "$reason" >&2
 		fi
 	fi ;;
 esac

@@ -212,7 +212,7 @@ t_eq parameter_search-34 "stderr not a terminal: one summary line at the end" \
 	"1 yes" "$(wc -l <"$T/err") $(grep -qE "^$PS: search 'default': 4 of 4 points done, best distance [0-9.e+-]+ \(run [1-4]\)$" "$T/err" && echo yes)"
 t_run $PS -w "$W6" -mode refine --no-plot
 t_eq parameter_search-35 "refine: one summary line saying why it stopped (the budget here)" \
-	"0 1 yes" "$T_STATUS $(wc -l <"$T/err") $(grep -qE "^$PS: refine 'default': 3 evaluations, stopped by budget: all 3 evaluations allowed were made; best distance [0-9.e+-]+ \(run (r[1-3]|[1-4])\)$" "$T/err" && echo yes)"
+	"0 1 yes" "$T_STATUS $(wc -l <"$T/err") $(grep -qE "^$PS: refine 'default': 3 evaluations, best distance [0-9.e+-]+ \(run (r[1-3]|[1-4])\); stopped: budget: all 3 evaluations allowed were made$" "$T/err" && echo yes)"
 rm -f "$W6/temp/parameter_search.csv"
 script -qec "$PS -w $W6 -mode search --no-plot -j 1" /dev/null </dev/null >"$T/tty.out" 2>&1
 t_eq parameter_search-36 "on a terminal: a progress line per evaluation, then the summary" "4 1" \
