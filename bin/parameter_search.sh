@@ -170,6 +170,10 @@ ws_abs=$(pwd)
 unset LL_WORKSPACE
 case $csv in /*) ;; *) csv=$ws_abs/$csv ;; esac
 
+if [ "$role" = main ] && [ ! -f "meta/search/$search.json" ]; then
+	near=$(llws closest search "$search" 2>/dev/null) && near=" (did you mean '$near'?)" || near=
+	die "search '$search': no meta/search/$search.json$near; create_default_pipeline.sh writes meta/search/default.json, copy and edit it"
+fi
 work=temp/search/$search
 env_file=$work/env.sh
 

@@ -308,7 +308,8 @@ edit_distance(const char *a, const char *b)
 }
 
 /* The existing name nearest to a mistyped one, for "did you mean": at most
- * half the longer name's length in edits, or containing it, or contained. */
+ * half the longer name's length in edits, or one containing the other and
+ * at least half its length. */
 static int
 cmd_closest(int argc, char **argv)
 {
@@ -325,7 +326,11 @@ cmd_closest(int argc, char **argv)
 		size_t longer = strlen(argv[1]) > strlen(names[i]) ? strlen(argv[1]) : strlen(names[i]);
 
 		limit = longer / 2 > 1 ? longer / 2 : 1;
-		if (d > limit && !strstr(names[i], argv[1]) && !strstr(argv[1], names[i]))
+		size_t shorter = strlen(argv[1]) + strlen(names[i]) - longer;
+		bool contained = 2 * shorter >= longer &&
+				 (strstr(names[i], argv[1]) || strstr(argv[1], names[i]));
+
+		if (d > limit && !contained)
 			continue;
 		if (d < best) {
 			best = d;

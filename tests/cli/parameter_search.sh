@@ -132,7 +132,7 @@ search_json bad 4 1 0 | sed 's/"pipeline": "t"/"pipeline": "t2"/' >"$W/meta/sear
 t_error parameter_search-20 "a missing target dataset" 1 \
 	"$PS: pipeline 't2': target dataset 'gone': no meta/fits/gone.json" $PS -w "$W" -mode search --search bad3
 t_error parameter_search-21 "a missing search file" 1 \
-	"$PS: meta/search/nosuch.json: no such search file" $PS -w "$W" -mode search --search nosuch
+	"$PS: search 'nosuch': no meta/search/nosuch.json; create_default_pipeline.sh writes meta/search/default.json, copy and edit it" $PS -w "$W" -mode search --search nosuch
 t_error parameter_search-22 "a bad mode is a usage error" 2 \
 	"$PS: -mode: expected search or refine, got 'find' (see '$PS --help')" $PS -w "$W" -mode find --search s
 t_files_eq parameter_search-23 "after all the bad input the CSV is unchanged" "$T/before.csv" "$W/temp/parameter_search.csv"
@@ -217,3 +217,6 @@ rm -f "$W6/temp/parameter_search.csv"
 script -qec "$PS -w $W6 -mode search --no-plot -j 1" /dev/null </dev/null >"$T/tty.out" 2>&1
 t_eq parameter_search-36 "on a terminal: a progress line per evaluation, then the summary" "4 1" \
 	"$(tr -d '\r' <"$T/tty.out" | grep -cE "^$PS: [1-4]/4 done, best distance") $(tr -d '\r' <"$T/tty.out" | grep -c "^$PS: search 'default': 4 of 4 points done")"
+t_error parameter_search-37 "a mistyped search name: the nearest one" 1 \
+	"$PS: search 'defualt': no meta/search/defualt.json (did you mean 'default'?); create_default_pipeline.sh writes meta/search/default.json, copy and edit it" \
+	$PS -w "$W6" -mode search --search defualt
