@@ -234,3 +234,21 @@ t_eq lanevideo-33 "the processing's range selects the same way" "same" \
 	"$(cmp -s "$T/sel_none.rgb" "$T/sel_proc.rgb" && echo same || echo differs)"
 t_eq lanevideo-34 "an event without a wavelength (one band, HRC) is drawn" "differs" \
 	"$(cmp -s "$T/sel_none.rgb" "$T/sel_nan.rgb" && echo same || echo differs)"
+
+# The light curve's labels: "counts/s" over the vertical axis (top left),
+# "time since start (s)" centred under the time axis's tick labels, nothing
+# at the panel's top right where the time label used to sit.  At 320x240
+# the font is 7.33 px: the panel starts at row 182, its plot area spans rows
+# 191-220, the tick labels end at row 229, the axis label lies in rows 231-239.
+lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --raw <"$T/few.ev" | head -c $((320 * 240 * 3)) >"$T/label.rgb"
+t_py lanevideo-35 "the time axis label sits under the tick labels, not over the panel's right" '
+import sys, numpy as np
+a = np.fromfile(sys.argv[1], np.uint8).reshape(240, 320, 3).astype(int).sum(axis=2)
+bg = a[239, 2]
+def ink(r0, r1, c0, c1):
+    return int((np.abs(a[r0:r1, c0:c1] - bg) > 60).sum())
+under = ink(231, 240, 110, 210)
+top_right = ink(183, 191, 200, 316)
+top_left = ink(183, 191, 20, 70)
+print("under", under, "top right", top_right, "top left", top_left)
+sys.exit(0 if under > 30 and top_right == 0 and top_left > 10 else 1)' "$T/label.rgb"
