@@ -200,3 +200,16 @@ t_error llgen-24 "a bad source stream is a runtime error" 1 \
 t_run llgen --rate 0 -o "$T/never.ev" </dev/null
 t_eq llgen-25 "a usage error leaves no output file" "2 absent" \
 	"$T_STATUS $([ -e "$T/never.ev" ] && echo present || echo absent)"
+
+# The rate matched to a source counts only its events inside the GTIs (a
+# level-1 file holds many outside), and all of them when it has no
+# wavelengths (HRC: one band): 40 events in [0, 100) of which 30 inside
+# [0, 60) -> 0.5 counts/s; with wavelengths only those in the band count.
+printf '{"gti": [[0, 60]]}' >"$T/rmeta.json"
+awk 'BEGIN { for (i = 0; i < 40; i++) printf "%g nan\n", i * 2 + 0.5 }' | tsv2ev --meta "$T/rmeta.json" >"$T/nowave.ev"
+awk 'BEGIN { for (i = 0; i < 40; i++) printf "%g %g\n", i * 2 + 0.5, (i % 3 == 0) ? 2 : 0.5 }' |
+	tsv2ev --meta "$T/rmeta.json" >"$T/wave.ev"
+t_eq llgen-27 "a source without wavelengths: rate = its events inside the GTIs / exposure" "0.5" \
+	"$(llgen --source "$T/nowave.ev" --seed 1 | ev_meta generation | "$T_PY" -c 'import json, sys; print(json.load(sys.stdin)["rate_cps"])')"
+t_eq llgen-28 "with wavelengths: only the in-GTI events inside [min, max] count (20 of 30)" "0.3333333333" \
+	"$(llgen --source "$T/wave.ev" --seed 1 | ev_meta generation | "$T_PY" -c 'import json, sys; print("%.10f" % json.load(sys.stdin)["rate_cps"])')"
