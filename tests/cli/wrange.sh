@@ -35,3 +35,10 @@ t_eq wrange-10 "a truncated last record names its byte offset" \
 t_run wrange --min 0 --max 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq wrange-11 "a failed run leaves no output file" "absent" "$([ -e "$T/partial.ev" ] && echo present || echo absent)"
 t_eq wrange-12 "no temporary file is left behind" "" "$(ls -A "$T" | grep '\.tmp\.' || true)"
+ev_from_text '1 nan\n2 nan\n3 nan\n' >"$T/nowave.ev"
+t_run wrange --min 0.1 --max 1 <"$T/nowave.ev"
+t_eq wrange-13 "a stream without wavelengths (HRC): nothing kept, exit 0 and one warning saying why" \
+	"0 0 wrange: warning: none of the 3 events has a wavelength: all dropped (a dataset without wavelengths, such as HRC's, is one band: leave out wrange and wbin)" \
+	"$T_STATUS $(ev2tsv --no-meta --no-header <"$T/out" | wc -l) $(cat "$T/err")"
+t_run wrange --min 0.1 --max 1 <"$T/in.ev"
+t_eq wrange-14 "one NaN among wavelengths: no warning" "0 " "$T_STATUS $(cat "$T/err")"
