@@ -10,13 +10,14 @@ version=0.1.0
 
 usage() {
 	cat <<EOF
-usage: $prog [--dry-run] [-y] [-w DIR]
+usage: $prog [--dry-run] [-y] [--all] [-w DIR]
 Remove the generated data of the workspace and print what goes, one path
 per line:
   - generated datasets: meta/fits/CODE.json with a "generated" key and an
     8-letter code name, and their events data/ev/CODE.ev; also
     data/ev/CODE.ev files left without their meta/fits/CODE.json
-  - out/ and temp/
+  - out/ and temp/, except temp/parameter_search.csv (the rows of a
+    parameter search, hours of work) unless --all
   - pipeline scripts pipelines/NAME.sh and pipelines/all.mk written by
     llpipe (recognised by llpipe's header line)
 A pipeline whose B_fits_id names a removed dataset gets B_fits_id null
@@ -26,6 +27,7 @@ file are kept.  The pipelines are checked before anything is removed.
 
   -n, --dry-run        print what would be removed, remove nothing
   -y, --yes            do not ask (needed when stdin is not a terminal)
+  --all                remove temp/parameter_search.csv too
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
 
@@ -48,7 +50,7 @@ usage_error() {
 command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
 command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
 
-dry=0 yes=0
+dry=0 yes=0 all=0
 ws_dir=${LL_WORKSPACE:-.}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--version) printf '%s (Lightlane Studio) %s\n' "$prog" "$version"; exit 0 ;;
 	-n|--dry-run) dry=1 ;;
 	-y|--yes) yes=1 ;;
+	--all) all=1 ;;
 	-w|--workspace)
 		[ $# -ge 2 ] || usage_error "option '$1' needs a value"
 		ws_dir=$2
@@ -109,8 +112,25 @@ for f in data/ev/*.ev; do
 		printf '%s\n' "$f" >>"$tmp/remove"
 	fi
 done
+csv=temp/parameter_search.csv
+kept_csv=0
 for d in out temp; do
-	if [ -d "$d" ] && [ ! -L "$d" ]; then printf '%s/\n' "$d" >>"$tmp/remove"; fi
+	[ -d "$d" ] && [ ! -L "$d" ] || continue
+	if [ "$d" = temp ] && [ "$all" = 0 ] && [ -f "$csv" ]; then
+		# Everything in temp/ but the search's rows.
+		kept_csv=1
+		for e in temp/* temp/.[!.]* temp/..?*; do
+			[ -e "$e" ] || [ -L "$e" ] || continue
+			[ "$e" != "$csv" ] || continue
+			if [ -d "$e" ] && [ ! -L "$e" ]; then
+				printf '%s/\n' "$e" >>"$tmp/remove"
+			else
+				printf '%s\n' "$e" >>"$tmp/remove"
+			fi
+		done
+	else
+		printf '%s/\n' "$d" >>"$tmp/remove"
+	fi
 done
 # llpipe's scripts and makefile say so on their second line.
 for f in pipelines/*.sh pipelines/all.mk; do
@@ -140,6 +160,8 @@ list() {
 	sed 's/$/: B_fits_id -> null/' "$tmp/reset"
 }
 
+[ "$kept_csv" = 0 ] || [ "$dry" = 1 ] ||
+	printf '%s: keeping %s (--all removes it)\n' "$prog" "$csv" >&2
 if [ ! -s "$tmp/remove" ] && [ ! -s "$tmp/reset" ]; then
 	[ ! -t 2 ] || printf '%s: nothing to remove\n' "$prog" >&2
 	exit 0

@@ -22,7 +22,8 @@ description of an existing NAME needs --force.
                      [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'
   --wave-col COL     wavelength column, when fits2ev's rules find none
   --wave-unit U      its unit: angstrom, nm, ev or kev (with --wave-col)
-  --no-wavelength    the dataset has no wavelength (HRC)
+  --no-wavelength    the dataset has no wavelength: one band (chosen by
+                     itself, and said, for an HRC file)
   --filter EXPR      cfitsio row filter applied on reading
   --gti-ccd N        use the GTI extension of CCD N
   --processing P     processing used when none is given (default: default)
@@ -160,8 +161,26 @@ if [ -n "$filter" ]; then
 else
 	check_filter="#ROW <= 1"
 fi
-if ! fits2ev --meta "$new" --filter "$check_filter" -o "$tmp/check.ev" 2>"$tmp/err"; then
-	die "$file: $(sed -n '1s/^fits2ev: [^:]*: //p' "$tmp/err")"
+check_read() {
+	fits2ev --meta "$new" --filter "$check_filter" -o "$tmp/check.ev" 2>"$tmp/err"
+}
+# HRC files have no wavelength column (the seed's own data): they are
+# analysed as one band, and the user is told so and how to ask for PI.
+chose_one_band=0
+if ! check_read; then
+	mv -f "$tmp/err" "$tmp/err.first"
+	if [ "$no_wave" = 0 ] && [ -z "$wave_col" ] && grep -q 'no wavelength column' "$tmp/err.first" &&
+		llws set "$new" no_wavelength true 2>/dev/null && check_read &&
+		ev2tsv <"$tmp/check.ev" 2>/dev/null | sed -n '1s/^# meta: //p' >"$tmp/meta.json" &&
+		[ "$(llws get "$tmp/meta.json" instrument 2>/dev/null)" = HRC ]; then
+		chose_one_band=1
+	else
+		die "$file: $(sed -n '1s/^fits2ev: [^:]*: //p' "$tmp/err.first")"
+	fi
+fi
+if [ "$chose_one_band" = 1 ]; then
+	printf '%s: %s: HRC data, no wavelength column: analysed as one band ("no_wavelength": true; default A filters chandrashift,gtifilter); for PI-based wavelengths instead: %s --file %s -n %s --wave-col PI --wave-unit 14.6eV --force (HRC PI carries almost no energy information, see man fits2ev)\n' \
+		"$prog" "$name" "$prog" "$file" "$name" >&2
 fi
 if [ -e "$target" ] && cmp -s "$new" "$target"; then
 	printf '%s\n' "$target"

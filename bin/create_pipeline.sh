@@ -18,13 +18,20 @@ usage() {
 		cat <<EOF
 usage: $prog [-a DATASET] [-n NAME] [--force] [-w DIR]
 Write the default pipeline: meta/pipeline/NAME.json (default NAME: default)
-comparing the dataset DATASET (default: sample) in slot A with a B drawn by
-llgen, with the dataset's processing (else default), the generation
-"default" and the default filters, then its script pipelines/NAME.sh.
+comparing the dataset DATASET in slot A with a B drawn by llgen, with the
+dataset's processing (else default), the generation "default" and the
+default filters, then its script pipelines/NAME.sh.  Without -a, DATASET is
+the dataset onboarded last (the newest meta/fits/*.json that was not
+generated); when there is none, the shipped sample is onboarded as
+"sample".  The default processing and generation
+(meta/processing/default.json, meta/generation/default.json) and a default
+parameter search of the pipeline (meta/search/default.json) are written
+too when the workspace has none.  Every file written is printed.
 Same as create_pipeline.sh -n NAME -a DATASET; see create_pipeline.sh --help.
 Running it again keeps the file (and B, once replicate_dataset.sh made it).
 
-  -a, --a-dataset DATASET  dataset of slot A (default: sample)
+  -a, --a-dataset DATASET  dataset of slot A (default: the one onboarded
+                     last, else sample)
   -n, --name NAME    pipeline name (default: default)
   --force            replace an existing pipeline with other settings
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
@@ -49,10 +56,13 @@ the file (and its B); other settings for an existing NAME need --force.
   -b, --b-dataset DATASET  dataset of slot B (default: none yet)
   --pp PROCESSING       processing (default: A's "processing", else default)
   --gen GENERATION      generation parameters for B (default: default)
-  --a-filters LIST      comma-separated filters of A
-                        (default: gtifilter,wrange,wbin)
+  --a-filters LIST      comma-separated filters of A (default:
+                        gtifilter,wrange,wbin; for a dataset without
+                        wavelengths, one band: chandrashift,gtifilter for
+                        HRC, else gtifilter)
   --b-filters LIST      filters of B (default: generate,wrange,wbin, or
-                        the A filters when -b is given)
+                        generate alone without wavelengths, or the A
+                        filters when -b is given)
   --analyses LIST       analyses: varstat,lcurve,psd,interarrival
                         (default: the processing's)
   --force               replace an existing pipeline with other settings
@@ -79,6 +89,50 @@ usage_error() {
 
 command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
 command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
+# This script's directory: the shipped defaults are beside it.
+bindir=$(cd "$(dirname "$0")" && pwd) || die "$0: cannot find its directory"
+
+# shipped REL: the path of a file shipped with the suite: in the checkout
+# above bin/, or in an installation's share/lightlane/.
+shipped() {
+	for d in "$bindir/.." "$bindir/../share/lightlane"; do
+		[ -f "$d/$1" ] && { printf '%s\n' "$d/$1"; return 0; }
+	done
+	return 1
+}
+
+# missing KIND WHAT NAME: die naming the absent file, the nearest existing
+# name and what creates one.
+missing() {
+	hint=
+	near=$(llws closest "$1" "$3" 2>/dev/null) && hint=" (did you mean '$near'?)"
+	case $1 in
+	fits) how="create_fits_metadata.sh --file FILE -n $3 creates it" ;;
+	*) how="create_default_pipeline.sh writes meta/$1/default.json, copy and edit it" ;;
+	esac
+	die "$2 '$3': no meta/$1/$3.json$hint; $how"
+}
+
+# default_filters A_JSON: the A filters and the B filters (two lines, JSON
+# lists) a dataset is analysed with by default; without wavelengths it is
+# one band (DESIGN §7).
+default_filters() {
+	if [ "$(llws get "$1" no_wavelength 2>/dev/null)" != true ]; then
+		printf '%s\n' '["gtifilter", "wrange", "wbin"]' '["generate", "wrange", "wbin"]'
+		return
+	fi
+	inst=
+	p=$(llws get "$1" path 2>/dev/null || llws get "$1" fits 2>/dev/null) || p=
+	case $p in
+	*.ev) head -c 65536 "$p" 2>/dev/null | ev2tsv 2>/dev/null ;;
+	*) fits2ev --meta "$1" --filter '#ROW <= 1' 2>/dev/null | ev2tsv 2>/dev/null ;;
+	esac | sed -n '1s/^# meta: //p' >"$tmp/src_meta.json"
+	inst=$(llws get "$tmp/src_meta.json" instrument 2>/dev/null) || inst=
+	case $inst in
+	HRC*) printf '%s\n' '["chandrashift", "gtifilter"]' '["generate"]' ;;
+	*) printf '%s\n' '["gtifilter"]' '["generate"]' ;;
+	esac
+}
 
 rule="expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
 
@@ -99,7 +153,7 @@ json_list() {
 
 name='' a='' b='' pp='' gen='' a_filters='' b_filters='' analyses='' force=0
 ws_dir=${LL_WORKSPACE:-.}
-[ "$default_mode" = 0 ] || { name=default; a=sample; }
+[ "$default_mode" = 0 ] || name=default
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help) usage; exit 0 ;;
@@ -131,9 +185,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$name" ] || usage_error "missing -n NAME"
-[ -n "$a" ] || usage_error "missing -a DATASET"
+[ -n "$a" ] || [ "$default_mode" = 1 ] || usage_error "missing -a DATASET"
 check_name pipeline pipeline "$name"
-check_name fits dataset "$a"
+[ -z "$a" ] || check_name fits dataset "$a"
 [ -z "$b" ] || check_name fits dataset "$b"
 [ -z "$pp" ] || check_name processing processing "$pp"
 [ -z "$gen" ] || check_name generation generation "$gen"
@@ -141,31 +195,62 @@ check_name fits dataset "$a"
 [ -d "$ws_dir" ] || die "$ws_dir: no such workspace directory"
 cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
 unset LL_WORKSPACE
-
-# --- what the pipeline names must exist --------------------------------------
-
-a_json=meta/fits/$a.json
-[ -f "$a_json" ] || die "dataset '$a': no $a_json"
-[ -z "$b" ] || [ -f "meta/fits/$b.json" ] || die "dataset '$b': no meta/fits/$b.json"
-if [ -z "$pp" ]; then
-	pp=$(llws get "$a_json" processing 2>/dev/null) || pp=default
-fi
-[ -f "meta/processing/$pp.json" ] || die "processing '$pp': no meta/processing/$pp.json"
-gen=${gen:-default}
-a_filters=${a_filters:-'["gtifilter", "wrange", "wbin"]'}
-if [ -z "$b_filters" ]; then
-	if [ -n "$b" ]; then b_filters=$a_filters; else b_filters='["generate", "wrange", "wbin"]'; fi
-fi
-case $b_filters in
-'["generate"'*) [ -f "meta/generation/$gen.json" ] || die "generation '$gen': no meta/generation/$gen.json" ;;
-esac
-
 mkdir -p meta/pipeline temp || die "meta/pipeline: cannot create the directory"
-target=meta/pipeline/$name.json
 tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
+written=
+
+# --- the default mode: the defaults and the dataset onboarded last ------------
+
+if [ "$default_mode" = 1 ]; then
+	for f in meta/processing/default.json meta/generation/default.json; do
+		[ ! -f "$f" ] || continue
+		src=$(shipped "$f") || die "$f: none in the workspace and none shipped beside $bindir"
+		mkdir -p "${f%/*}" && cp "$src" "$f.tmp" && mv -f "$f.tmp" "$f" || die "$f: cannot write"
+		written="$written $f"
+	done
+	if [ -z "$a" ]; then
+		# ls -t: newest first; generated datasets (B, search results) are not onboarded.
+		for f in $(ls -t meta/fits/*.json 2>/dev/null); do
+			[ -f "$f" ] && ! llws get "$f" generated >/dev/null 2>&1 || continue
+			a=${f##*/}
+			a=${a%.json}
+			break
+		done
+	fi
+	if [ -z "$a" ]; then
+		a=sample
+		sample=$(shipped data/sample/chandra_test.fits) || die "no dataset onboarded and no shipped sample beside $bindir"
+		create_fits_metadata.sh --file "$sample" -n sample >/dev/null 2>"$tmp/err" ||
+			die "$(sed -n '1s/^[^:]*: //p' "$tmp/err")"
+		written="$written meta/fits/sample.json"
+	fi
+fi
+
+# --- what the pipeline names must exist --------------------------------------
+
+a_json=meta/fits/$a.json
+[ -f "$a_json" ] || missing fits dataset "$a"
+[ -z "$b" ] || [ -f "meta/fits/$b.json" ] || missing fits dataset "$b"
+if [ -z "$pp" ]; then
+	pp=$(llws get "$a_json" processing 2>/dev/null) || pp=default
+fi
+[ -f "meta/processing/$pp.json" ] || missing processing processing "$pp"
+gen=${gen:-default}
+filters=$(default_filters "$a_json")
+a_default=$(printf '%s\n' "$filters" | sed -n 1p)
+b_default=$(printf '%s\n' "$filters" | sed -n 2p)
+a_filters=${a_filters:-$a_default}
+if [ -z "$b_filters" ]; then
+	if [ -n "$b" ]; then b_filters=$a_filters; else b_filters=$b_default; fi
+fi
+case $b_filters in
+'["generate"'*) [ -f "meta/generation/$gen.json" ] || missing generation generation "$gen" ;;
+esac
+
+target=meta/pipeline/$name.json
 
 # Rerunning the command keeps the B that replicate_dataset.sh stored.
 if [ -z "$b" ] && [ -f "$target" ]; then
@@ -208,4 +293,16 @@ if ! llpipe "$target" >/dev/null 2>"$tmp/err"; then
 	fi
 	die "$(sed -n '1s/^llpipe: //p' "$tmp/err")"
 fi
+
+# A default search of the pipeline, for parameter_search.sh without --search.
+if [ "$default_mode" = 1 ] && [ ! -f meta/search/default.json ] &&
+	src=$(shipped meta/search/default.json); then
+	mkdir -p meta/search "$tmp/search" && cp "$src" "$tmp/search/default.json" &&
+		llws set "$tmp/search/default.json" pipeline "\"$name\"" 2>"$tmp/err" &&
+		mv -f "$tmp/search/default.json" meta/search/default.json ||
+		die "meta/search/default.json: $(sed -n '1s/^[^:]*: [^:]*: //p' "$tmp/err")"
+	search_written=meta/search/default.json
+fi
+for f in $written; do printf '%s\n' "$f"; done
 printf '%s\npipelines/%s.sh\n' "$target" "$name"
+[ -z "${search_written:-}" ] || printf '%s\n' "$search_written"

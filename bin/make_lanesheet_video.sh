@@ -19,7 +19,9 @@ G and P being the pipeline's generation and processing (P: the
 pipeline's, else A's dataset's, else default).  The lanes are drawn for
 the middle of P's wavelength range; lanevideo warns when the range is
 too wide for the events to follow one lanesheet (see lanevideo(1)).
-Options after -- go to lanevideo (e.g. -- --duration 20 --size 640x360).
+Options after -- go to lanevideo (e.g. -- --duration 20 --size 640x360),
+after those in \$LL_LANEVIDEO_OPTIONS (split on blanks), which a user or a
+test sets once for every video (e.g. "--size 640x360 --fps 10").
 
   -p, --pipeline NAME  the pipeline (meta/pipeline/NAME.json)
   -o, --output FILE    the video (default out/PIPELINE/lanesheet.mp4)
@@ -86,7 +88,10 @@ cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
 unset LL_WORKSPACE
 
 pipe=meta/pipeline/$name.json
-[ -f "$pipe" ] || die "pipeline '$name': no $pipe"
+if [ ! -f "$pipe" ]; then
+	near=$(llws closest pipeline "$name" 2>/dev/null) && near=" (did you mean '$near'?)" || near=
+	die "pipeline '$name': no $pipe$near; create_pipeline.sh -n $name -a DATASET (or replicate_dataset.sh -n $name) creates it"
+fi
 check "$pipe"
 a=$(get "$pipe" A_fits_id)
 processing=$(get "$pipe" processing)
@@ -106,7 +111,9 @@ stream=out/$name/A.ev
 [ -f "$stream" ] || die "no $stream: run make_var_analysis.sh -p $name first"
 output=${output:-out/$name/lanesheet.mp4}
 
-set -- lanevideo --params "$gp" --processing "$pp" --pipeline "$name" -o "$output" "$@"
+# shellcheck disable=SC2086 # options split on blanks, as documented
+set -- lanevideo --params "$gp" --processing "$pp" --pipeline "$name" -o "$output" \
+	${LL_LANEVIDEO_OPTIONS:-} "$@"
 if [ "$dry" = 1 ]; then
 	printf '%s' "$1"
 	shift

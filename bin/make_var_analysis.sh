@@ -23,7 +23,8 @@ plots overlay them (out/PIPELINE/plots/).
 
 With -a, the dataset DATASET alone goes through the processing
 PROCESSING (default: the dataset's "processing", else default) with the
-default filters gtifilter, wrange, wbin: a one-slot pipeline
+default filters gtifilter, wrange, wbin (a dataset without wavelengths is
+one band: chandrashift, gtifilter for HRC, else gtifilter): a one-slot pipeline
 temp/pipeline/DATASET__PROCESSING.json is written for llpipe, its script
 is temp/DATASET__PROCESSING.sh, and the results are in
 out/DATASET__PROCESSING/ (A_*.csv, plots/).
@@ -61,6 +62,56 @@ progress() {
 . "$(dirname -- "$0")/ll_workspace_lock.sh"
 command -v llpipe >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
 command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
+
+# missing KIND WHAT NAME: die naming the absent file, the nearest existing
+# name and what creates one.
+missing() {
+	hint=
+	near=$(llws closest "$1" "$3" 2>/dev/null) && hint=" (did you mean '$near'?)"
+	case $1 in
+	fits) how="create_fits_metadata.sh --file FILE -n $3 creates it" ;;
+	pipeline) how="create_pipeline.sh -n $3 -a DATASET (or create_default_pipeline.sh) creates it" ;;
+	*) how="create_default_pipeline.sh writes meta/$1/default.json, copy and edit it" ;;
+	esac
+	die "$2 '$3': no meta/$1/$3.json$hint; $how"
+}
+
+# default_filters A_JSON: the A filters and the B filters (two lines, JSON
+# lists) a dataset is analysed with by default; without wavelengths it is
+# one band (DESIGN §7).
+default_filters() {
+	if [ "$(llws get "$1" no_wavelength 2>/dev/null)" != true ]; then
+		printf '%s\n' '["gtifilter", "wrange", "wbin"]' '["generate", "wrange", "wbin"]'
+		return
+	fi
+	inst=
+	p=$(llws get "$1" path 2>/dev/null || llws get "$1" fits 2>/dev/null) || p=
+	case $p in
+	*.ev) head -c 65536 "$p" 2>/dev/null | ev2tsv 2>/dev/null ;;
+	*) fits2ev --meta "$1" --filter '#ROW <= 1' 2>/dev/null | ev2tsv 2>/dev/null ;;
+	esac | sed -n '1s/^# meta: //p' >"$tmp/src_meta.json"
+	inst=$(llws get "$tmp/src_meta.json" instrument 2>/dev/null) || inst=
+	case $inst in
+	HRC*) printf '%s\n' '["chandrashift", "gtifilter"]' '["generate"]' ;;
+	*) printf '%s\n' '["gtifilter"]' '["generate"]' ;;
+	esac
+}
+
+rule="expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
+
+# check_name KIND WHAT NAME: a usage error unless NAME is a valid KIND name.
+check_name() {
+	llws check-name "$1" "$3" 2>/dev/null || usage_error "invalid $2 name '$3': $rule"
+}
+
+# json_list OPTION LIST: "a,b" as ["a", "b"] (names of letters only).
+json_list() {
+	case $2 in
+	''|,*|*,|*,,*|*[!A-Za-z,]*) usage_error "$1: expected comma-separated names: '$2'" ;;
+	esac
+	printf '["%s"]' "$(printf '%s' "$2" | sed 's/,/", "/g')"
+}
+
 
 rule="expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
 pipeline='' a='' pp=''
@@ -109,16 +160,16 @@ trap 'exit 143' TERM HUP
 
 if [ -n "$pipeline" ]; then
 	json=meta/pipeline/$pipeline.json
-	[ -f "$json" ] || die "pipeline '$pipeline': no $json"
+	[ -f "$json" ] || missing pipeline pipeline "$pipeline"
 	name=$pipeline
 	script=pipelines/$name.sh
 else
 	a_json=meta/fits/$a.json
-	[ -f "$a_json" ] || die "dataset '$a': no $a_json"
+	[ -f "$a_json" ] || missing fits dataset "$a"
 	if [ -z "$pp" ]; then
 		pp=$(llws get "$a_json" processing 2>/dev/null) || pp=default
 	fi
-	[ -f "meta/processing/$pp.json" ] || die "processing '$pp': no meta/processing/$pp.json"
+	[ -f "meta/processing/$pp.json" ] || missing processing processing "$pp"
 	name=${a}__$pp
 	llws check-name pipeline "$name" 2>/dev/null || die "'$name': dataset and processing names too long together"
 	# A pipeline of its own, kept beside its script under temp/ (the script
@@ -128,7 +179,7 @@ else
 	script=temp/$name.sh
 	mkdir -p "$tmp/pipeline"
 	llws set "$tmp/pipeline/$name.json" A_fits_id "\"$a\"" processing "\"$pp\"" \
-		A_filters '["gtifilter", "wrange", "wbin"]' B_filters '[]' 2>"$tmp/err" ||
+		A_filters "$(default_filters "$a_json" | sed -n 1p)" B_filters '[]' 2>"$tmp/err" ||
 		die "$(sed -n '1s/^llws: [^:]*: //p' "$tmp/err")"
 	mv -f "$tmp/pipeline/$name.json" "$json"
 fi

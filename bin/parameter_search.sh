@@ -10,7 +10,7 @@ version=0.1.0
 
 usage() {
 	cat <<EOF
-usage: $prog -mode search|refine --search NAME [-j N] [-n N] [-w DIR]
+usage: $prog -mode search|refine [--search NAME] [-j N] [-n N] [-w DIR]
        $prog --slurm --search NAME [-n N] [--block-size M] [-o FILE] [-w DIR]
 Find the generation parameters under which a B drawn by llgen looks like
 the A dataset of a pipeline, as measured by evcompare (DESIGN §7).
@@ -35,7 +35,8 @@ meta/fits/CODE.json; the others are removed.
                        (a killed search resumes where it stopped);
                        refine: start from the best row and run nlopt's
                        BOBYQA or Sbplx (llrefine) inside the ranges
-  -s, --search NAME    the search (meta/search/NAME.json)
+  -s, --search NAME    the search (meta/search/NAME.json; default: default,
+                       which create_default_pipeline.sh writes)
   -j, --jobs N         evaluations in parallel (xargs -P; default 1)
   -n N                 search: points 1..N (default the search's
                        samples); refine: evaluation budget (default
@@ -47,7 +48,8 @@ meta/fits/CODE.json; the others are removed.
                        array would exceed the cluster's MaxArraySize)
   -o FILE              the Slurm script (default temp/search/NAME/slurm.sh)
   --no-plot            skip the plots of the search
-  -q, --quiet          no progress on stderr
+  -q, --quiet          no progress on stderr (on a terminal: a line per
+                       evaluation; otherwise one summary line at the end)
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
 
@@ -142,7 +144,7 @@ whole() {
 	esac
 	[ "${#2}" -le 9 ] || usage_error "$1: too large: '$2'"
 }
-[ -n "$search" ] || usage_error "missing --search NAME"
+search=${search:-default}
 # The internal roles run once per evaluation, where a process is ~10% of
 # the time: the same rule as llws check-name, in the shell (the main role,
 # which starts them, asks llws).
@@ -181,6 +183,10 @@ ws_abs=$(pwd)
 unset LL_WORKSPACE
 case $csv in /*) ;; *) csv=$ws_abs/$csv ;; esac
 
+if [ "$role" = main ] && [ ! -f "meta/search/$search.json" ]; then
+	near=$(llws closest search "$search" 2>/dev/null) && near=" (did you mean '$near'?)" || near=
+	die "search '$search': no meta/search/$search.json$near; create_default_pipeline.sh writes meta/search/default.json, copy and edit it"
+fi
 work=temp/search/$search
 env_file=$work/env.sh
 # Scratch of the evaluations: one directory per Slurm array task, one for
@@ -538,7 +544,18 @@ main)
 		llrefine -w "$ws_abs" --start "$start" --first $((refined + 1)) ${n:+--max-evals "$n"} $qflag "$search" -- \
 			sh "$self" -w "$ws_abs" --search "$search" --csv "$csv" -q --eval >"$work/refine.out" ||
 			die "search '$search': refinement stopped by a failed evaluation (its rows are kept)"
-		say "refine: $(grep -E '^(evaluations|stop)=' "$work/refine.out" | tr '\n' ' ')"
+		reason=$(sed -n 's/^reason=//p' "$work/refine.out")
+		evals=$(sed -n 's/^evaluations=//p' "$work/refine.out")
 	fi
-	summary ;;
+	summary
+	# One line at the end, terminal or not: what was done and where it stands.
+	if [ "$quiet" = 0 ]; then
+		if [ "$mode" = search ]; then
+			printf "%s: search '%s': %s of %s points done, best distance %s (run %s)\n" \
+				"$prog" "$search" "$done" "$total" "$best_distance" "$best_run" >&2
+		else
+			printf "%s: refine '%s': %s evaluations, best distance %s (run %s); stopped: %s\n" \
+				"$prog" "$search" "$evals" "$best_distance" "$best_run" "$reason" >&2
+		fi
+	fi ;;
 esac

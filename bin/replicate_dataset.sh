@@ -20,14 +20,22 @@ records how they were made ("generated": pipeline, generation, seed,
 source, params), and the pipeline's B_fits_id is set to CODE before its
 script is written again (llpipe).  Prints CODE.
 
+A PIPELINE that does not exist yet is created from the default
+pipeline's settings (meta/pipeline/default.json: its A, processing,
+generation and filters; create_default_pipeline.sh writes it), and a line
+on stderr says so.
+
 When B_fits_id already names a dataset generated from the same A,
 generation and seed whose events exist, it is kept (nothing is drawn);
---force draws a new one.  A B that is not a generated dataset is only
-replaced with --force.
+--force draws a new one.  A B that is not generated -- a dataset, or a
+control such as B_filters copyA,poissonize -- is never replaced without
+--force; with --force B_filters become generate followed by A's
+wavelength filters (wrange, wbin) and B_fits_id the new code.
 
   -n, --name PIPELINE  the pipeline (meta/pipeline/PIPELINE.json)
   --seed N             llgen seed, a whole number (default: 1)
-  --force              generate a new B even when a matching one exists
+  --force              generate a new B even when a matching one exists,
+                       and replace a B that is not generated
   -w, --workspace DIR  the workspace (default: \$LL_WORKSPACE, else .)
   --help, --version
 
@@ -114,7 +122,19 @@ trap 'exit 143' TERM HUP
 # --- the pipeline and its datasets --------------------------------------------
 
 pipe=meta/pipeline/$name.json
-[ -f "$pipe" ] || die "pipeline '$name': no $pipe"
+if [ ! -f "$pipe" ]; then
+	# The seed's walkthrough names a new pipeline here: made like the default.
+	if [ ! -f meta/pipeline/default.json ]; then
+		near=$(llws closest pipeline "$name" 2>/dev/null) && near=" (did you mean '$near'?)" || near=
+		die "pipeline '$name': no $pipe$near, and no meta/pipeline/default.json to make it from: run create_default_pipeline.sh first"
+	fi
+	mkdir -p "$tmp/pipeline"
+	cp meta/pipeline/default.json "$tmp/pipeline/$name.json" &&
+		llws set "$tmp/pipeline/$name.json" B_fits_id null 2>"$tmp/err" || tool_error llws
+	mv -f "$tmp/pipeline/$name.json" "$pipe" || die "$pipe: cannot write"
+	printf "%s: pipeline '%s' did not exist: created %s from the default pipeline's settings\n" \
+		"$prog" "$name" "$pipe" >&2
+fi
 llws validate "$pipe" 2>"$tmp/err" || tool_error llws
 a=$(llws get "$pipe" A_fits_id 2>"$tmp/err") || tool_error llws
 gen=$(get "$pipe" generation)
@@ -123,11 +143,25 @@ old_b=$(get "$pipe" B_fits_id)
 [ "$old_b" != null ] || old_b=
 
 a_json=meta/fits/$a.json
-[ -f "$a_json" ] || die "dataset '$a': no $a_json"
+if [ ! -f "$a_json" ]; then
+	near=$(llws closest fits "$a" 2>/dev/null) && near=" (did you mean '$near'?)" || near=
+	die "dataset '$a': no $a_json$near; create_fits_metadata.sh --file FILE -n $a creates it"
+fi
 llws validate "$a_json" 2>"$tmp/err" || tool_error llws
 gen_json=meta/generation/$gen.json
 [ -f "$gen_json" ] || die "generation '$gen': no $gen_json"
 
+# A control (copyA, copysource: B made from A, not drawn) is not replaced
+# by a model without --force; with it, B becomes generate + A's wavelength filters.
+first=$(get "$pipe" B_filters.0)
+new_b_filters=
+case ${first:-generate} in
+copyA|copysource)
+	[ "$force" = 1 ] || die "pipeline '$name': B is a control (B_filters $(llws get "$pipe" B_filters |
+		tr -d '[]" ')), not a generated dataset (--force replaces it)"
+	new_b_filters=$(llws get "$pipe" A_filters | tr -d '[]" ' | tr , '\n' |
+		awk 'BEGIN { printf "[\"generate\"" } /^(wrange|wbin)$/ { printf ", \"%s\"", $0 } END { print "]" }') ;;
+esac
 if [ -n "$old_b" ] && [ -f "meta/fits/$old_b.json" ]; then
 	if [ -z "$(get "meta/fits/$old_b.json" generated)" ]; then
 		[ "$force" = 1 ] || die "pipeline '$name': B is the dataset '$old_b', not a generated one (--force replaces it)"
@@ -183,7 +217,7 @@ set -- "$@" generated.pipeline "\"$name\"" generated.generation "\"$gen\"" \
 mv -f "$new" "meta/fits/$code.json" || die "meta/fits/$code.json: cannot write"
 
 cp -p "$pipe" "$tmp/pipe.json"
-llws set "$pipe" B_fits_id "\"$code\"" 2>"$tmp/err" || tool_error llws
+llws set "$pipe" B_fits_id "\"$code\"" ${new_b_filters:+B_filters "$new_b_filters"} 2>"$tmp/err" || tool_error llws
 if ! llpipe "$pipe" >/dev/null 2>"$tmp/err"; then
 	mv -f "$tmp/pipe.json" "$pipe"
 	tool_error llpipe

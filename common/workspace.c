@@ -504,13 +504,24 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 		.min_nm = 0.1, .max_nm = 1, .wbin_count = 4, .wbin_log = true,
 		.ts_min_s = 1, .ts_max_s = 1000, .ts_count = 20, .seed = 1,
 		.lcurve_dt_s = 20, .psd_dt_s = 0.5, .psd_seg_s = 256, .interarrival_bins = 40,
-		.analyses = { true, true, true, true },
+		.analyses = { true, true, true, true }, .has_range = true,
 	};
 	if (!json_is_object(obj))
 		FAIL("expected a JSON object of processing parameters, got %s", type_name(obj));
-	if (!check_keys(obj, "", keys, why, why_size) ||
-	    !get_positive(obj, "min_wavelength", "min_wavelength", WS_WAVELENGTH_NM, &p->min_nm, why, why_size) ||
-	    !get_positive(obj, "max_wavelength", "max_wavelength", WS_WAVELENGTH_NM, &p->max_nm, why, why_size))
+	if (!check_keys(obj, "", keys, why, why_size))
+		return false;
+	/* Both null: no wavelength range, for datasets analysed as one band
+	 * (HRC); wrange and a wbin by count then have nothing to go by. */
+	v = json_object_get(obj, "min_wavelength");
+	o = json_object_get(obj, "max_wavelength");
+	if ((v && json_is_null(v)) != (o && json_is_null(o)))
+		FAIL("%s: expected null like %s (no wavelength range), or both wavelengths",
+		     v && json_is_null(v) ? "max_wavelength" : "min_wavelength",
+		     v && json_is_null(v) ? "min_wavelength" : "max_wavelength");
+	if (v && json_is_null(v))
+		p->has_range = false;
+	else if (!get_positive(obj, "min_wavelength", "min_wavelength", WS_WAVELENGTH_NM, &p->min_nm, why, why_size) ||
+		 !get_positive(obj, "max_wavelength", "max_wavelength", WS_WAVELENGTH_NM, &p->max_nm, why, why_size))
 		return false;
 	if (!(p->min_nm < p->max_nm))
 		FAIL("max_wavelength: expected a wavelength above min_wavelength (%g nm), got %g nm",

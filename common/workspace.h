@@ -66,7 +66,8 @@ enum ws_analysis { WS_VARSTAT, WS_LCURVE, WS_PSD, WS_INTERARRIVAL, WS_N_ANALYSES
 const char *ws_analysis_name(enum ws_analysis a);
 
 struct ws_processing {
-	double min_nm, max_nm;
+	double min_nm, max_nm;		/* 0.1, 1 when has_range is false */
+	bool has_range;			/* false: both null, one band (HRC) */
 	size_t wbin_count;		/* 0 when edges are given */
 	bool wbin_log;
 	double *edges;			/* malloc'ed, n_edges >= 2, increasing */

@@ -52,9 +52,11 @@ static const char usage_text[] =
 	"  --params FILE    GenerationParameters JSON (default: the stream's\n"
 	"                   \"generation\" metadata, else llgen's defaults)\n"
 	"  --processing FILE  ProcessingParameters JSON: its min/max_wavelength\n"
-	"                   give the range\n"
-	"  --min NM, --max NM  wavelength range shown (default: --processing, else\n"
-	"                   the stream's wavelength_range_nm, else the spectrum's)\n"
+	"                   give the range (null: one band, no selection)\n"
+	"  --min NM, --max NM  wavelength range shown; only its events are drawn\n"
+	"                   (and those without a wavelength) (default: --processing,\n"
+	"                   else the stream's wavelength_range_nm, else the\n"
+	"                   spectrum's, which select nothing)\n"
 	"  --fps N          frames per second (default 30)\n"
 	"  --size WxH       frame size in pixels, both even (default 1280x720)\n"
 	"  --speedup X      data seconds per video second\n"
@@ -261,8 +263,10 @@ parse_options(int argc, char **argv)
 		cli_usage_error("give -o FILE.mp4 (or --raw for raw frames on stdout)");
 	if (o.raw && !o.output && isatty(STDOUT_FILENO))
 		cli_usage_error("refusing to write raw video to a terminal");
-	if (!o.has_duration && !o.has_speedup)
+	if (!o.has_duration && !o.has_speedup) {
 		o.duration = 60;
+		o.has_duration = true;	/* the documented default length */
+	}
 	/* veryfast: 1.7 times the speed of x264's medium for 15-20 % more
 	 * bytes on these flat-coloured frames. */
 	if (!o.preset && strncmp(o.codec, "libx26", 6) == 0)
@@ -289,10 +293,13 @@ load_params(const struct opts *o, json_t *meta, struct genparams *gp)
 }
 
 /* The wavelength range of a ProcessingParameters file (units converted
- * by the workspace module, as llpipe reads it). */
-static void
+ * by the workspace module, as llpipe reads it); false when the file leaves
+ * it null (one band). */
+static bool
 load_range(const char *path, double *min_nm, double *max_nm)
 {
+	bool has_range;
+
 	json_error_t err;
 	json_t *obj = json_load_file(path, 0, &err);
 	struct ws_processing pp;
@@ -302,10 +309,30 @@ load_range(const char *path, double *min_nm, double *max_nm)
 		die(EXIT_RUNTIME, "%s: %s", path, err.text);
 	if (!ws_processing_from_json(obj, &pp, why, sizeof why))
 		die(EXIT_RUNTIME, "%s: %s", path, why);
-	*min_nm = pp.min_nm;
-	*max_nm = pp.max_nm;
+	has_range = pp.has_range;
+	if (has_range) {
+		*min_nm = pp.min_nm;
+		*max_nm = pp.max_nm;
+	}
 	ws_processing_free(&pp);
 	json_decref(obj);
+	return has_range;
+}
+
+/* Keep the events of [min_nm, max_nm] and those without a wavelength (a
+ * stream without wavelengths is one band: nothing to select on). */
+static void
+select_range(struct video *v)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < v->n_ev; i++) {
+		float w = v->ev[i].wavelength;
+
+		if (isnan(w) || (w >= v->min_nm && w <= v->max_nm))
+			v->ev[kept++] = v->ev[i];
+	}
+	v->n_ev = kept;
 }
 
 /* First index with time >= t in the sorted events. */
@@ -515,7 +542,7 @@ draw_base(struct video *v)
 		cairo_stroke(cr);
 		text_at(cr, x, v->lc_y1 + 1.2 * f, 0.5, t[i].text);
 	}
-	text_at(cr, v->lc_x1, v->lc_y0 - 0.35 * f, 1, "time since start (s)");
+	text_at(cr, 0.5 * (v->lc_x0 + v->lc_x1), v->lc_y1 + 2.3 * f, 0.5, "time since start (s)");
 	text_at(cr, v->lc_x0, v->lc_y0 - 0.35 * f, 0, "counts/s");
 	cairo_destroy(cr);
 	cairo_surface_flush(v->base);
@@ -1256,12 +1283,14 @@ main(int argc, char **argv)
 	load_params(&o, meta, &gp);
 	v.ev = ev_read_all(in, &v.n_ev);
 
-	/* Wavelength range and the middle wavelength the lanes are drawn for. */
+	/* Wavelength range and the middle wavelength the lanes are drawn for;
+	 * a range given (--min/--max, the processing's) selects the events. */
 	if (o.has_min) {
 		v.min_nm = o.min;
 		v.max_nm = o.max;
-	} else if (o.processing) {
-		load_range(o.processing, &v.min_nm, &v.max_nm);
+		select_range(&v);
+	} else if (o.processing && load_range(o.processing, &v.min_nm, &v.max_nm)) {
+		select_range(&v);
 	} else if (json_is_array(range) && json_array_size(range) == 2 &&
 		   json_is_number(json_array_get(range, 0)) && json_is_number(json_array_get(range, 1))) {
 		v.min_nm = json_number_value(json_array_get(range, 0));
@@ -1331,7 +1360,7 @@ main(int argc, char **argv)
 	v.lc_x0 = 3.6 * v.font;
 	v.lc_x1 = v.width - 1.0 * v.font;
 	v.lc_y0 = v.lc_y + 1.3 * v.font;
-	v.lc_y1 = v.height - 1.6 * v.font;
+	v.lc_y1 = v.height - 2.7 * v.font;	/* tick labels, then the axis label */
 	v.scale = o.has_scale ? o.scale : lanesheet_pitch(&v.ls, v.mid_nm) * 8 / v.width;
 	v.ap_r = fmax(0.5 * v.ls.aperture_m / v.scale, fmax(3, 0.6 * v.font));
 	if (!cli_quiet)

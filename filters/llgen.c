@@ -235,7 +235,8 @@ struct source {
 	json_t *meta;		/* deep copy of the source metadata */
 	struct gti_list gti;
 	double tstart;
-	uint64_t n_events, n_in_band;
+	uint64_t n_events, n_in_band;	/* n_in_band: inside the GTIs too */
+	uint64_t n_no_wave;		/* inside the GTIs, no wavelength (HRC) */
 	float *pool;		/* wavelengths in [min_nm, max_nm] (kind source) */
 	size_t n_pool;
 	struct frame_grid frames;	/* the source's, anchored on its first event */
@@ -261,7 +262,8 @@ read_source(const struct opts *o, const struct genparams *gp, struct source *src
 	size_t n, cap = 0;
 	double first = NAN, last = NAN, tstop;
 	float lo = (float)gp->min_nm, hi = (float)gp->max_nm;
-	bool keep = gp->kind == GENPARAMS_SOURCE;
+	bool keep = gp->kind == GENPARAMS_SOURCE, have_gti;
+	size_t cursor = 0;
 	char why[256];
 
 	memset(src, 0, sizeof *src);
@@ -277,6 +279,9 @@ read_source(const struct opts *o, const struct genparams *gp, struct source *src
 	src->meta = json_deep_copy(ev_reader_meta(in));
 	if (!frame_grid_from_meta(src->meta, true, &src->frames, why, sizeof why))
 		die(EXIT_RUNTIME, "%s: metadata: %s", src->name, why);
+	/* Only events inside the GTIs count towards the rate: a level-1 file
+	 * holds many outside them, which the pipeline's A drops. */
+	have_gti = meta_gti(src->meta, &src->gti);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		if (src->n_events == 0) {
 			first = blk[0].time;
@@ -289,6 +294,10 @@ read_source(const struct opts *o, const struct genparams *gp, struct source *src
 
 			last = blk[i].time > last || isnan(last) ? blk[i].time : last;
 			first = blk[i].time < first ? blk[i].time : first;
+			if (have_gti && !gti_contains_sorted(&src->gti, blk[i].time, &cursor))
+				continue;
+			if (isnan(w))
+				src->n_no_wave++;
 			if (!(w >= lo && w <= hi) || !(w > 0))
 				continue;
 			src->n_in_band++;
@@ -302,7 +311,7 @@ read_source(const struct opts *o, const struct genparams *gp, struct source *src
 	}
 	ev_reader_close(in);
 
-	if (!meta_gti(src->meta, &src->gti)) {
+	if (!have_gti) {
 		double a, b;
 
 		if (meta_number(src->meta, "tstart", &a) && meta_number(src->meta, "tstop", &b)) {
@@ -649,10 +658,15 @@ main(int argc, char **argv)
 	}
 	exposure = gti_exposure(&gti);
 	if (have_src && !gp.has_rate) {
-		if (src.n_in_band == 0)
+		/* A source without wavelengths (HRC) is one band: all its events. */
+		uint64_t n_match = src.n_in_band > 0 ? src.n_in_band : src.n_no_wave;
+
+		if (n_match == 0)
 			die(EXIT_RUNTIME, "%s: no source events in [%g, %g] nm to match the rate "
 			    "to; give rate_cps", src.name, gp.min_nm, gp.max_nm);
-		gp.rate_cps = (double)src.n_in_band / gti_exposure(draw);
+		/* Over the time B is drawn in: with frames, the frames whose
+		 * stamps lie inside the GTIs. */
+		gp.rate_cps = (double)n_match / gti_exposure(draw);
 	}
 	rate = gp.rate_cps;
 	gen_init(&g, &gp, t0, have_src ? &src : NULL);

@@ -1,6 +1,8 @@
 /* wrange: keep events whose wavelength lies in [min, max] nm.
  * stdin/stdout: LLEV stream.  Exit: 0 ok, 1 bad input or I/O, 2 usage.
  * Both bounds are inclusive; events with no wavelength (NaN) are dropped. */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,7 +13,9 @@
 static const char usage_text[] =
 	"usage: wrange --min NM --max NM [-o FILE]\n"
 	"Keep the events whose wavelength lies in [NM, NM] (both ends included).\n"
-	"Events without a wavelength (NaN) are dropped.  Time order is kept.\n"
+	"Events without a wavelength (NaN) are dropped, with a warning when none\n"
+	"has one (an HRC stream: analyse it as one band, without wrange).  Time\n"
+	"order is kept.\n"
 	"\n"
 	"  --min NM         smallest wavelength kept, nanometres\n"
 	"  --max NM         largest wavelength kept, nanometres\n"
@@ -71,6 +75,7 @@ main(int argc, char **argv)
 	struct ev_writer *out;
 	struct ev_event *blk;
 	size_t n;
+	uint64_t n_in = 0, n_no_wave = 0;
 	/* Compare at the data's precision: "--max 0.6" must keep an event stored
 	 * as 0.6f, which as a double is 0.6000000238. */
 	float min = (float)o.min, max = (float)o.max;
@@ -84,9 +89,17 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			if (blk[i].wavelength >= min && blk[i].wavelength <= max)
 				blk[kept++] = blk[i];
+			else if (isnan(blk[i].wavelength))
+				n_no_wave++;
+		n_in += n;
 		ev_write_block(out, blk, kept);
 	}
 	ev_writer_close(out);
+	/* An HRC stream through wrange loses everything; say why, once. */
+	if (n_in > 0 && n_no_wave == n_in)
+		fprintf(stderr, "wrange: warning: none of the %llu events has a wavelength: all dropped "
+			"(a dataset without wavelengths, such as HRC's, is one band: leave out wrange and wbin)\n",
+			(unsigned long long)n_in);
 	ev_reader_close(in);
 	return EXIT_OK;
 }

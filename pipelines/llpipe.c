@@ -198,6 +198,11 @@ plan_load(struct plan *pl, const char *arg)
 				die(EXIT_RUNTIME, "%s: %s_filters[%zu]: expected a filter the processing "
 				    "can drive (downsample is null in %s)", pl->file, s ? "B" : "A", i,
 				    pl->proc_file);
+			else if (!pl->proc.has_range &&
+				 (f[i] == WS_F_WRANGE || (f[i] == WS_F_WBIN && !pl->proc.n_edges)))
+				die(EXIT_RUNTIME, "%s: %s_filters[%zu]: expected a filter the processing "
+				    "can drive (%s has no wavelength range for %s)", pl->file,
+				    s ? "B" : "A", i, pl->proc_file, ws_filter_name(f[i]));
 	}
 }
 

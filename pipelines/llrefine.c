@@ -33,7 +33,8 @@ static const char usage_text[] =
 	"worse than any defined one).  The command must be deterministic (a\n"
 	"fixed seed: common random numbers).  It stops at the step tolerance\n"
 	"or after the evaluation budget, then prints best_run=, best_distance=,\n"
-	"evaluations=, stop= and values= lines.\n"
+	"evaluations=, stop= (nlopt's result), reason= (why it stopped, in words:\n"
+	"budget, tolerance or no improvement) and values= lines.\n"
 	"\n"
 	"  --start V,V,...   the starting point, one value per parameter\n"
 	"                    (default: the middle of every range)\n"
@@ -266,6 +267,26 @@ objective(unsigned n, const double *u, double *grad, void *data)
 	return d;
 }
 
+/* Why the refinement stopped, in words: the budget, the step tolerance, or
+ * no improvement (nlopt's other stops: the distance stopped changing). */
+static void
+print_reason(nlopt_result res)
+{
+	char first[32];
+
+	if (res == NLOPT_MAXEVAL_REACHED)
+		printf("budget: all %llu evaluations allowed were made", (unsigned long long)st.k);
+	else if (res == NLOPT_XTOL_REACHED)
+		printf("tolerance: the last step moved every parameter by less than xtol %g of its range",
+		       o.xtol > 0 ? o.xtol : spec.xtol);
+	else
+		printf("no improvement: the distance stopped decreasing (nlopt: %s)",
+		       nlopt_result_to_string(res));
+	snprintf(first, sizeof first, "r%llu", (unsigned long long)o.first);
+	if (st.k > 1 && strcmp(st.best_run, first) == 0)
+		printf("; no point was better than the start");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -319,8 +340,10 @@ main(int argc, char **argv)
 	printf("best_run=%s\nbest_distance=", st.best_run);
 	if (isfinite(st.best))
 		printf("%.17g", st.best);
-	printf("\nevaluations=%llu\nstop=%s\nvalues=", (unsigned long long)st.k,
+	printf("\nevaluations=%llu\nstop=%s\nreason=", (unsigned long long)st.k,
 	       nlopt_result_to_string(res));
+	print_reason(res);
+	printf("\nvalues=");
 	for (size_t i = 0; st.best_run[0] && i < spec.n_params; i++)
 		printf("%s%s", i ? " " : "", st.best_values[i]);
 	putchar('\n');

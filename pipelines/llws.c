@@ -1,6 +1,7 @@
 /* llws: read, check and edit the workspace's meta/ JSON from shell scripts,
  * so workflow scripts never edit JSON with sed (docs/workspace.md).
  * Exit: 0 ok, 1 invalid name/file or absent key, 2 usage. */
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,6 +25,8 @@ static const char usage_text[] =
 	"  check-name KIND NAME   exit 0 when NAME is a valid KIND name, else 1\n"
 	"  path KIND NAME         print ROOT/meta/KIND/NAME.json (need not exist)\n"
 	"  list KIND              print the names of meta/KIND/*.json, sorted\n"
+	"  closest KIND NAME      print the existing KIND name nearest to NAME (a\n"
+	"                         mistyped name); none near it: status 1\n"
 	"  validate FILE...       check each file against its kind's schema\n"
 	"  get FILE KEY           print KEY (a.b for nested keys, a.0 for list items):\n"
 	"                         strings raw, numbers shortest, others compact JSON;\n"
@@ -217,25 +220,26 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int
-cmd_list(int argc, char **argv)
+/* The names of the meta/KIND/ files (NAME.json), sorted, in a malloc'ed array of *n
+ * malloc'ed strings (none yet: NULL, 0). */
+static char **
+list_names(enum ws_kind k, size_t *n_out)
 {
-	enum ws_kind k;
 	char rel[64], *dir;
 	DIR *d;
 	struct dirent *e;
 	char **names = NULL;
 	size_t n = 0;
 
-	need_args(argc, 1, "list");
-	k = parse_kind(argv[0]);
 	snprintf(rel, sizeof rel, "meta/%s", ws_kind_name(k));
 	dir = ws_join(root, rel);
 	d = opendir(dir);
 	if (!d) {
-		if (errno == ENOENT)
-			return 0;	/* no such files yet: an empty list */
-		die(EXIT_RUNTIME, "%s: cannot read:", dir);
+		if (errno != ENOENT)
+			die(EXIT_RUNTIME, "%s: cannot read:", dir);
+		free(dir);
+		*n_out = 0;
+		return NULL;	/* no such files yet: an empty list */
 	}
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
@@ -252,13 +256,94 @@ cmd_list(int argc, char **argv)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
+	free(dir);
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmp_str);
+	*n_out = n;
+	return names;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	size_t n;
+	char **names;
+
+	need_args(argc, 1, "list");
+	names = list_names(parse_kind(argv[0]), &n);
 	for (size_t i = 0; i < n; i++) {
 		puts(names[i]);
 		free(names[i]);
 	}
 	free(names);
-	free(dir);
+	return 0;
+}
+
+/* Edit distance between a and b, letters compared without case (names
+ * are at most 64 characters). */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65], i, j;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t sub = diag + (tolower((unsigned char)a[i - 1]) !=
+					     tolower((unsigned char)b[j - 1]));
+			size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+
+			row[j] = sub < best ? sub : best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The existing name nearest to a mistyped one, for "did you mean": at most
+ * half the longer name's length in edits, or one containing the other and
+ * at least half its length. */
+static int
+cmd_closest(int argc, char **argv)
+{
+	enum ws_kind k;
+	size_t n, best = (size_t)-1, limit;
+	char **names;
+	const char *pick = NULL;
+
+	need_args(argc, 2, "closest");
+	k = parse_kind(argv[0]);
+	names = list_names(k, &n);
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(argv[1], names[i]);
+		size_t longer = strlen(argv[1]) > strlen(names[i]) ? strlen(argv[1]) : strlen(names[i]);
+
+		limit = longer / 2 > 1 ? longer / 2 : 1;
+		size_t shorter = strlen(argv[1]) + strlen(names[i]) - longer;
+		bool contained = 2 * shorter >= longer &&
+				 (strstr(names[i], argv[1]) || strstr(argv[1], names[i]));
+
+		if (d > limit && !contained)
+			continue;
+		if (d < best) {
+			best = d;
+			pick = names[i];
+		}
+	}
+	if (pick)
+		puts(pick);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!pick)
+		die(EXIT_RUNTIME, "%s: no %s name near it", argv[1], ws_kind_name(k));
 	return 0;
 }
 
@@ -435,7 +520,7 @@ main(int argc, char **argv)
 			cli_usage_error("unknown option '%s'", argv[i]);
 	}
 	if (i >= argc)
-		cli_usage_error("no command (check-name, path, list, validate, get, set, set-string, "
+		cli_usage_error("no command (check-name, path, list, closest, validate, get, set, set-string, "
 				"unset, new-code)");
 	root = ws_root(dir);
 	cmd = argv[i++];
@@ -447,6 +532,8 @@ main(int argc, char **argv)
 		status = cmd_path(argc, argv);
 	else if (strcmp(cmd, "list") == 0)
 		status = cmd_list(argc, argv);
+	else if (strcmp(cmd, "closest") == 0)
+		status = cmd_closest(argc, argv);
 	else if (strcmp(cmd, "validate") == 0)
 		status = cmd_validate(argc, argv);
 	else if (strcmp(cmd, "get") == 0)

@@ -28,7 +28,7 @@ create_pipeline.sh -n other -a sample >/dev/null
 printf 'x\n' >out/default/table.csv
 
 t_run $P --help
-t_eq "$P-1" "--help exits 0 with the usage line and an example" "0 usage: $P [--dry-run] [-y] [-w DIR] yes" \
+t_eq "$P-1" "--help exits 0 with the usage line and an example" "0 usage: $P [--dry-run] [-y] [--all] [-w DIR] yes" \
 	"$T_STATUS $(head -n 1 "$T/out") $(grep -q '^Example: ' "$T/out" && echo yes)"
 t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
 
@@ -71,3 +71,17 @@ t_eq "$P-12" "and nothing was removed" "$before" "$(wf_tree "$W")"
 t_error "$P-13" "a directory without meta/ is not a workspace" 1 "$P: $W/fits: not a workspace (no meta/ directory)" \
 	$P -y -w "$W/fits"
 t_error "$P-14" "an unknown option is a usage error" 2 "$P: unknown option '--bogus' (see '$P --help')" $P --bogus
+
+# A search's rows are hours of work: kept unless --all.
+mkdir -p temp/search/s
+printf '# meta: {}\nrun,code,seed,distance,n_terms,elapsed_s\n1,ABCDEFGH,1,2.5,10,0.1\n' >temp/parameter_search.csv
+cp temp/parameter_search.csv "$T/csv.before"
+: >temp/search/s/env.sh
+llws set meta/pipeline/other.json B_fits_id null B_filters '["generate"]'
+t_run $P -y
+t_eq "$P-15" "temp/parameter_search.csv is kept, the rest of temp/ goes, and it is said" \
+	"0 ./temp ./temp/parameter_search.csv|$P: keeping temp/parameter_search.csv (--all removes it)" \
+	"$T_STATUS $(wf_tree "$W" | grep '^./temp' | tr '\n' ' ' | sed 's/ $//')|$(cat "$T/err")"
+t_files_eq "$P-16" "... byte for byte" "$T/csv.before" temp/parameter_search.csv
+t_run $P -y --all
+t_eq "$P-17" "--all removes it too" "0 temp/ " "$T_STATUS $(cat "$T/out" | tr '\n' ' ')$(wf_tree "$W" | grep '^./temp')"

@@ -57,9 +57,9 @@ t_error "$P-14" "a file fits2ev cannot read: its reason, status 1" 1 \
 t_error "$P-15" "a wavelength column that is not there" 1 \
 	"$P: data/sample/chandra_test.fits: EVENTS: no column wl (--wave-col)" \
 	$P --file data/sample/chandra_test.fits -n wl --wave-col wl --wave-unit nm
-t_error "$P-16" "HRC without --no-wavelength says what to do" 1 \
-	"$P: $T_SAMPLE/hrcS_evt1_testfile.fits.gz: EVENTS: no wavelength column (looked for TG_LAM, WAVELENGTH, ENERGY); use --no-wavelength or --wave-col COL --wave-unit UNIT" \
-	$P --file "$T_SAMPLE/hrcS_evt1_testfile.fits.gz" -n hrc2
+t_error "$P-16" "a file without wavelengths that is not HRC says what to do" 1 \
+	"$P: $T_CHANDRA/chandra_noener_test.fits: EVENTS: no wavelength column (looked for TG_LAM, WAVELENGTH, ENERGY); use --no-wavelength or --wave-col COL --wave-unit UNIT" \
+	$P --file "$T_CHANDRA/chandra_noener_test.fits" -n noener
 t_error "$P-17" "a name with '/' is a usage error" 2 \
 	"$P: invalid dataset name '../x': $R (see '$P --help')" \
 	$P --file data/sample/chandra_test.fits -n ../x
@@ -76,3 +76,11 @@ t_error "$P-23" "a missing workspace is one line" 1 "$P: $T/none: no such worksp
 	$P --file data/sample/chandra_test.fits -n x -w "$T/none"
 rmdir temp/* 2>/dev/null
 t_eq "$P-24" "failed runs wrote nothing and left no temporary file" "$before" "$(wf_tree "$W")"
+
+# HRC has no wavelength column: one band, said on stderr with the way to PI.
+t_run $P --file "$T_SAMPLE/hrcS_evt1_testfile.fits.gz" -n hrc2 -w "$W"
+t_eq "$P-25" "HRC without --no-wavelength: one band, the file written" \
+	"0 meta/fits/hrc2.json true" "$T_STATUS $(cat "$T/out") $(llws get meta/fits/hrc2.json no_wavelength)"
+t_eq "$P-26" "... and one stderr line saying what it chose and how to ask for PI wavelengths" \
+	"$P: hrc2: HRC data, no wavelength column: analysed as one band (\"no_wavelength\": true; default A filters chandrashift,gtifilter); for PI-based wavelengths instead: $P --file $T_SAMPLE/hrcS_evt1_testfile.fits.gz -n hrc2 --wave-col PI --wave-unit 14.6eV --force (HRC PI carries almost no energy information, see man fits2ev)" \
+	"$(cat "$T/err")"

@@ -71,10 +71,10 @@ t_error "$P-13" "create_default_pipeline.sh takes no -b" 2 \
 	create_default_pipeline.sh -b sample
 
 before=$(wf_tree "$W")
-t_error "$P-14" "a missing dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json" $P -n x -a nope
-t_error "$P-15" "a missing B dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json" $P -n x -a sample -b nope
-t_error "$P-16" "a missing processing" 1 "$P: processing 'fast': no meta/processing/fast.json" $P -n x -a sample --pp fast
-t_error "$P-17" "a missing generation" 1 "$P: generation 'g2': no meta/generation/g2.json" $P -n x -a sample --gen g2
+t_error "$P-14" "a missing dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json; create_fits_metadata.sh --file FILE -n nope creates it" $P -n x -a nope
+t_error "$P-15" "a missing B dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json; create_fits_metadata.sh --file FILE -n nope creates it" $P -n x -a sample -b nope
+t_error "$P-16" "a missing processing" 1 "$P: processing 'fast': no meta/processing/fast.json; create_default_pipeline.sh writes meta/processing/default.json, copy and edit it" $P -n x -a sample --pp fast
+t_error "$P-17" "a missing generation" 1 "$P: generation 'g2': no meta/generation/g2.json; create_default_pipeline.sh writes meta/generation/default.json, copy and edit it" $P -n x -a sample --gen g2
 t_error "$P-18" "a B without a starter and without a dataset: llws's reason" 1 \
 	"$P: meta/pipeline/x.json: B_filters?0?: expected generate, copysource or copyA when B_fits_id is null, got \"wrange\"" \
 	$P -n x -a sample --b-filters wrange,wbin
@@ -92,3 +92,22 @@ t_error "$P-23" "-a is required" 2 "$P: missing -a DATASET (see '$P --help')" $P
 t_error "$P-24" "an unknown option is a usage error" 2 "$P: unknown option '--bogus' (see '$P --help')" $P --bogus
 rmdir temp/* 2>/dev/null
 t_eq "$P-25" "failed runs wrote no pipeline, no script, no temporary file" "$before" "$(wf_tree "$W")"
+
+# Datasets without wavelengths are one band: HRC gets chandrashift first.
+create_fits_metadata.sh --file "$T_CHANDRA/chandra_noener_test.fits" -n noener --no-wavelength >/dev/null
+create_fits_metadata.sh --file "$T_SAMPLE/hrcS_evt1_testfile.fits.gz" -n hrc >/dev/null 2>&1
+$P -n ne -a noener >/dev/null
+$P -n hr -a hrc >/dev/null
+t_eq "$P-26" "no wavelengths: A gtifilter (HRC: chandrashift, gtifilter), B generate alone" \
+	'["gtifilter"] ["generate"] ["chandrashift","gtifilter"] ["generate"]' \
+	"$(for p in ne hr; do llws get meta/pipeline/$p.json A_filters; llws get meta/pipeline/$p.json B_filters; done | tr '\n' ' ' | sed 's/ $//')"
+# The default pipeline without -a: the dataset onboarded last (hrc, not a
+# generated one made after it).
+touch -d '2001-01-01' meta/fits/noener.json
+llws set meta/fits/QQQQQQQQ.json path '"data/ev/QQQQQQQQ.ev"' generated '{"pipeline": "p", "generation": "default", "seed": 1, "source": "sample", "params": {}}' 2>/dev/null ||
+	printf '{"path": "data/ev/QQQQQQQQ.ev", "generated": {"pipeline": "p", "generation": "default", "seed": 1, "source": "sample", "params": {}}}\n' >meta/fits/QQQQQQQQ.json
+touch -d '2001-01-02' meta/fits/sample.json
+touch -d '2001-01-03' meta/fits/hrc.json
+t_run create_default_pipeline.sh -n dflt
+t_eq "$P-27" "create_default_pipeline.sh takes the dataset onboarded last, never a generated one" \
+	"0 hrc" "$T_STATUS $(llws get meta/pipeline/dflt.json A_fits_id)"

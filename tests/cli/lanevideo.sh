@@ -211,3 +211,44 @@ t_py lanevideo-29 "lanes across 60 degrees repeat every 40 px along a row" \
 	"$period_py" "$T/a60.rgb" 320 240 40
 t_py lanevideo-30 "lanes across 120 degrees (mirrored walk) repeat every 40 px too" \
 	"$period_py" "$T/a120.rgb" 320 240 40
+
+# Neither --duration nor --speedup: the documented 60 s (at 10 fps, 600 frames).
+lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --raw <"$T/few.ev" >"$T/dflt.rgb"
+t_eq lanevideo-31 "the default length is 60 s of video: 600 frames at 10 fps" \
+	"$((600 * 16 * 16 * 3))" "$(wc -c <"$T/dflt.rgb")"
+
+# The range selects the events drawn: an event at 0.8 nm outside 0.4-0.6
+# leaves every frame (flashes and light curve) as with no event at all.
+ev_from_text '51 0.8\n' >"$T/out.ev"
+ev_from_text '51 nan\n' >"$T/nan.ev"
+printf '{"min_wavelength": 0.4, "max_wavelength": 0.6}\n' >"$T/proc.json"
+frames() { lanevideo --params "$T/gen.json" --start 0 --stop 100 -q --size 64x48 --fps 10 --duration 10 --raw "$@"; }
+frames --min 0.4 --max 0.6 <"$T/none.ev" >"$T/sel_none.rgb"
+frames --min 0.4 --max 0.6 <"$T/out.ev" >"$T/sel_out.rgb"
+frames --min 0.4 --max 0.6 <"$T/one.ev" >"$T/sel_in.rgb"
+frames --processing "$T/proc.json" <"$T/out.ev" >"$T/sel_proc.rgb"
+frames --min 0.4 --max 0.6 <"$T/nan.ev" >"$T/sel_nan.rgb"
+t_eq lanevideo-32 "an event outside --min/--max is not drawn; one inside is" "same differs" \
+	"$(cmp -s "$T/sel_none.rgb" "$T/sel_out.rgb" && echo same || echo differs) $(cmp -s "$T/sel_none.rgb" "$T/sel_in.rgb" && echo same || echo differs)"
+t_eq lanevideo-33 "the processing's range selects the same way" "same" \
+	"$(cmp -s "$T/sel_none.rgb" "$T/sel_proc.rgb" && echo same || echo differs)"
+t_eq lanevideo-34 "an event without a wavelength (one band, HRC) is drawn" "differs" \
+	"$(cmp -s "$T/sel_none.rgb" "$T/sel_nan.rgb" && echo same || echo differs)"
+
+# The light curve's labels: "counts/s" over the vertical axis (top left),
+# "time since start (s)" centred under the time axis's tick labels, nothing
+# at the panel's top right where the time label used to sit.  At 320x240
+# the font is 7.33 px: the panel starts at row 182, its plot area spans rows
+# 191-220, the tick labels end at row 229, the axis label lies in rows 231-239.
+lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --raw <"$T/few.ev" | head -c $((320 * 240 * 3)) >"$T/label.rgb"
+t_py lanevideo-35 "the time axis label sits under the tick labels, not over the panel's right" '
+import sys, numpy as np
+a = np.fromfile(sys.argv[1], np.uint8).reshape(240, 320, 3).astype(int).sum(axis=2)
+bg = a[239, 2]
+def ink(r0, r1, c0, c1):
+    return int((np.abs(a[r0:r1, c0:c1] - bg) > 60).sum())
+under = ink(231, 240, 110, 210)
+top_right = ink(183, 191, 200, 316)
+top_left = ink(183, 191, 20, 70)
+print("under", under, "top right", top_right, "top left", top_left)
+sys.exit(0 if under > 30 and top_right == 0 and top_left > 10 else 1)' "$T/label.rgb"

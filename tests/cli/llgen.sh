@@ -204,7 +204,7 @@ t_eq llgen-25 "a usage error leaves no output file" "2 absent" \
 # A source whose events have wbins outside its edges is refused.
 printf '{"wbins": {"edges": [0.1, 0.5, 1]}, "gti": [[0, 10]]}\n' >"$T/edges.json"
 printf '1 0.2 0\n2 0.6 1\n3 0.7 5\n' | tsv2ev --meta "$T/edges.json" >"$T/outside.ev"
-t_error llgen-26 "a source wbin outside the source's edges is an error naming the event" 1 \
+t_error llgen-36 "a source wbin outside the source's edges is an error naming the event" 1 \
 	"llgen: stdin: event 2 has wbin 5 but the metadata wbins have 2 bins" llgen --seed 1 <"$T/outside.ev"
 
 # DESIGN §4a: with a source that has "timedel", B's times are stamps of the
@@ -284,3 +284,16 @@ printf '{"duration_s": "0x10 s"}\n' >"$T/hexq.json"
 t_error llgen-33 "a hexadecimal quantity is an error" 1 \
 	"llgen: $T/hexq.json: duration_s: expected a time: a number in s, or \"VALUE UNIT\" with UNIT s, ms or ks, got \"0x10 s\"" \
 	llgen --no-source --params "$T/hexq.json"
+
+# The rate matched to a source counts only its events inside the GTIs (a
+# level-1 file holds many outside), and all of them when it has no
+# wavelengths (HRC: one band): 40 events in [0, 100) of which 30 inside
+# [0, 60) -> 0.5 counts/s; with wavelengths only those in the band count.
+printf '{"gti": [[0, 60]]}' >"$T/rmeta.json"
+awk 'BEGIN { for (i = 0; i < 40; i++) printf "%g nan\n", i * 2 + 0.5 }' | tsv2ev --meta "$T/rmeta.json" >"$T/nowave.ev"
+awk 'BEGIN { for (i = 0; i < 40; i++) printf "%g %g\n", i * 2 + 0.5, (i % 3 == 0) ? 2 : 0.5 }' |
+	tsv2ev --meta "$T/rmeta.json" >"$T/wave.ev"
+t_eq llgen-34 "a source without wavelengths: rate = its events inside the GTIs / exposure" "0.5" \
+	"$(llgen --source "$T/nowave.ev" --seed 1 | ev_meta generation | "$T_PY" -c 'import json, sys; print(json.load(sys.stdin)["rate_cps"])')"
+t_eq llgen-35 "with wavelengths: only the in-GTI events inside [min, max] count (20 of 30)" "0.3333333333" \
+	"$(llgen --source "$T/wave.ev" --seed 1 | ev_meta generation | "$T_PY" -c 'import json, sys; print("%.10f" % json.load(sys.stdin)["rate_cps"])')"

@@ -147,3 +147,12 @@ t_error llpipe-38 "one bad pipeline among several: nothing is written" 1 \
 t_files_eq llpipe-39 "the good pipeline's script was not rewritten either" "$T/demo.before" "$W/pipelines/demo.sh"
 t_error llpipe-40 "no pipeline is a usage error" 2 \
 	"llpipe: no pipeline: give meta/pipeline/NAME.json (or --make) (see 'llpipe --help')" llpipe
+printf '{"min_wavelength": null, "max_wavelength": null}\n' >"$W/meta/processing/band.json"
+printf '{"A_fits_id": "sample", "processing": "band", "A_filters": ["gtifilter"], "B_filters": ["generate"]}\n' \
+	>"$W/meta/pipeline/band.json"
+t_check llpipe-41 "a processing without a wavelength range drives a one-band pipeline" \
+	llpipe -w "$W" meta/pipeline/band.json
+printf '{"A_fits_id": "sample", "processing": "band"}\n' >"$W/meta/pipeline/bandw.json"
+t_error llpipe-42 "... but not wrange, which needs the range" 1 \
+	"llpipe: meta/pipeline/bandw.json: A_filters?1?: expected a filter the processing can drive (meta/processing/band.json has no wavelength range for wrange)" \
+	llpipe -w "$W" meta/pipeline/bandw.json

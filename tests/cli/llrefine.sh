@@ -37,7 +37,7 @@ done
 t_run llrefine --max-evals 3 --first 7 --start 1e6,0.5 q -- ./bowl.sh 'a b' '$HOME' "it's" '*'
 t_eq llrefine-3 "the argv is passed verbatim, --first numbers the runs, --max-evals is the budget" \
 	"a b|\$HOME|it's|*|--run|r7|1000000|0.5| evaluations=3" \
-	"$(head -n 1 calls.log) $(grep evaluations "$T/out")"
+	"$(head -n 1 calls.log) $(grep "^evaluations=" "$T/out")"
 t_eq llrefine-4 "every evaluation stays inside the ranges" "0" \
 	"$(awk -F'|' '{ if ($7 < 1e5 || $7 > 1e7 || $8 < 0 || $8 > 1) n++ } END { print n + 0 }' calls.log)"
 
@@ -65,3 +65,17 @@ t_error llrefine-9 "a missing search file" 1 \
 	"llrefine: meta/search/none.json: no such search file" llrefine none -- ./bowl.sh
 t_error llrefine-10 "a command not found" 1 \
 	"llrefine: ./nosuch: cannot run: No such file or directory" llrefine q -- ./nosuch
+
+# Why it stopped, in words.
+t_run llrefine --max-evals 3 --start 1e6,0.5 q -- ./bowl.sh
+t_eq llrefine-11 "the budget: reason says so" "reason=budget: all 3 evaluations allowed were made" \
+	"$(grep '^reason=' "$T/out")"
+t_run llrefine --algorithm bobyqa --start 2e5,0.8 q -- ./bowl.sh
+t_eq llrefine-12 "the step tolerance: reason says so" \
+	"reason=tolerance: the last step moved every parameter by less than xtol 1e-06 of its range" \
+	"$(grep '^reason=' "$T/out")"
+printf '#!/bin/sh\necho 5\n' >flat.sh
+chmod +x flat.sh
+t_run llrefine --max-evals 50 --start 1e6,0.5 q -- ./flat.sh
+t_eq llrefine-13 "a flat distance: no point better than the start, said" "yes" \
+	"$(grep -q '^reason=.*; no point was better than the start$' "$T/out" && echo yes)"

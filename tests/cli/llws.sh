@@ -89,3 +89,17 @@ t_check llws-31 "new-code prints 8 upper-case letters" sh -c "printf '%s' '$c' |
 t_error llws-32 "an unknown command is a usage error" 2 "llws: unknown command 'frob' (see 'llws --help')" llws frob
 t_error llws-33 "get needs two arguments" 2 "llws: get takes 2 arguments (see 'llws --help')" llws get x
 t_check llws-34 "--help shows an example" sh -c 'llws --help | grep -q "^Example: llws set"'
+printf '{"min_wavelength": null, "max_wavelength": null, "wbins": {"edges": [0.1, 1]}}' >"$W/meta/processing/band.json"
+t_check llws-35 "a processing may leave the wavelength range null (one band)" \
+	llws -w "$W" validate meta/processing/band.json
+printf '{"min_wavelength": null, "max_wavelength": 1}' >"$W/meta/processing/half.json"
+t_error llws-36 "a null range is both wavelengths or neither" 1 \
+	"llws: $W/meta/processing/half.json: max_wavelength: expected null like min_wavelength (no wavelength range), or both wavelengths" \
+	llws -w "$W" validate meta/processing/half.json
+mkdir -p "$W/meta/fits"
+printf '{"path": "x.fits"}' >"$W/meta/fits/antares.json"
+printf '{"path": "x.fits"}' >"$W/meta/fits/sample.json"
+t_eq llws-37 "closest: the existing name nearest to a mistyped one" "antares antares sample" \
+	"$(llws -w "$W" closest fits antres) $(llws -w "$W" closest fits Antares_x) $(llws -w "$W" closest fits smple)"
+t_error llws-38 "closest: nothing near it is status 1, one line" 1 "llws: zzz: no fits name near it" \
+	llws -w "$W" closest fits zzz

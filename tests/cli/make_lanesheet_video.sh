@@ -64,7 +64,7 @@ t_error make_lanesheet_video-7 "no processed A stream: say what to run" 1 \
 	"make_lanesheet_video.sh: no out/nostream/A.ev: run make_var_analysis.sh -p nostream first" \
 	make_lanesheet_video.sh -p nostream -w "$ws"
 t_error make_lanesheet_video-8 "an unknown pipeline is an error" 1 \
-	"make_lanesheet_video.sh: pipeline 'nope': no meta/pipeline/nope.json" \
+	"make_lanesheet_video.sh: pipeline 'nope': no meta/pipeline/nope.json; create_pipeline.sh -n nope -a DATASET (or replicate_dataset.sh -n nope) creates it" \
 	make_lanesheet_video.sh -p nope -w "$ws"
 printf '{"A_fits_id": "src", "generation": "missing"}\n' >"$ws/meta/pipeline/nogen.json"
 t_error make_lanesheet_video-9 "a missing generation file is an error" 1 \

@@ -37,9 +37,9 @@ t_eq "$P-7" "the one-slot pipeline and its script are kept under temp/" "sample 
 t_eq "$P-8" "the plots are PNG files" "PNG" "$(head -c 4 out/sample__quick/plots/fano.png | tail -c 3)"
 
 before=$(wf_tree "$W")
-t_error "$P-9" "a missing dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json" $P -a nope
-t_error "$P-10" "a missing processing" 1 "$P: processing 'slow': no meta/processing/slow.json" $P -a sample --pp slow
-t_error "$P-11" "a missing pipeline" 1 "$P: pipeline 'nope': no meta/pipeline/nope.json" $P -p nope
+t_error "$P-9" "a missing dataset" 1 "$P: dataset 'nope': no meta/fits/nope.json; create_fits_metadata.sh --file FILE -n nope creates it" $P -a nope
+t_error "$P-10" "a missing processing" 1 "$P: processing 'slow': no meta/processing/slow.json; create_default_pipeline.sh writes meta/processing/default.json, copy and edit it" $P -a sample --pp slow
+t_error "$P-11" "a missing pipeline" 1 "$P: pipeline 'nope': no meta/pipeline/nope.json; create_pipeline.sh -n nope -a DATASET (or create_default_pipeline.sh) creates it" $P -p nope
 mkdir -p meta/pipeline
 before=$(wf_tree "$W")
 printf '{"A_fits_id": "sample", "B_fits_id": "GONEGONE"}\n' >meta/pipeline/gone.json

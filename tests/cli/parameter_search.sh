@@ -132,7 +132,7 @@ search_json bad 4 1 0 | sed 's/"pipeline": "t"/"pipeline": "t2"/' >"$W/meta/sear
 t_error parameter_search-20 "a missing target dataset" 1 \
 	"$PS: pipeline 't2': target dataset 'gone': no meta/fits/gone.json" $PS -w "$W" -mode search --search bad3
 t_error parameter_search-21 "a missing search file" 1 \
-	"$PS: meta/search/nosuch.json: no such search file" $PS -w "$W" -mode search --search nosuch
+	"$PS: search 'nosuch': no meta/search/nosuch.json; create_default_pipeline.sh writes meta/search/default.json, copy and edit it" $PS -w "$W" -mode search --search nosuch
 t_error parameter_search-22 "a bad mode is a usage error" 2 \
 	"$PS: -mode: expected search or refine, got 'find' (see '$PS --help')" $PS -w "$W" -mode find --search s
 t_files_eq parameter_search-23 "after all the bad input the CSV is unchanged" "$T/before.csv" "$W/temp/parameter_search.csv"
@@ -195,6 +195,26 @@ t_eq parameter_search-31 "bad search names: 10 usage errors, each pair (main, in
 	"$(wc -l <"$T/names.out") $(grep -c "^2 $PS: invalid search name '.*': expected \[A-Za-z0-9\]\[A-Za-z0-9_.-\]{0,63}, no '..' (see '$PS --help')$" "$T/names.out") $(cut -d' ' -f2- "$T/names.out" | uniq -d | grep -vc '^$')"
 t_run $PS -w "$W" --search "$(printf 'a%.0s' $(seq 64))" --sample 1 2e5 0.6
 t_eq parameter_search-32 "a 64-character name passes the internal check (then: no such search)" "1" "$T_STATUS"
+
+# --- the seed's commands: no --search means "default"; what stderr says ----------
+W6=$T/default
+mkws "$W6" 40 1000
+search_json default 4 3 0 ', "refine": {"max_evals": 3}' >"$W6/meta/search/default.json"
+t_run $PS -w "$W6" -mode search --no-plot
+t_eq parameter_search-44 "without --search the search 'default' runs: its four rows" "0 4" \
+	"$T_STATUS $(rows "$W6/temp/parameter_search.csv" | wc -l)"
+t_eq parameter_search-45 "stderr not a terminal: one summary line at the end" \
+	"1 yes" "$(wc -l <"$T/err") $(grep -qE "^$PS: search 'default': 4 of 4 points done, best distance [0-9.e+-]+ \(run [1-4]\)$" "$T/err" && echo yes)"
+t_run $PS -w "$W6" -mode refine --no-plot
+t_eq parameter_search-46 "refine: one summary line saying why it stopped (the budget here)" \
+	"0 1 yes" "$T_STATUS $(wc -l <"$T/err") $(grep -qE "^$PS: refine 'default': 3 evaluations, best distance [0-9.e+-]+ \(run (r[1-3]|[1-4])\); stopped: budget: all 3 evaluations allowed were made$" "$T/err" && echo yes)"
+rm -f "$W6/temp/parameter_search.csv"
+script -qec "$PS -w $W6 -mode search --no-plot -j 1" /dev/null </dev/null >"$T/tty.out" 2>&1
+t_eq parameter_search-47 "on a terminal: a progress line per evaluation, then the summary" "4 1" \
+	"$(tr -d '\r' <"$T/tty.out" | grep -cE "^$PS: [1-4]/4 done, best distance") $(tr -d '\r' <"$T/tty.out" | grep -c "^$PS: search 'default': 4 of 4 points done")"
+t_error parameter_search-48 "a mistyped search name: the nearest one" 1 \
+	"$PS: search 'defualt': no meta/search/defualt.json (did you mean 'default'?); create_default_pipeline.sh writes meta/search/default.json, copy and edit it" \
+	$PS -w "$W6" -mode search --search defualt
 
 # --- job arrays: sizes, messages (no cluster needed) ------------------------------
 W6=$T/arrays

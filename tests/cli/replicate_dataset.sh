@@ -28,8 +28,8 @@ t_eq "$P-4" "the events and the dataset JSON exist, the pipeline names the code"
 	"yes yes $code" \
 	"$([ -s "data/ev/$code.ev" ] && echo yes) $([ -f "meta/fits/$code.json" ] && echo yes) $(llws get meta/pipeline/default.json B_fits_id)"
 t_eq "$P-5" "the JSON says how B was made" \
-	"data/ev/$code.ev default default 1 sample 100" \
-	"$(for k in path generated.pipeline generated.generation generated.seed generated.source generated.params.rate_cps; do llws get "meta/fits/$code.json" $k; done | tr '\n' ' ' | sed 's/ $//')"
+	"data/ev/$code.ev default default 1 sample" \
+	"$(for k in path generated.pipeline generated.generation generated.seed generated.source; do llws get "meta/fits/$code.json" $k; done | tr '\n' ' ' | sed 's/ $//')"
 t_check "$P-6" "llws validates the dataset JSON" llws validate "meta/fits/$code.json"
 t_eq "$P-7" "the script reads B from the new dataset" "yes" \
 	"$(grep -qF "stage source cat 'data/ev/$code.ev'" pipelines/default.sh && echo yes)"
@@ -59,13 +59,16 @@ t_error "$P-13" "a B that is not generated is only replaced with --force" 1 \
 	"$P: pipeline 'real': B is the dataset 'sample', not a generated one (--force replaces it)" $P -n real
 
 before=$(wf_tree "$W")
-t_error "$P-14" "a missing pipeline" 1 "$P: pipeline 'nope': no meta/pipeline/nope.json" $P -n nope
+mkdir "$T/empty"
+t_error "$P-14" "a missing pipeline and no default to make it from" 1 \
+	"$P: pipeline 'nope': no meta/pipeline/nope.json, and no meta/pipeline/default.json to make it from: run create_default_pipeline.sh first" \
+	$P -n nope -w "$T/empty"
 printf '{"A_fits_id": "sample",' >meta/pipeline/broken.json
 t_error "$P-15" "a pipeline that is not JSON: one line naming it" 1 "$P: meta/pipeline/broken.json: not valid JSON: *" $P -n broken
 printf '{"A_fits_id": "sample", "B_filters": ["generate"], "speed": 3}\n' >meta/pipeline/broken.json
 t_error "$P-16" "an unknown key in the pipeline" 1 "$P: meta/pipeline/broken.json: speed: *" $P -n broken
 printf '{"A_fits_id": "gone"}\n' >meta/pipeline/broken.json
-t_error "$P-17" "a pipeline whose A dataset is missing" 1 "$P: dataset 'gone': no meta/fits/gone.json" $P -n broken
+t_error "$P-17" "a pipeline whose A dataset is missing" 1 "$P: dataset 'gone': no meta/fits/gone.json; create_fits_metadata.sh --file FILE -n gone creates it" $P -n broken
 printf 'not a fits file\n' >"$T/text.fits"
 printf '{"path": "%s"}\n' "$T/text.fits" >meta/fits/text.json
 printf '{"A_fits_id": "text"}\n' >meta/pipeline/broken.json
@@ -77,3 +80,30 @@ t_error "$P-20" "a seed that is not a number" 2 "$P: --seed: not a whole number:
 t_error "$P-21" "-n is required" 2 "$P: missing -n PIPELINE (see '$P --help')" $P --seed 1
 rmdir temp/* 2>/dev/null
 t_eq "$P-22" "failed runs left no dataset, no events, no temporary file" "$before" "$(wf_tree "$W")"
+
+# The rate comes from A (the shipped default has no rate_cps): A's events
+# inside its GTIs and the wavelength range, over its exposure.
+t_eq "$P-23" "no rate_cps in the default: B's rate is A's in-GTI, in-band rate" "yes" \
+	"$(fits2ev data/sample/chandra_test.fits | gtifilter | wrange --min 0.1 --max 1 | evinfo --json |
+		"$T_PY" -c 'import json, sys; j = json.load(sys.stdin); r = float(sys.argv[1])
+print("yes" if abs(j["events"] / j["exposure_s"] - r) <= 1e-9 * r else (j["events"] / j["exposure_s"], r))' \
+		"$(llws get "meta/fits/$code.json" generated.params.rate_cps)")"
+
+t_run $P -n fresh
+t_eq "$P-24" "a pipeline that does not exist is made from the default's settings, and said" \
+	"0 $(cat "$T/out") $P: pipeline 'fresh' did not exist: created meta/pipeline/fresh.json from the default pipeline's settings" \
+	"$T_STATUS $(llws get meta/pipeline/fresh.json B_fits_id) $(cat "$T/err")"
+t_eq "$P-25" "... with the default's A, processing, generation and filters" \
+	"$(for k in A_fits_id processing generation A_filters B_filters; do llws get meta/pipeline/default.json $k; done)" \
+	"$(for k in A_fits_id processing generation A_filters B_filters; do llws get meta/pipeline/fresh.json $k; done)"
+
+create_pipeline.sh -n ctl -a sample --b-filters copyA,poissonize >/dev/null
+cp meta/pipeline/ctl.json "$T/ctl.before"
+t_error "$P-26" "a control B (copyA,poissonize) is never replaced without --force" 1 \
+	"$P: pipeline 'ctl': B is a control (B_filters copyA,poissonize), not a generated dataset (--force replaces it)" \
+	$P -n ctl
+t_files_eq "$P-27" "... and the pipeline is untouched" "$T/ctl.before" meta/pipeline/ctl.json
+t_run $P -n ctl --force
+t_eq "$P-28" "--force replaces it: B generated, B_filters generate and A's wavelength filters" \
+	"0 $(cat "$T/out") [\"generate\",\"wrange\",\"wbin\"]" \
+	"$T_STATUS $(llws get meta/pipeline/ctl.json B_fits_id) $(llws get meta/pipeline/ctl.json B_filters)"

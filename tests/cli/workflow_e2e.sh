@@ -21,7 +21,7 @@ flow >"$T/out1" 2>"$T/err1"
 t_eq "$P-1" "the four steps succeed quietly (no terminal, no progress)" "0 " "$? $(cat "$T/err1")"
 code=$(llws get meta/pipeline/default.json B_fits_id)
 t_eq "$P-2" "stdout: the files written, the code, the plot directory" \
-	"meta/fits/sample.json meta/pipeline/default.json pipelines/default.sh $code out/default/plots/" \
+	"meta/fits/sample.json meta/pipeline/default.json pipelines/default.sh meta/search/default.json $code out/default/plots/" \
 	"$(tr '\n' ' ' <"$T/out1" | sed 's/ $//')"
 t_eq "$P-3" "the tables of both slots and the comparison" "$tables" \
 	"$(cd out/default && ls ./*.csv | sed 's|^\./||' | tr '\n' ' ' | sed 's/ $//')"
@@ -59,7 +59,7 @@ t_files_eq "$P-10" "clear --dry-run lists the generated things" "$T/want" "$T/ou
 t_eq "$P-11" "and removes nothing" "yes yes" "$([ -d out/default ] && echo yes) $([ -f "data/ev/$code.ev" ] && echo yes)"
 t_run clear_generated_data.sh -y
 t_eq "$P-12" "clear -y removes exactly those" \
-	"./data ./data/ev ./data/sample ./data/sample/chandra_test.fits ./meta ./meta/fits ./meta/fits/sample.json ./meta/generation ./meta/generation/default.json ./meta/pipeline ./meta/pipeline/default.json ./meta/processing ./meta/processing/default.json ./pipelines" \
+	"./data ./data/ev ./data/sample ./data/sample/chandra_test.fits ./meta ./meta/fits ./meta/fits/sample.json ./meta/generation ./meta/generation/default.json ./meta/pipeline ./meta/pipeline/default.json ./meta/processing ./meta/processing/default.json ./meta/search ./meta/search/default.json ./pipelines" \
 	"$(wf_tree "$W" | tr '\n' ' ' | sed 's/ $//')"
 
 flow >"$T/out3" 2>"$T/err3"

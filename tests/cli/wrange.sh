@@ -87,3 +87,11 @@ fi
 mkdir "$T/adir"
 t_error wrange-21 "-o DIRECTORY is an error before any work" 1 \
 	"wrange: $T/adir: cannot write output: is a directory" wrange --min 0 --max 1 -o "$T/adir" <"$T/in.ev"
+
+ev_from_text '1 nan\n2 nan\n3 nan\n' >"$T/nowave.ev"
+t_run wrange --min 0.1 --max 1 <"$T/nowave.ev"
+t_eq wrange-22 "a stream without wavelengths (HRC): nothing kept, exit 0 and one warning saying why" \
+	"0 0 wrange: warning: none of the 3 events has a wavelength: all dropped (a dataset without wavelengths, such as HRC's, is one band: leave out wrange and wbin)" \
+	"$T_STATUS $(ev2tsv --no-meta --no-header <"$T/out" | wc -l) $(cat "$T/err")"
+t_run wrange --min 0.1 --max 1 <"$T/in.ev"
+t_eq wrange-23 "one NaN among wavelengths: no warning" "0 " "$T_STATUS $(cat "$T/err")"
