@@ -124,7 +124,7 @@ write('fits_unsorted.fits', [fits.Column('TIME', 'D', array=np.array([1.0, 3.0, 
 write('fits_nantime.fits', [fits.Column('TIME', 'D', array=np.array([1.0, 2.0, np.nan]))])
 write('fits_negtime.fits', [fits.Column('TIME', 'D', array=np.array([1.0, -2.0, 3.0]))])
 write('fits_notime.fits', [fits.Column('ENERGY', 'E', array=np.array([1.0, 2.0], np.float32))])
-write('fits_noevents.fits', [fits.Column('TIME', 'D', array=t)], extname='STUFF')
+write('fits_noevents.fits', [fits.Column('X', 'D', array=t)], extname='STUFF')
 EOF
 
 fits2ev "$T/fits_tglam.fits" >"$T/tg.ev"
@@ -199,7 +199,8 @@ head -c 100000 "$A" >"$T/trunc.fits"
 t_error fits2ev-34 "a truncated plain file" 1 \
 	"fits2ev: $T/trunc.fits: truncated or corrupt file: the EVENTS rows end at byte 219584, the file has 100000 bytes" \
 	fits2ev -o "$T/x.ev" "$T/trunc.fits"
-t_error fits2ev-35 "no EVENTS table" 1 "fits2ev: $T/fits_noevents.fits: no EVENTS table" \
+t_error fits2ev-35 "no events table: none by name, HDUCLAS1 or a TIME column" 1 \
+	"fits2ev: $T/fits_noevents.fits: no events table: no extension named EVENTS, none with HDUCLAS1 = EVENTS and no binary table with a TIME column" \
 	fits2ev -o "$T/x.ev" "$T/fits_noevents.fits"
 t_error fits2ev-36 "no TIME column" 1 "fits2ev: $T/fits_notime.fits: EVENTS: no TIME column" \
 	fits2ev -o "$T/x.ev" "$T/fits_notime.fits"
@@ -220,7 +221,7 @@ t_error fits2ev-44 "--wave-col without --wave-unit" 2 \
 	"fits2ev: --wave-col energy needs --wave-unit angstrom|nm|ev|kev (see 'fits2ev --help')" \
 	fits2ev --wave-col energy "$A"
 t_error fits2ev-45 "a bad --wave-unit" 2 \
-	"fits2ev: --wave-unit: unknown unit 'mm' (angstrom, nm, ev or kev) (see 'fits2ev --help')" \
+	"fits2ev: --wave-unit: unknown unit 'mm' (angstrom, nm, ev or kev, optionally after a scale: 14.6eV) (see 'fits2ev --help')" \
 	fits2ev --wave-col energy --wave-unit mm "$A"
 t_error fits2ev-46 "no input file" 2 \
 	"fits2ev: no input: give a FITS file or --meta meta/fits/NAME.json (see 'fits2ev --help')" fits2ev
