@@ -383,10 +383,10 @@ open_path(struct fits_events_reader *r)
 		fits_events_errtext(status, why, sizeof why);
 		/* cfitsio's own words for these are about images and reads. */
 		if (r->gzip)
-			return fail(r, "corrupt gzip data (cfitsio: %s)", why);
+			return fail(r, "truncated or corrupt gzip data (cfitsio: %s)", why);
 		if (got < sizeof magic || memcmp(magic, "SIMPLE", 6) != 0)
 			return fail(r, "not a FITS file: it does not start with SIMPLE");
-		return fail(r, "not a readable FITS file: %s", why);
+		return fail(r, "truncated or corrupt file: %s", why);
 	}
 	return true;
 }
@@ -935,11 +935,13 @@ gti_by_ccd(const struct fits_events_reader *r, const struct fits_events_opts *o)
 	return with_rows > 1;
 }
 
-/* The GTIs into the metadata (DESIGN §4): the only GTI extension; or the
- * one --gti-ccd names; or, with several, the intersection of those of the
- * CCDs that have events (all of them when that cannot be told).  Extensions
- * without rows say nothing (ev2fits writes one for a stream without GTIs).
- * "gti_from" records which. */
+/* The GTIs into the metadata (DESIGN §4): the only GTI extension
+ * (gti_from.rule "single"); or the one --gti-ccd names ("gti_ccd"); or, with
+ * several, the intersection of those of the CCDs that have events
+ * ("ccds_with_events"), or of all when that cannot be told
+ * ("intersection").  Extensions without rows say nothing (ev2fits writes
+ * one for a stream without GTIs).  gti_from also lists the extensions used
+ * and their CCD_IDs. */
 static bool
 choose_gti(struct fits_events_reader *r, const struct fits_events_opts *o)
 {
@@ -987,7 +989,8 @@ choose_gti(struct fits_events_reader *r, const struct fits_events_opts *o)
 		return fail(r, "no GTI extension with CCD_ID = %ld (%zu GTI extensions)", o->gti_ccd,
 			    r->n_gx);
 	}
-	rule = o->gti_ccd >= 0 ? "gti_ccd" : n_used > 1 ? "intersection" : "single";
+	rule = o->gti_ccd >= 0 ? "gti_ccd" : by_ccd && any_present ? "ccds_with_events" :
+	       n_used > 1 ? "intersection" : "single";
 	if (n_used > 0 && g.n == 0) {
 		gti_free(&g);
 		json_decref(exts);
