@@ -248,8 +248,9 @@ struct gti_ext {
 struct fits_events_reader {
 	fitsfile *f;
 	const char *path;		/* the name in messages */
-	void *mem;			/* fits_events_open_memory: the buffer and */
-	size_t mem_size;		/* size, which cfitsio keeps pointers to */
+	void *mem_block;		/* fits_events_open_memory: our copy of the */
+	void *mem;			/* bytes, where they start and their size, */
+	size_t mem_size;		/* which cfitsio keeps pointers to */
 	char why[1024];			/* the inner layer's reason for failing */
 	char table[FLEN_VALUE + 16];	/* the events table's name in messages */
 	long long n_rows, next_row;	/* next_row is 1-based */
@@ -1095,20 +1096,42 @@ fits_events_open(const struct fits_events_opts *o)
 	return r;
 }
 
+/* The memory file's bytes sit behind a header holding their size. */
+#define MEM_HEAD 16
+
+/* The "realloc" given to cfitsio's memory driver.  On reading the last HDU
+ * cfitsio "truncates" a memory file to where that HDU should end, which for
+ * a cut file is beyond the buffer: without a realloc it would just believe
+ * the new size and read past the end.  Shrinking keeps the bytes in place;
+ * growing fails, which cfitsio reports as an error. */
+static void *
+mem_no_grow(void *p, size_t n)
+{
+	size_t have;
+
+	memcpy(&have, (unsigned char *)p - MEM_HEAD, sizeof have);
+	return n <= have ? p : NULL;
+}
+
 struct fits_events_reader *
 fits_events_open_memory(const void *data, size_t size, const struct fits_events_opts *o,
 			char *why, size_t why_size)
 {
 	struct fits_events_reader *r = xcalloc(1, sizeof *r);
+	unsigned char *copy = xmalloc(MEM_HEAD + size);
 	int status = 0;
 	bool ok;
 
 	r->path = o->path;
 	snprintf(r->table, sizeof r->table, "EVENTS");
-	/* READONLY: cfitsio neither writes to nor reallocates the buffer. */
-	r->mem = (void *)(uintptr_t)data;
+	memcpy(copy, &size, sizeof size);
+	if (size)
+		memcpy(copy + MEM_HEAD, data, size);
+	r->mem_block = copy;
+	r->mem = copy + MEM_HEAD;
 	r->mem_size = size;
-	if (fits_open_memfile(&r->f, o->path, READONLY, &r->mem, &r->mem_size, 0, NULL, &status) != 0) {
+	if (fits_open_memfile(&r->f, o->path, READONLY, &r->mem, &r->mem_size, 0, mem_no_grow,
+			      &status) != 0) {
 		r->f = NULL;
 		ok = fail_status(r, "not a readable FITS file", status);
 	} else {
@@ -1236,6 +1259,7 @@ fits_events_close(struct fits_events_reader *r)
 	if (r->f)
 		fits_close_file(r->f, &status);
 	fits_clear_errmsg();
+	free(r->mem_block);
 	json_decref(r->meta);
 	for (size_t k = 0; k < r->n_gx; k++)
 		gti_free(&r->gx[k].g);

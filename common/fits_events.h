@@ -90,8 +90,8 @@ struct fits_events_reader *fits_events_open(const struct fits_events_opts *o);
 /* The same from a FITS file held in memory (cfitsio's memory driver; plain,
  * not gzip), for the fuzz harness and tests: the inner layer, which never
  * exits.  Returns NULL with the reason in `why` (without the "PATH: "
- * prefix).  `data` must outlive the reader; o->path only names it in
- * messages and o->filter must be NULL. */
+ * prefix).  The reader reads its own copy of the `size` bytes at `data`;
+ * o->path only names it in messages and o->filter must be NULL. */
 struct fits_events_reader *fits_events_open_memory(const void *data, size_t size,
 						   const struct fits_events_opts *o,
 						   char *why, size_t why_size);
