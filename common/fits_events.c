@@ -909,8 +909,11 @@ events_columns(struct fits_events_reader *r, const struct fits_events_opts *o)
 		return fail_status(r, r->table, status);
 	r->rowlen = (size_t)r->f->Fptr->rowlength;
 	r->chunk = chunk_rows(r->rowlen);
-	/* check_extent bounds chunk * rowlen by the file's size. */
-	r->raw = xmalloc(r->chunk * (r->rowlen ? r->rowlen : 1));
+	if ((long long)r->chunk > r->n_rows)
+		r->chunk = r->n_rows > 0 ? (size_t)r->n_rows : 1;
+	/* check_extent bounds n_rows * rowlen, so this, by the file's size
+	 * (a header with NAXIS1 = 10^15 and no rows asks for nothing). */
+	r->raw = xmalloc(r->n_rows > 0 ? r->chunk * r->rowlen : 1);
 	r->t = xmalloc(r->chunk * sizeof *r->t);
 	r->w = xmalloc(r->chunk * sizeof *r->w);
 	r->b = xmalloc(r->chunk * sizeof *r->b);
