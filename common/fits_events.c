@@ -788,8 +788,12 @@ scan_rows(struct fits_events_reader *r, bool need_ccd, bool *sorted)
 {
 	double last = -INFINITY;
 	size_t hit = 0;
+	uint64_t known = 0, present = 0;	/* CCDs 0-63 with a GTI extension, with events */
 
 	*sorted = true;
+	for (size_t k = 0; k < r->n_gx; k++)
+		if (r->gx[k].rows > 0 && r->gx[k].has_ccd && r->gx[k].ccd >= 0 && r->gx[k].ccd < 64)
+			known |= (uint64_t)1 << r->gx[k].ccd;
 	for (long long row = 1; row <= r->n_rows;) {
 		size_t n = (size_t)(r->n_rows - row + 1 < (long long)r->chunk ?
 				    r->n_rows - row + 1 : (long long)r->chunk);
@@ -810,17 +814,27 @@ scan_rows(struct fits_events_reader *r, bool need_ccd, bool *sorted)
 		if (need_ccd) {
 			decode_col(&r->ccd, r->raw, r->rowlen, n, r->b);
 			for (size_t i = 0; i < n; i++) {
-				struct gti_ext *x = gti_of_ccd(r, r->b[i], &hit);
+				double c = r->b[i];
+				struct gti_ext *x;
 
-				if (!x)
+				/* CCD numbers are small: a bit each, one test a row. */
+				if (c >= 0 && c < 64 && c == (double)(int)c && (known >> (int)c & 1)) {
+					present |= (uint64_t)1 << (int)c;
+					continue;
+				}
+				if (!(x = gti_of_ccd(r, c, &hit)))
 					return fail(r, "%s row %lld: %s %g has no GTI extension of its own; "
 						    "choose the GTIs with --gti-ccd N", r->table,
-						    row + (long long)i, r->ccd.name, r->b[i]);
+						    row + (long long)i, r->ccd.name, c);
 				x->present = true;
 			}
 		}
 		row += (long long)n;
 	}
+	for (size_t k = 0; k < r->n_gx; k++)
+		if (r->gx[k].rows > 0 && r->gx[k].has_ccd && r->gx[k].ccd >= 0 && r->gx[k].ccd < 64 &&
+		    (present >> r->gx[k].ccd & 1))
+			r->gx[k].present = true;
 	return true;
 }
 
@@ -1175,14 +1189,28 @@ to_wavelengths(struct fits_events_reader *r, struct ev_event *ev, size_t n)
 		   r->unit.base == FITS_EVENTS_UNIT_KEV ? HC_EV_NM / 1000 :
 		   r->unit.base == FITS_EVENTS_UNIT_ANGSTROM ? 10 : 1;
 
+	/* Loops without per-row branches for the common cases. */
+	if (!r->dither && energy) {
+		for (size_t i = 0; i < n; i++) {
+			double e = r->w[i] * scale;
+			float w = (float)(k / e);
+
+			ev[i].wavelength = e > 0 && w <= FLT_MAX ? w : NAN;
+		}
+		return;
+	}
+	if (!r->dither) {
+		for (size_t i = 0; i < n; i++) {
+			float w = (float)(r->w[i] * scale / k);
+
+			ev[i].wavelength = w >= 0 && w <= FLT_MAX ? w : NAN;
+		}
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
-		double v = r->w[i], x = v;
+		double v = r->w[i], x = (v + (rng_uniform(&r->rng) - 0.5) * step) * scale;
 		float w;
 
-		if (r->dither)
-			x = v + (rng_uniform(&r->rng) - 0.5) * step;
-		if (scale != 1)
-			x *= scale;
 		if (energy) {
 			w = (float)(k / x);
 			ev[i].wavelength = v > 0 && x > 0 && w <= FLT_MAX ? w : NAN;
