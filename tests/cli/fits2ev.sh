@@ -520,6 +520,9 @@ t_error fits2ev-86 "a hexadecimal scale is no unit" 2 \
 	"fits2ev: --wave-unit: unknown unit '0x10eV' (angstrom, nm, ev or kev, optionally after a scale: 14.6eV) (see 'fits2ev --help')" \
 	fits2ev --wave-col pi --wave-unit 0x10eV "$A"
 t_eq fits2ev-87 "no failed run left an output or temporary file" "" "$(ls -A "$T" | grep -E '^x\.ev|\.tmp\.' || true)"
+t_eq fits2ev-88 "--filter on a table not named EVENTS (RXTE XTE_SE): the rows astropy selects" \
+	"$("$T_PY" -c 'import sys; from astropy.io import fits; d = fits.open(sys.argv[1])[1].data; print((d["PHA"] > 20).sum())' "$R")" \
+	"$(fits2ev --no-wavelength --filter 'PHA > 20' "$R" | ev_times | wc -l)"
 
 "$T_PY" "$T/ogip.py" "$T/ojobs" >"$T/ojobs.out" 2>&1
 while IFS=$'\t' read -r id what; do
