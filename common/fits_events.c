@@ -521,6 +521,11 @@ check_extent(struct fits_events_reader *r, const char *table)
 		return fail(r, "truncated or corrupt file: the %s rows end at byte %lld, the %s has "
 			    "%lld bytes", table, (long long)need,
 			    r->gzip ? "decompressed data" : "file", (long long)size);
+	/* cfitsio reads whole 2880-byte blocks: the last row's must be there. */
+	if (need % 2880 != 0 && need - need % 2880 + 2880 > size)
+		return fail(r, "truncated or corrupt file: the block holding the last %s row ends at "
+			    "byte %lld, the %s has %lld bytes", table, (long long)(need - need % 2880 + 2880),
+			    r->gzip ? "decompressed data" : "file", (long long)size);
 	return true;
 }
 
@@ -556,10 +561,12 @@ locate_events(struct fits_events_reader *r, const struct walk *w)
 		return fail(r, "truncated or corrupt file: cannot read extension %d: %s",
 			    w->bad_hdu - 1, why);
 	}
-	/* Bytes after the last HDU that reads are the start of one that was
-	 * cut off. */
+	/* A part of a block after the last HDU that reads is the start of one
+	 * that was cut off (whole blocks there are padding, which cfitsio read
+	 * as the end of the file: some archives append zero blocks). */
 	if (fits_movabs_hdu(r->f, w->last_ok, NULL, &status) == 0 &&
-	    fits_get_hduaddrll(r->f, &head, &data, &end, &status) == 0 && end < size)
+	    fits_get_hduaddrll(r->f, &head, &data, &end, &status) == 0 && end < size &&
+	    (size - end) % 2880 != 0)
 		return fail(r, "truncated or corrupt file: %lld bytes after the last complete HDU "
 			    "(extension %d)", (long long)(size - end), w->last_ok - 1);
 	if (status)

@@ -528,3 +528,19 @@ t_eq fits2ev-88 "--filter on a table not named EVENTS (RXTE XTE_SE): the rows as
 while IFS=$'\t' read -r id what; do
 	t_eq "$id" "$what" "$id ok" "$(grep -m 1 "^$id " "$T/ojobs.out" || tail -n 3 "$T/ojobs.out")"
 done <"$T/ojobnames"
+
+# Whole zero blocks after the last HDU are padding some archives add; a cut
+# inside the block of the last rows is a truncated file.
+gzip -dc "$M" >"$T/plain.fits"
+cat "$T/plain.fits" >"$T/zpad.fits"
+head -c 5760 /dev/zero >>"$T/zpad.fits"
+t_eq fits2ev-89 "zero blocks after the last HDU: read as the file without them" \
+	"$(fits2ev "$T/plain.fits" | ev2tsv --no-meta | cksum)" "$(fits2ev "$T/zpad.fits" | ev2tsv --no-meta | cksum)"
+head -c 189000 "$T/plain.fits" >"$T/cutpad.fits"
+t_error fits2ev-90 "a plain file cut inside the block of the last GTI rows" 1 \
+	"fits2ev: $T/cutpad.fits: truncated or corrupt file: the block holding the last GTI extension 6 row ends at byte 190080, the file has 189000 bytes" \
+	fits2ev -o "$T/x.ev" "$T/cutpad.fits"
+head -c 172900 "$T/plain.fits" >"$T/cuthead.fits"
+t_error fits2ev-91 "a plain file cut inside a GTI extension's header" 1 \
+	"fits2ev: $T/cuthead.fits: truncated or corrupt file: cannot read extension 4: *" \
+	fits2ev -o "$T/x.ev" "$T/cuthead.fits"
