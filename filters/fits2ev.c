@@ -211,12 +211,12 @@ parse_options(int argc, char **argv)
 	}
 	if (o.fe.no_wavelength && (o.fe.wave_col || have_unit))
 		cli_usage_error("--no-wavelength and --wave-col/--wave-unit exclude each other");
-	if (o.fe.no_wavelength && o.fe.dither)
-		cli_usage_error("--dither needs a wavelength column, not --no-wavelength");
 	if (cli_seed_given() && !o.fe.dither)
 		cli_usage_error("--seed is for --dither, the only random thing fits2ev does");
 	if (o.meta_file)
 		apply_meta_file(&o, have_unit, have_no_wave, have_gti_ccd);
+	if (o.fe.no_wavelength && o.fe.dither)
+		cli_usage_error("--dither needs a wavelength column, not --no-wavelength");
 	if (o.fe.no_wavelength) {
 		o.fe.wave_col = NULL;
 		o.fe.wave_unit = (struct fits_events_unit){ FITS_EVENTS_UNIT_NONE, 1 };

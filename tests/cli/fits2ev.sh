@@ -544,3 +544,6 @@ head -c 172900 "$T/plain.fits" >"$T/cuthead.fits"
 t_error fits2ev-91 "a plain file cut inside a GTI extension's header" 1 \
 	"fits2ev: $T/cuthead.fits: truncated or corrupt file: cannot read extension 4: *" \
 	fits2ev -o "$T/x.ev" "$T/cuthead.fits"
+t_error fits2ev-92 "--dither with no_wavelength from --meta" 2 \
+	"fits2ev: --dither needs a wavelength column, not --no-wavelength (see 'fits2ev --help')" \
+	fits2ev --dither --meta "$T/nw.json"
