@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "fits_events.h"
 #include "gti.h"
 #include "meta.h"
+#include "rng.h"
 
 /* hc in eV nm: wavelength_nm = HC_EV_NM / energy_eV. */
 #define HC_EV_NM 1239.84198
@@ -26,26 +28,68 @@
 /* cfitsio's "no TNULLn" marker (NULL_UNDEFINED in its private fitsio2.h). */
 #define TNULL_UNDEFINED 1234554321
 
-enum fits_events_unit
-fits_events_parse_unit(const char *word)
+/* Unit words, longest first among those sharing a suffix ("kev" before "ev"). */
+static const struct {
+	const char *word;
+	enum fits_events_unit_base base;
+} unit_words[] = {
+	{ "angstrom", FITS_EVENTS_UNIT_ANGSTROM }, { "kev", FITS_EVENTS_UNIT_KEV },
+	{ "ev", FITS_EVENTS_UNIT_EV }, { "nm", FITS_EVENTS_UNIT_NM },
+	{ "a", FITS_EVENTS_UNIT_ANGSTROM },
+};
+
+bool
+fits_events_parse_unit(const char *word, struct fits_events_unit *u)
 {
-	if (strcasecmp(word, "angstrom") == 0)
-		return FITS_EVENTS_UNIT_ANGSTROM;
-	if (strcasecmp(word, "nm") == 0)
-		return FITS_EVENTS_UNIT_NM;
-	if (strcasecmp(word, "ev") == 0)
-		return FITS_EVENTS_UNIT_EV;
-	if (strcasecmp(word, "kev") == 0)
-		return FITS_EVENTS_UNIT_KEV;
-	return FITS_EVENTS_UNIT_NONE;
+	size_t n = strlen(word);
+
+	for (size_t k = 0; k < sizeof unit_words / sizeof unit_words[0]; k++) {
+		size_t m = strlen(unit_words[k].word), len;
+		char num[64], *end;
+		double scale = 1;
+
+		if (n < m || strcasecmp(word + n - m, unit_words[k].word) != 0)
+			continue;
+		len = n - m;
+		while (len > 0 && word[len - 1] == ' ')
+			len--;
+		if (len > 0) {
+			/* Decimal only: no hex, inf or nan through strtod. */
+			if (len >= sizeof num || strspn(word, "0123456789.eE+-") < len)
+				return false;
+			memcpy(num, word, len);
+			num[len] = '\0';
+			errno = 0;
+			scale = strtod(num, &end);
+			if (*end != '\0' || errno != 0 || !(scale > 0) || !isfinite(scale))
+				return false;
+		}
+		u->base = unit_words[k].base;
+		u->scale = scale;
+		return true;
+	}
+	return false;
 }
 
-static const char *
-unit_name(enum fits_events_unit u)
+void
+fits_events_unit_text(const struct fits_events_unit *u, char *buf, size_t size)
 {
 	static const char *const names[] = { "", "angstrom", "nm", "ev", "kev" };
+	char num[32];
 
-	return names[u];
+	if (u->scale == 1) {
+		snprintf(buf, size, "%s", names[u->base]);
+		return;
+	}
+	/* The shortest decimal that reads back as the same double. */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(num, sizeof num, "%.*g", prec, u->scale);
+		/* "10", not "1e+01", for scales a person writes. */
+		if (strtod(num, NULL) == u->scale &&
+		    (!strchr(num, 'e') || u->scale < 1e-4 || u->scale >= 1e15))
+			break;
+	}
+	snprintf(buf, size, "%s%s", num, names[u->base]);
 }
 
 void
@@ -168,97 +212,184 @@ decode_col(const struct col *c, const unsigned char *rows, size_t rowlen, size_t
 			out[i] = out[i] * c->scale + c->zero;
 }
 
-/* Look up column `name` (case-insensitively) in the current table; false
- * when it is absent.  Dies when it exists but cannot be decoded as one
- * number per row. */
-static bool
-find_col(fitsfile *f, const char *path, const char *name, struct col *c)
+/* Bytes a cfitsio column type takes in a row; 0 for those we do not read. */
+static int
+type_width(int type)
 {
-	int status = 0, num;
-	char tmpl[FLEN_VALUE];
-	tcolumn *tc;
+	switch (type) {
+	case TDOUBLE: case TLONGLONG: return 8;
+	case TFLOAT: case TLONG: return 4;
+	case TSHORT: return 2;
+	case TBYTE: return 1;
+	default: return 0;
+	}
+}
 
-	memset(c, 0, sizeof *c);
-	snprintf(tmpl, sizeof tmpl, "%s", name);
-	if (fits_get_colnum(f, CASEINSEN, tmpl, &num, &status) != 0) {
-		fits_clear_errmsg();
-		return false;
-	}
-	/* cfitsio's parsed column table carries the byte offset (TBCOL) that no
-	 * public call returns for binary tables. */
-	tc = &f->Fptr->tableptr[num - 1];
-	c->num = num;
-	snprintf(c->name, sizeof c->name, "%s", tc->ttype);
-	c->type = tc->tdatatype;
-	c->offset = (size_t)tc->tbcol;
-	c->scale = tc->tscale;
-	c->zero = tc->tzero;
-	c->scaled = c->scale != 1.0 || c->zero != 0.0;
-	c->tnull = tc->tnull;
-	c->has_null = tc->tnull != TNULL_UNDEFINED;
-	switch (c->type) {
-	case TDOUBLE: case TFLOAT: case TBYTE: case TSHORT: case TLONG: case TLONGLONG:
-		break;
-	default:
-		die(EXIT_RUNTIME, "%s: EVENTS: column %s has format %s, which is not a number",
-		    path, c->name, tc->tform);
-	}
-	if (tc->trepeat != 1)
-		die(EXIT_RUNTIME, "%s: EVENTS: column %s holds %lld values per row, expected 1",
-		    path, c->name, (long long)tc->trepeat);
-	return true;
+static bool
+is_integer_type(int type)
+{
+	return type == TBYTE || type == TSHORT || type == TLONG || type == TLONGLONG;
 }
 
 
 /* --- Reading ------------------------------------------------------------- */
 
+/* One GTI extension of the file. */
+struct gti_ext {
+	int hdu;		/* 1-based HDU number (extension number + 1) */
+	bool has_ccd;		/* its header has CCD_ID */
+	long long ccd;
+	bool read;		/* rows read into g */
+	long long rows;		/* NAXIS2 */
+	bool present;		/* its CCD has events */
+	struct gti_list g;
+};
+
 struct fits_events_reader {
 	fitsfile *f;
-	const char *path;
+	const char *path;		/* the name in messages */
+	void *mem_block;		/* fits_events_open_memory: our copy of the */
+	void *mem;			/* bytes, where they start and their size, */
+	size_t mem_size;		/* which cfitsio keeps pointers to */
+	char why[1024];			/* the inner layer's reason for failing */
+	char table[FLEN_VALUE + 16];	/* the events table's name in messages */
 	long long n_rows, next_row;	/* next_row is 1-based */
 	size_t rowlen, chunk;		/* bytes per row, rows per read */
 	unsigned char *raw;
 	double *t, *w, *b;		/* decoded columns of one chunk */
-	struct col time, wave, wbin;
-	enum fits_events_unit unit;
+	struct col time, wave, wbin, ccd;
+	struct fits_events_unit unit;
+	bool dither;
+	double dither_step;		/* one step of the wavelength column */
+	struct rng rng;
 	bool gzip;
+	uint32_t gzip_isize;		/* the gzip trailer's size mod 2^32 */
 	double timezero;
+	int events_hdu;
+	struct gti_ext *gx;
+	size_t n_gx;
 	json_t *meta;
 };
 
-/* Open path without extended-name parsing (so any file name works); cfitsio
- * still inflates gzip files into memory. */
-static fitsfile *
-open_plain(const char *path, bool *gzip)
+static bool fail(struct fits_events_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Keep the reason in r->why; always false, so callers `return fail(...)`. */
+static bool
+fail(struct fits_events_reader *r, const char *fmt, ...)
 {
-	unsigned char magic[6] = { 0 };
-	fitsfile *f = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof r->why, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* fail() with cfitsio's reason for `status`. */
+static bool
+fail_status(struct fits_events_reader *r, const char *what, int status)
+{
+	char why[FLEN_STATUS + 8];
+
+	fits_events_errtext(status, why, sizeof why);
+	return fail(r, "%s: %s", what, why);
+}
+
+/* Look up column `name` (case-insensitively) in the current table of r->f,
+ * named `table` in messages.  1: found; 0: absent; -1: it exists but cannot
+ * be decoded as one number per row lying inside the row (r->why says why). */
+static int
+find_col(struct fits_events_reader *r, const char *table, const char *name, struct col *c)
+{
+	int status = 0, num = 0, width;
+	char tmpl[FLEN_VALUE];
+	tcolumn *tc;
+	LONGLONG rowlen = r->f->Fptr->rowlength;
+
+	memset(c, 0, sizeof *c);
+	snprintf(tmpl, sizeof tmpl, "%s", name);
+	/* Two columns of one name in different case: the first one. */
+	if (fits_get_colnum(r->f, CASEINSEN, tmpl, &num, &status) != 0 && status != COL_NOT_UNIQUE) {
+		fits_clear_errmsg();
+		return 0;
+	}
+	fits_clear_errmsg();
+	if (num < 1 || num > r->f->Fptr->tfield)
+		return 0;
+	/* cfitsio's parsed column table carries the byte offset (TBCOL) that no
+	 * public call returns for binary tables. */
+	tc = &r->f->Fptr->tableptr[num - 1];
+	c->num = num;
+	snprintf(c->name, sizeof c->name, "%s", tc->ttype);
+	c->type = tc->tdatatype;
+	c->scale = tc->tscale;
+	c->zero = tc->tzero;
+	c->scaled = c->scale != 1.0 || c->zero != 0.0;
+	c->tnull = tc->tnull;
+	c->has_null = tc->tnull != TNULL_UNDEFINED;
+	width = type_width(c->type);
+	if (width == 0) {
+		fail(r, "%s: column %s has format %s, which is not a number", table, c->name, tc->tform);
+		return -1;
+	}
+	if (tc->trepeat != 1) {
+		fail(r, "%s: column %s holds %lld values per row, expected 1", table, c->name,
+		     (long long)tc->trepeat);
+		return -1;
+	}
+	/* The decoders read the row bytes at this offset: it must lie inside
+	 * the row whatever the header claims. */
+	if (tc->tbcol < 0 || rowlen < width || tc->tbcol > rowlen - width) {
+		fail(r, "%s: column %s lies outside the %lld-byte row (corrupt header)", table,
+		     c->name, (long long)rowlen);
+		return -1;
+	}
+	c->offset = (size_t)tc->tbcol;
+	return 1;
+}
+
+/* Open r->path without extended-name parsing (so any file name works);
+ * cfitsio still inflates gzip files into memory. */
+static bool
+open_path(struct fits_events_reader *r)
+{
+	unsigned char magic[6] = { 0 }, trailer[4];
 	int status = 0;
 	struct stat st;
 	FILE *fp;
 	size_t got;
 
-	if (stat(path, &st) != 0 || !(fp = fopen(path, "rb")))
-		die(EXIT_RUNTIME, "%s: cannot open:", path);
+	if (stat(r->path, &st) != 0)
+		return fail(r, "cannot open: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		die(EXIT_RUNTIME, "%s: cannot open: is a directory", path);
+		return fail(r, "cannot open: is a directory");
+	if (!(fp = fopen(r->path, "rb")))
+		return fail(r, "cannot open: %s", strerror(errno));
 	got = fread(magic, 1, sizeof magic, fp);
+	r->gzip = got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	/* A gzip stream ends with its inflated size mod 2^32: the one way to
+	 * tell a cut stream from a whole one, since cfitsio inflates what it
+	 * can without complaint. */
+	if (r->gzip && fseeko(fp, -4, SEEK_END) == 0 && fread(trailer, 1, 4, fp) == 4)
+		r->gzip_isize = (uint32_t)trailer[0] | (uint32_t)trailer[1] << 8 |
+				(uint32_t)trailer[2] << 16 | (uint32_t)trailer[3] << 24;
 	fclose(fp);
 	if (got == 0)
-		die(EXIT_RUNTIME, "%s: not a FITS file: the file is empty", path);
-	*gzip = magic[0] == 0x1f && magic[1] == 0x8b;
-	if (fits_open_diskfile(&f, path, READONLY, &status) != 0) {
+		return fail(r, "not a FITS file: the file is empty");
+	if (fits_open_diskfile(&r->f, r->path, READONLY, &status) != 0) {
 		char why[FLEN_STATUS + 8];
 
+		r->f = NULL;
 		fits_events_errtext(status, why, sizeof why);
 		/* cfitsio's own words for these are about images and reads. */
-		if (*gzip)
-			die(EXIT_RUNTIME, "%s: corrupt gzip data (cfitsio: %s)", path, why);
-		if (memcmp(magic, "SIMPLE", 6) != 0)
-			die(EXIT_RUNTIME, "%s: not a FITS file: it does not start with SIMPLE", path);
-		die(EXIT_RUNTIME, "%s: not a readable FITS file: %s", path, why);
+		if (r->gzip)
+			return fail(r, "truncated or corrupt gzip data (cfitsio: %s)", why);
+		if (got < sizeof magic || memcmp(magic, "SIMPLE", 6) != 0)
+			return fail(r, "not a FITS file: it does not start with SIMPLE");
+		return fail(r, "truncated or corrupt file: %s", why);
 	}
-	return f;
+	return true;
 }
 
 /* String keyword (any value type, as written) into out; false when absent. */
@@ -268,6 +399,7 @@ key_string(fitsfile *f, const char *key, char *out)
 	char value[FLEN_VALUE], comment[FLEN_COMMENT];
 	int status = 0;
 
+	out[0] = '\0';
 	if (fits_read_keyword(f, key, value, comment, &status) != 0) {
 		fits_clear_errmsg();
 		return false;
@@ -277,6 +409,7 @@ key_string(fitsfile *f, const char *key, char *out)
 	if (value[0] == '\'') {
 		if (fits_read_key(f, TSTRING, key, out, comment, &status) != 0) {
 			fits_clear_errmsg();
+			out[0] = '\0';
 			return false;
 		}
 	} else {
@@ -285,23 +418,198 @@ key_string(fitsfile *f, const char *key, char *out)
 	return out[0] != '\0';
 }
 
+/* A finite numeric keyword; false when absent or not such a number. */
 static bool
 key_double(fitsfile *f, const char *key, double *out)
 {
 	int status = 0;
+	double v;
 
-	if (fits_read_key(f, TDOUBLE, key, out, NULL, &status) != 0) {
+	if (fits_read_key(f, TDOUBLE, key, &v, NULL, &status) != 0) {
 		fits_clear_errmsg();
 		return false;
 	}
+	if (!isfinite(v))
+		return false;
+	*out = v;
 	return true;
 }
 
-/* Copy header facts into meta: EVENTS header first, the primary header for
- * keys the EVENTS header lacks. */
+/* What one look over every extension header finds. */
+struct walk {
+	int by_name, by_class, by_time;	/* candidate events HDUs, 0: none */
+	int last_ok;			/* the last HDU that could be read */
+	int bad_hdu, bad_status;	/* the HDU that could not, other than at EOF */
+};
+
+static bool
+is_gti_ext(const char *extname, const char *class1)
+{
+	return strcasecmp(extname, "GTI") == 0 || strcasecmp(extname, "STDGTI") == 0 ||
+	       strcasecmp(class1, "GTI") == 0;
+}
+
+/* Every extension header once: the events table candidates (DESIGN §4) and
+ * the GTI extensions (into r->gx). */
 static void
-read_header_facts(fitsfile *f, const char *path, int events_hdu, json_t *meta,
-		  double *timezero)
+walk_hdus(struct fits_events_reader *r, struct walk *w)
+{
+	size_t cap = 0;
+
+	memset(w, 0, sizeof *w);
+	w->last_ok = 1;
+	for (int h = 2;; h++) {
+		char extname[FLEN_VALUE], class1[FLEN_VALUE], tmpl[] = "TIME";
+		int type, status = 0, num;
+		double ccd;
+
+		if (fits_movabs_hdu(r->f, h, &type, &status) != 0) {
+			if (status != END_OF_FILE) {
+				w->bad_hdu = h;
+				w->bad_status = status;
+			}
+			fits_clear_errmsg();
+			return;
+		}
+		w->last_ok = h;
+		if (type != BINARY_TBL)
+			continue;
+		key_string(r->f, "EXTNAME", extname);
+		key_string(r->f, "HDUCLAS1", class1);
+		if (!w->by_name && strcasecmp(extname, "EVENTS") == 0)
+			w->by_name = h;
+		if (!w->by_class && (strcasecmp(class1, "EVENTS") == 0 || strcasecmp(class1, "EVENT") == 0))
+			w->by_class = h;
+		if (!w->by_time && (fits_get_colnum(r->f, CASEINSEN, tmpl, &num, &status) == 0 ||
+				    status == COL_NOT_UNIQUE))
+			w->by_time = h;
+		fits_clear_errmsg();
+		if (!is_gti_ext(extname, class1))
+			continue;
+		if (r->n_gx == cap) {
+			cap = cap ? 2 * cap : 8;
+			r->gx = xrealloc(r->gx, cap * sizeof *r->gx);
+		}
+		r->gx[r->n_gx] = (struct gti_ext){ .hdu = h };
+		if (key_double(r->f, "CCD_ID", &ccd) && ccd == floor(ccd) && fabs(ccd) < 1e15) {
+			r->gx[r->n_gx].has_ccd = true;
+			r->gx[r->n_gx].ccd = (long long)ccd;
+		}
+		r->n_gx++;
+	}
+}
+
+/* The rows of the current table must lie inside the file: a header that
+ * claims more (a cut file or gzip stream, a corrupt NAXIS2) shows here
+ * rather than as a failed read half-way through the output. */
+static bool
+check_extent(struct fits_events_reader *r, const char *table)
+{
+	LONGLONG head, data, end, rows, rowlen = r->f->Fptr->rowlength, need;
+	LONGLONG size = r->f->Fptr->logfilesize;
+	int status = 0;
+
+	fits_get_hduaddrll(r->f, &head, &data, &end, &status);
+	fits_get_num_rowsll(r->f, &rows, &status);
+	if (status)
+		return fail_status(r, table, status);
+	if (rows < 0 || rowlen < 0 || __builtin_mul_overflow(rows, rowlen, &need) ||
+	    __builtin_add_overflow(need, data, &need))
+		return fail(r, "%s: corrupt header: NAXIS2 = %lld rows of NAXIS1 = %lld bytes "
+			    "is more than any file holds", table, (long long)rows, (long long)rowlen);
+	if (need > size)
+		return fail(r, "truncated or corrupt file: the %s rows end at byte %lld, the %s has "
+			    "%lld bytes", table, (long long)need,
+			    r->gzip ? "decompressed data" : "file", (long long)size);
+	/* cfitsio reads whole 2880-byte blocks: the last row's must be there. */
+	if (need % 2880 != 0 && need - need % 2880 + 2880 > size)
+		return fail(r, "truncated or corrupt file: the block holding the last %s row ends at "
+			    "byte %lld, the %s has %lld bytes", table, (long long)(need - need % 2880 + 2880),
+			    r->gzip ? "decompressed data" : "file", (long long)size);
+	return true;
+}
+
+/* Choose the events table among the candidates and check the file is
+ * whole; the diagnoses of a damaged file come before "no events table". */
+static bool
+locate_events(struct fits_events_reader *r, const struct walk *w)
+{
+	int h = w->by_name ? w->by_name : w->by_class ? w->by_class : w->by_time;
+	LONGLONG size = r->f->Fptr->logfilesize, head, data, end;
+	int status = 0;
+
+	r->events_hdu = h;
+	if (h) {
+		char extname[FLEN_VALUE];
+
+		if (fits_movabs_hdu(r->f, h, NULL, &status) != 0)
+			return fail_status(r, "cannot read the events table", status);
+		if (key_string(r->f, "EXTNAME", extname))
+			snprintf(r->table, sizeof r->table, "%s", extname);
+		else
+			snprintf(r->table, sizeof r->table, "extension %d", h - 1);
+		if (!check_extent(r, r->table))
+			return false;
+	}
+	if (r->gzip && (uint32_t)size != r->gzip_isize)
+		return fail(r, "truncated or corrupt gzip data: it inflates to %lld bytes, its "
+			    "trailer says %lu (mod 2^32)", (long long)size, (unsigned long)r->gzip_isize);
+	if (w->bad_hdu) {
+		char why[FLEN_STATUS + 8];
+
+		fits_events_errtext(w->bad_status, why, sizeof why);
+		return fail(r, "truncated or corrupt file: cannot read extension %d: %s",
+			    w->bad_hdu - 1, why);
+	}
+	/* A part of a block after the last HDU that reads is the start of one
+	 * that was cut off (whole blocks there are padding, which cfitsio read
+	 * as the end of the file: some archives append zero blocks). */
+	if (fits_movabs_hdu(r->f, w->last_ok, NULL, &status) == 0 &&
+	    fits_get_hduaddrll(r->f, &head, &data, &end, &status) == 0 && end < size &&
+	    (size - end) % 2880 != 0)
+		return fail(r, "truncated or corrupt file: %lld bytes after the last complete HDU "
+			    "(extension %d)", (long long)(size - end), w->last_ok - 1);
+	if (status)
+		return fail_status(r, "cannot read the file", status);
+	if (!h)
+		return fail(r, "no events table: no extension named EVENTS, none with HDUCLAS1 = "
+			    "EVENTS and no binary table with a TIME column");
+	if (fits_movabs_hdu(r->f, h, NULL, &status) != 0)
+		return fail_status(r, "cannot read the events table", status);
+	return true;
+}
+
+/* The metadata ev2fits stored in LLMETA, or a new object, into r->meta. */
+static bool
+stored_meta(struct fits_events_reader *r)
+{
+	char *text = NULL;
+	int status = 0;
+	json_error_t err;
+	json_t *j;
+
+	if (fits_read_key_longstr(r->f, "LLMETA", &text, NULL, &status) != 0) {
+		fits_clear_errmsg();
+		r->meta = json_object();
+		return true;
+	}
+	j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	fits_free_memory(text, &status);
+	if (!json_is_object(j)) {
+		fail(r, "%s: keyword LLMETA is not a JSON object: %s", r->table,
+		     j ? "another JSON value" : err.text);
+		json_decref(j);
+		return false;
+	}
+	r->meta = j;
+	return true;
+}
+
+/* Copy header facts into r->meta: the events header first, the primary
+ * header for keys the events header lacks; TIMEZERO, TIMEDEL and TIMEPIXR
+ * from the events header only. */
+static bool
+read_header_facts(struct fits_events_reader *r)
 {
 	static const struct { const char *key, *meta; } strings[] = {
 		{ "OBS_ID", "obs_id" }, { "OBJECT", "object" },
@@ -312,7 +620,9 @@ read_header_facts(fitsfile *f, const char *path, int events_hdu, json_t *meta,
 	static const struct { const char *key, *meta; } numbers[] = {
 		{ "TSTART", "tstart" }, { "TSTOP", "tstop" }, { "EXPOSURE", "exposure" },
 	};
-	int hdus[2] = { events_hdu, 1 }, status = 0;
+	static const char *const derived[] = { "mjdref", "timedel", "timepixr", "gti", "gti_from" };
+	int hdus[2] = { r->events_hdu, 1 }, status = 0;
+	json_t *meta = r->meta;
 	char s[FLEN_VALUE];
 	double v, frac;
 	bool have_mjdref = false;
@@ -321,92 +631,103 @@ read_header_facts(fitsfile *f, const char *path, int events_hdu, json_t *meta,
 		json_object_del(meta, strings[k].meta);
 	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++)
 		json_object_del(meta, numbers[k].meta);
-	json_object_del(meta, "mjdref");
-	*timezero = 0;
+	for (size_t k = 0; k < sizeof derived / sizeof derived[0]; k++)
+		json_object_del(meta, derived[k]);
+	r->timezero = 0;
 	for (int h = 0; h < 2; h++) {
-		if (fits_movabs_hdu(f, hdus[h], NULL, &status) != 0)
-			fits_die(path, "cannot read header", status);
+		if (fits_movabs_hdu(r->f, hdus[h], NULL, &status) != 0)
+			return fail_status(r, "cannot read header", status);
 		for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++)
-			if (!json_object_get(meta, strings[k].meta) && key_string(f, strings[k].key, s))
+			if (!json_object_get(meta, strings[k].meta) && key_string(r->f, strings[k].key, s))
 				json_object_set_new(meta, strings[k].meta, json_string(s));
 		for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++)
-			if (!json_object_get(meta, numbers[k].meta) && key_double(f, numbers[k].key, &v))
+			if (!json_object_get(meta, numbers[k].meta) && key_double(r->f, numbers[k].key, &v))
 				meta_set_number(meta, numbers[k].meta, v);
 		if (!have_mjdref) {
-			if (key_double(f, "MJDREF", &v)) {
+			if (key_double(r->f, "MJDREF", &v)) {
 				have_mjdref = true;
-			} else if (key_double(f, "MJDREFI", &v)) {
-				if (key_double(f, "MJDREFF", &frac))
+			} else if (key_double(r->f, "MJDREFI", &v)) {
+				if (key_double(r->f, "MJDREFF", &frac))
 					v += frac;
 				have_mjdref = true;
 			}
 			if (have_mjdref)
 				meta_set_number(meta, "mjdref", v);
 		}
-		if (h == 0)
-			key_double(f, "TIMEZERO", timezero);
+		if (h > 0)
+			continue;
+		key_double(r->f, "TIMEZERO", &r->timezero);
+		/* The frame grid of DESIGN §4a: only values frames.h can use. */
+		if (key_double(r->f, "TIMEDEL", &v) && v > 0)
+			meta_set_number(meta, "timedel", v);
+		if (key_double(r->f, "TIMEPIXR", &v) && v >= 0 && v <= 1)
+			meta_set_number(meta, "timepixr", v);
 	}
-	if (fits_movabs_hdu(f, events_hdu, NULL, &status) != 0)
-		fits_die(path, "cannot read header", status);
+	/* TSTART and TSTOP are in the TIME column's system: TIMEZERO applies
+	 * to them as to TIME (OGIP 93-003). */
+	if (r->timezero != 0)
+		for (size_t k = 0; k < 2; k++)
+			if (meta_number(meta, numbers[k].meta, &v))
+				meta_set_number(meta, numbers[k].meta, v + r->timezero);
+	return true;
 }
 
-/* The GTIs: the first extension called GTI (or with HDUCLAS1 = 'GTI'), or,
- * with gti_ccd >= 0, the one whose CCD_ID is gti_ccd.  Returns false when the
- * file has none. */
+/* Read the rows of GTI extension x, checked: finite, START <= STOP. */
 static bool
-read_gti(fitsfile *f, const char *path, long gti_ccd, double timezero, struct gti_list *out)
+read_gti_ext(struct fits_events_reader *r, struct gti_ext *x)
 {
-	int n_hdus = 0, status = 0, type;
-	long n_gti = 0;
+	char table[64];
+	struct col cs, ce;
+	LONGLONG rows;
+	double tz = r->timezero, *a, *b;
+	int status = 0, anynul, found;
 
-	out->n = 0;
-	out->iv = NULL;
-	fits_get_num_hdus(f, &n_hdus, &status);
-	for (int h = 2; h <= n_hdus; h++) {
-		char extname[FLEN_VALUE] = "", class1[FLEN_VALUE] = "";
-		int cs = 0, ce = 0, anynul;
-		long long rows;
-		double ccd;
-
-		status = 0;
-		if (fits_movabs_hdu(f, h, &type, &status) != 0)
-			fits_die(path, "cannot read the GTI extension", status);
-		if (type != BINARY_TBL)
-			continue;
-		key_string(f, "EXTNAME", extname);
-		key_string(f, "HDUCLAS1", class1);
-		if (strcasecmp(extname, "GTI") != 0 && strcasecmp(class1, "GTI") != 0)
-			continue;
-		n_gti++;
-		if (gti_ccd >= 0 && !(key_double(f, "CCD_ID", &ccd) && ccd == (double)gti_ccd))
-			continue;
-		if (fits_get_colnum(f, CASEINSEN, "START", &cs, &status) != 0 ||
-		    fits_get_colnum(f, CASEINSEN, "STOP", &ce, &status) != 0)
-			fits_die(path, "GTI extension: no START/STOP columns", status);
-		fits_get_num_rowsll(f, &rows, &status);
-		out->n = (size_t)rows;
-		out->iv = xmalloc((out->n ? out->n : 1) * sizeof *out->iv);
-		for (size_t i = 0; i < out->n && status == 0; i++) {
-			fits_read_col(f, TDOUBLE, cs, (LONGLONG)i + 1, 1, 1, NULL,
-				      &out->iv[i].start, &anynul, &status);
-			fits_read_col(f, TDOUBLE, ce, (LONGLONG)i + 1, 1, 1, NULL,
-				      &out->iv[i].stop, &anynul, &status);
-			out->iv[i].start += timezero;
-			out->iv[i].stop += timezero;
-		}
-		if (status)
-			fits_die(path, "cannot read the GTI extension", status);
-		for (size_t i = 0; i < out->n; i++)
-			if (!isfinite(out->iv[i].start) || !isfinite(out->iv[i].stop))
-				die(EXIT_RUNTIME, "%s: GTI row %zu: START or STOP is not a finite number",
-				    path, i + 1);
-		gti_normalize(out);
-		return true;
+	snprintf(table, sizeof table, "GTI extension %d", x->hdu - 1);
+	if (fits_movabs_hdu(r->f, x->hdu, NULL, &status) != 0)
+		return fail_status(r, table, status);
+	if ((found = find_col(r, table, "START", &cs)) < 0 ||
+	    (found && (found = find_col(r, table, "STOP", &ce)) < 0))
+		return false;
+	if (!found)
+		return fail(r, "%s: no START and STOP columns", table);
+	if (!check_extent(r, table))
+		return false;
+	fits_get_num_rowsll(r->f, &rows, &status);
+	/* The extension's own TIMEZERO, else the events table's. */
+	key_double(r->f, "TIMEZERO", &tz);
+	x->rows = rows;
+	x->g.iv = xmalloc((size_t)(rows ? rows : 1) * sizeof *x->g.iv);
+	a = xmalloc((size_t)(rows ? rows : 1) * sizeof *a);
+	b = xmalloc((size_t)(rows ? rows : 1) * sizeof *b);
+	x->read = true;
+	if (rows > 0) {
+		fits_read_col(r->f, TDOUBLE, cs.num, 1, 1, rows, NULL, a, &anynul, &status);
+		fits_read_col(r->f, TDOUBLE, ce.num, 1, 1, rows, NULL, b, &anynul, &status);
 	}
-	if (gti_ccd >= 0)
-		die(EXIT_RUNTIME, "%s: no GTI extension with CCD_ID = %ld (%ld GTI extensions)",
-		    path, gti_ccd, n_gti);
-	return false;
+	for (LONGLONG i = 0; i < rows && status == 0; i++) {
+		double start = a[i] + tz, stop = b[i] + tz;
+
+		if (!isfinite(start) || !isfinite(stop)) {
+			fail(r, "%s row %lld: START or STOP is not a finite number", table, (long long)i + 1);
+			status = -1;
+		} else if (start > stop) {
+			fail(r, "%s row %lld: START %.17g is after STOP %.17g", table, (long long)i + 1,
+			     start, stop);
+			status = -1;
+		} else {
+			x->g.iv[x->g.n++] = (struct gti){ start, stop };
+		}
+	}
+	free(a);
+	free(b);
+	if (status > 0)
+		return fail_status(r, table, status);
+	if (status < 0)
+		return false;
+	gti_normalize(&x->g);
+	if (rows > 0 && x->g.n == 0)
+		return fail(r, "%s: no good time: every row has START = STOP", table);
+	return true;
 }
 
 /* "dir/obs.fits.gz" -> "obs". */
@@ -426,27 +747,6 @@ dataset_name(const char *path)
 	return name;
 }
 
-/* The metadata ev2fits stored in LLMETA, or a new object. */
-static json_t *
-stored_meta(fitsfile *f, const char *path)
-{
-	char *text = NULL;
-	int status = 0;
-	json_error_t err;
-	json_t *j;
-
-	if (fits_read_key_longstr(f, "LLMETA", &text, NULL, &status) != 0) {
-		fits_clear_errmsg();
-		return json_object();
-	}
-	j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-	fits_free_memory(text, &status);
-	if (!json_is_object(j))
-		die(EXIT_RUNTIME, "%s: EVENTS: keyword LLMETA is not a JSON object: %s", path,
-		    j ? "another JSON value" : err.text);
-	return j;
-}
-
 static size_t
 chunk_rows(size_t rowlen)
 {
@@ -458,172 +758,414 @@ chunk_rows(size_t rowlen)
 }
 
 /* Fetch rows [first, first + n) (1-based) into r->raw. */
-static void
+static bool
 read_raw(struct fits_events_reader *r, long long first, size_t n)
 {
 	int status = 0;
+	char what[sizeof r->table + 32];
 
-	if (fits_read_tblbytes(r->f, first, 1, (LONGLONG)(n * r->rowlen), r->raw, &status) != 0)
-		fits_die(r->path, "cannot read EVENTS rows", status);
+	if (fits_read_tblbytes(r->f, first, 1, (LONGLONG)(n * r->rowlen), r->raw, &status) != 0) {
+		snprintf(what, sizeof what, "cannot read %s rows", r->table);
+		return fail_status(r, what, status);
+	}
+	return true;
 }
 
-/* One pass over TIME before anything is written: bad times are an error
- * naming the row, and the header can say whether time order holds. */
+/* The GTI extension for CCD c among those with rows, starting the search
+ * at *hit (rows come in runs of one CCD); NULL when there is none. */
+static struct gti_ext *
+gti_of_ccd(struct fits_events_reader *r, double c, size_t *hit)
+{
+	for (size_t k = 0; k < r->n_gx; k++) {
+		struct gti_ext *x = &r->gx[(*hit + k) % r->n_gx];
+
+		if (x->rows > 0 && x->has_ccd && (double)x->ccd == c) {
+			*hit = (size_t)(x - r->gx);
+			return x;
+		}
+	}
+	return NULL;
+}
+
+/* One pass over the rows before anything is written: bad times are an error
+ * naming the row, the header can say whether time order holds, and (with
+ * need_ccd) which CCDs have events, whose GTIs then apply. */
 static bool
-scan_times(struct fits_events_reader *r)
+scan_rows(struct fits_events_reader *r, bool need_ccd, bool *sorted)
 {
 	double last = -INFINITY;
-	bool sorted = true;
+	size_t hit = 0;
+	uint64_t known = 0, present = 0;	/* CCDs 0-63 with a GTI extension, with events */
 
+	*sorted = true;
+	for (size_t k = 0; k < r->n_gx; k++)
+		if (r->gx[k].rows > 0 && r->gx[k].has_ccd && r->gx[k].ccd >= 0 && r->gx[k].ccd < 64)
+			known |= (uint64_t)1 << r->gx[k].ccd;
 	for (long long row = 1; row <= r->n_rows;) {
 		size_t n = (size_t)(r->n_rows - row + 1 < (long long)r->chunk ?
 				    r->n_rows - row + 1 : (long long)r->chunk);
 
-		read_raw(r, row, n);
+		if (!read_raw(r, row, n))
+			return false;
 		decode_col(&r->time, r->raw, r->rowlen, n, r->t);
 		for (size_t i = 0; i < n; i++) {
 			double t = r->t[i] + r->timezero;
 
 			if (!(t >= 0 && t <= DBL_MAX))
-				die(EXIT_RUNTIME, "%s: EVENTS row %lld: %s is %s", r->path,
-				    row + (long long)i, r->time.name,
-				    isnan(t) ? "NaN" : t < 0 ? "negative" : "infinite");
+				return fail(r, "%s row %lld: %s is %s", r->table, row + (long long)i,
+					    r->time.name, isnan(t) ? "NaN" : t < 0 ? "negative" : "infinite");
 			if (t < last)
-				sorted = false;
+				*sorted = false;
 			last = t;
+		}
+		if (need_ccd) {
+			decode_col(&r->ccd, r->raw, r->rowlen, n, r->b);
+			for (size_t i = 0; i < n; i++) {
+				double c = r->b[i];
+				struct gti_ext *x;
+
+				/* CCD numbers are small: a bit each, one test a row. */
+				if (c >= 0 && c < 64 && c == (double)(int)c && (known >> (int)c & 1)) {
+					present |= (uint64_t)1 << (int)c;
+					continue;
+				}
+				if (!(x = gti_of_ccd(r, c, &hit)))
+					return fail(r, "%s row %lld: %s %g has no GTI extension of its own; "
+						    "choose the GTIs with --gti-ccd N", r->table,
+						    row + (long long)i, r->ccd.name, c);
+				x->present = true;
+			}
 		}
 		row += (long long)n;
 	}
-	return sorted;
+	for (size_t k = 0; k < r->n_gx; k++)
+		if (r->gx[k].rows > 0 && r->gx[k].has_ccd && r->gx[k].ccd >= 0 && r->gx[k].ccd < 64 &&
+		    (present >> r->gx[k].ccd & 1))
+			r->gx[k].present = true;
+	return true;
 }
 
-static void
+/* The unit a column's TUNIT names, into *u; true and *u untouched when it
+ * has none. */
+static bool
+column_unit(struct fits_events_reader *r, const struct col *c, struct fits_events_unit *u)
+{
+	char key[FLEN_KEYWORD], value[FLEN_VALUE];
+
+	snprintf(key, sizeof key, "TUNIT%d", c->num);
+	if (!key_string(r->f, key, value))
+		return true;
+	if (!fits_events_parse_unit(value, u))
+		return fail(r, "%s: column %s has %s = '%s', not a unit of wavelength or energy "
+			    "(angstrom, nm, eV, keV); give --wave-col %s --wave-unit UNIT",
+			    r->table, c->name, key, value, c->name);
+	return true;
+}
+
+static bool
 choose_wavelength(struct fits_events_reader *r, const struct fits_events_opts *o)
 {
-	static const struct { const char *name; enum fits_events_unit unit; } auto_cols[] = {
+	static const struct { const char *name; enum fits_events_unit_base base; } auto_cols[] = {
 		{ "TG_LAM", FITS_EVENTS_UNIT_ANGSTROM },
 		{ "WAVELENGTH", FITS_EVENTS_UNIT_NM },
 		{ "ENERGY", FITS_EVENTS_UNIT_EV },
 	};
+	char unit[64];
+	json_t *from;
+	int found = 0;
 
-	r->unit = FITS_EVENTS_UNIT_NONE;
+	r->unit = (struct fits_events_unit){ FITS_EVENTS_UNIT_NONE, 1 };
 	if (o->no_wavelength) {
 		json_object_set_new(r->meta, "wavelength_from", json_null());
-		return;
+		return true;
 	}
 	if (o->wave_col) {
-		if (!find_col(r->f, r->path, o->wave_col, &r->wave))
-			die(EXIT_RUNTIME, "%s: EVENTS: no column %s (--wave-col)", r->path, o->wave_col);
+		if ((found = find_col(r, r->table, o->wave_col, &r->wave)) < 0)
+			return false;
+		if (!found)
+			return fail(r, "%s: no column %s (--wave-col)", r->table, o->wave_col);
 		r->unit = o->wave_unit;
 	} else {
-		for (size_t k = 0; k < sizeof auto_cols / sizeof auto_cols[0]; k++)
-			if (find_col(r->f, r->path, auto_cols[k].name, &r->wave)) {
-				r->unit = auto_cols[k].unit;
-				break;
-			}
-		if (r->unit == FITS_EVENTS_UNIT_NONE)
-			die(EXIT_RUNTIME, "%s: EVENTS: no wavelength column (looked for TG_LAM, "
-			    "WAVELENGTH, ENERGY); use --no-wavelength or --wave-col COL --wave-unit UNIT",
-			    r->path);
+		for (size_t k = 0; k < sizeof auto_cols / sizeof auto_cols[0] && !found; k++) {
+			if ((found = find_col(r, r->table, auto_cols[k].name, &r->wave)) < 0)
+				return false;
+			r->unit = (struct fits_events_unit){ auto_cols[k].base, 1 };
+		}
+		if (!found)
+			return fail(r, "%s: no wavelength column (looked for TG_LAM, WAVELENGTH, ENERGY); "
+				    "use --no-wavelength or --wave-col COL --wave-unit UNIT", r->table);
+		if (!column_unit(r, &r->wave, &r->unit))
+			return false;
 	}
-	json_object_set_new(r->meta, "wavelength_from",
-			    json_pack("{ssss}", "column", r->wave.name, "unit", unit_name(r->unit)));
+	if (o->dither) {
+		if (!is_integer_type(r->wave.type))
+			return fail(r, "%s: --dither: column %s holds floating-point values, not channels",
+				    r->table, r->wave.name);
+		r->dither = true;
+		r->dither_step = r->wave.scale;
+		rng_seed(&r->rng, o->seed);
+	}
+	fits_events_unit_text(&r->unit, unit, sizeof unit);
+	from = json_pack("{ssss}", "column", r->wave.name, "unit", unit);
+	if (r->dither)
+		json_object_set_new(from, "dither", json_true());
+	json_object_set_new(r->meta, "wavelength_from", from);
+	return true;
 }
 
-/* Find EVENTS and its columns in the open file r->f. */
-static int
-locate_events(struct fits_events_reader *r)
+/* The columns of the events table (the current HDU) and the chunk buffers. */
+static bool
+events_columns(struct fits_events_reader *r, const struct fits_events_opts *o)
 {
-	int status = 0, hdu;
-	char extname[] = "EVENTS";
-	LONGLONG head, data, end, rows, need;
+	int status = 0, found;
 
-	if (fits_movnam_hdu(r->f, BINARY_TBL, extname, 0, &status) != 0) {
-		fits_clear_errmsg();
-		die(EXIT_RUNTIME, "%s: no EVENTS table", r->path);
-	}
-	fits_get_hdu_num(r->f, &hdu);
-	if (!find_col(r->f, r->path, "TIME", &r->time))
-		die(EXIT_RUNTIME, "%s: EVENTS: no TIME column", r->path);
-	/* A truncated file (or gzip stream) shows here rather than as a failed
-	 * read half-way through the output. */
-	fits_get_hduaddrll(r->f, &head, &data, &end, &status);
-	fits_get_num_rowsll(r->f, &rows, &status);
-	need = data + rows * r->f->Fptr->rowlength;
-	if (status == 0 && need > r->f->Fptr->logfilesize)
-		die(EXIT_RUNTIME, "%s: truncated or corrupt file: the EVENTS rows end at byte %lld, "
-		    "the %s has %lld bytes", r->path, (long long)need,
-		    r->gzip ? "decompressed data" : "file",
-		    (long long)r->f->Fptr->logfilesize);
+	if ((found = find_col(r, r->table, "TIME", &r->time)) <= 0)
+		return found < 0 ? false : fail(r, "%s: no TIME column", r->table);
+	if (!choose_wavelength(r, o))
+		return false;
+	if (find_col(r, r->table, "WBIN", &r->wbin) < 0 || find_col(r, r->table, "CCD_ID", &r->ccd) < 0)
+		return false;
+	fits_get_num_rowsll(r->f, &r->n_rows, &status);
 	if (status)
-		fits_die(r->path, "cannot read EVENTS", status);
-	return hdu;
+		return fail_status(r, r->table, status);
+	r->rowlen = (size_t)r->f->Fptr->rowlength;
+	r->chunk = chunk_rows(r->rowlen);
+	if ((long long)r->chunk > r->n_rows)
+		r->chunk = r->n_rows > 0 ? (size_t)r->n_rows : 1;
+	/* check_extent bounds n_rows * rowlen, so this, by the file's size
+	 * (a header with NAXIS1 = 10^15 and no rows asks for nothing). */
+	r->raw = xmalloc(r->n_rows > 0 ? r->chunk * r->rowlen : 1);
+	r->t = xmalloc(r->chunk * sizeof *r->t);
+	r->w = xmalloc(r->chunk * sizeof *r->w);
+	r->b = xmalloc(r->chunk * sizeof *r->b);
+	return true;
+}
+
+/* GTI extensions taken automatically: several with a CCD_ID each, and a
+ * ccd_id column to tell which CCDs have events. */
+static bool
+gti_by_ccd(const struct fits_events_reader *r, const struct fits_events_opts *o)
+{
+	size_t with_rows = 0;
+
+	if (o->gti_ccd >= 0 || !r->ccd.num)
+		return false;
+	for (size_t k = 0; k < r->n_gx; k++) {
+		if (r->gx[k].rows == 0)
+			continue;
+		if (!r->gx[k].has_ccd)
+			return false;
+		with_rows++;
+	}
+	return with_rows > 1;
+}
+
+/* The GTIs into the metadata (DESIGN §4): the only GTI extension
+ * (gti_from.rule "single"); or the one --gti-ccd names ("gti_ccd"); or, with
+ * several, the intersection of those of the CCDs that have events
+ * ("ccds_with_events"), or of all when that cannot be told
+ * ("intersection").  Extensions without rows say nothing (ev2fits writes
+ * one for a stream without GTIs).  gti_from also lists the extensions used
+ * and their CCD_IDs. */
+static bool
+choose_gti(struct fits_events_reader *r, const struct fits_events_opts *o)
+{
+	bool by_ccd = gti_by_ccd(r, o), any_present = false, first = true;
+	struct gti_list g = { 0, NULL };
+	json_t *exts = json_array(), *ccds = json_array();
+	const char *rule;
+	size_t n_used = 0, with_rows = 0;
+	double exposure;
+
+	for (size_t k = 0; k < r->n_gx; k++) {
+		with_rows += r->gx[k].rows > 0;
+		any_present |= r->gx[k].present;
+	}
+	for (size_t k = 0; k < r->n_gx; k++) {
+		struct gti_ext *x = &r->gx[k];
+		bool use;
+
+		if (o->gti_ccd >= 0)
+			use = x->has_ccd && x->ccd == o->gti_ccd;
+		else
+			use = x->rows > 0 && (!by_ccd || !any_present || x->present);
+		if (!use)
+			continue;
+		if (first) {
+			g.n = x->g.n;
+			g.iv = xmalloc((g.n ? g.n : 1) * sizeof *g.iv);
+			if (g.n)
+				memcpy(g.iv, x->g.iv, g.n * sizeof *g.iv);
+			first = false;
+		} else {
+			struct gti_list both = gti_intersect(&g, &x->g);
+
+			gti_free(&g);
+			g = both;
+		}
+		n_used++;
+		json_array_append_new(exts, json_integer(x->hdu - 1));
+		if (x->has_ccd)
+			json_array_append_new(ccds, json_integer(x->ccd));
+	}
+	if (o->gti_ccd >= 0 && n_used == 0) {
+		json_decref(exts);
+		json_decref(ccds);
+		return fail(r, "no GTI extension with CCD_ID = %ld (%zu GTI extensions)", o->gti_ccd,
+			    r->n_gx);
+	}
+	rule = o->gti_ccd >= 0 ? "gti_ccd" : by_ccd && any_present ? "ccds_with_events" :
+	       n_used > 1 ? "intersection" : "single";
+	if (n_used > 0 && g.n == 0) {
+		gti_free(&g);
+		json_decref(exts);
+		json_decref(ccds);
+		if (n_used > 1)
+			return fail(r, "the %zu GTI extensions%s have no good time in common; choose "
+				    "one with --gti-ccd N", n_used, by_ccd ? " of the CCDs with events" : "");
+		return fail(r, "GTI: no good time in the chosen extension");
+	}
+	if (n_used > 0) {
+		json_t *from = json_pack("{ssso}", "rule", rule, "extensions", exts);
+
+		if (json_array_size(ccds) > 0)
+			json_object_set(from, "ccd_id", ccds);
+		json_object_set_new(r->meta, "gti_from", from);
+		meta_set_gti(r->meta, &g);
+		if (!meta_number(r->meta, "exposure", &exposure))
+			meta_set_number(r->meta, "exposure", gti_exposure(&g));
+	} else {
+		json_decref(exts);
+	}
+	json_decref(ccds);
+	gti_free(&g);
+	return true;
+}
+
+/* Everything after r->f is open: the inner layer of both opens. */
+static bool
+setup(struct fits_events_reader *r, const struct fits_events_opts *o)
+{
+	struct walk w;
+	bool sorted;
+	char *name;
+	int status = 0;
+
+	walk_hdus(r, &w);
+	if (!locate_events(r, &w) || !stored_meta(r) || !read_header_facts(r))
+		return false;
+	for (size_t k = 0; k < r->n_gx; k++) {
+		struct gti_ext *x = &r->gx[k];
+
+		if ((o->gti_ccd < 0 || (x->has_ccd && x->ccd == o->gti_ccd)) && !read_gti_ext(r, x))
+			return false;
+	}
+	if (o->filter) {
+		/* The row filter needs cfitsio's extended file name; it copies the
+		 * selected rows into memory. */
+		size_t n = strlen(r->path) + strlen(o->filter) + 32;
+		char *spec = xmalloc(n);
+
+		if (r->mem) {
+			free(spec);
+			return fail(r, "--filter needs a file, not memory");
+		}
+		fits_close_file(r->f, &status);
+		r->f = NULL;
+		status = 0;
+		snprintf(spec, n, "%s[%d][%s]", r->path, r->events_hdu - 1, o->filter);
+		if (fits_open_file(&r->f, spec, READONLY, &status) != 0) {
+			r->f = NULL;
+			free(spec);
+			return fail_status(r, "--filter", status);
+		}
+		free(spec);
+		if (!check_extent(r, r->table))
+			return false;
+		json_object_set_new(r->meta, "fits_filter", json_string(o->filter));
+	} else {
+		json_object_del(r->meta, "fits_filter");
+		if (fits_movabs_hdu(r->f, r->events_hdu, NULL, &status) != 0)
+			return fail_status(r, "cannot read the events table", status);
+	}
+	if (!events_columns(r, o))
+		return false;
+
+	name = o->dataset ? xstrdup(o->dataset) : dataset_name(r->path);
+	json_object_set_new(r->meta, "dataset", json_string(name));
+	free(name);
+	json_object_set_new(r->meta, "source", json_string(r->path));
+	if (r->timezero != 0)
+		meta_set_number(r->meta, "timezero_applied", r->timezero);
+	else
+		json_object_del(r->meta, "timezero_applied");
+	if (!scan_rows(r, gti_by_ccd(r, o), &sorted))
+		return false;
+	meta_set_sorted(r->meta, sorted);
+	if (!choose_gti(r, o))
+		return false;
+	r->next_row = 1;
+	return true;
 }
 
 struct fits_events_reader *
 fits_events_open(const struct fits_events_opts *o)
 {
 	struct fits_events_reader *r = xcalloc(1, sizeof *r);
-	struct gti_list g;
-	char *name;
-	int status = 0, hdu;
-	double exposure;
 
 	r->path = o->path;
-	r->f = open_plain(o->path, &r->gzip);
-	hdu = locate_events(r);
-	r->meta = stored_meta(r->f, r->path);
-	read_header_facts(r->f, r->path, hdu, r->meta, &r->timezero);
-	json_object_del(r->meta, "gti");
-	if (read_gti(r->f, r->path, o->gti_ccd, r->timezero, &g) && g.n > 0)
-		meta_set_gti(r->meta, &g);
-	if (!meta_number(r->meta, "exposure", &exposure) && g.n > 0)
-		meta_set_number(r->meta, "exposure", gti_exposure(&g));
-	gti_free(&g);
+	snprintf(r->table, sizeof r->table, "EVENTS");
+	if (!open_path(r) || !setup(r, o))
+		die(EXIT_RUNTIME, "%s: %s", o->path, r->why);
+	return r;
+}
 
-	if (o->filter) {
-		/* The row filter needs cfitsio's extended file name; it copies the
-		 * selected rows into memory. */
-		size_t n = strlen(o->path) + strlen(o->filter) + 16;
-		char *spec = xmalloc(n);
+/* The memory file's bytes sit behind a header holding their size. */
+#define MEM_HEAD 16
 
-		fits_close_file(r->f, &status);
-		status = 0;
-		snprintf(spec, n, "%s[EVENTS][%s]", o->path, o->filter);
-		if (fits_open_file(&r->f, spec, READONLY, &status) != 0)
-			fits_die(o->path, "--filter", status);
-		free(spec);
-		json_object_set_new(r->meta, "fits_filter", json_string(o->filter));
+/* The "realloc" given to cfitsio's memory driver.  On reading the last HDU
+ * cfitsio "truncates" a memory file to where that HDU should end, which for
+ * a cut file is beyond the buffer: without a realloc it would just believe
+ * the new size and read past the end.  Shrinking keeps the bytes in place;
+ * growing fails, which cfitsio reports as an error. */
+static void *
+mem_no_grow(void *p, size_t n)
+{
+	size_t have;
+
+	memcpy(&have, (unsigned char *)p - MEM_HEAD, sizeof have);
+	return n <= have ? p : NULL;
+}
+
+struct fits_events_reader *
+fits_events_open_memory(const void *data, size_t size, const struct fits_events_opts *o,
+			char *why, size_t why_size)
+{
+	struct fits_events_reader *r = xcalloc(1, sizeof *r);
+	unsigned char *copy = xmalloc(MEM_HEAD + size);
+	int status = 0;
+	bool ok;
+
+	r->path = o->path;
+	snprintf(r->table, sizeof r->table, "EVENTS");
+	memcpy(copy, &size, sizeof size);
+	if (size)
+		memcpy(copy + MEM_HEAD, data, size);
+	r->mem_block = copy;
+	r->mem = copy + MEM_HEAD;
+	r->mem_size = size;
+	if (fits_open_memfile(&r->f, o->path, READONLY, &r->mem, &r->mem_size, 0, mem_no_grow,
+			      &status) != 0) {
+		r->f = NULL;
+		ok = fail_status(r, "not a readable FITS file", status);
 	} else {
-		json_object_del(r->meta, "fits_filter");
-		if (fits_movabs_hdu(r->f, hdu, NULL, &status) != 0)
-			fits_die(o->path, "cannot read EVENTS", status);
+		ok = setup(r, o);
 	}
-	locate_events(r);
-	choose_wavelength(r, o);
-	if (!find_col(r->f, r->path, "WBIN", &r->wbin))
-		r->wbin.num = 0;
-
-	name = o->dataset ? xstrdup(o->dataset) : dataset_name(o->path);
-	json_object_set_new(r->meta, "dataset", json_string(name));
-	free(name);
-	json_object_set_new(r->meta, "source", json_string(o->path));
-	if (r->timezero != 0)
-		meta_set_number(r->meta, "timezero_applied", r->timezero);
-	else
-		json_object_del(r->meta, "timezero_applied");
-
-	fits_get_num_rowsll(r->f, &r->n_rows, &status);
-	r->rowlen = (size_t)r->f->Fptr->rowlength;
-	if (status)
-		fits_die(o->path, "cannot read EVENTS", status);
-	r->chunk = chunk_rows(r->rowlen);
-	r->raw = xmalloc(r->chunk * (r->rowlen ? r->rowlen : 1));
-	r->t = xmalloc(r->chunk * sizeof *r->t);
-	r->w = xmalloc(r->chunk * sizeof *r->w);
-	r->b = xmalloc(r->chunk * sizeof *r->b);
-	meta_set_sorted(r->meta, scan_times(r));
-	r->next_row = 1;
+	if (!ok) {
+		snprintf(why, why_size, "%s", r->why);
+		fits_events_close(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -639,8 +1181,56 @@ fits_events_rows(const struct fits_events_reader *r)
 	return r->n_rows;
 }
 
-size_t
-fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max)
+/* Column values (after TSCAL/TZERO) into wavelengths.  Computed in double
+ * and rounded once to float, as numpy's float32(1239.84198 / float64(E))
+ * does.  Values that are no wavelength (E <= 0, negative, infinite) become
+ * NaN.  With dither, a value v is spread uniformly over [v - step/2,
+ * v + step/2) (one uniform draw per row, so the stream of draws does not
+ * depend on the values); whether it is valid is judged on v itself. */
+static void
+to_wavelengths(struct fits_events_reader *r, struct ev_event *ev, size_t n)
+{
+	double scale = r->unit.scale, step = r->dither ? r->dither_step : 0;
+	bool energy = r->unit.base == FITS_EVENTS_UNIT_EV || r->unit.base == FITS_EVENTS_UNIT_KEV;
+	double k = r->unit.base == FITS_EVENTS_UNIT_EV ? HC_EV_NM :
+		   r->unit.base == FITS_EVENTS_UNIT_KEV ? HC_EV_NM / 1000 :
+		   r->unit.base == FITS_EVENTS_UNIT_ANGSTROM ? 10 : 1;
+
+	/* Loops without per-row branches for the common cases. */
+	if (!r->dither && energy) {
+		for (size_t i = 0; i < n; i++) {
+			double e = r->w[i] * scale;
+			float w = (float)(k / e);
+
+			ev[i].wavelength = e > 0 && w <= FLT_MAX ? w : NAN;
+		}
+		return;
+	}
+	if (!r->dither) {
+		for (size_t i = 0; i < n; i++) {
+			float w = (float)(r->w[i] * scale / k);
+
+			ev[i].wavelength = w >= 0 && w <= FLT_MAX ? w : NAN;
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double v = r->w[i], x = (v + (rng_uniform(&r->rng) - 0.5) * step) * scale;
+		float w;
+
+		if (energy) {
+			w = (float)(k / x);
+			ev[i].wavelength = v > 0 && x > 0 && w <= FLT_MAX ? w : NAN;
+		} else {
+			w = (float)(x / k);
+			ev[i].wavelength = v >= 0 && w >= 0 && w <= FLT_MAX ? w : NAN;
+		}
+	}
+}
+
+long
+fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t max,
+		     char *why, size_t why_size)
 {
 	long long left = r->n_rows - r->next_row + 1;
 	size_t n = max < r->chunk ? max : r->chunk;
@@ -650,7 +1240,10 @@ fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max)
 		return 0;
 	if ((long long)n > left)
 		n = (size_t)left;
-	read_raw(r, r->next_row, n);
+	if (!read_raw(r, r->next_row, n)) {
+		snprintf(why, why_size, "%s", r->why);
+		return -1;
+	}
 	decode_col(&r->time, r->raw, r->rowlen, n, r->t);
 	if (tz != 0)
 		for (size_t i = 0; i < n; i++)
@@ -659,49 +1252,39 @@ fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max)
 		ev[i].time = r->t[i];
 		ev[i].wbin = -1;
 	}
-	if (r->unit == FITS_EVENTS_UNIT_NONE) {
+	if (r->unit.base == FITS_EVENTS_UNIT_NONE) {
 		for (size_t i = 0; i < n; i++)
 			ev[i].wavelength = NAN;
 	} else {
-		double k;
-
 		decode_col(&r->wave, r->raw, r->rowlen, n, r->w);
-		/* Computed in double and rounded once to float, as
-		 * numpy's float32(1239.84198 / float64(E)) does.  Values that
-		 * are no wavelength (E <= 0, negative, infinite) become NaN. */
-		switch (r->unit) {
-		case FITS_EVENTS_UNIT_EV:
-		case FITS_EVENTS_UNIT_KEV:
-			k = r->unit == FITS_EVENTS_UNIT_EV ? HC_EV_NM : HC_EV_NM / 1000;
-			for (size_t i = 0; i < n; i++) {
-				double e = r->w[i];
-				float w = (float)(k / e);
-
-				ev[i].wavelength = e > 0 && w <= FLT_MAX ? w : NAN;
-			}
-			break;
-		default:
-			k = r->unit == FITS_EVENTS_UNIT_ANGSTROM ? 10 : 1;
-			for (size_t i = 0; i < n; i++) {
-				float w = (float)(r->w[i] / k);
-
-				ev[i].wavelength = w >= 0 && w <= FLT_MAX ? w : NAN;
-			}
-		}
+		to_wavelengths(r, ev, n);
 	}
 	if (r->wbin.num) {
 		decode_col(&r->wbin, r->raw, r->rowlen, n, r->b);
 		for (size_t i = 0; i < n; i++) {
 			double b = r->b[i];
 
-			if (!(b >= -1 && b <= INT32_MAX && b == floor(b)))
-				die(EXIT_RUNTIME, "%s: EVENTS row %lld: %s is not an integer >= -1",
-				    r->path, r->next_row + (long long)i, r->wbin.name);
+			if (!(b >= -1 && b <= INT32_MAX && b == floor(b))) {
+				snprintf(why, why_size, "%s row %lld: %s is not an integer >= -1",
+					 r->table, r->next_row + (long long)i, r->wbin.name);
+				return -1;
+			}
 			ev[i].wbin = (int32_t)b;
 		}
 	}
 	r->next_row += (long long)n;
-	return n;
+	return (long)n;
+}
+
+size_t
+fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max)
+{
+	char why[1024];
+	long n = fits_events_try_read(r, ev, max, why, sizeof why);
+
+	if (n < 0)
+		die(EXIT_RUNTIME, "%s: %s", r->path, why);
+	return (size_t)n;
 }
 
 void
@@ -711,9 +1294,14 @@ fits_events_close(struct fits_events_reader *r)
 
 	if (!r)
 		return;
-	fits_close_file(r->f, &status);
+	if (r->f)
+		fits_close_file(r->f, &status);
 	fits_clear_errmsg();
+	free(r->mem_block);
 	json_decref(r->meta);
+	for (size_t k = 0; k < r->n_gx; k++)
+		gti_free(&r->gx[k].g);
+	free(r->gx);
 	free(r->raw);
 	free(r->t);
 	free(r->w);
@@ -841,6 +1429,9 @@ fits_events_create(const char *path, const char *name, json_t *meta)
 	w->fix_tstop = !meta_number(meta, "tstop", &v);
 	fits_write_key_dbl(w->f, "TSTOP", w->fix_tstop ? 0 : v, -17, "[s] stop time", &status);
 	put_number(w->f, meta, "exposure", "EXPOSURE", "[s] exposure", &status);
+	put_number(w->f, meta, "timedel", "TIMEDEL", "[s] time resolution (frame time)", &status);
+	put_number(w->f, meta, "timepixr", "TIMEPIXR", "where in its frame a time stamp lies",
+		   &status);
 	fits_write_key_str(w->f, "CREATOR", "ev2fits (Lightlane Studio " LL_VERSION ")",
 			   "program that wrote this file", &status);
 

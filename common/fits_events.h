@@ -29,7 +29,7 @@
 #include "ev.h"
 
 /* How the wavelength is found (DESIGN §4, fits2ev). */
-enum fits_events_unit {
+enum fits_events_unit_base {
 	FITS_EVENTS_UNIT_NONE = 0,	/* not given */
 	FITS_EVENTS_UNIT_ANGSTROM,
 	FITS_EVENTS_UNIT_NM,
@@ -37,19 +37,33 @@ enum fits_events_unit {
 	FITS_EVENTS_UNIT_KEV
 };
 
+/* A column value v means v * scale units of `base`: scale 1 for a plain
+ * unit, 14.6 for "14.6eV" (a channel 14.6 eV wide, HRC PI as the original
+ * tool read it). */
+struct fits_events_unit {
+	enum fits_events_unit_base base;
+	double scale;
+};
+
 struct fits_events_opts {
-	const char *path;		/* the FITS file (plain or gzip) */
+	const char *path;		/* the FITS file (plain or gzip); the name in messages */
 	const char *dataset;		/* metadata "dataset"; NULL: from the path */
 	const char *filter;		/* cfitsio row filter, or NULL */
 	const char *wave_col;		/* explicit wavelength column, or NULL */
-	enum fits_events_unit wave_unit;	/* its unit (required with wave_col) */
+	struct fits_events_unit wave_unit;	/* its unit (required with wave_col) */
 	bool no_wavelength;		/* every wavelength NaN */
-	long gti_ccd;			/* GTI extension with this CCD_ID; -1: first */
+	bool dither;			/* spread integer values over their step */
+	unsigned long long seed;	/* of the dither */
+	long gti_ccd;			/* GTI extension with this CCD_ID; -1: automatic */
 };
 
-/* Parse "angstrom", "nm", "ev", "kev" (any case); FITS_EVENTS_UNIT_NONE when
- * the word is none of them. */
-enum fits_events_unit fits_events_parse_unit(const char *word);
+/* Parse "[SCALE][ ]UNIT", UNIT one of angstrom (also A), nm, ev, kev in any
+ * case, SCALE a decimal number > 0 ("14.6eV", "10 eV", "keV").  Returns
+ * false (and leaves *u alone) on anything else. */
+bool fits_events_parse_unit(const char *word, struct fits_events_unit *u);
+
+/* The unit as text, "ev" or "14.6ev": what the metadata records. */
+void fits_events_unit_text(const struct fits_events_unit *u, char *buf, size_t size);
 
 /* cfitsio's one-line text for `status` into buf; clears cfitsio's error
  * message stack. */
@@ -60,13 +74,27 @@ void fits_events_errtext(int status, char *buf, size_t size);
 
 struct fits_events_reader;
 
-/* Open o->path, find the EVENTS table, its TIME, wavelength and WBIN
- * columns, the GTIs and header facts, and scan TIME once (so the metadata can
- * say "sorted" before the first record is written).  Dies with one line on a
- * missing or unreadable file, not-FITS, corrupt gzip, no EVENTS table, no
- * TIME column, no wavelength column (unless o->no_wavelength), a bad filter,
- * or a NaN/negative/infinite TIME (naming the row, 1-based). */
+/* Open o->path, find the events table (DESIGN §4: named EVENTS, else
+ * HDUCLAS1 EVENT(S), else the first binary table with a TIME column), its
+ * TIME, wavelength, WBIN and ccd_id columns, the GTI extensions and the
+ * header facts, and scan the rows once (so the metadata can say "sorted" and
+ * which CCDs' GTIs apply before the first record is written).  Dies with one
+ * line "PATH: what: why" on a missing or unreadable file, not-FITS, a
+ * truncated or corrupt file or gzip stream, a table larger than the file, no
+ * events table, no TIME column, no wavelength column (unless
+ * o->no_wavelength), a bad filter, a NaN/negative/infinite TIME (naming the
+ * row, 1-based), a GTI row with START > STOP (naming extension and row), or
+ * GTIs without any good time. */
 struct fits_events_reader *fits_events_open(const struct fits_events_opts *o);
+
+/* The same from a FITS file held in memory (cfitsio's memory driver; plain,
+ * not gzip), for the fuzz harness and tests: the inner layer, which never
+ * exits.  Returns NULL with the reason in `why` (without the "PATH: "
+ * prefix).  The reader reads its own copy of the `size` bytes at `data`;
+ * o->path only names it in messages and o->filter must be NULL. */
+struct fits_events_reader *fits_events_open_memory(const void *data, size_t size,
+						   const struct fits_events_opts *o,
+						   char *why, size_t why_size);
 
 /* The metadata built from the file (borrowed; the caller may add to it). */
 json_t *fits_events_meta(struct fits_events_reader *r);
@@ -77,6 +105,11 @@ long long fits_events_rows(const struct fits_events_reader *r);
 /* Decode up to `max` next rows into `ev`; returns how many, 0 at the end.
  * Dies on an unreadable chunk or a WBIN value below -1. */
 size_t fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max);
+
+/* The inner form of fits_events_read: -1 with the reason in `why` instead
+ * of dying. */
+long fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t max,
+			  char *why, size_t why_size);
 
 void fits_events_close(struct fits_events_reader *r);
 

@@ -15,32 +15,44 @@
 static const char usage_text[] =
 	"usage: fits2ev [OPTIONS] FILE.fits[.gz]\n"
 	"       fits2ev [OPTIONS] --meta meta/fits/NAME.json\n"
-	"Convert the EVENTS table of a FITS event file (gzip too) to an LLEV\n"
-	"stream.  Column names match in any case.  Wavelength (nm) comes from the\n"
-	"first of: TG_LAM (Angstrom), WAVELENGTH (nm), ENERGY (eV, 1239.84198/E);\n"
-	"else give --wave-col and --wave-unit, or --no-wavelength (all NaN).\n"
-	"A WBIN column is read into wbin (else -1).  GTIs come from the GTI\n"
-	"extension, header facts (OBS_ID, OBJECT, INSTRUME, MJDREF, ...) go into\n"
-	"the metadata.\n"
+	"Convert the events table of an OGIP event file (gzip too) to an LLEV\n"
+	"stream.  The events table is the extension named EVENTS, else the first\n"
+	"binary table with HDUCLAS1 EVENT(S), else the first with a TIME column.\n"
+	"Column names match in any case.  Wavelength (nm) comes from the first of:\n"
+	"TG_LAM (Angstrom), WAVELENGTH (nm), ENERGY (eV, 1239.84198/E), each in\n"
+	"the unit its TUNIT names when it has one; else give --wave-col and\n"
+	"--wave-unit, or --no-wavelength (all NaN).  A WBIN column is read into\n"
+	"wbin (else -1).  GTIs come from the extensions named GTI or STDGTI (or\n"
+	"HDUCLAS1 GTI); with several, the intersection of those of the CCDs that\n"
+	"have events.  Header facts (OBS_ID, OBJECT, INSTRUME, MJDREF, TIMEDEL,\n"
+	"TIMEPIXR, ...) go into the metadata.\n"
 	"\n"
 	"  --meta FILE       read the dataset JSON (keys: fits or path, wave_col,\n"
 	"                    wave_unit, no_wavelength, filter, gti_ccd); options\n"
 	"                    given on the command line win\n"
 	"  --wave-col COL    take the wavelength from column COL\n"
-	"  --wave-unit U     unit of COL: angstrom, nm, ev or kev\n"
+	"  --wave-unit U     unit of COL: angstrom, nm, ev or kev, optionally with\n"
+	"                    a scale per column step: 14.6eV (HRC PI as the original\n"
+	"                    tool read it; HRC PI carries almost no energy\n"
+	"                    information), 10eV (NICER PI)\n"
+	"  --dither          spread each integer value uniformly over its step\n"
+	"                    (a channel's width), seeded by --seed\n"
+	"  --seed N          seed of --dither (default: a fresh one, recorded)\n"
 	"  --no-wavelength   no wavelength: every event gets NaN\n"
 	"  --filter EXPR     cfitsio row filter, e.g. 'energy > 500 && ccd_id == 7'\n"
 	"  --gti-ccd N       use the GTI extension with CCD_ID = N (default: the\n"
-	"                    first GTI extension)\n"
+	"                    only one, or the intersection of those of the CCDs\n"
+	"                    in the ccd_id column)\n"
 	"  -o, --output F    write the stream to F (atomically) instead of stdout\n"
 	"  --help, --version\n"
 	"\n"
 	"Example: fits2ev acisf10027_evt2.fits.gz | wrange --min 0.1 --max 1 | evinfo\n"
+	"         fits2ev --wave-col PI --wave-unit 10eV --dither --seed 1 ni.evt\n"
 	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
 
 enum {
 	OPT_META = CLI_FIRST_PROGRAM_OPTION, OPT_WAVE_COL, OPT_WAVE_UNIT,
-	OPT_NO_WAVELENGTH, OPT_FILTER, OPT_GTI_CCD
+	OPT_NO_WAVELENGTH, OPT_FILTER, OPT_GTI_CCD, OPT_DITHER
 };
 
 struct opts {
@@ -50,13 +62,14 @@ struct opts {
 	char *dataset;
 };
 
-static enum fits_events_unit
+static struct fits_events_unit
 unit_arg(const char *word, const char *where)
 {
-	enum fits_events_unit u = fits_events_parse_unit(word);
+	struct fits_events_unit u;
 
-	if (u == FITS_EVENTS_UNIT_NONE)
-		cli_usage_error("%s: unknown unit '%s' (angstrom, nm, ev or kev)", where, word);
+	if (!fits_events_parse_unit(word, &u))
+		cli_usage_error("%s: unknown unit '%s' (angstrom, nm, ev or kev, optionally "
+				"after a scale: 14.6eV)", where, word);
 	return u;
 }
 
@@ -92,11 +105,13 @@ apply_meta_file(struct opts *o, bool have_unit, bool have_no_wave, bool have_gti
 			if (!o->fe.wave_col)
 				o->fe.wave_col = json_string_value(v);
 		} else if (strcmp(key, "wave_unit") == 0) {
-			if (!is_string || fits_events_parse_unit(json_string_value(v)) == FITS_EVENTS_UNIT_NONE)
+			struct fits_events_unit u;
+
+			if (!is_string || !fits_events_parse_unit(json_string_value(v), &u))
 				die(EXIT_RUNTIME, "%s: wave_unit: expected \"angstrom\", \"nm\", \"ev\" or \"kev\"",
 				    o->meta_file);
 			if (!have_unit)
-				o->fe.wave_unit = fits_events_parse_unit(json_string_value(v));
+				o->fe.wave_unit = u;
 		} else if (strcmp(key, "no_wavelength") == 0) {
 			if (!json_is_boolean(v))
 				die(EXIT_RUNTIME, "%s: no_wavelength: expected true or false", o->meta_file);
@@ -138,7 +153,8 @@ parse_options(int argc, char **argv)
 		{ "no-wavelength", no_argument, NULL, OPT_NO_WAVELENGTH },
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "gti-ccd", required_argument, NULL, OPT_GTI_CCD },
-		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
+		{ "dither", no_argument, NULL, OPT_DITHER },
+		CLI_OPT_SEED, CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
 	};
 	struct opts o = { .fe = { .gti_ccd = -1 } };
 	bool have_unit = false, have_no_wave = false, have_gti_ccd = false;
@@ -167,6 +183,9 @@ parse_options(int argc, char **argv)
 				cli_usage_error("--filter: empty expression");
 			o.fe.filter = optarg;
 			break;
+		case OPT_DITHER:
+			o.fe.dither = true;
+			break;
 		case OPT_GTI_CCD: {
 			long v = cli_long(optarg, "--gti-ccd");
 
@@ -192,16 +211,22 @@ parse_options(int argc, char **argv)
 	}
 	if (o.fe.no_wavelength && (o.fe.wave_col || have_unit))
 		cli_usage_error("--no-wavelength and --wave-col/--wave-unit exclude each other");
+	if (cli_seed_given() && !o.fe.dither)
+		cli_usage_error("--seed is for --dither, the only random thing fits2ev does");
 	if (o.meta_file)
 		apply_meta_file(&o, have_unit, have_no_wave, have_gti_ccd);
+	if (o.fe.no_wavelength && o.fe.dither)
+		cli_usage_error("--dither needs a wavelength column, not --no-wavelength");
 	if (o.fe.no_wavelength) {
 		o.fe.wave_col = NULL;
-		o.fe.wave_unit = FITS_EVENTS_UNIT_NONE;
+		o.fe.wave_unit = (struct fits_events_unit){ FITS_EVENTS_UNIT_NONE, 1 };
 	}
-	if (o.fe.wave_col && o.fe.wave_unit == FITS_EVENTS_UNIT_NONE)
+	if (o.fe.wave_col && o.fe.wave_unit.base == FITS_EVENTS_UNIT_NONE)
 		cli_usage_error("--wave-col %s needs --wave-unit angstrom|nm|ev|kev", o.fe.wave_col);
-	if (!o.fe.wave_col && o.fe.wave_unit != FITS_EVENTS_UNIT_NONE)
+	if (!o.fe.wave_col && o.fe.wave_unit.base != FITS_EVENTS_UNIT_NONE)
 		cli_usage_error("--wave-unit needs --wave-col");
+	if (o.fe.dither)
+		o.fe.seed = cli_seed();
 	return o;
 }
 
@@ -210,10 +235,13 @@ main(int argc, char **argv)
 {
 	struct opts o = parse_options(argc, argv);
 	struct fits_events_reader *in = fits_events_open(&o.fe);
-	struct ev_writer *out = ev_writer_open_output(fits_events_meta(in));
+	struct ev_writer *out;
 	struct ev_event *blk = xmalloc((size_t)EV_BLOCK_EVENTS * sizeof *blk);
 	size_t n;
 
+	if (o.fe.dither)
+		meta_add_seed(fits_events_meta(in), o.fe.seed);
+	out = ev_writer_open_output(fits_events_meta(in));
 	while ((n = fits_events_read(in, blk, EV_BLOCK_EVENTS)) > 0)
 		ev_write_block(out, blk, n);
 	ev_writer_close(out);

@@ -124,7 +124,7 @@ write('fits_unsorted.fits', [fits.Column('TIME', 'D', array=np.array([1.0, 3.0, 
 write('fits_nantime.fits', [fits.Column('TIME', 'D', array=np.array([1.0, 2.0, np.nan]))])
 write('fits_negtime.fits', [fits.Column('TIME', 'D', array=np.array([1.0, -2.0, 3.0]))])
 write('fits_notime.fits', [fits.Column('ENERGY', 'E', array=np.array([1.0, 2.0], np.float32))])
-write('fits_noevents.fits', [fits.Column('TIME', 'D', array=t)], extname='STUFF')
+write('fits_noevents.fits', [fits.Column('X', 'D', array=t)], extname='STUFF')
 EOF
 
 fits2ev "$T/fits_tglam.fits" >"$T/tg.ev"
@@ -189,7 +189,7 @@ cp "$T_CHANDRA/hrcS_evt1_testfile.fits.gz" "$T/flip.fits.gz"
 chmod u+w "$T/flip.fits.gz"
 printf '\377\377\377\377\377\377\377\377' | dd of="$T/flip.fits.gz" bs=1 seek=400000 conv=notrunc 2>/dev/null
 t_error fits2ev-32 "flipped bytes in a .gz: corrupt gzip" 1 \
-	"fits2ev: $T/flip.fits.gz: corrupt gzip data (cfitsio: error uncompressing image)" \
+	"fits2ev: $T/flip.fits.gz: truncated or corrupt gzip data (cfitsio: error uncompressing image)" \
 	fits2ev --no-wavelength -o "$T/x.ev" "$T/flip.fits.gz"
 head -c 1000000 "$T_CHANDRA/hrcS_evt1_testfile.fits.gz" >"$T/trunc.fits.gz"
 t_error fits2ev-33 "a truncated .gz names where the rows should end" 1 \
@@ -199,7 +199,8 @@ head -c 100000 "$A" >"$T/trunc.fits"
 t_error fits2ev-34 "a truncated plain file" 1 \
 	"fits2ev: $T/trunc.fits: truncated or corrupt file: the EVENTS rows end at byte 219584, the file has 100000 bytes" \
 	fits2ev -o "$T/x.ev" "$T/trunc.fits"
-t_error fits2ev-35 "no EVENTS table" 1 "fits2ev: $T/fits_noevents.fits: no EVENTS table" \
+t_error fits2ev-35 "no events table: none by name, HDUCLAS1 or a TIME column" 1 \
+	"fits2ev: $T/fits_noevents.fits: no events table: no extension named EVENTS, none with HDUCLAS1 = EVENTS and no binary table with a TIME column" \
 	fits2ev -o "$T/x.ev" "$T/fits_noevents.fits"
 t_error fits2ev-36 "no TIME column" 1 "fits2ev: $T/fits_notime.fits: EVENTS: no TIME column" \
 	fits2ev -o "$T/x.ev" "$T/fits_notime.fits"
@@ -220,7 +221,7 @@ t_error fits2ev-44 "--wave-col without --wave-unit" 2 \
 	"fits2ev: --wave-col energy needs --wave-unit angstrom|nm|ev|kev (see 'fits2ev --help')" \
 	fits2ev --wave-col energy "$A"
 t_error fits2ev-45 "a bad --wave-unit" 2 \
-	"fits2ev: --wave-unit: unknown unit 'mm' (angstrom, nm, ev or kev) (see 'fits2ev --help')" \
+	"fits2ev: --wave-unit: unknown unit 'mm' (angstrom, nm, ev or kev, optionally after a scale: 14.6eV) (see 'fits2ev --help')" \
 	fits2ev --wave-col energy --wave-unit mm "$A"
 t_error fits2ev-46 "no input file" 2 \
 	"fits2ev: no input: give a FITS file or --meta meta/fits/NAME.json (see 'fits2ev --help')" fits2ev
@@ -236,3 +237,313 @@ t_eq fits2ev-47 "| head -c 100 ends with status 0 or 141 and no message" "ok " \
 while IFS=$'\t' read -r id what; do
 	t_eq "$id" "$what" "$id ok" "$(grep -m 1 "^$id " "$T/jobs.out" || tail -n 3 "$T/jobs.out")"
 done <"$T/jobnames"
+
+# --- Instrument timing, any OGIP event file, channel units (issues 10, 11) ---
+
+# ogip.py JOBS: the same pattern as check.py for the files of other missions.
+# Each line "ID|CHECK|FITS|STREAM|ARG".  CHECK events: ARG "EXT MODE": the
+# stream holds exactly the rows of extension EXT, TIME + TIMEZERO bit for bit,
+# and wavelengths by MODE: none; energy or kev (as in check.py); evS:COL
+# (exactly float32(1239.84198 / (COL * S)), NaN for COL <= 0); ditherS:COL
+# (NaN for COL <= 0, else the energy 1239.84198/w lies within half a channel,
+# S/2, of COL * S).  CHECK gti: ARG ccds (the intersection, computed here, of
+# the GTI extensions whose CCD_ID has events in the ccd_id column), all (of
+# every GTI extension) or ccd=N; each GTI extension's own TIMEZERO (else the
+# events'), START/STOP columns in any case.  CHECK frames: timedel and
+# timepixr equal the events header's TIMEDEL and TIMEPIXR.
+cat >"$T/ogip.py" <<'EOF'
+import sys, json, numpy as np
+from astropy.io import fits
+
+def stream(path):
+    with open(path, 'rb') as f:
+        head = f.read(12)
+        H = int.from_bytes(head[8:12], 'little')
+        meta = json.loads(f.read(H))
+    return meta, np.fromfile(path, dtype=[('time','<f8'),('wavelength','<f4'),('wbin','<i4')], offset=12+H)
+
+def col(d, name):
+    return d[{n.lower(): n for n in d.columns.names}[name.lower()]]
+
+def normalise(iv):
+    out = []
+    for a, b in sorted(iv):
+        if not b > a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return out
+
+def intersect(x, y):
+    out, i, j = [], 0, 0
+    while i < len(x) and j < len(y):
+        lo, hi = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
+        if hi > lo:
+            out.append([lo, hi])
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+def events_hdu(h):
+    for x in h[1:]:
+        if x.header.get('EXTNAME', '').upper() == 'EVENTS':
+            return x
+    for x in h[1:]:
+        if x.header.get('HDUCLAS1', '').upper() in ('EVENT', 'EVENTS'):
+            return x
+    return [x for x in h[1:] if 'time' in [n.lower() for n in x.columns.names]][0]
+
+def check(kind, fitsname, streamname, arg):
+    meta, ev = stream(streamname)
+    h = fits.open(fitsname)
+    e = events_hdu(h)
+    tz = e.header.get('TIMEZERO', 0.0)
+    if kind == 'events':
+        ext, mode = arg.split()
+        assert e is h[int(ext)], ('events table', e.name)
+        d = e.data
+        assert len(ev) == e.header['NAXIS2'] == len(d), ('rows', len(ev))
+        t = np.asarray(col(d, 'time'), dtype=np.float64) + tz
+        assert np.array_equal(ev['time'], t), 'TIME differs'
+        w = ev['wavelength']
+        if mode == 'none':
+            assert np.isnan(w).all()
+        elif mode in ('energy', 'kev'):
+            v = np.asarray(col(d, 'energy'), dtype=np.float64)
+            with np.errstate(divide='ignore', invalid='ignore'):
+                want = np.where(v > 0, (1239.84198 if mode == 'energy' else 1.23984198) / v, np.nan).astype(np.float32)
+            assert np.array_equal(w, want, equal_nan=True), 'wavelength differs'
+        else:
+            how, rest = mode.split(':') if ':' in mode else (mode, '')
+            s = float(how.lstrip('ditherv'))
+            v = np.asarray(col(d, rest), dtype=np.float64)
+            good = v > 0
+            assert np.isnan(w[~good]).all(), 'channel <= 0 is not NaN'
+            if how.startswith('ev'):
+                want = (1239.84198 / (v[good] * s)).astype(np.float32)
+                assert np.array_equal(w[good], want), 'wavelength differs'
+            else:
+                off = 1239.84198 / w[good].astype(np.float64) - v[good] * s
+                assert (np.abs(off) <= s / 2 * (1 + 1e-6)).all(), ('outside the channel', np.abs(off).max())
+                # Uniform over the channel: mean 0 and sd s/sqrt(12), each
+                # within 8 of its standard errors.
+                n, sd = len(off), s / np.sqrt(12)
+                assert abs(off.mean()) < 8 * sd / np.sqrt(n), ('mean offset', off.mean())
+                assert abs(off.std() - sd) < 8 * sd / np.sqrt(2 * n), ('sd of offsets', off.std(), sd)
+    elif kind == 'gti':
+        exts = [x for x in h[1:] if x.header.get('EXTNAME', '').upper() in ('GTI', 'STDGTI')
+                or x.header.get('HDUCLAS1', '').upper() == 'GTI']
+        if arg == 'ccds':
+            present = set(int(c) for c in np.unique(col(e.data, 'ccd_id')))
+            exts = [x for x in exts if x.header['CCD_ID'] in present]
+            assert len(exts) == len(present), 'a CCD without GTI'
+        elif arg.startswith('ccd='):
+            exts = [x for x in exts if x.header['CCD_ID'] == int(arg[4:])]
+        want = None
+        for x in exts:
+            z = x.header.get('TIMEZERO', tz)
+            g = normalise([[float(a) + z, float(b) + z] for a, b in zip(col(x.data, 'start'), col(x.data, 'stop'))])
+            want = g if want is None else intersect(want, g)
+        assert meta['gti'] == want, ('gti', meta['gti'], want)
+        assert meta['exposure'] == e.header.get('EXPOSURE', sum(b - a for a, b in want)), 'exposure'
+        assert meta['gti_from']['extensions'] == [h.index_of(x) for x in exts], meta['gti_from']
+    elif kind == 'frames':
+        assert meta['timedel'] == e.header['TIMEDEL'] and meta['timepixr'] == e.header['TIMEPIXR'], \
+            (meta.get('timedel'), meta.get('timepixr'))
+
+for line in open(sys.argv[1]):
+    id, kind, f, s, arg = line.rstrip('\n').split('|')
+    try:
+        check(kind, f, s, arg)
+        print(id, 'ok')
+    except Exception as e:
+        print(id, repr(e))
+EOF
+: >"$T/ojobs"
+: >"$T/ojobnames"
+ojob() {
+	printf '%s|%s|%s|%s|%s\n' "$1" "$3" "$4" "$5" "$6" >>"$T/ojobs"
+	printf '%s\t%s\n' "$1" "$2" >>"$T/ojobnames"
+}
+
+S="$T_SAMPLE/chandra_test.fits"
+t_eq fits2ev-48 "timedel and timepixr of the ACIS sample (TIMEDEL, TIMEPIXR of EVENTS)" "0.44104 0.5" \
+	"$(fits2ev "$S" >"$T/s.ev"; ev_meta timedel <"$T/s.ev") $(ev_meta timepixr <"$T/s.ev")"
+HRC="$T_CHANDRA/hrcS_evt1_testfile.fits.gz"
+fits2ev --no-wavelength "$HRC" >"$T/hrc.ev"
+t_eq fits2ev-49 "timedel and timepixr of HRC (15.625 us)" "1.5625e-05 0.5" \
+	"$(ev_meta timedel <"$T/hrc.ev") $(ev_meta timepixr <"$T/hrc.ev")"
+t_eq fits2ev-50 "ev2fits writes TIMEDEL/TIMEPIXR: fits2ev | ev2fits | fits2ev keeps them" "0.44104 0.5" \
+	"$(ev2fits -o "$T/rt.fits" <"$T/s.ev"; fits2ev "$T/rt.fits" >"$T/rt.ev"; ev_meta timedel <"$T/rt.ev") $(ev_meta timepixr <"$T/rt.ev")"
+
+# The multi-GTI ACIS file: five per-CCD GTI extensions, events on CCDs 0-3.
+M="$T_CHANDRA/chandra_acis_obs1479_multigti_evt2.fits.gz"
+fits2ev "$M" >"$T/m.ev"
+ojob fits2ev-51 "multi-GTI ACIS: rows, TIME and energies equal astropy's" events "$M" "$T/m.ev" "1 energy"
+ojob fits2ev-52 "multi-GTI ACIS: GTIs = the intersection of those of the CCDs with events" gti "$M" "$T/m.ev" ccds
+ojob fits2ev-53 "multi-GTI ACIS: timedel 3.24104 s from TIMEDEL" frames "$M" "$T/m.ev" ""
+t_eq fits2ev-54 "gti_from names the rule, the extensions and their CCDs (CCD 6 has no events)" \
+	'{"rule":"ccds_with_events","extensions":[2,3,4,5],"ccd_id":[3,0,1,2]}' "$(ev_meta gti_from <"$T/m.ev")"
+fits2ev --gti-ccd 6 "$M" >"$T/m6.ev"
+ojob fits2ev-55 "--gti-ccd 6: exactly CCD 6's GTI extension" gti "$M" "$T/m6.ev" ccd=6
+t_eq fits2ev-56 "--gti-ccd is recorded" '{"rule":"gti_ccd","extensions":[6],"ccd_id":[6]}' \
+	"$(ev_meta gti_from <"$T/m6.ev")"
+fits2ev --filter 'ccd_id == 2' "$M" >"$T/m2.ev"
+t_eq fits2ev-57 "after --filter only CCD 2 has events: its GTIs alone" \
+	'{"rule":"ccds_with_events","extensions":[5],"ccd_id":[2]}' "$(ev_meta gti_from <"$T/m2.ev")"
+
+# NICER: PI in 10 eV channels, TIMEZERO = -1 (applied to TIME, GTIs, TSTART).
+N="$T_OTHER/nicer_sgr1830_obs2010101830_kgfilt.evt"
+fits2ev --wave-col PI --wave-unit 10eV "$N" >"$T/n.ev"
+ojob fits2ev-58 "NICER: rows, TIME + TIMEZERO bit for bit, PI x 10 eV wavelengths exactly" \
+	events "$N" "$T/n.ev" "1 ev10:PI"
+ojob fits2ev-59 "NICER: GTIs (START/STOP + TIMEZERO)" gti "$N" "$T/n.ev" all
+ojob fits2ev-60 "NICER: timedel and timepixr" frames "$N" "$T/n.ev" ""
+fits2ev --wave-col PI --wave-unit 10eV --dither --seed 7 "$N" >"$T/nd.ev"
+ojob fits2ev-61 "NICER --dither: every energy within its 10 eV channel, uniform across it" \
+	events "$N" "$T/nd.ev" "1 dither10:PI"
+t_eq fits2ev-62 "--dither: same seed same stream, seed recorded, wavelength_from says so" \
+	'same [{"program":"fits2ev","seed":7}] {"column":"PI","unit":"10ev","dither":true}' \
+	"$(cmp -s <(ev2tsv --no-meta <"$T/nd.ev") <(fits2ev --wave-col PI --wave-unit 10eV --dither --seed 7 "$N" | ev2tsv --no-meta) && echo same) $(ev_meta seeds <"$T/nd.ev") $(ev_meta wavelength_from <"$T/nd.ev")"
+t_eq fits2ev-63 "--dither: another seed, another spread" differ \
+	"$(cmp -s <(ev2tsv --no-meta <"$T/nd.ev") <(fits2ev --wave-col PI --wave-unit 10eV --dither --seed 8 "$N" | ev2tsv --no-meta) || echo differ)"
+
+# RXTE: events in XTE_SE (HDUCLAS1 EVENT), two GTI extensions with Start/Stop.
+R="$T_OTHER/rxte_pca_m82ulx_xte_gx_test.evt.gz"
+fits2ev --no-wavelength "$R" >"$T/r.ev"
+ojob fits2ev-64 "RXTE: the XTE_SE table read exactly (rows, TIME)" events "$R" "$T/r.ev" "1 none"
+ojob fits2ev-65 "RXTE: GTIs = the intersection of both GTI extensions (Start/Stop columns)" gti "$R" "$T/r.ev" all
+ojob fits2ev-66 "RXTE: timedel 2^-20 s and timepixr 0" frames "$R" "$T/r.ev" ""
+
+# HRC PI at 14.6 eV per channel, as the original tool read it.
+fits2ev --wave-col pi --wave-unit 14.6eV "$HRC" >"$T/hp.ev"
+ojob fits2ev-67 "HRC --wave-col pi --wave-unit 14.6eV: 1239.84198/(PI x 14.6) exactly" \
+	events "$HRC" "$T/hp.ev" "1 ev14.6:pi"
+fits2ev --wave-col pi --wave-unit '14.6 eV' --dither --seed 1 "$HRC" >"$T/hpd.ev"
+ojob fits2ev-68 "HRC PI dithered over 14.6 eV channels ('14.6 eV' with a space)" \
+	events "$HRC" "$T/hpd.ev" "1 dither14.6:pi"
+
+# Fixtures: TUNIT units, HDUCLAS1 and TIME-column events tables, STDGTI with
+# lower-case columns, bad GTIs, a CCD without GTI, a huge NAXIS2.
+"$T_PY" - "$T" <<'EOF'
+import sys, numpy as np
+from astropy.io import fits
+T = sys.argv[1]
+t = np.array([1.0, 2.5, 3.0, 7.25])
+def table(cols, name, **keys):
+    h = fits.BinTableHDU.from_columns(cols, name=name)
+    for k, v in keys.items():
+        h.header[k] = v
+    return h
+def gti(start, stop, name='GTI', names=('START', 'STOP'), **keys):
+    return table([fits.Column(names[0], 'D', array=start), fits.Column(names[1], 'D', array=stop)], name, **keys)
+def energy(unit):
+    return [fits.Column('TIME', 'D', array=t),
+            fits.Column('ENERGY', 'E', unit=unit, array=np.array([1.0, 2.0, 0.5, 4.0], np.float32))]
+def write(name, *hdus):
+    fits.HDUList([fits.PrimaryHDU(), *hdus]).writeto(f'{T}/{name}', overwrite=True)
+write('kev.fits', table(energy('keV'), 'EVENTS'))
+write('ev.fits', table(energy('eV'), 'EVENTS'))
+write('chan.fits', table(energy('chan'), 'EVENTS'))
+# The first table has a TIME column, the second HDUCLAS1 = EVENTS: the second wins.
+write('class.fits', table([fits.Column('TIME', 'D', array=t[:2])], 'RATE'),
+      table(energy('keV'), 'STUFF', HDUCLAS1='EVENTS'),
+      gti([0.0, 5.0], [2.0, 9.0], name='STDGTI', names=('start', 'stop')))
+write('timecol.fits', table([fits.Column('X', 'D', array=t[:2])], 'OTHER'), table(energy('keV'), 'THINGS'))
+write('badgti.fits', table(energy('keV'), 'EVENTS'), gti([0.0, 50.0], [40.0, 10.0]))
+write('zerogti.fits', table(energy('keV'), 'EVENTS'), gti([5.0, 8.0], [5.0, 8.0]))
+ccd = [fits.Column('TIME', 'D', array=t), fits.Column('ENERGY', 'E', unit='keV', array=np.ones(4, np.float32)),
+       fits.Column('CCD_ID', 'I', array=np.array([0, 1, 7, 1], np.int16))]
+write('noccdgti.fits', table(ccd, 'EVENTS'), gti([0.0], [9.0], CCD_ID=0), gti([0.0], [8.0], CCD_ID=1))
+write('apart.fits', table(ccd[:2], 'EVENTS'), gti([0.0], [2.0], CCD_ID=0), gti([3.0], [9.0], CCD_ID=1))
+write('huge.fits', table(energy('keV'), 'EVENTS'))
+b = bytearray(open(f'{T}/huge.fits', 'rb').read())
+i = b.index(b'NAXIS2  =', 2880)
+b[i:i + 80] = ('NAXIS2  = %20d' % 800000000000000000).ljust(80).encode()
+open(f'{T}/huge.fits', 'wb').write(b)
+EOF
+t_eq fits2ev-69 "ENERGY with TUNIT keV is keV, with eV is eV" \
+	'1.2398419 0.61992097 2.4796839 0.30996048 kev|1239.842 619.921 2479.684 309.9605 ev' \
+	"$(fits2ev "$T/kev.fits" | ev2tsv --no-meta --no-header | cut -f2 | tr '\n' ' ')$(fits2ev "$T/kev.fits" | ev_meta wavelength_from | sed 's/.*"unit":"\([a-z]*\)".*/\1/')|$(fits2ev "$T/ev.fits" | ev2tsv --no-meta --no-header | cut -f2 | tr '\n' ' ')$(fits2ev "$T/ev.fits" | ev_meta wavelength_from | sed 's/.*"unit":"\([a-z]*\)".*/\1/')"
+t_error fits2ev-70 "an ENERGY TUNIT that is no energy is an error, not a guess" 1 \
+	"fits2ev: $T/chan.fits: EVENTS: column ENERGY has TUNIT2 = 'chan', not a unit of wavelength or energy (angstrom, nm, eV, keV); give --wave-col ENERGY --wave-unit UNIT" \
+	fits2ev -o "$T/x.ev" "$T/chan.fits"
+t_eq fits2ev-71 "HDUCLAS1 = EVENTS beats an earlier table with TIME; STDGTI with lower-case start/stop" \
+	"1 2.5 3 7.25 [[0.0,2.0],[5.0,9.0]] {\"rule\":\"single\",\"extensions\":[3]}" \
+	"$(fits2ev "$T/class.fits" >"$T/c.ev"; ev_times <"$T/c.ev" | tr '\n' ' ')$(ev_meta gti <"$T/c.ev") $(ev_meta gti_from <"$T/c.ev")"
+t_eq fits2ev-72 "else the first binary table with a TIME column" "1 2.5 3 7.25 " \
+	"$(fits2ev "$T/timecol.fits" | ev_times | tr '\n' ' ')"
+t_error fits2ev-73 "a GTI row with START > STOP is an error naming it" 1 \
+	"fits2ev: $T/badgti.fits: GTI extension 2 row 2: START 50 is after STOP 10" \
+	fits2ev -o "$T/x.ev" "$T/badgti.fits"
+t_error fits2ev-74 "a GTI table without any good time does not make gti vanish: an error" 1 \
+	"fits2ev: $T/zerogti.fits: GTI extension 2: no good time: every row has START = STOP" \
+	fits2ev -o "$T/x.ev" "$T/zerogti.fits"
+t_error fits2ev-75 "events on a CCD without a GTI extension of its own" 1 \
+	"fits2ev: $T/noccdgti.fits: EVENTS row 3: CCD_ID 7 has no GTI extension of its own; choose the GTIs with --gti-ccd N" \
+	fits2ev -o "$T/x.ev" "$T/noccdgti.fits"
+t_eq fits2ev-76 "--gti-ccd 1 on that file" '[[0.0,8.0]]' "$(fits2ev --gti-ccd 1 "$T/noccdgti.fits" | ev_meta gti)"
+t_error fits2ev-77 "per-CCD GTIs without common time" 1 \
+	"fits2ev: $T/apart.fits: the 2 GTI extensions have no good time in common; choose one with --gti-ccd N" \
+	fits2ev -o "$T/x.ev" "$T/apart.fits"
+t_error fits2ev-78 "--gti-ccd naming no extension" 1 \
+	"fits2ev: $M: no GTI extension with CCD_ID = 9 (5 GTI extensions)" fits2ev --gti-ccd 9 -o "$T/x.ev" "$M"
+t_error fits2ev-79 "NAXIS2 = 8e17: rows x row length overflows; refused in one line" 1 \
+	"fits2ev: $T/huge.fits: EVENTS: corrupt header: NAXIS2 = 800000000000000000 rows of NAXIS1 = 12 bytes is more than any file holds" \
+	fits2ev -o "$T/x.ev" "$T/huge.fits"
+head -c 2000 "$M" >"$T/cut.fits.gz"
+t_error fits2ev-80 "a .fits.gz cut in its first HDUs says truncated, not 'no events table'" 1 \
+	"fits2ev: $T/cut.fits.gz: truncated or corrupt gzip data: it inflates to * bytes, its trailer says * (mod 2^32)" \
+	fits2ev -o "$T/x.ev" "$T/cut.fits.gz"
+head -c 65000 "$M" >"$T/cut2.fits.gz"
+t_error fits2ev-81 "a .fits.gz cut after its events (GTIs lost): truncated" 1 \
+	"fits2ev: $T/cut2.fits.gz: truncated or corrupt gzip data: it inflates to * bytes, its trailer says * (mod 2^32)" \
+	fits2ev -o "$T/x.ev" "$T/cut2.fits.gz"
+gzip -dc "$M" | head -c 8640 >"$T/cut3.fits"
+t_error fits2ev-82 "a plain file cut inside the events header" 1 \
+	"fits2ev: $T/cut3.fits: truncated or corrupt file: cannot read extension 1: *" \
+	fits2ev -o "$T/x.ev" "$T/cut3.fits"
+t_error fits2ev-83 "--dither on a floating-point column" 1 \
+	"fits2ev: $A: EVENTS: --dither: column energy holds floating-point values, not channels" \
+	fits2ev --dither -o "$T/x.ev" "$A"
+t_error fits2ev-84 "--dither with --no-wavelength" 2 \
+	"fits2ev: --dither needs a wavelength column, not --no-wavelength (see 'fits2ev --help')" \
+	fits2ev --dither --no-wavelength "$A"
+t_error fits2ev-85 "--seed without --dither" 2 \
+	"fits2ev: --seed is for --dither, the only random thing fits2ev does (see 'fits2ev --help')" \
+	fits2ev --seed 3 "$A"
+t_error fits2ev-86 "a hexadecimal scale is no unit" 2 \
+	"fits2ev: --wave-unit: unknown unit '0x10eV' (angstrom, nm, ev or kev, optionally after a scale: 14.6eV) (see 'fits2ev --help')" \
+	fits2ev --wave-col pi --wave-unit 0x10eV "$A"
+t_eq fits2ev-87 "no failed run left an output or temporary file" "" "$(ls -A "$T" | grep -E '^x\.ev|\.tmp\.' || true)"
+t_eq fits2ev-88 "--filter on a table not named EVENTS (RXTE XTE_SE): the rows astropy selects" \
+	"$("$T_PY" -c 'import sys; from astropy.io import fits; d = fits.open(sys.argv[1])[1].data; print((d["PHA"] > 20).sum())' "$R")" \
+	"$(fits2ev --no-wavelength --filter 'PHA > 20' "$R" | ev_times | wc -l)"
+
+"$T_PY" "$T/ogip.py" "$T/ojobs" >"$T/ojobs.out" 2>&1
+while IFS=$'\t' read -r id what; do
+	t_eq "$id" "$what" "$id ok" "$(grep -m 1 "^$id " "$T/ojobs.out" || tail -n 3 "$T/ojobs.out")"
+done <"$T/ojobnames"
+
+# Whole zero blocks after the last HDU are padding some archives add; a cut
+# inside the block of the last rows is a truncated file.
+gzip -dc "$M" >"$T/plain.fits"
+cat "$T/plain.fits" >"$T/zpad.fits"
+head -c 5760 /dev/zero >>"$T/zpad.fits"
+t_eq fits2ev-89 "zero blocks after the last HDU: read as the file without them" \
+	"$(fits2ev "$T/plain.fits" | ev2tsv --no-meta | cksum)" "$(fits2ev "$T/zpad.fits" | ev2tsv --no-meta | cksum)"
+head -c 189000 "$T/plain.fits" >"$T/cutpad.fits"
+t_error fits2ev-90 "a plain file cut inside the block of the last GTI rows" 1 \
+	"fits2ev: $T/cutpad.fits: truncated or corrupt file: the block holding the last GTI extension 6 row ends at byte 190080, the file has 189000 bytes" \
+	fits2ev -o "$T/x.ev" "$T/cutpad.fits"
+head -c 172900 "$T/plain.fits" >"$T/cuthead.fits"
+t_error fits2ev-91 "a plain file cut inside a GTI extension's header" 1 \
+	"fits2ev: $T/cuthead.fits: truncated or corrupt file: cannot read extension 4: *" \
+	fits2ev -o "$T/x.ev" "$T/cuthead.fits"
+t_error fits2ev-92 "--dither with no_wavelength from --meta" 2 \
+	"fits2ev: --dither needs a wavelength column, not --no-wavelength (see 'fits2ev --help')" \
+	fits2ev --dither --meta "$T/nw.json"
