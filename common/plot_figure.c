@@ -63,6 +63,8 @@ struct plot_figure {
 	bool hide_x_labels;		/* no x tick labels and no x title */
 	bool x_extent_forced;
 	double fx0, fx1;		/* axes left and right, panel units */
+	bool no_side_legend;		/* panels of a column: axes must line up */
+	char *tag;			/* panel name, inside the axes top left */
 };
 
 /* Everything the layout decides, in canvas units. */
@@ -78,7 +80,11 @@ struct layout {
 	struct plot_tick xt[PLOT_MAX_TICKS], yt[PLOT_MAX_TICKS];
 	size_t n_xt, n_yt;
 	double legend_x, legend_y, legend_w, legend_h;
-	size_t n_legend;
+	size_t n_legend, legend_cols;
+	double top_legend_h;		/* height the legend took above the axes */
+	double legend_col_w;
+	char *sub_lines[8];		/* the subtitle wrapped to the width */
+	size_t n_sub_lines;
 	double cb_x0, cb_x1;		/* colour bar, left and right */
 	struct plot_tick zt[PLOT_MAX_TICKS];
 	size_t n_zt;
@@ -132,6 +138,7 @@ plot_figure_free(struct plot_figure *f)
 	free(f->categories), free(f->s), free(f->l);
 	free(f->title), free(f->subtitle), free(f->xlabel), free(f->ylabel);
 	free(f->zlabel);
+	free(f->tag);
 	free(f);
 }
 
@@ -175,6 +182,13 @@ void
 plot_figure_y_floor(struct plot_figure *f, double floor)
 {
 	f->y_floor = floor, f->y_floored = true;
+}
+
+void
+plot_figure_tag(struct plot_figure *f, const char *tag)
+{
+	free(f->tag);
+	f->tag = dup_or_null(tag);
 }
 
 void
@@ -526,28 +540,53 @@ choose_x_ticks(struct layout *L, const struct plot_figure *f)
 	}
 }
 
+/* Reference lines whose label found no place free of data are named in
+ * the legend instead (ref_pos -1). */
+static bool
+ref_in_legend(const struct layout *L, const struct plot_figure *f, size_t k)
+{
+	return L->ref_pos && f->l[k].label && L->ref_pos[k] == -1;
+}
+
 static size_t
-legend_entries(const struct plot_figure *f)
+legend_entries(const struct layout *L, const struct plot_figure *f)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < f->n_s; i++)
 		n += f->s[i].label != NULL;
+	for (size_t k = 0; k < f->n_l; k++)
+		n += ref_in_legend(L, f, k);
 	return n;
 }
 
+/* The legend as a box of `cols` columns. */
 static void
-legend_size(struct layout *L, const struct plot_figure *f)
+legend_size(struct layout *L, const struct plot_figure *f, size_t cols)
 {
 	double tw = 0;
+	size_t rows;
 
-	L->n_legend = legend_entries(f);
+	L->n_legend = legend_entries(L, f);
 	for (size_t i = 0; i < f->n_s; i++)
 		if (f->s[i].label)
 			tw = fmax(tw, text_width(L->cr, f->s[i].label, L->fs_legend, false));
-	L->legend_w = 2 * 14 * L->tu + 64 * L->tu + 12 * L->tu + tw;
-	L->legend_h = 2 * 10 * L->tu + (double)L->n_legend * 1.4 * L->fs_legend;
+	for (size_t k = 0; k < f->n_l; k++)
+		if (ref_in_legend(L, f, k))
+			tw = fmax(tw, text_width(L->cr, f->l[k].label, L->fs_legend, false));
+	if (cols < 1)
+		cols = 1;
+	rows = (L->n_legend + cols - 1) / cols;
+	L->legend_cols = cols;
+	L->legend_col_w = 48 * L->tu + 10 * L->tu + tw + 18 * L->tu;
+	L->legend_w = 2 * 12 * L->tu + (double)cols * L->legend_col_w - 18 * L->tu;
+	L->legend_h = 2 * 8 * L->tu + (double)rows * 1.3 * L->fs_legend;
 }
+
+static void wrap_subtitle(struct layout *L, const struct plot_figure *f);
+static void ref_label_box(const struct layout *L, const struct plot_figure *f,
+			  const struct refline *r, int pos, double *bx, double *by, double *bw,
+			  double *bh);
 
 /* Points of the data and reference labels, in canvas coordinates, that a
  * legend placed inside the axes would hide. */
@@ -596,25 +635,17 @@ count_hidden(const struct layout *L, const struct plot_figure *f,
 			px_prev = px, py_prev = py;
 		}
 	}
-	for (size_t k = 0; k < f->n_l; k++) {
-		const struct refline *r = &f->l[k];
-		double len = r->label ? text_width(L->cr, r->label, L->fs_ref, false) + 20 * L->u : 0;
-
-		if (r->vertical) {
-			double px = map_x(L, f, r->value);
-
-			if (isfinite(px) && px >= L->x0 && px <= L->x1)
-				for (double t = 0; t <= 1; t += 0.05)
-					hits += 10 * INSIDE(px - 0.5 * L->fs_ref, L->y0 + t * len);
-		} else {
-			double py = map_y(L, f, r->value);
-
-			if (isfinite(py) && py >= L->y0 && py <= L->y1)
-				for (double t = 0; t <= 1; t += 0.05)
-					hits += 10 * INSIDE(L->x1 - t * len, py - 0.6 * L->fs_ref);
-		}
-	}
 #undef INSIDE
+	/* A placed reference label must stay visible. */
+	for (size_t k = 0; L->ref_pos && k < f->n_l; k++) {
+		double bx, by, bw, bh;
+
+		if (!f->l[k].label || L->ref_pos[k] < 0)
+			continue;
+		ref_label_box(L, f, &f->l[k], L->ref_pos[k], &bx, &by, &bw, &bh);
+		if (bx < lx + lw + pad && bx + bw > lx - pad && by < ly + lh + pad && by + bh > ly - pad)
+			hits += 100;
+	}
 	return hits;
 }
 
@@ -651,34 +682,58 @@ ref_label_box(const struct layout *L, const struct plot_figure *f, const struct 
 	}
 }
 
-/* Each labelled reference line's label where it hides the fewest data
- * points (a label over the data is what a reader stumbles on). */
+/* Each labelled reference line's label where it hides no data (a label
+ * over the data is what a reader stumbles on); with `to_legend`, a label
+ * that finds no such place goes to the legend (ref_pos -1), else it takes
+ * the place hiding the fewest.  Lines outside the axes get no label. */
 static void
-place_ref_labels(struct layout *L, const struct plot_figure *f)
+place_ref_labels(struct layout *L, const struct plot_figure *f, bool to_legend)
 {
-	free(L->ref_pos);
-	L->ref_pos = xcalloc(f->n_l ? f->n_l : 1, sizeof *L->ref_pos);
+	int *pos = xcalloc(f->n_l ? f->n_l : 1, sizeof *pos);
+
 	for (size_t k = 0; k < f->n_l; k++) {
 		const struct refline *r = &f->l[k];
+		double p = r->vertical ? map_x(L, f, r->value) : map_y(L, f, r->value);
 		size_t best_hits = (size_t)-1;
 
-		if (!r->label)
+		pos[k] = -2;	/* not drawn */
+		if (!r->label || !isfinite(p) ||
+		    (r->vertical ? (p < L->x0 || p > L->x1) : (p < L->y0 || p > L->y1)))
 			continue;
-		for (int pos = 0; pos < (r->vertical ? 2 : 4); pos++) {
+		if (!to_legend && L->ref_pos && L->ref_pos[k] == -1) {
+			pos[k] = -1;
+			continue;
+		}
+		for (int c = 0; c < (r->vertical ? 2 : 4); c++) {
 			double bx, by, bw, bh;
 			size_t hits;
 
-			ref_label_box(L, f, r, pos, &bx, &by, &bw, &bh);
-			if (by < L->y0 || by + bh > L->y1)
+			ref_label_box(L, f, r, c, &bx, &by, &bw, &bh);
+			if (by < L->y0 || by + bh > L->y1 || bx < L->x0 || bx + bw > L->x1)
 				continue;
 			hits = data_hidden(L, f, bx, by, bw, bh);
-			if (L->n_legend && bx < L->legend_x + L->legend_w && bx + bw > L->legend_x &&
-			    by < L->legend_y + L->legend_h && by + bh > L->legend_y)
+			if (!to_legend && L->n_legend && bx < L->legend_x + L->legend_w &&
+			    bx + bw > L->legend_x && by < L->legend_y + L->legend_h &&
+			    by + bh > L->legend_y)
 				hits += 1000;
+			/* Nor on another line's label. */
+			for (size_t j = 0; j < k; j++) {
+				double ox, oy, ow, oh;
+
+				if (pos[j] < 0)
+					continue;
+				ref_label_box(L, f, &f->l[j], pos[j], &ox, &oy, &ow, &oh);
+				if (bx < ox + ow && bx + bw > ox && by < oy + oh && by + bh > oy)
+					hits += 1000;
+			}
 			if (hits < best_hits)
-				best_hits = hits, L->ref_pos[k] = pos;
+				best_hits = hits, pos[k] = c;
 		}
+		if (to_legend && best_hits != 0)
+			pos[k] = -1;
 	}
+	free(L->ref_pos);
+	L->ref_pos = pos;
 }
 
 /* Width kept right of the axes for a colour bar, its ticks and title. */
@@ -703,8 +758,8 @@ layout(struct layout *L, const struct plot_figure *f)
 	top = margin;
 	if (f->title)
 		top += 1.3 * L->fs_title;
-	if (f->subtitle)
-		top += 1.3 * L->fs_sub;
+	wrap_subtitle(L, f);
+	top += 1.2 * L->fs_sub * (double)L->n_sub_lines + (L->n_sub_lines ? 0.1 * L->fs_sub : 0);
 	L->y0 = top + 0.8 * L->fs_tick;
 	/* 1.9 tick-label heights: superscript exponents sit 0.42 higher. */
 	if (f->hide_x_labels)
@@ -726,7 +781,12 @@ layout(struct layout *L, const struct plot_figure *f)
 	L->cb_x1 = L->cb_x0 + 0.9 * L->fs_tick;
 	choose_x_ticks(L, f);
 
-	legend_size(L, f);
+	free(L->ref_pos);
+	L->ref_pos = NULL;
+	L->n_legend = 0;
+	L->top_legend_h = 0;
+	place_ref_labels(L, f, true);
+	legend_size(L, f, 1);
 	if (L->n_legend == 0)
 		goto labels;
 	{
@@ -744,23 +804,40 @@ layout(struct layout *L, const struct plot_figure *f)
 					best = c, best_hits = hits;
 			}
 	}
-	if (best_hits == 0 || (f->x_extent_forced && best_hits != (size_t)-1 &&
-			       L->w - margin - L->x1 < L->legend_w + 1.2 * L->fs_tick)) {
+	if (best_hits == 0) {
 		L->legend_x = corners[best][0];
 		L->legend_y = corners[best][1];
 		goto labels;
 	}
-	/* No free corner: a column right of the axes (and of a colour bar). */
-	if (!f->x_extent_forced) {
+	/* No free corner: a column right of the axes (and of a colour bar)
+	 * while the axes keep most of the width, else rows above the axes. */
+	if (!f->x_extent_forced && !f->no_side_legend &&
+	    L->w - 2 * margin - L->legend_w - 1.2 * L->fs_tick - cb_w - (L->x0 - margin) >
+		    0.45 * (L->w - 2 * margin)) {
 		L->x1 = L->w - margin - L->legend_w - 1.2 * L->fs_tick - cb_w;
 		L->cb_x0 = L->x1 + 0.8 * L->fs_tick;
 		L->cb_x1 = L->cb_x0 + 0.9 * L->fs_tick;
 		choose_x_ticks(L, f);
+		L->legend_x = L->w - margin - L->legend_w;
+		L->legend_y = L->y0;
+		goto labels;
 	}
-	L->legend_x = L->w - margin - L->legend_w;
-	L->legend_y = L->y0;
+	{
+		size_t cols = L->n_legend;
+
+		do
+			legend_size(L, f, cols);
+		while (L->legend_w > L->w - 2 * margin && --cols > 1);
+		L->legend_x = 0.5 * (L->w - L->legend_w);
+		L->legend_y = L->y0 - 0.8 * L->fs_tick;
+		L->y0 += L->legend_h + 0.2 * L->fs_tick;
+		L->top_legend_h = L->legend_h + 0.2 * L->fs_tick;
+		if (L->y1 - L->y0 < 40 * L->u)
+			L->y1 = L->y0 + 40 * L->u;
+		L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 2.2 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
+	}
 labels:
-	place_ref_labels(L, f);
+	place_ref_labels(L, f, false);
 }
 
 /* --- Drawing ------------------------------------------------------------- */
@@ -1026,6 +1103,8 @@ draw_reflines(const struct layout *L, const struct plot_figure *f, bool labels)
 			double tw = text_width(cr, r->label, L->fs_ref, false), fh = 1.15 * L->fs_ref;
 			double pad = 6 * L->u, bx, by, bw, bh;
 
+			if (L->ref_pos && L->ref_pos[k] < 0)
+				continue;	/* named in the legend, or outside */
 			ref_label_box(L, f, r, L->ref_pos ? L->ref_pos[k] : 0, &bx, &by, &bw, &bh);
 			cairo_save(cr);
 			if (r->vertical) {
@@ -1123,12 +1202,43 @@ draw_grid(const struct layout *L, const struct plot_figure *f)
 	cairo_stroke(cr);
 }
 
+/* One legend entry's sample (line, marker or swatch) and text at row
+ * centre cy. */
+static void
+draw_legend_entry(const struct layout *L, enum plot_series_kind kind, const struct plot_style *st,
+		  const char *label, double sx, double cy)
+{
+	cairo_t *cr = L->cr;
+	double row = 1.3 * L->fs_legend, sw = 48 * L->tu;
+
+	if (kind == PLOT_BAND || kind == PLOT_BARS) {
+		cairo_rectangle(cr, sx, cy - 0.3 * row, sw, 0.6 * row);
+		set_colour(cr, st->colour, st->alpha > 0 ? st->alpha : 1);
+		cairo_fill_preserve(cr);
+		set_colour(cr, st->colour, 1);
+		cairo_set_dash(cr, NULL, 0, 0);
+		cairo_set_line_width(cr, kind == PLOT_BARS ? 2 * L->lu : 0.01);
+		cairo_stroke(cr);
+	} else {
+		if (st->line_width > 0 || kind == PLOT_STEPS) {
+			cairo_move_to(cr, sx, cy), cairo_line_to(cr, sx + sw, cy);
+			set_colour(cr, st->colour, 1);
+			set_line(L, st, st->line_width > 0 ? st->line_width : 3);
+			cairo_stroke(cr);
+		}
+		draw_marker(L, st, sx + 0.5 * sw, cy);
+	}
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	draw_text(cr, sx + sw + 10 * L->tu, cy, label, L->fs_legend, false, 0, 0.5);
+}
+
 static void
 draw_legend(const struct layout *L, const struct plot_figure *f)
 {
 	cairo_t *cr = L->cr;
-	double row = 1.4 * L->fs_legend, x = L->legend_x, y = L->legend_y + 10 * L->tu;
-	double sx = x + 14 * L->tu, sw = 64 * L->tu;
+	double row = 1.3 * L->fs_legend, y0 = L->legend_y + 8 * L->tu;
+	double sx0 = L->legend_x + 12 * L->tu;
+	size_t e = 0, cols = L->legend_cols ? L->legend_cols : 1;
 
 	if (L->n_legend == 0)
 		return;
@@ -1139,33 +1249,63 @@ draw_legend(const struct layout *L, const struct plot_figure *f)
 	cairo_set_dash(cr, NULL, 0, 0);
 	cairo_set_line_width(cr, 1.5 * L->lu);
 	cairo_stroke(cr);
-	for (size_t k = 0; k < f->n_s; k++) {
-		const struct series *s = &f->s[k];
-		const struct plot_style *st = &s->style;
-		double cy = y + 0.5 * row;
+	for (size_t k = 0; k < f->n_s + f->n_l; k++) {
+		bool is_ref = k >= f->n_s;
+		const char *label = is_ref ? f->l[k - f->n_s].label : f->s[k].label;
 
-		if (!s->label)
+		if (!label || (is_ref && !ref_in_legend(L, f, k - f->n_s)))
 			continue;
-		if (s->kind == PLOT_BAND || s->kind == PLOT_BARS) {
-			cairo_rectangle(cr, sx, cy - 0.3 * row, sw, 0.6 * row);
-			set_colour(cr, st->colour, st->alpha > 0 ? st->alpha : 1);
-			cairo_fill_preserve(cr);
-			set_colour(cr, st->colour, 1);
-			cairo_set_dash(cr, NULL, 0, 0);
-			cairo_set_line_width(cr, s->kind == PLOT_BARS ? 2 * L->lu : 0.01);
-			cairo_stroke(cr);
-		} else {
-			if (st->line_width > 0 || s->kind == PLOT_STEPS) {
-				cairo_move_to(cr, sx, cy), cairo_line_to(cr, sx + sw, cy);
-				set_colour(cr, st->colour, 1);
-				set_line(L, st, st->line_width > 0 ? st->line_width : 3);
-				cairo_stroke(cr);
+		draw_legend_entry(L, is_ref ? PLOT_POINTS : f->s[k].kind,
+				  is_ref ? &f->l[k - f->n_s].style : &f->s[k].style, label,
+				  sx0 + (double)(e % cols) * L->legend_col_w,
+				  y0 + ((double)(e / cols) + 0.5) * row);
+		e++;
+	}
+}
+
+/* The subtitle in lines that fit the width, broken after "; " (a caption
+ * made of parts). */
+static void
+wrap_subtitle(struct layout *L, const struct plot_figure *f)
+{
+	const char *s = f->subtitle;
+	double avail = L->w - 2 * 26 * L->u;
+
+	for (size_t i = 0; i < L->n_sub_lines; i++)
+		free(L->sub_lines[i]);
+	L->n_sub_lines = 0;
+	if (!s)
+		return;
+	while (*s && L->n_sub_lines < 8) {
+		size_t best = strlen(s);
+		const char *p = s;
+
+		/* The longest run of whole parts that fits, at least one part. */
+		if (text_width(L->cr, s, L->fs_sub, false) > avail && L->n_sub_lines < 7) {
+			best = 0;
+			while ((p = strstr(p, ";  "))) {
+				char *head = xmalloc((size_t)(p - s) + 2);
+
+				memcpy(head, s, (size_t)(p - s) + 1);
+				head[p - s + 1] = '\0';
+				if (best && text_width(L->cr, head, L->fs_sub, false) > avail) {
+					free(head);
+					break;
+				}
+				best = (size_t)(p - s) + 1;
+				free(head);
+				p += 3;
 			}
-			draw_marker(L, st, sx + 0.5 * sw, cy);
+			if (best == 0)
+				best = strlen(s);
 		}
-		cairo_set_source_rgb(cr, 0, 0, 0);
-		draw_text(cr, sx + sw + 12 * L->tu, cy, s->label, L->fs_legend, false, 0, 0.5);
-		y += row;
+		L->sub_lines[L->n_sub_lines] = xmalloc(best + 1);
+		memcpy(L->sub_lines[L->n_sub_lines], s, best);
+		L->sub_lines[L->n_sub_lines][best] = '\0';
+		L->n_sub_lines++;
+		s += best;
+		while (*s == ' ')
+			s++;
 	}
 }
 
@@ -1184,13 +1324,14 @@ draw_title(const struct layout *L, const struct plot_figure *f)
 		draw_text(cr, 0.5 * L->w, y, f->title, size, true, 0.5, 0);
 		y += 1.3 * L->fs_title;
 	}
-	if (f->subtitle) {
+	for (size_t i = 0; i < L->n_sub_lines; i++) {
 		double size = L->fs_sub;
 
-		while (text_width(cr, f->subtitle, size, false) > avail && size > L->fs_min)
+		while (text_width(cr, L->sub_lines[i], size, false) > avail && size > L->fs_min)
 			size *= 0.95;
 		cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-		draw_text(cr, 0.5 * L->w, y, f->subtitle, size, false, 0.5, 0);
+		draw_text(cr, 0.5 * L->w, y, L->sub_lines[i], size, false, 0.5, 0);
+		y += 1.2 * L->fs_sub;
 	}
 }
 
@@ -1309,6 +1450,20 @@ render_panel(struct plot_figure *f, struct layout *L, double w, double h, bool p
 		if (f->s[k].kind != PLOT_BAND && f->s[k].kind != PLOT_CELLS)
 			drawn += draw_series(L, f, &f->s[k]);
 	draw_reflines(L, f, true);
+	if (f->tag) {
+		double tw = text_width(cr, f->tag, L->fs_legend, true), pad = 5 * L->tu;
+		double tx = L->x0 + 10 * L->tu, ty = L->y0 + 8 * L->tu;
+
+		/* Not over the legend when that holds the top-left corner. */
+		if (L->n_legend && L->legend_x < tx + tw && L->legend_y < ty + 1.3 * L->fs_legend &&
+		    L->legend_x + L->legend_w > tx && L->legend_y + L->legend_h > ty)
+			ty = L->y1 - 8 * L->tu - 1.3 * L->fs_legend;
+		cairo_rectangle(cr, tx - pad, ty, tw + 2 * pad, 1.3 * L->fs_legend);
+		cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+		cairo_fill(cr);
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		draw_text(cr, tx, ty + 0.65 * L->fs_legend, f->tag, L->fs_legend, true, 0, 0.5);
+	}
 	cairo_restore(cr);
 
 	draw_axes(L, f);
@@ -1317,6 +1472,9 @@ render_panel(struct plot_figure *f, struct layout *L, double w, double h, bool p
 	draw_title(L, f);
 	free(L->ref_pos);
 	L->ref_pos = NULL;
+	for (size_t i = 0; i < L->n_sub_lines; i++)
+		free(L->sub_lines[i]);
+	L->n_sub_lines = 0;
 	return drawn;
 }
 
@@ -1348,7 +1506,7 @@ plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool share
 	struct layout *L = xcalloc(1, sizeof *L);
 	struct plot_figure head = { 0 };
 	size_t rows, drawn = 0;
-	double top, cell_w, *row_h;
+	double top, cell_w, *row_h, top_extra = 0;
 
 	if (n == 0 || cols == 0) {
 		free(L);
@@ -1364,14 +1522,19 @@ plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool share
 	cairo_paint(cr);
 	head.title = (char *)title;
 	head.subtitle = (char *)subtitle;
+	wrap_subtitle(L, &head);
 	draw_title(L, &head);
-	top = 18 * L->u + (title ? 1.3 * L->fs_title : 0) + (subtitle ? 1.3 * L->fs_sub : 0);
+	top = 26 * L->u + (title ? 1.3 * L->fs_title : 0) + 1.2 * L->fs_sub * (double)L->n_sub_lines;
+	for (size_t i = 0; i < L->n_sub_lines; i++)
+		free(L->sub_lines[i]);
+	L->n_sub_lines = 0;
 	cell_w = c->width / (double)cols;
 	for (size_t i = 0; i < n; i++) {
 		free(f[i]->title), free(f[i]->subtitle);
 		f[i]->title = f[i]->subtitle = NULL;
 		f[i]->hide_x_labels = shared_x && i + cols < n;
 		f[i]->x_extent_forced = false;
+		f[i]->no_side_legend = shared_x;
 	}
 	/* A bottom panel keeps room for the x labels; the others share the
 	 * rest, so every panel's axes are equally tall. */
@@ -1402,12 +1565,21 @@ plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool share
 				layout(&M, f[i]);
 				free(M.ref_pos);
 				x0 = fmax(x0, M.x0), x1 = fmin(x1, M.x1);
+				/* A legend above the first row's axes: that row grows
+				 * so its axes stay as tall as the others. */
+				if (i < cols && M.top_legend_h > top_extra)
+					top_extra = M.top_legend_h;
 			}
 			for (size_t i = col; i < n; i += cols) {
 				f[i]->x_extent_forced = true;
 				f[i]->fx0 = x0, f[i]->fx1 = x1;
 			}
 		}
+	}
+	if (top_extra > 0 && rows > 1) {
+		for (size_t r = 0; r < rows; r++)
+			row_h[r] -= top_extra / (double)rows;
+		row_h[0] += top_extra;
 	}
 	for (size_t i = 0; i < n; i++) {
 		double y = top;

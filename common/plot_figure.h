@@ -97,6 +97,10 @@ void plot_figure_hline(struct plot_figure *f, double value, const struct plot_st
 void plot_figure_vline(struct plot_figure *f, double value, const struct plot_style *style,
 		       const char *label, bool extend);
 
+/* A panel's name, drawn in bold inside the axes at the top left (panels
+ * of a grid: "0.1–0.4 nm"); copied. */
+void plot_figure_tag(struct plot_figure *f, const char *tag);
+
 /* A colour bar for PLOT_CELLS values: its title (with units) and scale;
  * the range is fitted to the cells unless plot_figure_z_range() fixes it. */
 void plot_figure_colourbar(struct plot_figure *f, const char *label);
