@@ -82,6 +82,7 @@ struct layout {
 	double legend_x, legend_y, legend_w, legend_h;
 	size_t n_legend, legend_cols;
 	double top_legend_h;		/* height the legend took above the axes */
+	bool xlabel_split;		/* the x title in two lines, at its ";  " */
 	double legend_col_w;
 	char *sub_lines[8];		/* the subtitle wrapped to the width */
 	size_t n_sub_lines;
@@ -767,9 +768,17 @@ layout(struct layout *L, const struct plot_figure *f)
 	else
 		L->y1 = L->h - margin - (f->xlabel ? 1.3 * L->fs_label : 0) - 1.9 * L->fs_tick -
 			tick_len - 8 * L->u;
+	/* A long x title with two parts (a light curve's "time since T0;
+	 * T0 = date") takes two lines rather than shrinking below 7 pt. */
+	L->xlabel_split = false;
+	if (f->xlabel && !f->hide_x_labels && strstr(f->xlabel, ";  ") &&
+	    text_width(L->cr, f->xlabel, L->fs_label, false) > 0.95 * (L->w - 2 * margin - 1.3 * L->fs_label)) {
+		L->xlabel_split = true;
+		L->y1 -= 1.2 * L->fs_label;
+	}
 	if (L->y1 - L->y0 < 40 * L->u)
 		L->y1 = L->y0 + 40 * L->u;
-	L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 2.2 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
+	L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 1.7 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
 	ylab_w = max_label_width(L, L->yt, L->n_yt, L->fs_tick);
 	L->x0 = margin + (f->ylabel ? 1.3 * L->fs_label : 0) + 10 * L->u + ylab_w + tick_len;
 	cb_w = colourbar_width(L, f);
@@ -825,16 +834,15 @@ layout(struct layout *L, const struct plot_figure *f)
 	{
 		size_t cols = L->n_legend;
 
-		do
-			legend_size(L, f, cols);
-		while (L->legend_w > L->w - 2 * margin && --cols > 1);
+		for (legend_size(L, f, cols); L->legend_w > L->w - 2 * margin && cols > 1;)
+			legend_size(L, f, --cols);
 		L->legend_x = 0.5 * (L->w - L->legend_w);
 		L->legend_y = L->y0 - 0.8 * L->fs_tick;
 		L->y0 += L->legend_h + 0.2 * L->fs_tick;
 		L->top_legend_h = L->legend_h + 0.2 * L->fs_tick;
 		if (L->y1 - L->y0 < 40 * L->u)
 			L->y1 = L->y0 + 40 * L->u;
-		L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 2.2 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
+		L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 1.7 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
 	}
 labels:
 	place_ref_labels(L, f, false);
@@ -1159,11 +1167,31 @@ draw_axes(const struct layout *L, const struct plot_figure *f)
 			draw_tick_label(cr, L->x0 - major - 6 * L->u, y, t, L->fs_tick, 1, 0.5);
 	}
 	if (f->xlabel && !f->hide_x_labels) {
-		double size = L->fs_label, avail = L->x1 - L->x0;
+		double size = L->fs_label, avail = L->w - 2 * 26 * L->u;
+		char *one = xstrdup(f->xlabel), *two = NULL;
+		double cx = 0.5 * (L->x0 + L->x1);
 
-		while (text_width(cr, f->xlabel, size, false) > avail && size > L->fs_min)
+		if (L->xlabel_split) {
+			two = strstr(one, ";  ");
+			*two = '\0';
+			two += 3;
+		}
+		while ((text_width(cr, one, size, false) > avail ||
+			(two && text_width(cr, two, size, false) > avail)) && size > L->fs_min)
 			size *= 0.95;
-		draw_text(cr, 0.5 * (L->x0 + L->x1), L->h - 26 * L->u, f->xlabel, size, false, 0.5, 1);
+		/* Centred on the axes, but kept inside the canvas. */
+		for (int i = 0; i < 2; i++) {
+			const char *line = i ? two : one;
+			double tw, x;
+
+			if (!line)
+				continue;
+			tw = text_width(cr, line, size, false);
+			x = fmin(fmax(cx, 26 * L->u + 0.5 * tw), L->w - 26 * L->u - 0.5 * tw);
+			draw_text(cr, x, L->h - 26 * L->u - (two && i == 0 ? 1.2 * size : 0), line, size,
+				  false, 0.5, 1);
+		}
+		free(one);
 	}
 	if (f->ylabel) {
 		double size = L->fs_label, avail = L->y1 - L->y0 + 0.5 * (L->y0);
@@ -1298,6 +1326,22 @@ wrap_subtitle(struct layout *L, const struct plot_figure *f)
 			}
 			if (best == 0)
 				best = strlen(s);
+			/* One part too long by itself: break it at a space. */
+			{
+				char *head = xmalloc(best + 1);
+
+				memcpy(head, s, best);
+				head[best] = '\0';
+				while (text_width(L->cr, head, L->fs_sub, false) > avail) {
+					char *sp = strrchr(head, ' ');
+
+					if (!sp || sp == head)
+						break;
+					*sp = '\0';
+					best = (size_t)(sp - head);
+				}
+				free(head);
+			}
 		}
 		L->sub_lines[L->n_sub_lines] = xmalloc(best + 1);
 		memcpy(L->sub_lines[L->n_sub_lines], s, best);

@@ -954,7 +954,9 @@ ks_text(const struct dataset *d, long wbin, char *buf, size_t size)
 			continue;
 		dv = strtod(dp + 2, NULL);
 		pv = strtod(pp + 3, NULL);
-		if (pv < 1e-4)
+		if (pv < 1e-300)
+			snprintf(buf, size, "KS D = %.3f, p < 1e-300", dv);
+		else if (pv < 1e-4)
 			snprintf(buf, size, "KS D = %.3f, p = %.1e", dv, pv);
 		else
 			snprintf(buf, size, "KS D = %.3f, p = %.3f", dv, pv);
@@ -1366,7 +1368,7 @@ build_counts(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 	if (by_nm) {
 		plot_figure_x(f, PLOT_LINEAR, "wavelength (nm)");
 		plot_figure_y(f, o->logy || ymax > 30 * ymin ? PLOT_LOG : PLOT_LINEAR,
-			      "rate per wavelength (counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9)");
+			      "rate (counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9)");
 		caption_add(caption, "counts over exposure and bin width, \xe2\x88\x9aN errors");
 	} else {
 		for (size_t b = 0; b < n_b; b++) {
@@ -1582,7 +1584,7 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 		free(all);
 		f = p[n_p++] = plot_figure_new();
 		plot_figure_x(f, PLOT_LINEAR, chunk_metrics[m]);
-		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "fraction of chunks");
+		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "fraction");
 		if (!isfinite(lo))
 			continue;
 		if (!(hi > lo))
@@ -1606,20 +1608,27 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 				n++;
 			}
 			for (size_t b = 0; b < CHUNKHIST_BINS; b++) {
+				/* Edges computed once each, so neighbours touch exactly
+				 * and the outline joins. */
 				xl[b] = lo + step * (double)b;
-				xh[b] = xl[b] + step;
+				xh[b] = lo + step * (double)(b + 1);
 				x[b] = 0.5 * (xl[b] + xh[b]);
 				y[b] = n ? y[b] / (double)n : NAN;
 			}
 			st.marker = PLOT_MARK_NONE;
 			st.line_width = 2.5;
-			plot_figure_add(f, PLOT_STEPS, CHUNKHIST_BINS, x, y, NULL, NULL, xl, xh, &st,
-					n_p == 1 ? d[i].label : NULL);
+			/* Small panels have no room for a legend: the caption
+			 * says which line is which. */
+			plot_figure_add(f, PLOT_STEPS, CHUNKHIST_BINS, x, y, NULL, NULL, xl, xh, &st, NULL);
 		}
 		plot_figure_y_floor(f, 0);
 	}
-	caption_add(caption, "%d bins from the 0.5%% to the 99.5%% quantile, values beyond in the end bins",
-		    CHUNKHIST_BINS);
+	for (size_t i = 0; i < n_d; i++)
+		caption_add(caption, "%s %s", d[i].label,
+			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
+						   "purple dash-dot" }[i % 4]);
+	caption_add(caption, "y: fraction of each table's chunks in %d bins from the 0.5%% to the "
+		    "99.5%% quantile (values beyond in the end bins)", CHUNKHIST_BINS);
 	caption_add(caption, "all widths%s together", o->n_wbins ? "" : " and wavelength bins");
 	caption_tables(caption, d, n_d);
 	for (size_t i = 0; i < n_d; i++)
@@ -1717,7 +1726,7 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 		snprintf(ylabel, sizeof ylabel, n_d > 1 ? "%s: chunk bin width (s)" : "chunk bin width (s)",
 			 d[i].label);
 		plot_figure_y(p[i], PLOT_LOG, ylabel);
-		plot_figure_colourbar(p[i], "share of the cell's chunks in the top 1% (%)");
+		plot_figure_colourbar(p[i], "chunks in the top 1% (%)");
 		if (isfinite(q))
 			caption_add(caption, "%s: top 1%% = %s \xe2\x89\xa5 %.3g", d[i].label,
 				    chunk_metrics[m], q);
@@ -1727,7 +1736,7 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 	}
 	for (size_t i = 0; i < n_d; i++)
 		plot_figure_z_range(p[i], 0, zmax > 0 ? zmax : 1);
-	caption_add(caption, "1%% everywhere: no preferred place");
+	caption_add(caption, "colour: share of a cell's chunks in the top 1%%, 1%% everywhere when they sit nowhere in particular");
 	caption_tables(caption, d, n_d);
 	*panels = p;
 	return n_d;
@@ -1883,7 +1892,7 @@ main(int argc, char **argv)
 		drawn = plot_render_canvas(panels[0], plot_output_cairo(out), &canvas);
 	} else {
 		drawn = plot_render_grid(panels, n_panels, cols,
-					 o.kind == K_PSD || o.kind == K_HEATMAP,
+					 o.kind == K_PSD || o.kind == K_HEATMAP || o.kind == K_CHUNKMAP,
 					 plot_output_cairo(out), &canvas, title, caption);
 	}
 	if (drawn == 0)
