@@ -457,13 +457,23 @@ draw_text(cairo_t *cr, double x, double y, const char *s, double size, bool bold
 	cairo_show_text(cr, s);
 }
 
+/* The smallest text of the canvas being drawn (7 pt in units), which an
+ * exponent must not go under either. */
+static double text_floor;
+
+static double
+superscript_size(double size)
+{
+	return fmax(0.7 * size, text_floor);
+}
+
 static double
 tick_label_width(cairo_t *cr, const struct plot_tick *t, double size)
 {
 	double w = text_width(cr, t->text, size, false);
 
 	if (t->exponent[0])
-		w += text_width(cr, t->exponent, 0.7 * size, false) + 0.05 * size;
+		w += text_width(cr, t->exponent, superscript_size(size), false) + 0.05 * size;
 	return w;
 }
 
@@ -477,7 +487,7 @@ draw_tick_label(cairo_t *cr, double x, double y, const struct plot_tick *t, doub
 	draw_text(cr, left, y, t->text, size, false, 0, ay);
 	if (t->exponent[0])
 		draw_text(cr, left + text_width(cr, t->text, size, false) + 0.05 * size,
-			  y - 0.42 * size, t->exponent, 0.7 * size, false, 0, ay);
+			  y - 0.42 * size, t->exponent, superscript_size(size), false, 0, ay);
 }
 
 /* --- Layout -------------------------------------------------------------- */
@@ -1178,7 +1188,7 @@ draw_axes(const struct layout *L, const struct plot_figure *f)
 		}
 		while ((text_width(cr, one, size, false) > avail ||
 			(two && text_width(cr, two, size, false) > avail)) && size > L->fs_min)
-			size *= 0.95;
+			size = fmax(0.95 * size, L->fs_min);
 		/* Centred on the axes, but kept inside the canvas. */
 		for (int i = 0; i < 2; i++) {
 			const char *line = i ? two : one;
@@ -1197,7 +1207,7 @@ draw_axes(const struct layout *L, const struct plot_figure *f)
 		double size = L->fs_label, avail = L->y1 - L->y0 + 0.5 * (L->y0);
 
 		while (text_width(cr, f->ylabel, size, false) > avail && size > L->fs_min)
-			size *= 0.95;
+			size = fmax(0.95 * size, L->fs_min);
 		cairo_save(cr);
 		cairo_translate(cr, 26 * L->u, 0.5 * (L->y0 + L->y1));
 		cairo_rotate(cr, -PI / 2);
@@ -1364,7 +1374,7 @@ draw_title(const struct layout *L, const struct plot_figure *f)
 		double size = L->fs_title;
 
 		while (text_width(cr, f->title, size, true) > avail && size > L->fs_min * 1.1)
-			size *= 0.95;
+			size = fmax(0.95 * size, L->fs_min * 1.1);
 		draw_text(cr, 0.5 * L->w, y, f->title, size, true, 0.5, 0);
 		y += 1.3 * L->fs_title;
 	}
@@ -1372,7 +1382,7 @@ draw_title(const struct layout *L, const struct plot_figure *f)
 		double size = L->fs_sub;
 
 		while (text_width(cr, L->sub_lines[i], size, false) > avail && size > L->fs_min)
-			size *= 0.95;
+			size = fmax(0.95 * size, L->fs_min);
 		cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
 		draw_text(cr, 0.5 * L->w, y, L->sub_lines[i], size, false, 0.5, 0);
 		y += 1.2 * L->fs_sub;
@@ -1416,7 +1426,7 @@ draw_colourbar(const struct layout *L, const struct plot_figure *f)
 		double size = L->fs_label;
 
 		while (text_width(cr, f->zlabel, size, false) > h && size > L->fs_min)
-			size *= 0.95;
+			size = fmax(0.95 * size, L->fs_min);
 		cairo_save(cr);
 		cairo_translate(cr, L->cb_x1 + major + 6 * L->u +
 				max_label_width(L, L->zt, L->n_zt, L->fs_tick) + 0.6 * L->fs_tick,
@@ -1439,6 +1449,7 @@ set_sizes(struct layout *L, cairo_t *cr, const struct plot_canvas *c)
 	L->pt = pt;
 	L->u = fmin(c->width / 1600, c->height / 1000);
 	L->fs_min = 7.0 / pt;
+	text_floor = L->fs_min;
 	L->fs_title = fmax(34 * L->u, 9.0 / pt);
 	L->fs_sub = fmax(25 * L->u, 7.0 / pt);
 	L->fs_label = fmax(30 * L->u, 8.0 / pt);

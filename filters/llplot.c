@@ -424,9 +424,9 @@ read_dataset(struct dataset *d, const struct opts *o)
 	case K_FANO:
 	case K_NXS:
 		cx = table_require_numeric(t, "timescale_s");
-		cn = table_require_numeric(t, "n_bins");
 		cy = table_require_numeric(t, o->kind == K_FANO ? "fano" : "nxs");
 		ce = table_require_numeric(t, o->kind == K_FANO ? "fano_err" : "nxs_err");
+		cn = table_require_numeric(t, "n_bins");
 		cmin = (long)table_require_numeric(t, "wmin_nm");
 		cmax = (long)table_require_numeric(t, "wmax_nm");
 		break;
