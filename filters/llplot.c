@@ -82,6 +82,7 @@ enum {
 };
 
 #define MAX_TABLES 8
+#define MM (72 / 25.4)
 
 struct opts {
 	enum kind kind;
@@ -90,7 +91,7 @@ struct opts {
 	double *wbins;
 	size_t n_wbins;
 	double width_pt, height_pt, dpi;
-	bool print_size;
+	bool print_size, size_given;
 	const char *title;
 	bool xrange, yrange, logy;
 	double x_lo, x_hi, y_lo, y_hi;
@@ -271,6 +272,7 @@ parse_options(int argc, char **argv)
 			break;
 		case OPT_SIZE:
 			parse_size(optarg, &o);
+			o.size_given = true;
 			break;
 		case OPT_DPI:
 			o.dpi = cli_positive_double(optarg, "--dpi");
@@ -338,6 +340,11 @@ parse_options(int argc, char **argv)
 		for (size_t m = 0; m < N_METRICS; m++)
 			o.metric[m] = o.kind == K_CHUNKHIST || m == 2;	/* fano_local */
 		o.n_metric = o.kind == K_CHUNKHIST ? N_METRICS : 1;
+	}
+	if (!o.size_given) {
+		/* A book's column; main() makes it taller for several panels. */
+		o.print_size = true;
+		o.width_pt = 89 * MM, o.height_pt = 62 * MM;
 	}
 	if (o.dpi == 0)
 		o.dpi = o.print_size ? 300 : 72.0 / PLOT_POINTS_PER_PX;
@@ -1817,6 +1824,35 @@ add_metadata(struct plot_output *out, const char *title, const struct dataset *d
 	json_decref(params);
 }
 
+/* The default height: 62 mm for one panel at a column's 89 mm width, more
+ * for panels, so each stays readable. */
+static double
+default_height(const struct opts *o, struct dataset *d, size_t n_d)
+{
+	size_t n = 1, rows;
+	long *wb;
+
+	switch (o->kind) {
+	case K_PSD:
+		n = all_wbins(d, n_d, &wb);
+		free(wb);
+		break;
+	case K_HEATMAP:
+	case K_CHUNKMAP:
+		n = n_d;
+		break;
+	case K_CHUNKHIST:
+		n = o->n_metric > 3 ? (o->n_metric + 1) / 2 : o->n_metric;
+		break;
+	default:
+		break;
+	}
+	if (n <= 1)
+		return 62 * MM;
+	rows = n;
+	return fmin(28 + 30 * (double)rows, 230) * MM;
+}
+
 /* The plotted numbers, for --dump. */
 static void
 write_dump(const char *path, struct plot_figure *const *panels, size_t n, const struct opts *o)
@@ -1849,14 +1885,16 @@ main(int argc, char **argv)
 	size_t n_panels = 1, cols = 1, drawn;
 	char *title, *caption = NULL;
 
-	/* Open first: an unwritable output fails before any work. */
-	out = plot_output_open_print(cli_output, o.width_pt, o.height_pt, o.dpi);
-	canvas = plot_output_canvas(out);
 	for (size_t i = 0; i < o.n_paths; i++) {
 		d[i].path = o.paths[i];
 		d[i].label = i < o.n_labels ? o.labels[i] : default_labels[i];
 		read_dataset(&d[i], &o);
 	}
+	if (!o.size_given)
+		o.height_pt = default_height(&o, d, o.n_paths);
+	/* Before any drawing: an unwritable output fails early. */
+	out = plot_output_open_print(cli_output, o.width_pt, o.height_pt, o.dpi);
+	canvas = plot_output_canvas(out);
 	switch (o.kind) {
 	case K_PSD:
 		n_panels = build_psd(&o, d, o.n_paths, &caption, &panels);

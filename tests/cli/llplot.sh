@@ -42,11 +42,14 @@ coloured = sum(1 for p in box.getdata() if max(p) - min(p) > 60)
 assert coloured > 300, "only %d coloured pixels inside the axes" % coloured
 '
 n=0
-for spec in "fano vs.csv" "nxs vs.csv" "lcurve lc.csv" "psd psd.csv" "interarrival ia.csv" "counts lc.csv"; do
+# The default size is a book column, 89 x 62 mm at 300 dpi (1051 x 732
+# pixels); a power spectrum of two bins has two panels, 28 + 2 x 30 mm tall.
+for spec in "fano vs.csv 732" "nxs vs.csv 732" "lcurve lc.csv 732" "psd psd.csv 1039" "interarrival ia.csv 732" \
+	"counts lc.csv 732"; do
 	set -- $spec
 	n=$((n + 1))
 	if llplot --kind "$1" "$T/$2" -o "$T/$1.png" 2>"$T/err"; then
-		t_py "llplot-$n" "--kind $1 draws a PNG with data, size and history" "$check_png" "$T/$1.png" 1600 1000 "$1"
+		t_py "llplot-$n" "--kind $1 draws a PNG with data, size and history" "$check_png" "$T/$1.png" 1051 "$3" "$1"
 	else
 		t_fail "llplot-$n" "--kind $1 draws a PNG with data, size and history" "$(cat "$T/err")"
 	fi
@@ -111,9 +114,9 @@ if command -v fits2ev >/dev/null && command -v varstat >/dev/null && command -v 
 	llplot --kind fano "$T/real.csv" -o "$T/real.png" 2>"$T/err"
 	t_py llplot-22 "a Fano plot of the sample observation's varstat table" "$check_png
 assert 'varstat --timescales 1:100:10' in hist, hist
-" "$T/real.png" 1600 1000 fano
+" "$T/real.png" 1051 732 fano
 	llplot --kind nxs "$T/real.csv" -o "$T/realn.png" 2>"$T/err"
-	t_py llplot-23 "an excess-variance plot of the same table" "$check_png" "$T/realn.png" 1600 1000 nxs
+	t_py llplot-23 "an excess-variance plot of the same table" "$check_png" "$T/realn.png" 1051 732 nxs
 else
 	t_skip llplot-22 "a Fano plot of the sample observation's varstat table" "fits2ev/wbin/varstat not built"
 	t_skip llplot-23 "an excess-variance plot of the same table" "fits2ev/wbin/varstat not built"
@@ -130,7 +133,9 @@ for k in lcurve psd interarrival; do
 		# shellcheck disable=SC2086 # the option list is split on purpose
 		if fits2ev "$T_SAMPLE/chandra_test.fits" | wrange --min 0.1 --max 1 | wbin --n 3 --min 0.1 --max 1 |
 			$k $args >"$T/real-$k.csv" 2>"$T/err" && llplot --kind "$k" "$T/real-$k.csv" -o "$T/real-$k.png" 2>>"$T/err"; then
-			t_py "$id" "a $k plot of the sample observation" "$check_png" "$T/real-$k.png" 1600 1000 "$k"
+			# shellcheck disable=SC2046 # width and height as two words
+			t_py "$id" "a $k plot of the sample observation" "$check_png" "$T/real-$k.png" \
+				$(case $k in psd) echo 1051 1748 ;; *) echo 1051 732 ;; esac) "$k"
 		else
 			t_fail "$id" "a $k plot of the sample observation" "$(cat "$T/err")"
 		fi
