@@ -83,6 +83,7 @@ struct layout {
 	size_t n_legend, legend_cols;
 	double top_legend_h;		/* height the legend took above the axes */
 	bool xlabel_split;		/* the x title in two lines, at its ";  " */
+	bool title_split;		/* the title in two lines, after its " — " */
 	double legend_col_w;
 	char *sub_lines[8];		/* the subtitle wrapped to the width */
 	size_t n_sub_lines;
@@ -767,9 +768,9 @@ layout(struct layout *L, const struct plot_figure *f)
 	size_t best = 0, best_hits = (size_t)-1;
 
 	top = margin;
-	if (f->title)
-		top += 1.3 * L->fs_title;
 	wrap_subtitle(L, f);
+	if (f->title)
+		top += 1.3 * L->fs_title * (L->title_split ? 2 : 1);
 	top += 1.2 * L->fs_sub * (double)L->n_sub_lines + (L->n_sub_lines ? 0.1 * L->fs_sub : 0);
 	L->y0 = top + 0.8 * L->fs_tick;
 	/* 1.9 tick-label heights: superscript exponents sit 0.42 higher. */
@@ -1309,6 +1310,9 @@ wrap_subtitle(struct layout *L, const struct plot_figure *f)
 	const char *s = f->subtitle;
 	double avail = L->w - 2 * 26 * L->u;
 
+	L->title_split = f->title && strstr(f->title, " \xe2\x80\x94 ") &&
+			 text_width(L->cr, f->title, L->fs_min * 1.15, true) > avail;
+
 	for (size_t i = 0; i < L->n_sub_lines; i++)
 		free(L->sub_lines[i]);
 	L->n_sub_lines = 0;
@@ -1372,11 +1376,24 @@ draw_title(const struct layout *L, const struct plot_figure *f)
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	if (f->title) {
 		double size = L->fs_title;
+		char *one = xstrdup(f->title), *two = NULL;
 
-		while (text_width(cr, f->title, size, true) > avail && size > L->fs_min * 1.1)
+		/* Too long at 8 pt: two lines, broken after the dash. */
+		if (L->title_split) {
+			two = strstr(one, " \xe2\x80\x94 ");
+			two[4] = '\0';
+			two += 5;
+		}
+		while ((text_width(cr, one, size, true) > avail ||
+			(two && text_width(cr, two, size, true) > avail)) && size > L->fs_min * 1.1)
 			size = fmax(0.95 * size, L->fs_min * 1.1);
-		draw_text(cr, 0.5 * L->w, y, f->title, size, true, 0.5, 0);
+		draw_text(cr, 0.5 * L->w, y, one, size, true, 0.5, 0);
 		y += 1.3 * L->fs_title;
+		if (two) {
+			draw_text(cr, 0.5 * L->w, y, two, size, true, 0.5, 0);
+			y += 1.3 * L->fs_title;
+		}
+		free(one);
 	}
 	for (size_t i = 0; i < L->n_sub_lines; i++) {
 		double size = L->fs_sub;
@@ -1507,12 +1524,22 @@ render_panel(struct plot_figure *f, struct layout *L, double w, double h, bool p
 	draw_reflines(L, f, true);
 	if (f->tag) {
 		double tw = text_width(cr, f->tag, L->fs_legend, true), pad = 5 * L->tu;
-		double tx = L->x0 + 10 * L->tu, ty = L->y0 + 8 * L->tu;
+		double th = 1.3 * L->fs_legend, tx = L->x0 + 10 * L->tu, ty = L->y0 + 8 * L->tu;
+		size_t best = (size_t)-1;
 
-		/* Not over the legend when that holds the top-left corner. */
-		if (L->n_legend && L->legend_x < tx + tw && L->legend_y < ty + 1.3 * L->fs_legend &&
-		    L->legend_x + L->legend_w > tx && L->legend_y + L->legend_h > ty)
-			ty = L->y1 - 8 * L->tu - 1.3 * L->fs_legend;
+		/* The corner where the name hides the fewest data, never the
+		 * legend's. */
+		for (int c = 0; c < 4; c++) {
+			double cx = c & 1 ? L->x1 - 10 * L->tu - tw : L->x0 + 10 * L->tu;
+			double cy = c & 2 ? L->y1 - 8 * L->tu - th : L->y0 + 8 * L->tu;
+			size_t hits = data_hidden(L, f, cx - pad, cy, tw + 2 * pad, th);
+
+			if (L->n_legend && L->legend_x < cx + tw && L->legend_y < cy + th &&
+			    L->legend_x + L->legend_w > cx && L->legend_y + L->legend_h > cy)
+				hits += 100000;
+			if (hits < best)
+				best = hits, tx = cx, ty = cy;
+		}
 		cairo_rectangle(cr, tx - pad, ty, tw + 2 * pad, 1.3 * L->fs_legend);
 		cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
 		cairo_fill(cr);
@@ -1579,7 +1606,8 @@ plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool share
 	head.subtitle = (char *)subtitle;
 	wrap_subtitle(L, &head);
 	draw_title(L, &head);
-	top = 26 * L->u + (title ? 1.3 * L->fs_title : 0) + 1.2 * L->fs_sub * (double)L->n_sub_lines;
+	top = 26 * L->u + (title ? 1.3 * L->fs_title * (L->title_split ? 2 : 1) : 0) +
+	      1.2 * L->fs_sub * (double)L->n_sub_lines;
 	for (size_t i = 0; i < L->n_sub_lines; i++)
 		free(L->sub_lines[i]);
 	L->n_sub_lines = 0;

@@ -962,11 +962,11 @@ ks_text(const struct dataset *d, long wbin, char *buf, size_t size)
 		dv = strtod(dp + 2, NULL);
 		pv = strtod(pp + 3, NULL);
 		if (pv < 1e-300)
-			snprintf(buf, size, "KS D = %.3f, p < 1e-300", dv);
-		else if (pv < 1e-4)
-			snprintf(buf, size, "KS D = %.3f, p = %.1e", dv, pv);
+			snprintf(buf, size, "D = %.3f, p < 1e-300", dv);
+		else if (pv < 1e-3)
+			snprintf(buf, size, "D = %.3f, p = %.1e", dv, pv);
 		else
-			snprintf(buf, size, "KS D = %.3f, p = %.3f", dv, pv);
+			snprintf(buf, size, "D = %.3f, p = %.2g", dv, pv);
 		return true;
 	}
 	return false;
@@ -984,118 +984,193 @@ merge_to_frames(struct group *g, double tau)
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct pt p = g->p[i];
-		long k = lround(p.x / tau);
+		/* The frame multiple inside the bin, where its counts are;
+		 * a bin holding none (necessarily empty) goes to the nearest. */
+		long k = (long)ceil(p.xlo / tau - 1e-9);
 
+		if (!((double)k * tau < p.xhi))
+			k = lround(p.x / tau);
 		if (n > 0 && lround(g->p[n - 1].x / tau) == k) {
 			g->p[n - 1].y += p.y;
 			g->p[n - 1].aux += p.aux;
-			g->p[n - 1].xhi = p.xhi;
 			continue;
 		}
+		/* Edges on the frame midpoints, x the frame multiple itself. */
+		p.x = (double)k * tau;
 		p.xlo = fmax(0, ((double)k - 0.5) * tau);
-		p.xhi = p.xhi > p.xlo ? p.xhi : p.xlo + tau;
+		p.xhi = ((double)k + 0.5) * tau;
 		g->p[n++] = p;
-	}
-	/* Edges on the frame midpoints, and x the frame multiple itself. */
-	for (size_t i = 0; i < n; i++) {
-		long k = lround(g->p[i].x / tau);
-
-		g->p[i].xlo = fmax(0, ((double)k - 0.5) * tau);
-		g->p[i].xhi = ((double)k + 0.5) * tau;
-		g->p[i].x = (double)k * tau;
 	}
 	g->n = n;
 }
 
-static struct plot_figure *
-build_interarrival(const struct opts *o, struct dataset *d, size_t n_d, char **caption)
+/* The frame time of a histogram of frame-quantised inter-arrival times,
+ * when the table's metadata does not give it (a stream made before fits2ev
+ * recorded timedel): bins where the exponential expects five or more events
+ * but which hold none are impossible for a Poisson process (P < 0.7%), so
+ * when two in five such bins are empty the times are whole frames.  The
+ * frame time is then the slope of the occupied runs of bins against their
+ * frame numbers.  0 when the histogram does not look quantised. */
+static double
+estimate_frame_time(const struct group *g)
 {
-	struct plot_figure *f = plot_figure_new();
+	size_t n_expect = 0, n_empty = 0, n_runs = 0;
+	double *c = xmalloc((g->n + 1) * sizeof *c), tau0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (g->p[i].aux >= 5) {
+			n_expect++;
+			n_empty += g->p[i].y == 0;
+		}
+	if (n_expect < 10 || 5 * n_empty < 2 * n_expect) {
+		free(c);
+		return 0;
+	}
+	/* Count-weighted centres of the runs of occupied bins. */
+	for (size_t i = 0; i < g->n;) {
+		double w = 0, m = 0;
+
+		if (!(g->p[i].y > 0)) {
+			i++;
+			continue;
+		}
+		for (; i < g->n && g->p[i].y > 0; i++)
+			w += g->p[i].y, m += g->p[i].y * g->p[i].x;
+		c[n_runs++] = m / w;
+	}
+	if (n_runs < 4) {
+		free(c);
+		return 0;
+	}
+	/* A first guess from neighbouring runs, then a fit over all. */
+	tau0 = c[2] - c[1];
+	for (size_t j = 1; j < n_runs; j++) {
+		double k = round(c[j] / tau0);
+
+		sx += k, sy += c[j], sxx += k * k, sxy += k * c[j];
+	}
+	free(c);
+	{
+		double n = (double)(n_runs - 1), den = n * sxx - sx * sx;
+
+		return den > 0 ? (n * sxy - sx * sy) / den : 0;
+	}
+}
+
+static size_t
+build_interarrival(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+		   struct plot_figure ***panels)
+{
 	long *wb;
 	size_t n_wb = all_wbins(d, n_d, &wb);
-	double wmin = INFINITY, wmax = 0, lo = INFINITY, tau = 0;
-	char **bin_notes = xcalloc(n_wb + 1, sizeof *bin_notes);
-	char **table_notes = xcalloc(n_d + 1, sizeof *table_notes);
+	struct plot_figure **p = xcalloc(n_wb + 1, sizeof *p);
+	double tau = 0;
 	bool framed = false;
+
+	bool estimated = false;
 
 	(void)o;
 	for (size_t i = 0; i < n_d; i++) {
-		double t;
+		double t = 0;
 
-		if (meta_number(table_meta(d[i].t), "timedel", &t) && t > 0 && (tau == 0 || t > tau))
-			tau = t;
-	}
-	for (size_t i = 0; i < n_d; i++)
+		/* One clock per table: estimated, when the metadata lacks it,
+		 * from the bin whose histogram is finest. */
+		if (!meta_number(table_meta(d[i].t), "timedel", &t) || !(t > 0)) {
+			double finest = INFINITY;
+
+			t = 0;
+			for (size_t j = 0; j < d[i].n_g; j++) {
+				const struct group *g = &d[i].g[j];
+				double e;
+
+				if (g->n > 1 && g->p[0].xhi - g->p[0].xlo < finest &&
+				    (e = estimate_frame_time(g)) > 0)
+					t = e, finest = g->p[0].xhi - g->p[0].xlo;
+			}
+			estimated |= t > 0;
+		}
 		for (size_t j = 0; j < d[i].n_g; j++) {
 			struct group *g = &d[i].g[j];
 
-			if (tau > 0 && g->n > 1 && g->p[0].xhi - g->p[0].xlo < 0.75 * tau) {
-				merge_to_frames(g, tau);
+			if (t > 0 && g->n > 1 && g->p[0].xhi - g->p[0].xlo < 0.75 * t) {
+				merge_to_frames(g, t);
 				framed = true;
+				tau = fmax(tau, t);
 			}
+			for (size_t r = 0; r < g->n; r++) {
+				/* Poisson counting error of the observed histogram. */
+				g->p[r].ylo = g->p[r].y - sqrt(g->p[r].y);
+				g->p[r].yhi = g->p[r].y + sqrt(g->p[r].y);
+			}
+		}
+	}
+	for (size_t k = 0; k < n_wb; k++) {
+		struct plot_figure *f = p[k] = plot_figure_new();
+		double wmin = INFINITY, wmax = 0, lo = INFINITY;
+		const char *name = NULL;
+		char tag[200] = "";
+
+		for (size_t i = 0; i < n_d; i++) {
+			const struct group *g = group_of(&d[i], wb[k]);
+			char ks[96];
+
+			if (!g)
+				continue;
+			if (!name)
+				name = g->name;
 			for (size_t r = 0; r < g->n; r++) {
 				double w = g->p[r].xhi - g->p[r].xlo;
 
 				if (w > 0)
 					wmin = fmin(wmin, w), wmax = fmax(wmax, w);
 				lo = fmin(lo, g->p[r].xlo);
-				/* Poisson counting error of the observed histogram. */
-				g->p[r].ylo = g->p[r].y - sqrt(g->p[r].y);
-				g->p[r].yhi = g->p[r].y + sqrt(g->p[r].y);
 			}
+			if (n_d == 1 && ks_text(&d[i], wb[k], ks, sizeof ks))
+				snprintf(tag, sizeof tag, "%s   KS %s", g->name, ks);
 		}
-	/* Geometric bins read best on a log axis. */
-	plot_figure_x(f, lo > 0 && wmax > 5 * wmin ? PLOT_LOG : PLOT_LINEAR,
-		      "inter-arrival time (s)");
-	plot_figure_y(f, PLOT_LOG, "events per bin");
-	/* The expectation's far tail must not squash the observed counts. */
-	plot_figure_y_floor(f, 0.3);
-	/* The KS test on the figure: per bin for one table, per table (all
-	 * events) for several. */
-	if (n_d == 1) {
-		for (size_t k = 0; k < n_wb; k++) {
-			char buf[96];
-
-			if (ks_text(&d[0], wb[k], buf, sizeof buf))
-				bin_notes[k] = xstrdup(buf);
-		}
-	} else {
+		if (!tag[0])
+			snprintf(tag, sizeof tag, "%s", name ? name : "");
+		/* Geometric bins read best on a log axis. */
+		plot_figure_x(f, lo > 0 && wmax > 5 * wmin ? PLOT_LOG : PLOT_LINEAR,
+			      "inter-arrival time (s)");
+		plot_figure_y(f, PLOT_LOG, "events per bin");
+		/* The expectation's far tail must not squash the observed counts. */
+		plot_figure_y_floor(f, 0.3);
+		if (n_wb > 1 || n_d == 1)
+			plot_figure_tag(f, tag);
 		for (size_t i = 0; i < n_d; i++) {
-			char buf[96];
-			const struct group *g = main_group(&d[i]);
-
-			if (g && ks_text(&d[i], g->wbin, buf, sizeof buf)) {
-				table_notes[i] = xmalloc(strlen(buf) + 40);
-				sprintf(table_notes[i], "(%s%s)", g->wbin == -1 ? "all events: " : "", buf);
-			}
-		}
-	}
-	legend_bins_and_tables(f, d, n_d, wb, n_wb, false, bin_notes, table_notes);
-	legend_entry(f, &(struct plot_style){ .colour = plot_black, .dash = PLOT_DOTTED,
-					      .line_width = 3 },
-		     "exponential expectation");
-	for (size_t i = 0; i < n_d; i++)
-		for (size_t j = 0; j < d[i].n_g; j++) {
-			const struct group *g = &d[i].g[j];
-			struct plot_style st = dataset_style(i, wbin_colour(g->wbin, wb, n_wb), g->n);
+			const struct group *g = group_of(&d[i], wb[k]);
+			struct plot_style st = dataset_style(i, plot_palette(i), 0);
 			struct plot_style ex = st;
+			char label[200], ks[96];
 
-			add_points(f, PLOT_STEPS, g, &st, true, false, NULL);
+			if (!g)
+				continue;
+			st.marker = PLOT_MARK_NONE;
+			st.line_width = 2.5;
+			if (n_d > 1 && ks_text(&d[i], wb[k], ks, sizeof ks))
+				snprintf(label, sizeof label, "%s  KS %s", d[i].label, ks);
+			else
+				snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label : "observed");
+			add_points(f, PLOT_STEPS, g, &st, true, false,
+				   n_d > 1 || k == 0 ? label : NULL);
 			ex.dash = PLOT_DOTTED;
 			ex.line_width = 3;
 			ex.marker = PLOT_MARK_NONE;
-			add_points(f, PLOT_POINTS, g, &ex, false, true, NULL);
+			if (n_d > 1)
+				ex.colour = plot_black;
+			add_points(f, PLOT_POINTS, g, &ex, false, true,
+				   k == 0 && i == 0 ? "exponential expectation" : NULL);
 		}
+	}
 	if (framed)
-		caption_add(caption, "bins merged to whole frames of %.5g s (times are frame stamps)", tau);
-	caption_add(caption, "empty bins drawn to the bottom edge");
+		caption_add(caption, "times are frame stamps: bins merged to whole frames of %s%.4g s",
+			    estimated ? "about " : "", tau);
+	caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against the exponential");
 	caption_tables(caption, d, n_d);
-	for (size_t k = 0; k < n_wb; k++)
-		free(bin_notes[k]);
-	for (size_t i = 0; i < n_d; i++)
-		free(table_notes[i]);
-	free(bin_notes), free(table_notes), free(wb);
-	return f;
+	free(wb);
+	*panels = p;
+	return n_wb;
 }
 
 /* --- Power spectra ------------------------------------------------------- */
@@ -1834,6 +1909,7 @@ default_height(const struct opts *o, struct dataset *d, size_t n_d)
 
 	switch (o->kind) {
 	case K_PSD:
+	case K_INTERARRIVAL:
 		n = all_wbins(d, n_d, &wb);
 		free(wb);
 		break;
@@ -1902,6 +1978,9 @@ main(int argc, char **argv)
 	case K_HEATMAP:
 		n_panels = build_heatmap(&o, d, o.n_paths, &caption, &panels);
 		break;
+	case K_INTERARRIVAL:
+		n_panels = build_interarrival(&o, d, o.n_paths, &caption, &panels);
+		break;
 	case K_CHUNKHIST:
 		n_panels = build_chunkhist(&o, d, o.n_paths, &caption, &panels);
 		cols = n_panels > 3 ? 2 : 1;
@@ -1912,7 +1991,6 @@ main(int argc, char **argv)
 	default:
 		panels = xcalloc(1, sizeof *panels);
 		panels[0] = o.kind == K_LCURVE ? build_lcurve(&o, d, o.n_paths, &caption)
-			  : o.kind == K_INTERARRIVAL ? build_interarrival(&o, d, o.n_paths, &caption)
 			  : o.kind == K_COUNTS ? build_counts(&o, d, o.n_paths, &caption)
 			  : build_variance(&o, d, o.n_paths, &caption);
 	}
