@@ -504,7 +504,8 @@ read_dataset(struct dataset *d, const struct opts *o)
 		g->p[g->n++] = p;
 	}
 	for (size_t i = 0; i < d->n_g; i++)
-		qsort(d->g[i].p, d->g[i].n, sizeof *d->g[i].p, by_x);
+		if (d->g[i].n)
+			qsort(d->g[i].p, d->g[i].n, sizeof *d->g[i].p, by_x);
 }
 
 /* --- Building the figure ------------------------------------------------- */
