@@ -535,7 +535,7 @@ category_ticks(struct layout *L, const struct plot_figure *f)
 static void
 choose_x_ticks(struct layout *L, const struct plot_figure *f)
 {
-	double gap = 3.5 * L->fs_tick;
+	double gap = 2.4 * L->fs_tick;
 
 	if (f->n_categories) {
 		category_ticks(L, f);

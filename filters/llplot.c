@@ -1342,7 +1342,8 @@ build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
 			st.line_width = 1.5;
 			/* One legend, in the first panel; the others are named by
 			 * their tag. */
-			snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label : name);
+			snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label
+							   : n_wb > 1 ? "averaged power" : name);
 			add_points(f, PLOT_POINTS, g, &st, true, false, k == 0 ? label : NULL);
 		}
 		if (first) {

@@ -430,3 +430,24 @@ t_error llplot-48 "--metric is only for the chunk kinds" 2 \
 t_error llplot-49 "a chunk table without its columns is an error" 1 \
 	"llplot: $T/a_vs.csv: missing column 'width_s'" \
 	llplot --kind chunkhist "$T/a_vs.csv" -o "$T/x.png"
+gtifilter --gti 339469168.5:339469500,339469700:339470100 <"$T/a.ev" | lcurve --dt 50 >"$T/gap_lc.csv"
+llplot --kind heatmap "$T/gap_lc.csv" -o "$T/gap.png" --dump "$T/gap.csv"
+t_py llplot-50 "heatmap: the time between two GTIs holds no cell (a white gap), the GTIs are covered" '
+import csv, sys
+cells = [r for r in csv.DictReader(open(sys.argv[1])) if r["kind"] == "cells" and r["y"] != ""]
+t0 = 339469168.5
+for c in cells:
+    lo, hi = float(c["xlo"]), float(c["xhi"])
+    assert hi <= 339469500 - t0 + 1e-6 or lo >= 339469700 - t0 - 1e-6, c
+cover = sum(float(c["xhi"]) - float(c["xlo"]) for c in cells) / 3
+assert abs(cover - (331.5 + 400)) < 1e-6, cover
+' "$T/gap.csv"
+t_error llplot-51 "a print size too small for 7 pt text is a usage error" 2 \
+	"llplot: --size: a print size from 30mmx20mm to 40inx40in, got '20mmx10mm' (see 'llplot --help')" \
+	llplot --kind fano --size 20mmx10mm "$T/a_vs.csv" -o "$T/x.png"
+t_error llplot-52 "mixed units in --size are a usage error" 2 \
+	"llplot: --size: unknown or mixed units in '89mmx600' (px, mm, cm, in, pt) (see 'llplot --help')" \
+	llplot --kind fano --size 89mmx600 "$T/a_vs.csv" -o "$T/x.png"
+llplot --kind fano --size 8.9x6cm "$T/a_vs.csv" -o "$T/cm.pdf"
+t_py llplot-53 "a unit on the height alone holds for both: 8.9x6cm is 252.28 x 170.08 pt" \
+	"$pdf_check" "$T/cm.pdf" 252.28346 170.07874
