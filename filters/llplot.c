@@ -928,7 +928,24 @@ build_lcurve(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 	else
 		snprintf(xlabel, sizeof xlabel, "time since T0 = %.1f s mission time (s)", t0);
 	plot_figure_x(f, PLOT_LINEAR, xlabel);
-	plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "count rate (counts/s)");
+	/* Curves more than a factor 30 apart (a bright B over a faint A,
+	 * narrow bins under all events) each keep their shape on a log axis. */
+	{
+		double lo = INFINITY, hi = 0;
+
+		for (size_t i = 0; i < n_d; i++)
+			for (size_t j = 0; j < d[i].n_g; j++) {
+				double sum = 0;
+				size_t n = 0;
+
+				for (size_t r = 0; r < d[i].g[j].n; r++)
+					if (d[i].g[j].p[r].y > 0)
+						sum += d[i].g[j].p[r].y, n++;
+				if (n)
+					lo = fmin(lo, sum / (double)n), hi = fmax(hi, sum / (double)n);
+			}
+		plot_figure_y(f, o->logy || hi > 30 * lo ? PLOT_LOG : PLOT_LINEAR, "count rate (counts/s)");
+	}
 	legend_bins_and_tables(f, d, n_d, wb, n_wb, false, NULL, NULL);
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
@@ -937,8 +954,6 @@ build_lcurve(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 
 			add_points(f, PLOT_STEPS, g, &st, true, false, NULL);
 		}
-	if (isfinite(t0))
-		caption_add(caption, "T0 = %.3f s mission time", t0);
 	caption_tables(caption, d, n_d);
 	free(wb);
 	return f;
