@@ -1399,6 +1399,7 @@ build_counts(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 	bool by_nm = meta_wbin_edges(table_meta(d[0].t), &edges, &n_edges) && n_edges >= 2;
 	size_t n_b = by_nm ? n_edges - 1 : 0;
 	const char **names = NULL;
+	bool all_only = true;
 
 	if (!by_nm) {
 		/* No wavelength edges: one bar per bin, counts per second. */
@@ -1423,6 +1424,7 @@ build_counts(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 
 		for (size_t r = 0; r < table_n_rows(t); r++)
 			only_all &= table_value(t, r, cw) == -1;
+		all_only &= only_all;
 		for (size_t r = 0; r < table_n_rows(t); r++) {
 			double w = table_value(t, r, cw), c = table_value(t, r, cc), e = table_value(t, r, ce);
 			long b = (long)w;
@@ -1472,10 +1474,14 @@ build_counts(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 	} else {
 		for (size_t b = 0; b < n_b; b++) {
 			names[b] = xmalloc(32);
-			snprintf((char *)names[b], 32, "wbin %zu", b);
+			if (all_only && n_b == 1)
+				snprintf((char *)names[b], 32, "all events");
+			else
+				snprintf((char *)names[b], 32, "wbin %zu", b);
 		}
 		plot_figure_x_categories(f, n_b, names);
-		plot_figure_x(f, PLOT_LINEAR, "wavelength bin (no wavelength edges in the metadata)");
+		plot_figure_x(f, PLOT_LINEAR, all_only ? "one band (no wavelengths)"
+						       : "wavelength bin (no wavelength edges in the metadata)");
 		plot_figure_y(f, o->logy || ymax > 30 * ymin ? PLOT_LOG : PLOT_LINEAR,
 			      "count rate (counts/s)");
 		for (size_t b = 0; b < n_b; b++)
