@@ -535,7 +535,8 @@ category_ticks(struct layout *L, const struct plot_figure *f)
 static void
 choose_x_ticks(struct layout *L, const struct plot_figure *f)
 {
-	double gap = 2.4 * L->fs_tick;
+	/* Log axes label single digits (2, 5): they may sit closer. */
+	double gap = (f->x.scale == PLOT_LOG ? 2.4 : 3.5) * L->fs_tick;
 
 	if (f->n_categories) {
 		category_ticks(L, f);

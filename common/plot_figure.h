@@ -8,10 +8,16 @@
  * clipped: titles that would not fit shrink, data are clipped to the axes.
  *
  * Sizes scale with the canvas: at the 1600×1000 reference, axis titles are
- * 30 px, tick labels 27 px, the title 34 px.  Text is DejaVu Sans through
- * cairo's toy font API (no pango).  Values a scale cannot show (NaN, and
- * <= 0 on a log axis) are skipped, never drawn as 0; a line through data
- * breaks at them. */
+ * 30 units, tick labels 27, the title 34; but the canvas knows its printed
+ * size (struct plot_canvas), and no text is drawn under 7 pt there, so a
+ * figure made for a journal column stays readable: text that had to grow
+ * takes room from the axes, lines thicken with it.  A caption too long for
+ * a line wraps between its ";  "-separated parts, a long title after its
+ * dash, a long two-part x title into two lines.  Reference-line labels go
+ * where they hide no data, else into the legend.  Text is DejaVu Sans
+ * through cairo's toy font API (no pango).  Values a scale cannot show
+ * (NaN, and <= 0 on a log axis) are skipped, never drawn as 0; a line
+ * through data breaks at them, a histogram drops to the bottom edge. */
 #ifndef LL_PLOT_FIGURE_H
 #define LL_PLOT_FIGURE_H
 

@@ -10,7 +10,8 @@
  *
  * Callers draw in pixels on a WIDTH×HEIGHT canvas for every format; a PDF or
  * SVG page is the same drawing scaled to PLOT_POINTS_PER_PX points per
- * pixel (1600×1000 px → 720×450 pt, 10×6.25 in).
+ * pixel (1600×1000 px → 720×450 pt, 10×6.25 in), or, opened with a print
+ * size, exactly that page with the canvas in pixels of the dpi.
  *
  * The output file is created (as a temporary beside it, atomic.h) when the
  * output is opened, so an unwritable path fails before any work, and it
