@@ -773,8 +773,7 @@ fano_bands(struct plot_figure *f, const struct dataset *d, size_t n_d)
 /* Legend: one entry per wavelength bin (colour), one per table (style). */
 static void
 legend_bins_and_tables(struct plot_figure *f, const struct dataset *d, size_t n_d,
-		       const long *wb, size_t n_wb, bool markers, char *const *bin_notes,
-		       char *const *table_notes)
+		       const long *wb, size_t n_wb, bool markers)
 {
 	size_t max_n = 0;
 
@@ -784,28 +783,21 @@ legend_bins_and_tables(struct plot_figure *f, const struct dataset *d, size_t n_
 	for (size_t k = 0; k < n_wb; k++) {
 		struct plot_style st = dataset_style(0, wbin_colour(wb[k], wb, n_wb), max_n);
 		const char *name = NULL;
-		char label[256];
 
 		for (size_t i = 0; i < n_d && !name; i++)
 			if (group_of(&d[i], wb[k]))
 				name = group_of(&d[i], wb[k])->name;
 		if (!markers)
 			st.marker = PLOT_MARK_NONE;
-		snprintf(label, sizeof label, "%s%s%s", name, bin_notes && bin_notes[k] ? "  " : "",
-			 bin_notes && bin_notes[k] ? bin_notes[k] : "");
-		legend_entry(f, &st, label);
+		legend_entry(f, &st, name);
 	}
 	if (n_d > 1)
 		for (size_t i = 0; i < n_d; i++) {
 			struct plot_style st = dataset_style(i, plot_grey, max_n);
-			char label[256];
 
 			if (!markers)
 				st.marker = PLOT_MARK_NONE;
-			snprintf(label, sizeof label, "%s%s%s", d[i].label,
-				 table_notes && table_notes[i] ? "  " : "",
-				 table_notes && table_notes[i] ? table_notes[i] : "");
-			legend_entry(f, &st, label);
+			legend_entry(f, &st, d[i].label);
 		}
 }
 
@@ -833,7 +825,7 @@ build_variance(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 				  "Poisson (0)", true);
 	}
 	mark_dither(f, false, table_meta(d[0].t));
-	legend_bins_and_tables(f, d, n_d, wb, n_wb, true, NULL, NULL);
+	legend_bins_and_tables(f, d, n_d, wb, n_wb, true);
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
 			const struct group *g = &d[i].g[j];
@@ -946,7 +938,7 @@ build_lcurve(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 			}
 		plot_figure_y(f, o->logy || hi > 30 * lo ? PLOT_LOG : PLOT_LINEAR, "count rate (counts/s)");
 	}
-	legend_bins_and_tables(f, d, n_d, wb, n_wb, false, NULL, NULL);
+	legend_bins_and_tables(f, d, n_d, wb, n_wb, false);
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
 			const struct group *g = &d[i].g[j];
