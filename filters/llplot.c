@@ -1759,7 +1759,17 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 		char ylabel[120];
 
 		read_chunks(&d[i], o, &c);
-		q = quantile(c.m[m], c.n, 0.99);
+		{
+			/* The top 1% of the chunks the map shows (wbins >= 0). */
+			double *v = xmalloc((c.n + 1) * sizeof *v);
+			size_t n_v = 0;
+
+			for (size_t r = 0; r < c.n; r++)
+				if (c.wbin[r] >= 0)
+					v[n_v++] = c.m[m][r];
+			q = quantile(v, n_v, 0.99);
+			free(v);
+		}
 		for (size_t r = 0; r < c.n; r++) {
 			bool seen = false;
 

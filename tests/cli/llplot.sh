@@ -413,7 +413,7 @@ t_py llplot-47 "chunkmap: each cell is the share of its chunks in the table's to
 import csv, sys
 import numpy as np
 rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
-v = np.array([float(r["fano_local"]) for r in rows if r["fano_local"] != ""])
+v = np.array([float(r["fano_local"]) for r in rows if r["fano_local"] != "" and r["wbin"] != "-1"])
 q = np.quantile(v, 0.99)
 cells = [r for r in csv.DictReader(open(sys.argv[2])) if r["panel"] == "0" and r["kind"] == "cells"]
 assert len(cells) == 12, len(cells)
