@@ -1311,14 +1311,24 @@ build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
 	size_t n_wb = all_wbins(d, n_d, &wb);
 	double dt, seg, n_avg = NAN;
 	struct plot_figure **p = xcalloc(n_wb + 1, sizeof *p);
+	bool same_n = true;
+	char l99[64], l999[64];
 
 	marker_limit = 60;
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
 			if (d[i].g[j].n && i == 0 && !isfinite(n_avg))
 				n_avg = d[i].g[j].p[0].aux;
+			if (d[i].g[j].n && isfinite(n_avg) && d[i].g[j].p[0].aux != n_avg)
+				same_n = false;
 			log_rebin(&d[i].g[j], o->rebin);
 		}
+	/* The levels are the first table's; another averaging other numbers
+	 * of segments has its own, higher or lower. */
+	snprintf(l99, sizeof l99, "99%% single trial%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
+		 same_n ? "" : ")");
+	snprintf(l999, sizeof l999, "99.9%%%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
+		 same_n ? "" : ")");
 	for (size_t k = 0; k < n_wb; k++) {
 		struct plot_figure *f = plot_figure_new();
 		const struct group *first = NULL;
@@ -1354,8 +1364,8 @@ build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
 			add_points(f, PLOT_POINTS, g, &st, true, false, k == 0 ? label : NULL);
 		}
 		if (first) {
-			add_level(f, first, 0.01, PLOT_DASHED, k == 0 ? "99% single trial" : NULL);
-			add_level(f, first, 0.001, PLOT_DOTTED, k == 0 ? "99.9%" : NULL);
+			add_level(f, first, 0.01, PLOT_DASHED, k == 0 ? l99 : NULL);
+			add_level(f, first, 0.001, PLOT_DOTTED, k == 0 ? l999 : NULL);
 		}
 		if (n_wb > 1)
 			plot_figure_tag(f, name);
