@@ -1499,6 +1499,23 @@ build_counts(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 
 /* --- Heat map ------------------------------------------------------------ */
 
+/* Whether wavelength edges are log-spaced (wbin --log): the widths grow by
+ * one factor and span more than two to one, so a log axis draws the bins
+ * evenly. */
+static bool
+edges_geometric(const double *e, size_t n)
+{
+	double r;
+
+	if (n < 3 || !(e[0] > 0))
+		return false;
+	r = e[1] / e[0];
+	for (size_t i = 1; i + 1 < n; i++)
+		if (!(e[i] > 0) || fabs(e[i + 1] / e[i] - r) > 1e-6 * r)
+			return false;
+	return (e[n - 1] - e[n - 2]) > 2 * (e[1] - e[0]);
+}
+
 /* One panel per lcurve table: time (since the earliest bin of all tables)
  * by wavelength, coloured by counts per second per nm on one scale for all
  * panels.  Bins without exposure and the time between GTIs (where lcurve
@@ -1561,7 +1578,7 @@ build_heatmap(const struct opts *o, struct dataset *d, size_t n_d, char **captio
 		plot_figure_x(p[i], PLOT_LINEAR, xlabel);
 		snprintf(ylabel, sizeof ylabel, n_d > 1 ? "%s: wavelength (nm)" : "wavelength (nm)",
 			 d[i].label);
-		plot_figure_y(p[i], PLOT_LINEAR, ylabel);
+		plot_figure_y(p[i], edges_geometric(edges, n_edges) ? PLOT_LOG : PLOT_LINEAR, ylabel);
 		plot_figure_colourbar(p[i], "counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9");
 		free(edges), free(xl), free(xh), free(yl), free(yh), free(z);
 	}
