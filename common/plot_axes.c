@@ -247,8 +247,22 @@ plot_axis_ticks(const struct plot_axis *a, double length_px, double min_gap_px,
 			    (set[i] != 1 || k % stride == 0))
 				n_labels++;
 		}
-	if (n_labels < 2)
-		return linear_ticks(a, length_px, min_gap_px, t, max);
+	if (n_labels < 2) {
+		/* Linear steps, unless they find fewer than two labels too (a
+		 * step beyond the top): then the decade ticks we have. */
+		size_t n_lin = linear_ticks(a, length_px, min_gap_px, t, max), n_lab = 0;
+
+		for (size_t i = 0; i < n_lin; i++)
+			n_lab += t[i].labelled;
+		if (n_lab >= 2)
+			return n_lin;
+		/* 1, 2, 5 when they nearly fit. */
+		if (decade_px * log10(2) >= 0.6 * min_gap_px) {
+			set = set3;
+			n_set = 3;
+			stride = 1;
+		}
+	}
 	/* One label form per axis: 10^k throughout when any decade label
 	 * would be very long as plain decimals. */
 	for (int k = klo; k <= khi; k++)

@@ -8,15 +8,22 @@
  * clipped: titles that would not fit shrink, data are clipped to the axes.
  *
  * Sizes scale with the canvas: at the 1600×1000 reference, axis titles are
- * 30 px, tick labels 27 px, the title 34 px.  Text is DejaVu Sans through
- * cairo's toy font API (no pango).  Values a scale cannot show (NaN, and
- * <= 0 on a log axis) are skipped, never drawn as 0; a line through data
- * breaks at them. */
+ * 30 units, tick labels 27, the title 34; but the canvas knows its printed
+ * size (struct plot_canvas), and no text is drawn under 7 pt there, so a
+ * figure made for a journal column stays readable: text that had to grow
+ * takes room from the axes, lines thicken with it.  A caption too long for
+ * a line wraps between its ";  "-separated parts, a long title after its
+ * dash, a long two-part x title into two lines.  Reference-line labels go
+ * where they hide no data, else into the legend.  Text is DejaVu Sans
+ * through cairo's toy font API (no pango).  Values a scale cannot show
+ * (NaN, and <= 0 on a log axis) are skipped, never drawn as 0; a line
+ * through data breaks at them, a histogram drops to the bottom edge. */
 #ifndef LL_PLOT_FIGURE_H
 #define LL_PLOT_FIGURE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cairo.h>
 
@@ -50,7 +57,9 @@ enum plot_series_kind {
 	PLOT_POINTS,	/* markers at (x, y), error bars ylo..yhi, optional line */
 	PLOT_STEPS,	/* histogram outline: y over [xlo, xhi) */
 	PLOT_BARS,	/* filled bars from 0 to y over [xlo, xhi), error bars */
-	PLOT_BAND	/* filled region between ylo and yhi along x */
+	PLOT_BAND,	/* filled region between ylo and yhi along x */
+	PLOT_CELLS	/* filled rectangles [xlo, xhi) x [ylo, yhi) coloured by the
+			 * value y through the colour map (heat maps); NaN: not drawn */
 };
 
 struct plot_figure;
@@ -94,10 +103,49 @@ void plot_figure_hline(struct plot_figure *f, double value, const struct plot_st
 void plot_figure_vline(struct plot_figure *f, double value, const struct plot_style *style,
 		       const char *label, bool extend);
 
-/* Draw the figure on cr over a width×height canvas (user units: pixels for
- * PNG, scaled points for PDF/SVG).  Returns the number of data points
+/* A panel's name, drawn in bold inside the axes at the top left (panels
+ * of a grid: "0.1–0.4 nm"); copied. */
+void plot_figure_tag(struct plot_figure *f, const char *tag);
+
+/* A colour bar for PLOT_CELLS values: its title (with units) and scale;
+ * the range is fitted to the cells unless plot_figure_z_range() fixes it. */
+void plot_figure_colourbar(struct plot_figure *f, const char *label);
+void plot_figure_z_range(struct plot_figure *f, double lo, double hi);
+
+/* The colour of fraction v (0..1) of the colour map (viridis: dark blue to
+ * yellow, readable in grey and by colour-blind readers). */
+struct plot_colour plot_colour_map(double v);
+
+/* Write every data point of the figure as CSV rows
+ * "panel,series,label,kind,x,y,ylo,yhi,xlo,xhi" (empty fields for what a
+ * series lacks): the numbers the figure draws, for tests and for readers
+ * who want them.  `panel` names the panel. */
+void plot_figure_dump(const struct plot_figure *f, FILE *fp, const char *panel);
+
+/* The canvas a figure is drawn on: its size in user units and what one
+ * unit is in print (points).  Text is never smaller than 7 pt and lines
+ * not thinner than about 0.4 pt at that printed size, whatever the canvas;
+ * otherwise sizes scale with the canvas (see the top of this file). */
+struct plot_canvas {
+	double width, height;	/* user units */
+	double pt_per_unit;	/* 72 / dpi for a PNG; points per unit for PDF/SVG */
+};
+
+/* Draw the figure on cr over a width×height canvas at 0.45 pt per unit
+ * (PLOT_POINTS_PER_PX of plot_output.h).  Returns the number of data points
  * drawn (0 means an empty chart: the caller decides whether that is an
  * error). */
 size_t plot_render(struct plot_figure *f, cairo_t *cr, double width, double height);
+
+/* The same on a canvas of a given print size. */
+size_t plot_render_canvas(struct plot_figure *f, cairo_t *cr, const struct plot_canvas *c);
+
+/* n figures as panels on one canvas, `cols` per row, under one title and
+ * subtitle (the panels' own titles are ignored).  With `shared_x` the
+ * panels of a column share one x range and their axes line up; only the
+ * bottom panel of a column labels its x axis.  Returns the points drawn. */
+size_t plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool shared_x,
+			cairo_t *cr, const struct plot_canvas *c, const char *title,
+			const char *subtitle);
 
 #endif

@@ -1,5 +1,6 @@
 /* plot_output: PNG via libpng with text chunks, PDF/SVG via cairo; see
  * plot_output.h. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@ struct plot_output {
 	char *path;
 	enum plot_format format;
 	int width, height;
+	double canvas_w, canvas_h, dpi;
 	struct atomic_file *af;
 	cairo_surface_t *surface;
 	cairo_t *cr;
@@ -47,6 +49,19 @@ plot_format_of(const char *path)
 	return PLOT_PNG;
 }
 
+bool
+plot_format_known(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (!dot || dot == base)
+		return true;
+	return strcasecmp(dot, ".png") == 0 || strcasecmp(dot, ".pdf") == 0 ||
+	       strcasecmp(dot, ".svg") == 0;
+}
+
 static cairo_status_t
 to_buffer(void *closure, const unsigned char *data, unsigned int length)
 {
@@ -62,34 +77,53 @@ to_buffer(void *closure, const unsigned char *data, unsigned int length)
 }
 
 struct plot_output *
-plot_output_open(const char *path, int width, int height)
+plot_output_open_print(const char *path, double width_pt, double height_pt, double dpi)
 {
 	struct plot_output *o = xcalloc(1, sizeof *o);
-	double pw = width * PLOT_POINTS_PER_PX, ph = height * PLOT_POINTS_PER_PX;
+	double scale = 72.0 / dpi;
 
 	o->path = xstrdup(path);
 	o->format = plot_format_of(path);
-	o->width = width;
-	o->height = height;
+	o->dpi = dpi;
+	o->canvas_w = width_pt / scale;
+	o->canvas_h = height_pt / scale;
+	o->width = (int)lround(o->canvas_w);
+	o->height = (int)lround(o->canvas_h);
 	o->af = atomic_open(path);
 	switch (o->format) {
 	case PLOT_PNG:
-		o->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+		/* The canvas is the pixels: a fraction of a pixel is dropped. */
+		o->canvas_w = o->width, o->canvas_h = o->height;
+		o->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o->width, o->height);
 		break;
 	case PLOT_PDF:
-		o->surface = cairo_pdf_surface_create_for_stream(to_buffer, o, pw, ph);
+		o->surface = cairo_pdf_surface_create_for_stream(to_buffer, o, width_pt, height_pt);
 		break;
 	case PLOT_SVG:
-		o->surface = cairo_svg_surface_create_for_stream(to_buffer, o, pw, ph);
+		o->surface = cairo_svg_surface_create_for_stream(to_buffer, o, width_pt, height_pt);
+		cairo_svg_surface_set_document_unit(o->surface, CAIRO_SVG_UNIT_PT);
 		break;
 	}
 	if (cairo_surface_status(o->surface) != CAIRO_STATUS_SUCCESS)
-		die(EXIT_RUNTIME, "%s: cannot create a %dx%d canvas: %s", path, width, height,
+		die(EXIT_RUNTIME, "%s: cannot create a %dx%d canvas: %s", path, o->width, o->height,
 		    cairo_status_to_string(cairo_surface_status(o->surface)));
 	o->cr = cairo_create(o->surface);
 	if (o->format != PLOT_PNG)
-		cairo_scale(o->cr, PLOT_POINTS_PER_PX, PLOT_POINTS_PER_PX);
+		cairo_scale(o->cr, scale, scale);
 	return o;
+}
+
+struct plot_output *
+plot_output_open(const char *path, int width, int height)
+{
+	return plot_output_open_print(path, width * PLOT_POINTS_PER_PX, height * PLOT_POINTS_PER_PX,
+				      72.0 / PLOT_POINTS_PER_PX);
+}
+
+struct plot_canvas
+plot_output_canvas(const struct plot_output *o)
+{
+	return (struct plot_canvas){ o->canvas_w, o->canvas_h, 72.0 / o->dpi };
 }
 
 cairo_t *
@@ -209,6 +243,9 @@ write_png(struct plot_output *o)
 	}
 	if (o->n_texts)
 		png_set_text(png, info, texts, (int)o->n_texts);
+	/* The print size travels with the pixels. */
+	png_set_pHYs(png, info, (png_uint_32)lround(o->dpi / 0.0254),
+		     (png_uint_32)lround(o->dpi / 0.0254), PNG_RESOLUTION_METER);
 	png_write_info(png, info);
 	for (int y = 0; y < o->height; y++) {
 		unpremultiply_row((const uint32_t *)(const void *)(data + (size_t)y * stride), row,

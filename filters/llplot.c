@@ -4,10 +4,13 @@
  * extension.  Exit: 0 ok, 1 bad input or I/O, 2 usage.
  * One program for every kind because the kinds share everything but the
  * choice of columns: axes, legend, styles, metadata and output. */
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "meta.h"
@@ -18,45 +21,68 @@
 static const char usage_text[] =
 	"usage: llplot --kind KIND [options] -o FILE TABLE [TABLE...]\n"
 	"Draw analyzer tables (CSV) as a figure: PNG, or PDF/SVG when FILE ends in\n"
-	".pdf/.svg.  Several tables of the same kind (A, B, ...) are overlaid in\n"
-	"distinct line and marker styles; each wavelength bin has its own colour.\n"
+	".pdf/.svg (another extension is refused).  Several tables of the same kind\n"
+	"(A, B, ...) are overlaid in distinct line and marker styles; each\n"
+	"wavelength bin has its own colour.\n"
 	"\n"
 	"Kinds and the tables they read:\n"
 	"  fano          varstat: Fano factor vs time scale, Poisson line and band\n"
 	"  nxs           varstat: normalised excess variance vs time scale\n"
 	"  lcurve        lcurve: count rate vs time per wavelength bin\n"
-	"  psd           psd: Leahy power vs frequency, white level 2\n"
-	"  interarrival  interarrival: histogram against the exponential\n"
-	"  counts        lcurve: events per wavelength bin (bar chart)\n"
-	"HRC dither periods (1087 s, 768 s) are marked on fano, nxs and psd plots.\n"
+	"  psd           psd: Leahy power vs frequency, log-rebinned, with the 99%\n"
+	"                and 99.9% single-trial detection levels; a panel per wbin\n"
+	"  interarrival  interarrival: histogram against the exponential, KS test\n"
+	"  counts        lcurve: counts spectrum, rate per nm against wavelength\n"
+	"  heatmap       lcurve: time x wavelength map of the rate per nm\n"
+	"  chunkhist     chunkvar: histograms of the chunk metrics, A over B\n"
+	"  chunkmap      chunkvar: wavelength x width map of the top 1% chunks\n"
+	"Dither periods (HRC 1087 s, 768 s; ACIS 1000 s, 707 s) are marked on fano,\n"
+	"nxs and psd plots.\n"
 	"\n"
 	"  --kind KIND       the kind of figure (required)\n"
 	"  -o, --output F    the figure file (required), written atomically\n"
 	"  --label TEXT      legend name of the next table (repeat; default A, B, ...)\n"
 	"  --wbin LIST       draw only these wavelength bins (-1: all events)\n"
-	"  --size WxH        canvas size in pixels (default 1600x1000)\n"
+	"  --size WxH        size: pixels (1600x1000, the default) or print units,\n"
+	"                    89mmx60mm, 3.5inx2.2in, 8.9cmx6cm, 252ptx170pt\n"
+	"  --dpi N           PNG pixels per inch (default 300 for a print size,\n"
+	"                    160 for pixels, which makes 1600 px 10 in)\n"
 	"  --title TEXT      title instead of the one made from the metadata\n"
 	"  --xrange LO:HI    x axis range instead of fitting the data\n"
 	"  --yrange LO:HI    y axis range instead of fitting the data\n"
-	"  --logy            logarithmic y axis (fano, nxs, lcurve, counts)\n"
+	"  --logy            logarithmic y axis (fano, nxs, lcurve, counts, chunkhist)\n"
+	"  --min-bins N      fano, nxs: leave out points made of fewer than N time\n"
+	"                    bins (n_bins; default 10)\n"
+	"  --rebin F         psd: average powers in frequency bins F times wider\n"
+	"                    than the last (geometric; default 1.1; 1: no rebinning)\n"
+	"  --metric LIST     chunkhist: the metrics drawn (default all seven);\n"
+	"                    chunkmap: the one metric (default fano_local)\n"
+	"  --dump FILE       also write the plotted numbers as CSV\n"
 	"  --help, --version\n"
 	"\n"
-	"Example: llplot --kind fano A.csv B.csv --label M82 --label Poisson -o fano.png\n"
+	"Example: llplot --kind fano A.csv B.csv --label M82 --label Poisson --size 89mmx60mm -o fano.pdf\n"
 	"Exit status: 0 ok, 1 bad input or I/O error, 2 usage error.\n";
 
-enum kind { K_FANO, K_NXS, K_LCURVE, K_PSD, K_INTERARRIVAL, K_COUNTS, K_NONE };
-static const char *const kind_names[] = {
-	"fano", "nxs", "lcurve", "psd", "interarrival", "counts"
+enum kind {
+	K_FANO, K_NXS, K_LCURVE, K_PSD, K_INTERARRIVAL, K_COUNTS, K_HEATMAP, K_CHUNKHIST,
+	K_CHUNKMAP, K_NONE
 };
+static const char *const kind_names[] = {
+	"fano", "nxs", "lcurve", "psd", "interarrival", "counts", "heatmap", "chunkhist", "chunkmap"
+};
+
+static const char *const chunk_metrics[] = {
+	"ev", "ev_smooth", "fano_local", "fano_global", "adjacent", "adjacent_smooth", "odd_even"
+};
+#define N_METRICS 7
 
 enum {
 	OPT_KIND = CLI_FIRST_PROGRAM_OPTION, OPT_LABEL, OPT_WBIN, OPT_SIZE, OPT_TITLE,
-	OPT_XRANGE, OPT_YRANGE, OPT_LOGY
+	OPT_XRANGE, OPT_YRANGE, OPT_LOGY, OPT_DPI, OPT_MIN_BINS, OPT_REBIN, OPT_METRIC, OPT_DUMP
 };
 
 #define MAX_TABLES 8
-#define DITHER_LONG_S 1087.0
-#define DITHER_SHORT_S 768.0
+#define MM (72 / 25.4)
 
 struct opts {
 	enum kind kind;
@@ -64,10 +90,16 @@ struct opts {
 	size_t n_labels;
 	double *wbins;
 	size_t n_wbins;
-	int width, height;
+	double width_pt, height_pt, dpi;
+	bool print_size, size_given;
 	const char *title;
 	bool xrange, yrange, logy;
 	double x_lo, x_hi, y_lo, y_hi;
+	long min_bins;
+	double rebin;
+	bool metric[N_METRICS];
+	size_t n_metric;
+	const char *dump;
 	char **paths;
 	size_t n_paths;
 };
@@ -106,21 +138,89 @@ parse_range(const char *arg, const char *option, double *lo, double *hi)
 	free(copy);
 }
 
-static void
-parse_size(const char *arg, int *w, int *h)
+/* One side of --size: a number and a unit (px when none); returns points
+ * per unit (0 for px) or -1 for an unknown unit. */
+static double
+size_unit(const char *u)
 {
-	char *end;
-	long a, b;
+	static const struct { const char *name; double pt; } units[] = {
+		{ "", 0 }, { "px", 0 }, { "mm", 72 / 25.4 }, { "cm", 72 / 2.54 },
+		{ "in", 72 }, { "pt", 1 },
+	};
 
-	a = strtol(arg, &end, 10);
-	if (end == arg || (*end != 'x' && *end != 'X'))
-		cli_usage_error("--size: expected WIDTHxHEIGHT, got '%s'", arg);
-	b = strtol(end + 1, &end, 10);
-	if (*end != '\0' || a < 200 || b < 150 || a > 20000 || b > 20000)
-		cli_usage_error("--size: expected WIDTHxHEIGHT from 200x150 to 20000x20000, got '%s'",
-				arg);
-	*w = (int)a;
-	*h = (int)b;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(u, units[i].name) == 0)
+			return units[i].pt;
+	return -1;
+}
+
+/* --size: "1600x1000" pixels, or a print size "89mmx60mm", "3.5inx2.2in"
+ * (a unit written once, on the height, holds for both). */
+static void
+parse_size(const char *arg, struct opts *o)
+{
+	char *copy = xstrdup(arg), *x, *end;
+	double a, b, ua, ub;
+	char unit_a[8] = "", unit_b[8] = "";
+
+	x = strpbrk(copy, "xX");
+	if (!x)
+		cli_usage_error("--size: expected WIDTHxHEIGHT (pixels or with mm, cm, in, pt), got '%s'", arg);
+	*x = '\0';
+	a = strtod(copy, &end);
+	if (end == copy || strlen(end) >= sizeof unit_a)
+		cli_usage_error("--size: expected WIDTHxHEIGHT (pixels or with mm, cm, in, pt), got '%s'", arg);
+	strcpy(unit_a, end);
+	b = strtod(x + 1, &end);
+	if (end == x + 1 || strlen(end) >= sizeof unit_b)
+		cli_usage_error("--size: expected WIDTHxHEIGHT (pixels or with mm, cm, in, pt), got '%s'", arg);
+	strcpy(unit_b, end);
+	if (!unit_a[0])
+		strcpy(unit_a, unit_b);
+	ua = size_unit(unit_a), ub = size_unit(unit_b);
+	if (ua < 0 || ub < 0 || (ua == 0) != (ub == 0))
+		cli_usage_error("--size: unknown or mixed units in '%s' (px, mm, cm, in, pt)", arg);
+	if (!(a > 0) || !(b > 0) || !isfinite(a) || !isfinite(b))
+		cli_usage_error("--size: expected positive sizes, got '%s'", arg);
+	if (ua == 0) {
+		if (a != floor(a) || b != floor(b) || a < 200 || b < 150 || a > 20000 || b > 20000)
+			cli_usage_error("--size: expected WIDTHxHEIGHT from 200x150 to 20000x20000 pixels, got '%s'",
+					arg);
+		o->print_size = false;
+		o->width_pt = a, o->height_pt = b;	/* pixels until the dpi is known */
+	} else {
+		o->print_size = true;
+		o->width_pt = a * ua, o->height_pt = b * ub;
+		/* A figure smaller than 30x20 mm has no room for 7 pt text. */
+		if (o->width_pt < 85 || o->height_pt < 56 || o->width_pt > 2880 || o->height_pt > 2880)
+			cli_usage_error("--size: a print size from 30mmx20mm to 40inx40in, got '%s'", arg);
+	}
+	free(copy);
+}
+
+static void
+parse_metrics(const char *arg, struct opts *o)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+
+	memset(o->metric, 0, sizeof o->metric);
+	o->n_metric = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t m;
+
+		for (m = 0; m < N_METRICS; m++)
+			if (strcmp(tok, chunk_metrics[m]) == 0)
+				break;
+		if (m == N_METRICS)
+			cli_usage_error("--metric: unknown metric '%s' (ev, ev_smooth, fano_local, "
+					"fano_global, adjacent, adjacent_smooth, odd_even)", tok);
+		if (!o->metric[m])
+			o->n_metric++;
+		o->metric[m] = true;
+	}
+	free(copy);
+	if (o->n_metric == 0)
+		cli_usage_error("--metric: no metric in '%s'", arg);
 }
 
 static struct opts
@@ -131,13 +231,20 @@ parse_options(int argc, char **argv)
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "wbin", required_argument, NULL, OPT_WBIN },
 		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "dpi", required_argument, NULL, OPT_DPI },
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "xrange", required_argument, NULL, OPT_XRANGE },
 		{ "yrange", required_argument, NULL, OPT_YRANGE },
 		{ "logy", no_argument, NULL, OPT_LOGY },
+		{ "min-bins", required_argument, NULL, OPT_MIN_BINS },
+		{ "rebin", required_argument, NULL, OPT_REBIN },
+		{ "metric", required_argument, NULL, OPT_METRIC },
+		{ "dump", required_argument, NULL, OPT_DUMP },
 		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
 	};
-	struct opts o = { .kind = K_NONE, .width = 1600, .height = 1000 };
+	struct opts o = { .kind = K_NONE, .width_pt = 1600, .height_pt = 1000, .min_bins = 10,
+			  .rebin = 1.1 };
+	bool metric_given = false;
 	int c;
 
 	cli_init(argc, argv, "llplot", usage_text);
@@ -149,7 +256,7 @@ parse_options(int argc, char **argv)
 					o.kind = (enum kind)k;
 			if (o.kind == K_NONE)
 				cli_usage_error("--kind: unknown kind '%s' (fano, nxs, lcurve, psd, "
-						"interarrival, counts)", optarg);
+						"interarrival, counts, heatmap, chunkhist, chunkmap)", optarg);
 			break;
 		case OPT_LABEL:
 			if (o.n_labels == MAX_TABLES)
@@ -164,7 +271,13 @@ parse_options(int argc, char **argv)
 					cli_usage_error("--wbin: not a wavelength bin index: '%s'", optarg);
 			break;
 		case OPT_SIZE:
-			parse_size(optarg, &o.width, &o.height);
+			parse_size(optarg, &o);
+			o.size_given = true;
+			break;
+		case OPT_DPI:
+			o.dpi = cli_positive_double(optarg, "--dpi");
+			if (o.dpi < 50 || o.dpi > 2400)
+				cli_usage_error("--dpi: expected 50 to 2400, got '%s'", optarg);
 			break;
 		case OPT_TITLE:
 			o.title = optarg;
@@ -180,6 +293,24 @@ parse_options(int argc, char **argv)
 		case OPT_LOGY:
 			o.logy = true;
 			break;
+		case OPT_MIN_BINS:
+			o.min_bins = cli_long(optarg, "--min-bins");
+			if (o.min_bins < 2)
+				cli_usage_error("--min-bins: expected at least 2 (a variance needs two bins), got '%s'",
+						optarg);
+			break;
+		case OPT_REBIN:
+			o.rebin = cli_double(optarg, "--rebin");
+			if (!(o.rebin >= 1) || o.rebin > 10)
+				cli_usage_error("--rebin: expected a factor from 1 to 10, got '%s'", optarg);
+			break;
+		case OPT_METRIC:
+			parse_metrics(optarg, &o);
+			metric_given = true;
+			break;
+		case OPT_DUMP:
+			o.dump = optarg;
+			break;
 		default:
 			cli_common_option(c);
 		}
@@ -188,6 +319,8 @@ parse_options(int argc, char **argv)
 		cli_usage_error("--kind is required");
 	if (!cli_output)
 		cli_usage_error("an output file is required (-o FILE)");
+	if (!plot_format_known(cli_output))
+		cli_usage_error("-o: '%s': llplot writes .png, .pdf or .svg", cli_output);
 	if (optind >= argc)
 		cli_usage_error("no input table");
 	o.paths = argv + optind;
@@ -196,8 +329,32 @@ parse_options(int argc, char **argv)
 		cli_usage_error("at most %d tables, got %zu", MAX_TABLES, o.n_paths);
 	if (o.n_labels > o.n_paths)
 		cli_usage_error("%zu labels for %zu tables", o.n_labels, o.n_paths);
-	if (o.logy && (o.kind == K_PSD || o.kind == K_INTERARRIVAL))
-		cli_usage_error("--logy: the %s plot is always logarithmic in y", kind_names[o.kind]);
+	if (o.logy && (o.kind == K_PSD || o.kind == K_INTERARRIVAL || o.kind == K_HEATMAP ||
+		       o.kind == K_CHUNKMAP))
+		cli_usage_error("--logy: the %s plot chooses its own y axis", kind_names[o.kind]);
+	if (metric_given && o.kind != K_CHUNKHIST && o.kind != K_CHUNKMAP)
+		cli_usage_error("--metric: only for chunkhist and chunkmap");
+	if (metric_given && o.kind == K_CHUNKMAP && o.n_metric != 1)
+		cli_usage_error("--metric: chunkmap draws one metric");
+	if (!metric_given) {
+		for (size_t m = 0; m < N_METRICS; m++)
+			o.metric[m] = o.kind == K_CHUNKHIST || m == 2;	/* fano_local */
+		o.n_metric = o.kind == K_CHUNKHIST ? N_METRICS : 1;
+	}
+	if (!o.size_given) {
+		/* A book's column; main() makes it taller for several panels. */
+		o.print_size = true;
+		o.width_pt = 89 * MM, o.height_pt = 62 * MM;
+	}
+	if (o.dpi == 0)
+		o.dpi = o.print_size ? 300 : 72.0 / PLOT_POINTS_PER_PX;
+	if (!o.print_size) {
+		/* Pixels: their print size follows from the dpi. */
+		o.width_pt *= 72.0 / o.dpi;
+		o.height_pt *= 72.0 / o.dpi;
+	} else if (o.width_pt * o.dpi / 72 > 20000 || o.height_pt * o.dpi / 72 > 20000) {
+		cli_usage_error("--size at --dpi %g: more than 20000 pixels a side", o.dpi);
+	}
 	return o;
 }
 
@@ -265,7 +422,7 @@ static void
 read_dataset(struct dataset *d, const struct opts *o)
 {
 	struct table *t = table_read_path(d->path);
-	size_t cw, cx = 0, cy = 0, ce = 0, clo = 0, chi = 0, caux = 0;
+	size_t cw, cx = 0, cy = 0, ce = 0, clo = 0, chi = 0, caux = 0, cn = 0;
 	long cmin = -1, cmax = -1;
 
 	d->t = t;
@@ -276,20 +433,21 @@ read_dataset(struct dataset *d, const struct opts *o)
 		cx = table_require_numeric(t, "timescale_s");
 		cy = table_require_numeric(t, o->kind == K_FANO ? "fano" : "nxs");
 		ce = table_require_numeric(t, o->kind == K_FANO ? "fano_err" : "nxs_err");
+		cn = table_require_numeric(t, "n_bins");
 		cmin = (long)table_require_numeric(t, "wmin_nm");
 		cmax = (long)table_require_numeric(t, "wmax_nm");
 		break;
 	case K_LCURVE:
-	case K_COUNTS:
 		clo = table_require_numeric(t, "time_start");
 		chi = table_require_numeric(t, "time_stop");
-		cy = table_require_numeric(t, o->kind == K_LCURVE ? "rate" : "counts");
-		ce = o->kind == K_LCURVE ? table_require_numeric(t, "rate_err") : cy;
+		cy = table_require_numeric(t, "rate");
+		ce = table_require_numeric(t, "rate_err");
 		break;
 	case K_PSD:
 		cx = table_require_numeric(t, "freq_hz");
 		cy = table_require_numeric(t, "power");
 		ce = table_require_numeric(t, "power_err");
+		caux = table_require_numeric(t, "n_avg");
 		break;
 	case K_INTERARRIVAL:
 		clo = table_require_numeric(t, "dt_lo_s");
@@ -297,7 +455,8 @@ read_dataset(struct dataset *d, const struct opts *o)
 		cy = table_require_numeric(t, "count");
 		caux = table_require_numeric(t, "expected");
 		break;
-	case K_NONE:
+	default:
+		/* The map and chunk kinds read their columns themselves. */
 		break;
 	}
 	if (table_n_rows(t) == 0)
@@ -312,9 +471,20 @@ read_dataset(struct dataset *d, const struct opts *o)
 			    table_name(t), table_row_line(t, r), table_text(t, r, cw));
 		if (!wanted_wbin(o, (long)w))
 			continue;
+		g = find_group(d, (long)w);
+		if (g->n == 0 && !g->name[0])
+			name_group(g, t, r, cmin, cmax);
+		if (o->kind != K_FANO && o->kind != K_NXS && o->kind != K_LCURVE &&
+		    o->kind != K_PSD && o->kind != K_INTERARRIVAL)
+			continue;
+		/* A variance of a handful of bins is noise that would set the
+		 * y range (DESIGN §4a). */
+		if ((o->kind == K_FANO || o->kind == K_NXS) &&
+		    !(table_value(t, r, cn) >= (double)o->min_bins))
+			continue;
 		memset(&p, 0, sizeof p);
 		p.y = table_value(t, r, cy);
-		if (o->kind == K_LCURVE || o->kind == K_COUNTS || o->kind == K_INTERARRIVAL) {
+		if (o->kind == K_LCURVE || o->kind == K_INTERARRIVAL) {
 			p.xlo = table_value(t, r, clo);
 			p.xhi = table_value(t, r, chi);
 			p.x = 0.5 * (p.xlo + p.xhi);
@@ -322,24 +492,20 @@ read_dataset(struct dataset *d, const struct opts *o)
 			p.x = table_value(t, r, cx);
 		}
 		if (o->kind == K_INTERARRIVAL) {
-			/* Poisson counting error of the observed histogram. */
-			double e = sqrt(p.y);
-
-			p.ylo = p.y - e, p.yhi = p.y + e;
 			p.aux = table_value(t, r, caux);
-		} else if (o->kind != K_COUNTS) {
+		} else {
 			double e = table_value(t, r, ce);
 
 			p.ylo = p.y - e, p.yhi = p.y + e;
+			if (o->kind == K_PSD)
+				p.aux = table_value(t, r, caux);
 		}
-		g = find_group(d, (long)w);
-		if (g->n == 0)
-			name_group(g, t, r, cmin, cmax);
 		g->p = xrealloc(g->p, (g->n + 1) * sizeof *g->p);
 		g->p[g->n++] = p;
 	}
 	for (size_t i = 0; i < d->n_g; i++)
-		qsort(d->g[i].p, d->g[i].n, sizeof *d->g[i].p, by_x);
+		if (d->g[i].n)
+			qsort(d->g[i].p, d->g[i].n, sizeof *d->g[i].p, by_x);
 }
 
 /* --- Building the figure ------------------------------------------------- */
@@ -386,7 +552,10 @@ kind_title(enum kind k)
 	case K_LCURVE: return "Light curve";
 	case K_PSD: return "Power spectrum";
 	case K_INTERARRIVAL: return "Inter-arrival times";
-	case K_COUNTS: return "Events per wavelength bin";
+	case K_COUNTS: return "Counts spectrum";
+	case K_HEATMAP: return "Rate map";
+	case K_CHUNKHIST: return "Chunk statistics";
+	case K_CHUNKMAP: return "Where the top 1% chunks sit";
 	case K_NONE: break;
 	}
 	return "";
@@ -419,42 +588,46 @@ make_title(const struct opts *o, const struct dataset *d)
 	return s;
 }
 
-/* Second title line: what the overlaid tables are, or the instrument. */
-static char *
-make_subtitle(const struct opts *o, const struct dataset *d, size_t n, double t0)
+/* Append to a growing caption, "; " between parts. */
+static void
+caption_add(char **s, const char *fmt, ...)
 {
-	char *s = xcalloc(1, 1024);
-	size_t len = 0;
+	char part[600];
+	va_list ap;
+	size_t len = *s ? strlen(*s) : 0;
 
-	if (o->kind == K_LCURVE && isfinite(t0))
-		len += (size_t)snprintf(s + len, 1024 - len, "T0 = %.1f s (mission time)", t0);
-	if (n > 1)
-		for (size_t i = 0; i < n && len < 900; i++) {
-			json_t *m = table_meta(d[i].t);
-			const char *what = meta_string(m, "dataset");
+	va_start(ap, fmt);
+	vsnprintf(part, sizeof part, fmt, ap);
+	va_end(ap);
+	*s = xrealloc(*s, len + strlen(part) + 4);
+	sprintf(*s + len, "%s%s", len ? ";  " : "", part);
+}
 
-			if (!what)
-				what = meta_string(m, "object");
-			if (!what)
-				what = d[i].path;
-			/* A label that already names the dataset needs no repeat. */
-			if (strstr(d[i].label, what))
-				len += (size_t)snprintf(s + len, 1024 - len, "%s%s",
-							len ? (i ? ";  " : "  \xc2\xb7  ") : "", d[i].label);
-			else
-				len += (size_t)snprintf(s + len, 1024 - len, "%s%s: %.60s",
-							len ? (i ? ";  " : "  \xc2\xb7  ") : "", d[i].label, what);
-		}
-	if (len == 0) {
-		free(s);
-		return NULL;
+/* What the overlaid tables are, when there are several. */
+static void
+caption_tables(char **s, const struct dataset *d, size_t n)
+{
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = table_meta(d[i].t);
+		const char *what = meta_string(m, "dataset");
+
+		if (!what)
+			what = meta_string(m, "object");
+		if (!what)
+			what = d[i].path;
+		/* A label that already names the dataset needs no repeat. */
+		if (strstr(d[i].label, what))
+			caption_add(s, "%s", d[i].label);
+		else
+			caption_add(s, "%s: %.60s", d[i].label, what);
 	}
-	return s;
 }
 
 static void
 add_points(struct plot_figure *f, enum plot_series_kind kind, const struct group *g,
-	   const struct plot_style *st, bool errors, bool use_aux)
+	   const struct plot_style *st, bool errors, bool use_aux, const char *label)
 {
 	size_t n = g->n;
 	double *x = xmalloc((n + 1) * sizeof *x), *y = xmalloc((n + 1) * sizeof *y);
@@ -468,7 +641,7 @@ add_points(struct plot_figure *f, enum plot_series_kind kind, const struct group
 		xl[i] = g->p[i].xlo, xh[i] = g->p[i].xhi;
 	}
 	plot_figure_add(f, kind, n, x, y, errors ? lo : NULL, errors ? hi : NULL,
-			kind == PLOT_POINTS ? NULL : xl, kind == PLOT_POINTS ? NULL : xh, st, NULL);
+			kind == PLOT_POINTS ? NULL : xl, kind == PLOT_POINTS ? NULL : xh, st, label);
 	free(x), free(y), free(lo), free(hi), free(xl), free(xh);
 }
 
@@ -478,105 +651,34 @@ legend_entry(struct plot_figure *f, const struct plot_style *st, const char *lab
 	plot_figure_add(f, PLOT_POINTS, 0, NULL, NULL, NULL, NULL, NULL, NULL, st, label);
 }
 
+/* The dither periods of the instrument (Chandra dithers in a Lissajous
+ * pattern: HRC 1087 s and 768 s, ACIS 1000 s and 707 s), else HRC's. */
 static void
-mark_dither(struct plot_figure *f, bool frequency)
+mark_dither(struct plot_figure *f, bool frequency, json_t *meta)
 {
 	struct plot_style st = { .colour = { 0.35, 0.35, 0.35 }, .dash = PLOT_DASHED,
-				 .line_width = 2 };
+				 .line_width = 1.5 };
+	const char *instrument = meta_string(meta, "instrument");
+	bool acis = instrument && strncmp(instrument, "ACIS", 4) == 0;
+	double p[2] = { acis ? 1000 : 1087, acis ? 707 : 768 };
 
-	plot_figure_vline(f, frequency ? 1 / DITHER_LONG_S : DITHER_LONG_S, &st,
-			  "HRC dither 1087 s", false);
-	plot_figure_vline(f, frequency ? 1 / DITHER_SHORT_S : DITHER_SHORT_S, &st,
-			  "HRC dither 768 s", false);
-}
+	for (int i = 0; i < 2; i++) {
+		char label[48];
 
-/* The Poisson ±1σ band around F = 1: fano_err of the all-events rows of the
- * first table (else of its first bin), the scatter a Poisson process of the
- * same rate would show. */
-static void
-fano_band(struct plot_figure *f, const struct dataset *d)
-{
-	const struct group *g = NULL;
-	struct plot_style st = { .colour = { 0.5, 0.5, 0.5 }, .alpha = 0.22 };
-	double *x, *lo, *hi, *y;
-
-	for (size_t i = 0; i < d->n_g; i++)
-		if (d->g[i].wbin == -1)
-			g = &d->g[i];
-	if (!g && d->n_g)
-		g = &d->g[0];
-	if (!g)
-		return;
-	x = xmalloc((g->n + 1) * sizeof *x), y = xmalloc((g->n + 1) * sizeof *y);
-	lo = xmalloc((g->n + 1) * sizeof *lo), hi = xmalloc((g->n + 1) * sizeof *hi);
-	for (size_t i = 0; i < g->n; i++) {
-		double e = 0.5 * (g->p[i].yhi - g->p[i].ylo);
-
-		x[i] = g->p[i].x;
-		y[i] = 1;
-		lo[i] = 1 - e, hi[i] = 1 + e;
+		snprintf(label, sizeof label, "%s dither %g s", acis ? "ACIS" : "HRC", p[i]);
+		plot_figure_vline(f, frequency ? 1 / p[i] : p[i], &st, label, false);
 	}
-	plot_figure_add(f, PLOT_BAND, g->n, x, y, lo, hi, NULL, NULL, &st,
-			g->wbin == -1 ? "Poisson \xc2\xb1" "1\xcf\x83 (all events)"
-				      : "Poisson \xc2\xb1" "1\xcf\x83");
-	free(x), free(y), free(lo), free(hi);
 }
 
-/* Bars: events per wavelength bin, one bar per table side by side. */
-static void
-build_counts(struct plot_figure *f, struct dataset *d, size_t n_d, const long *wb, size_t n_wb)
+/* Every wavelength bin of every table in order of appearance, "all" (-1)
+ * last; returns the count. */
+static size_t
+all_wbins(const struct dataset *d, size_t n_d, long **out)
 {
-	const char **names = xcalloc(n_wb + 1, sizeof *names);
-	double width = 0.8 / (double)n_d;
-
-	for (size_t k = 0; k < n_wb; k++)
-		for (size_t i = 0; i < n_d && !names[k]; i++)
-			for (size_t j = 0; j < d[i].n_g; j++)
-				if (d[i].g[j].wbin == wb[k]) {
-					names[k] = d[i].g[j].name;
-					break;
-				}
-	plot_figure_x_categories(f, n_wb, names);
-	for (size_t i = 0; i < n_d; i++) {
-		double *x = xmalloc(n_wb * sizeof *x), *y = xmalloc(n_wb * sizeof *y);
-		double *lo = xmalloc(n_wb * sizeof *lo), *hi = xmalloc(n_wb * sizeof *hi);
-		double *xl = xmalloc(n_wb * sizeof *xl), *xh = xmalloc(n_wb * sizeof *xh);
-		struct plot_style st = { .colour = plot_palette(i), .alpha = 0.55 };
-
-		for (size_t k = 0; k < n_wb; k++) {
-			double sum = NAN;
-
-			for (size_t j = 0; j < d[i].n_g; j++)
-				if (d[i].g[j].wbin == wb[k]) {
-					sum = 0;
-					for (size_t r = 0; r < d[i].g[j].n; r++)
-						if (isfinite(d[i].g[j].p[r].y))
-							sum += d[i].g[j].p[r].y;
-				}
-			xl[k] = (double)k - 0.4 + width * (double)i + 0.06 * width;
-			xh[k] = xl[k] + 0.88 * width;
-			x[k] = 0.5 * (xl[k] + xh[k]);
-			y[k] = sum;
-			lo[k] = sum - sqrt(sum), hi[k] = sum + sqrt(sum);
-		}
-		plot_figure_add(f, PLOT_BARS, n_wb, x, y, lo, hi, xl, xh, &st,
-				n_d > 1 ? d[i].label : NULL);
-		free(x), free(y), free(lo), free(hi), free(xl), free(xh);
-	}
-	free(names);
-}
-
-static struct plot_figure *
-build_figure(const struct opts *o, struct dataset *d, size_t n_d, char **subtitle)
-{
-	struct plot_figure *f = plot_figure_new();
 	long *wb = NULL;
 	size_t n_wb = 0;
-	double t0 = INFINITY;
-	size_t max_n = 0;
 	bool any_all = false;
 
-	/* Every bin of every table, in order of appearance, "all" (-1) last. */
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
 			bool seen = false;
@@ -589,94 +691,92 @@ build_figure(const struct opts *o, struct dataset *d, size_t n_d, char **subtitl
 				wb = xrealloc(wb, (n_wb + 1) * sizeof *wb);
 				wb[n_wb++] = d[i].g[j].wbin;
 			}
-			for (size_t r = 0; r < d[i].g[j].n; r++)
-				if (isfinite(d[i].g[j].p[r].xlo) && d[i].g[j].p[r].xlo < t0)
-					t0 = d[i].g[j].p[r].xlo;
 		}
-	if (o->kind == K_COUNTS) {
-		/* The all-events bar would dwarf the others; it stays only when
-		 * it is all there is. */
-		if (n_wb == 0 && any_all) {
-			wb = xrealloc(wb, sizeof *wb);
-			wb[n_wb++] = -1;
-		}
-		build_counts(f, d, n_d, wb, n_wb);
-		plot_figure_x(f, PLOT_LINEAR, "wavelength bin");
-		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "events");
-		free(wb);
-		*subtitle = make_subtitle(o, d, n_d, NAN);
-		return f;
-	}
 	if (any_all) {
 		wb = xrealloc(wb, (n_wb + 1) * sizeof *wb);
 		wb[n_wb++] = -1;
 	}
+	*out = wb;
+	return n_wb;
+}
 
-	switch (o->kind) {
-	case K_FANO:
-		plot_figure_x(f, PLOT_LOG, "time scale \xce\x94t (s)");
-		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "Fano factor  F = variance / mean");
-		if (!o->logy)
-			plot_figure_y_floor(f, 0);
-		fano_band(f, &d[0]);
-		plot_figure_hline(f, 1, &(struct plot_style){ .colour = plot_black, .line_width = 2 },
-				  "Poisson F = 1", true);
-		mark_dither(f, false);
-		break;
-	case K_NXS:
-		plot_figure_x(f, PLOT_LOG, "time scale \xce\x94t (s)");
-		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR,
-			      "normalised excess variance  \xcf\x83\xc2\xb2" "NXS");
-		plot_figure_hline(f, 0, &(struct plot_style){ .colour = plot_black, .line_width = 2 },
-				  "Poisson (0)", true);
-		mark_dither(f, false);
-		break;
-	case K_LCURVE:
-		plot_figure_x(f, PLOT_LINEAR, "time since T0 (s)");
-		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "count rate (counts/s)");
-		for (size_t i = 0; i < n_d; i++)
-			for (size_t j = 0; j < d[i].n_g; j++)
-				for (size_t r = 0; r < d[i].g[j].n; r++) {
-					struct pt *p = &d[i].g[j].p[r];
+static const struct group *
+group_of(const struct dataset *d, long wbin)
+{
+	for (size_t j = 0; j < d->n_g; j++)
+		if (d->g[j].wbin == wbin)
+			return &d->g[j];
+	return NULL;
+}
 
-					p->x -= t0, p->xlo -= t0, p->xhi -= t0;
-				}
-		break;
-	case K_PSD:
-		/* Spectra are dense: markers only for a handful of frequencies. */
-		marker_limit = 40;
-		plot_figure_x(f, PLOT_LOG, "frequency (Hz)");
-		plot_figure_y(f, PLOT_LOG, "Leahy power");
-		plot_figure_hline(f, 2, &(struct plot_style){ .colour = plot_black, .line_width = 2 },
-				  "white noise (2)", true);
-		mark_dither(f, true);
-		break;
-	case K_INTERARRIVAL: {
-		double wmin = INFINITY, wmax = 0, lo = INFINITY;
+/* The all-events group of a table, else its first. */
+static const struct group *
+main_group(const struct dataset *d)
+{
+	const struct group *g = group_of(d, -1);
 
-		for (size_t i = 0; i < n_d; i++)
-			for (size_t j = 0; j < d[i].n_g; j++)
-				for (size_t r = 0; r < d[i].g[j].n; r++) {
-					double w = d[i].g[j].p[r].xhi - d[i].g[j].p[r].xlo;
+	return g ? g : d->n_g ? &d->g[0] : NULL;
+}
 
-					if (w > 0)
-						wmin = fmin(wmin, w), wmax = fmax(wmax, w);
-					lo = fmin(lo, d[i].g[j].p[r].xlo);
-				}
-		/* Geometric bins read best on a log axis. */
-		plot_figure_x(f, lo > 0 && wmax > 5 * wmin ? PLOT_LOG : PLOT_LINEAR,
-			      "inter-arrival time (s)");
-		plot_figure_y(f, PLOT_LOG, "events per bin");
-		/* The expectation's far tail must not squash the observed counts. */
-		plot_figure_y_floor(f, 0.3);
-		break;
+/* The Poisson ±1σ band around F = 1 (fano_err: the scatter a Poisson
+ * process of the same counts would show), from the all-events rows of each
+ * table.  Tables with about the same counts share one band; when they
+ * differ (a B much brighter than A) each gets its own. */
+static void
+fano_bands(struct plot_figure *f, const struct dataset *d, size_t n_d)
+{
+	static const struct plot_colour tints[] = {
+		{ 0.5, 0.5, 0.5 }, { 0.84, 0.55, 0.35 }, { 0.35, 0.6, 0.5 }, { 0.6, 0.45, 0.65 }
+	};
+	size_t n_bands = 1;
+
+	for (size_t i = 1; i < n_d; i++) {
+		const struct group *a = main_group(&d[0]), *b = main_group(&d[i]);
+
+		if (!a || !b)
+			continue;
+		for (size_t p = 0; p < a->n; p++)
+			for (size_t q = 0; q < b->n; q++) {
+				double ea = a->p[p].yhi - a->p[p].ylo, eb = b->p[q].yhi - b->p[q].ylo;
+
+				if (fabs(a->p[p].x - b->p[q].x) <= 1e-6 * a->p[p].x &&
+				    fabs(ea - eb) > 0.2 * fmin(ea, eb))
+					n_bands = n_d;
+			}
 	}
-	default:
-		break;
-	}
+	for (size_t i = 0; i < n_bands; i++) {
+		const struct group *g = main_group(&d[i]);
+		struct plot_style st = { .colour = tints[i % 4], .alpha = n_bands > 1 ? 0.25 : 0.22 };
+		double *x, *lo, *hi, *y;
+		char label[160];
 
-	/* Legend: one entry per wavelength bin (colour), one per table (style),
-	 * with markers only when the data have them. */
+		if (!g || g->n == 0)
+			continue;
+		x = xmalloc(g->n * sizeof *x), y = xmalloc(g->n * sizeof *y);
+		lo = xmalloc(g->n * sizeof *lo), hi = xmalloc(g->n * sizeof *hi);
+		for (size_t k = 0; k < g->n; k++) {
+			double e = 0.5 * (g->p[k].yhi - g->p[k].ylo);
+
+			x[k] = g->p[k].x;
+			y[k] = 1;
+			lo[k] = 1 - e, hi[k] = 1 + e;
+		}
+		if (n_bands > 1)
+			snprintf(label, sizeof label, "Poisson \xc2\xb1" "1\xcf\x83 for %.60s", d[i].label);
+		else
+			snprintf(label, sizeof label, "Poisson \xc2\xb1" "1\xcf\x83");
+		plot_figure_add(f, PLOT_BAND, g->n, x, y, lo, hi, NULL, NULL, &st, label);
+		free(x), free(y), free(lo), free(hi);
+	}
+}
+
+/* Legend: one entry per wavelength bin (colour), one per table (style). */
+static void
+legend_bins_and_tables(struct plot_figure *f, const struct dataset *d, size_t n_d,
+		       const long *wb, size_t n_wb, bool markers)
+{
+	size_t max_n = 0;
+
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++)
 			max_n = d[i].g[j].n > max_n ? d[i].g[j].n : max_n;
@@ -685,10 +785,9 @@ build_figure(const struct opts *o, struct dataset *d, size_t n_d, char **subtitl
 		const char *name = NULL;
 
 		for (size_t i = 0; i < n_d && !name; i++)
-			for (size_t j = 0; j < d[i].n_g; j++)
-				if (d[i].g[j].wbin == wb[k])
-					name = d[i].g[j].name;
-		if (o->kind == K_LCURVE || o->kind == K_INTERARRIVAL)
+			if (group_of(&d[i], wb[k]))
+				name = group_of(&d[i], wb[k])->name;
+		if (!markers)
 			st.marker = PLOT_MARK_NONE;
 		legend_entry(f, &st, name);
 	}
@@ -696,44 +795,1085 @@ build_figure(const struct opts *o, struct dataset *d, size_t n_d, char **subtitl
 		for (size_t i = 0; i < n_d; i++) {
 			struct plot_style st = dataset_style(i, plot_grey, max_n);
 
-			if (o->kind == K_LCURVE || o->kind == K_INTERARRIVAL)
+			if (!markers)
 				st.marker = PLOT_MARK_NONE;
 			legend_entry(f, &st, d[i].label);
 		}
-	if (o->kind == K_INTERARRIVAL)
-		legend_entry(f, &(struct plot_style){ .colour = plot_black, .dash = PLOT_DOTTED,
-						      .line_width = 3 },
-			     "exponential expectation");
+}
 
+/* --- Fano factor and excess variance ------------------------------------- */
+
+static struct plot_figure *
+build_variance(const struct opts *o, struct dataset *d, size_t n_d, char **caption)
+{
+	struct plot_figure *f = plot_figure_new();
+	long *wb;
+	size_t n_wb = all_wbins(d, n_d, &wb);
+
+	plot_figure_x(f, PLOT_LOG, "time scale \xce\x94t (s)");
+	if (o->kind == K_FANO) {
+		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "Fano factor  F");
+		if (!o->logy)
+			plot_figure_y_floor(f, 0);
+		fano_bands(f, d, n_d);
+		plot_figure_hline(f, 1, &(struct plot_style){ .colour = plot_black, .line_width = 2 },
+				  "Poisson F = 1", true);
+	} else {
+		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR,
+			      "excess variance  \xcf\x83\xc2\xb2" "NXS");
+		plot_figure_hline(f, 0, &(struct plot_style){ .colour = plot_black, .line_width = 2 },
+				  "Poisson (0)", true);
+	}
+	mark_dither(f, false, table_meta(d[0].t));
+	legend_bins_and_tables(f, d, n_d, wb, n_wb, true);
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
 			const struct group *g = &d[i].g[j];
 			struct plot_style st = dataset_style(i, wbin_colour(g->wbin, wb, n_wb), g->n);
 
-			switch (o->kind) {
-			case K_LCURVE:
-				add_points(f, PLOT_STEPS, g, &st, true, false);
-				break;
-			case K_INTERARRIVAL: {
-				struct plot_style ex = st;
+			add_points(f, PLOT_POINTS, g, &st, g->n <= 300, false, NULL);
+		}
+	if (o->kind == K_FANO)
+		caption_add(caption, "F = variance / mean of the counts in bins of \xce\x94t");
+	else
+		caption_add(caption, "\xcf\x83\xc2\xb2" "NXS = (variance \xe2\x88\x92 mean) / mean\xc2\xb2");
+	caption_add(caption, "points of fewer than %ld bins left out", o->min_bins);
+	caption_tables(caption, d, n_d);
+	free(wb);
+	return f;
+}
 
-				add_points(f, PLOT_STEPS, g, &st, true, false);
-				ex.dash = PLOT_DOTTED;
-				ex.line_width = 3;
-				ex.marker = PLOT_MARK_NONE;
-				add_points(f, PLOT_POINTS, g, &ex, false, true);
-				break;
+/* --- Light curves -------------------------------------------------------- */
+
+/* TAI - UTC (s) at a UTC MJD, from 1997-07-01 on (Chandra's era and later):
+ * the IERS leap seconds. */
+static double
+tai_minus_utc(double mjd_utc)
+{
+	static const struct { double mjd, dat; } leaps[] = {
+		{ 50630, 31 }, { 51179, 32 }, { 53736, 33 }, { 54832, 34 },
+		{ 56109, 35 }, { 57204, 36 }, { 57754, 37 },
+	};
+	double dat = 31;
+
+	for (size_t i = 0; i < sizeof leaps / sizeof leaps[0]; i++)
+		if (mjd_utc >= leaps[i].mjd)
+			dat = leaps[i].dat;
+	return dat;
+}
+
+/* "MJD 54618.13690 (TT) = 2008-06-01 03:15:59 UTC": T0 (mission seconds)
+ * as a date, from the metadata's mjdref and timesys.  Empty when the
+ * metadata has no mjdref. */
+static void
+t0_text(json_t *meta, double t0, char *buf, size_t size)
+{
+	double mjdref, mjd, mjd_utc;
+	const char *sys = meta_string(meta, "timesys");
+	time_t secs;
+	struct tm tm;
+	char date[40];
+
+	buf[0] = '\0';
+	if (!meta_number(meta, "mjdref", &mjdref) || !isfinite(t0))
+		return;
+	mjd = mjdref + t0 / 86400;
+	if (!sys || strcmp(sys, "TT") == 0)
+		mjd_utc = mjd - (32.184 + tai_minus_utc(mjd)) / 86400;
+	else if (strcmp(sys, "UTC") == 0)
+		mjd_utc = mjd;
+	else {
+		snprintf(buf, size, "MJD %.5f (%s)", mjd, sys);
+		return;
+	}
+	secs = (time_t)llround((mjd_utc - 40587) * 86400);
+	gmtime_r(&secs, &tm);
+	strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf, size, "MJD %.5f (%s) = %s UTC", mjd, sys ? sys : "TT", date);
+}
+
+static struct plot_figure *
+build_lcurve(const struct opts *o, struct dataset *d, size_t n_d, char **caption)
+{
+	struct plot_figure *f = plot_figure_new();
+	long *wb;
+	size_t n_wb = all_wbins(d, n_d, &wb);
+	double t0 = INFINITY;
+	char when[128], xlabel[200];
+
+	for (size_t i = 0; i < n_d; i++)
+		for (size_t j = 0; j < d[i].n_g; j++)
+			for (size_t r = 0; r < d[i].g[j].n; r++)
+				if (isfinite(d[i].g[j].p[r].xlo) && d[i].g[j].p[r].xlo < t0)
+					t0 = d[i].g[j].p[r].xlo;
+	for (size_t i = 0; i < n_d; i++)
+		for (size_t j = 0; j < d[i].n_g; j++)
+			for (size_t r = 0; r < d[i].g[j].n; r++) {
+				struct pt *p = &d[i].g[j].p[r];
+
+				p->x -= t0, p->xlo -= t0, p->xhi -= t0;
 			}
-			default:
-				/* Error bars on hundreds of spectral points hide the
-				 * spectrum; the line alone reads better. */
-				add_points(f, PLOT_POINTS, g, &st,
-					   g->n <= (o->kind == K_PSD ? 60 : 300), false);
+	t0_text(table_meta(d[0].t), t0, when, sizeof when);
+	/* The axis says where its zero is. */
+	if (when[0])
+		snprintf(xlabel, sizeof xlabel, "time since T0 (s);  T0 = %s", when);
+	else
+		snprintf(xlabel, sizeof xlabel, "time since T0 = %.1f s mission time (s)", t0);
+	plot_figure_x(f, PLOT_LINEAR, xlabel);
+	/* Curves more than a factor 30 apart (a bright B over a faint A,
+	 * narrow bins under all events) each keep their shape on a log axis. */
+	{
+		double lo = INFINITY, hi = 0;
+
+		for (size_t i = 0; i < n_d; i++)
+			for (size_t j = 0; j < d[i].n_g; j++) {
+				double sum = 0;
+				size_t n = 0;
+
+				for (size_t r = 0; r < d[i].g[j].n; r++)
+					if (d[i].g[j].p[r].y > 0)
+						sum += d[i].g[j].p[r].y, n++;
+				if (n)
+					lo = fmin(lo, sum / (double)n), hi = fmax(hi, sum / (double)n);
+			}
+		plot_figure_y(f, o->logy || hi > 30 * lo ? PLOT_LOG : PLOT_LINEAR, "count rate (counts/s)");
+	}
+	legend_bins_and_tables(f, d, n_d, wb, n_wb, false);
+	for (size_t i = 0; i < n_d; i++)
+		for (size_t j = 0; j < d[i].n_g; j++) {
+			const struct group *g = &d[i].g[j];
+			struct plot_style st = dataset_style(i, wbin_colour(g->wbin, wb, n_wb), g->n);
+
+			add_points(f, PLOT_STEPS, g, &st, true, false, NULL);
+		}
+	caption_tables(caption, d, n_d);
+	free(wb);
+	return f;
+}
+
+/* --- Inter-arrival times ------------------------------------------------- */
+
+/* The KS line of a table for one wbin, "D = 0.012, p = 0.41". */
+static bool
+ks_text(const struct dataset *d, long wbin, char *buf, size_t size)
+{
+	const char *line;
+
+	for (size_t i = 0; (line = table_comment_nth(d->t, "ks", i)); i++) {
+		const char *w = strstr(line, "wbin="), *dp = strstr(line, "D="), *pp = strstr(line, " p=");
+		double dv, pv;
+
+		if (w && atol(w + 5) != wbin)
+			continue;
+		if (!dp || !pp)
+			continue;
+		dv = strtod(dp + 2, NULL);
+		pv = strtod(pp + 3, NULL);
+		if (pv < 1e-300)
+			snprintf(buf, size, "D = %.3f, p < 1e-300", dv);
+		else if (pv < 1e-3)
+			snprintf(buf, size, "D = %.3f, p = %.1e", dv, pv);
+		else
+			snprintf(buf, size, "D = %.3f, p = %.2g", dv, pv);
+		return true;
+	}
+	return false;
+}
+
+/* Frame-quantised times (ACIS: every event of a frame shares one stamp)
+ * give inter-arrival times that are whole frames, so histogram bins
+ * narrower than a frame alternate between full and empty.  Merged into
+ * one bin per frame multiple, k*tau +- tau/2, the histogram reads as what
+ * it is. */
+static void
+merge_to_frames(struct group *g, double tau)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		struct pt p = g->p[i];
+		/* The frame multiple inside the bin, where its counts are;
+		 * a bin holding none (necessarily empty) goes to the nearest. */
+		long k = (long)ceil(p.xlo / tau - 1e-9);
+
+		if (!((double)k * tau < p.xhi))
+			k = lround(p.x / tau);
+		if (n > 0 && lround(g->p[n - 1].x / tau) == k) {
+			g->p[n - 1].y += p.y;
+			g->p[n - 1].aux += p.aux;
+			continue;
+		}
+		/* Edges on the frame midpoints, x the frame multiple itself. */
+		p.x = (double)k * tau;
+		p.xlo = fmax(0, ((double)k - 0.5) * tau);
+		p.xhi = ((double)k + 0.5) * tau;
+		g->p[n++] = p;
+	}
+	g->n = n;
+}
+
+/* The frame time of a histogram of frame-quantised inter-arrival times,
+ * when the table's metadata does not give it (a stream made before fits2ev
+ * recorded timedel): bins where the exponential expects five or more events
+ * but which hold none are impossible for a Poisson process (P < 0.7%), so
+ * when two in five such bins are empty the times are whole frames.  The
+ * frame time is then the slope of the occupied runs of bins against their
+ * frame numbers.  0 when the histogram does not look quantised. */
+static double
+estimate_frame_time(const struct group *g)
+{
+	size_t n_expect = 0, n_empty = 0, n_runs = 0;
+	double *c = xmalloc((g->n + 1) * sizeof *c), tau0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (g->p[i].aux >= 5) {
+			n_expect++;
+			n_empty += g->p[i].y == 0;
+		}
+	if (n_expect < 10 || 5 * n_empty < 2 * n_expect) {
+		free(c);
+		return 0;
+	}
+	/* Count-weighted centres of the runs of occupied bins. */
+	for (size_t i = 0; i < g->n;) {
+		double w = 0, m = 0;
+
+		if (!(g->p[i].y > 0)) {
+			i++;
+			continue;
+		}
+		for (; i < g->n && g->p[i].y > 0; i++)
+			w += g->p[i].y, m += g->p[i].y * g->p[i].x;
+		c[n_runs++] = m / w;
+	}
+	if (n_runs < 4) {
+		free(c);
+		return 0;
+	}
+	/* A first guess from neighbouring runs, then a fit over all. */
+	tau0 = c[2] - c[1];
+	for (size_t j = 1; j < n_runs; j++) {
+		double k = round(c[j] / tau0);
+
+		sx += k, sy += c[j], sxx += k * k, sxy += k * c[j];
+	}
+	free(c);
+	{
+		double n = (double)(n_runs - 1), den = n * sxx - sx * sx;
+
+		return den > 0 ? (n * sxy - sx * sy) / den : 0;
+	}
+}
+
+static size_t
+build_interarrival(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+		   struct plot_figure ***panels)
+{
+	long *wb;
+	size_t n_wb = all_wbins(d, n_d, &wb);
+	struct plot_figure **p = xcalloc(n_wb + 1, sizeof *p);
+	double tau = 0;
+	bool framed = false;
+
+	bool estimated = false;
+
+	(void)o;
+	for (size_t i = 0; i < n_d; i++) {
+		double t = 0;
+
+		/* One clock per table: estimated, when the metadata lacks it,
+		 * from the bin whose histogram is finest. */
+		if (!meta_number(table_meta(d[i].t), "timedel", &t) || !(t > 0)) {
+			double finest = INFINITY;
+
+			t = 0;
+			for (size_t j = 0; j < d[i].n_g; j++) {
+				const struct group *g = &d[i].g[j];
+				double e;
+
+				if (g->n > 1 && g->p[0].xhi - g->p[0].xlo < finest &&
+				    (e = estimate_frame_time(g)) > 0)
+					t = e, finest = g->p[0].xhi - g->p[0].xlo;
+			}
+			estimated |= t > 0;
+		}
+		for (size_t j = 0; j < d[i].n_g; j++) {
+			struct group *g = &d[i].g[j];
+
+			if (t > 0 && g->n > 1 && g->p[0].xhi - g->p[0].xlo < 0.75 * t) {
+				merge_to_frames(g, t);
+				framed = true;
+				tau = fmax(tau, t);
+			}
+			for (size_t r = 0; r < g->n; r++) {
+				/* Poisson counting error of the observed histogram. */
+				g->p[r].ylo = g->p[r].y - sqrt(g->p[r].y);
+				g->p[r].yhi = g->p[r].y + sqrt(g->p[r].y);
 			}
 		}
+	}
+	for (size_t k = 0; k < n_wb; k++) {
+		struct plot_figure *f = p[k] = plot_figure_new();
+		double wmin = INFINITY, wmax = 0, lo = INFINITY;
+		const char *name = NULL;
+		char tag[200] = "";
+
+		for (size_t i = 0; i < n_d; i++) {
+			const struct group *g = group_of(&d[i], wb[k]);
+			char ks[96];
+
+			if (!g)
+				continue;
+			if (!name)
+				name = g->name;
+			for (size_t r = 0; r < g->n; r++) {
+				double w = g->p[r].xhi - g->p[r].xlo;
+
+				if (w > 0)
+					wmin = fmin(wmin, w), wmax = fmax(wmax, w);
+				lo = fmin(lo, g->p[r].xlo);
+			}
+			if (n_d == 1 && ks_text(&d[i], wb[k], ks, sizeof ks))
+				snprintf(tag, sizeof tag, "%s   KS %s", g->name, ks);
+		}
+		if (!tag[0])
+			snprintf(tag, sizeof tag, "%s", name ? name : "");
+		/* Geometric bins read best on a log axis. */
+		plot_figure_x(f, lo > 0 && wmax > 5 * wmin ? PLOT_LOG : PLOT_LINEAR,
+			      "inter-arrival time (s)");
+		plot_figure_y(f, PLOT_LOG, "events per bin");
+		/* The expectation's far tail must not squash the observed counts. */
+		plot_figure_y_floor(f, 0.3);
+		if (n_wb > 1 || n_d == 1)
+			plot_figure_tag(f, tag);
+		for (size_t i = 0; i < n_d; i++) {
+			const struct group *g = group_of(&d[i], wb[k]);
+			struct plot_style st = dataset_style(i, plot_palette(i), 0);
+			struct plot_style ex = st;
+			char label[200], ks[96];
+
+			if (!g)
+				continue;
+			st.marker = PLOT_MARK_NONE;
+			st.line_width = 2.5;
+			if (n_d > 1 && ks_text(&d[i], wb[k], ks, sizeof ks))
+				snprintf(label, sizeof label, "%s  KS %s", d[i].label, ks);
+			else
+				snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label : "observed");
+			add_points(f, PLOT_STEPS, g, &st, true, false,
+				   n_d > 1 || k == 0 ? label : NULL);
+			ex.dash = PLOT_DOTTED;
+			ex.line_width = 3;
+			ex.marker = PLOT_MARK_NONE;
+			if (n_d > 1)
+				ex.colour = plot_black;
+			add_points(f, PLOT_POINTS, g, &ex, false, true,
+				   k == 0 && i == 0 ? "exponential expectation" : NULL);
+		}
+	}
+	if (framed)
+		caption_add(caption, "times are frame stamps: bins merged to whole frames of %s%.4g s",
+			    estimated ? "about " : "", tau);
+	caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against the exponential");
+	caption_tables(caption, d, n_d);
 	free(wb);
-	*subtitle = make_subtitle(o, d, n_d, o->kind == K_LCURVE ? t0 : NAN);
+	*panels = p;
+	return n_wb;
+}
+
+/* --- Power spectra ------------------------------------------------------- */
+
+/* The upper tail of chi-squared with 2n degrees of freedom at 2x:
+ * Q(n, x) = exp(-x) sum_{k<n} x^k / k!, summed in logs. */
+static double
+chi2_2n_tail(long n, double x)
+{
+	double lx = log(x), top = -INFINITY, sum = 0;
+
+	if (x <= 0)
+		return 1;
+	for (long k = 0; k < n; k++)
+		top = fmax(top, -x + (double)k * lx - lgamma((double)k + 1));
+	for (long k = 0; k < n; k++)
+		sum += exp(-x + (double)k * lx - lgamma((double)k + 1) - top);
+	return fmin(1, exp(top) * sum);
+}
+
+/* The single-trial detection level of an average of n Leahy powers: the
+ * power P such that n*P ~ chi2(2n) exceeds it with probability `p`. */
+static double
+leahy_level(long n, double p)
+{
+	double lo = 0, hi = (double)n + 12 * sqrt((double)n) + 60;
+
+	for (int it = 0; it < 200 && hi - lo > 1e-10 * hi; it++) {
+		double mid = 0.5 * (lo + hi);
+
+		if (chi2_2n_tail(n, mid) > p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 2 * 0.5 * (lo + hi) / (double)n;
+}
+
+/* Average the powers of g in frequency bins [f1 c^j, f1 c^(j+1)) (f1 the
+ * lowest frequency): each point becomes the n-weighted mean power of its
+ * bin, n = the number of powers averaged (segments times frequencies),
+ * with the error P/sqrt(n) of such an average.  c = 1: no rebinning.  The
+ * count of averaged powers goes to aux. */
+static void
+log_rebin(struct group *g, double c)
+{
+	size_t n = 0;
+	double f1;
+	long prev = -1;
+
+	if (g->n == 0)
+		return;
+	f1 = g->p[0].x;
+	for (size_t i = 0; i < g->n; i++) {
+		struct pt p = g->p[i];
+		double m = p.aux >= 1 ? p.aux : 1;
+		long j = c > 1 && f1 > 0 ? (long)floor(log(p.x / f1) / log(c) + 1e-9) : (long)i;
+
+		if (!isfinite(p.y) || !(p.x > 0))
+			continue;
+		if (n > 0 && j == prev) {
+			struct pt *q = &g->p[n - 1];
+
+			q->x += m * p.x;
+			q->y += m * p.y;
+			q->aux += m;
+			q->xhi = p.x;
+			continue;
+		}
+		g->p[n].x = m * p.x;
+		g->p[n].y = m * p.y;
+		g->p[n].aux = m;
+		g->p[n].xlo = g->p[n].xhi = p.x;
+		n++;
+		prev = j;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pt *q = &g->p[i];
+
+		q->x /= q->aux;
+		q->y /= q->aux;
+		q->ylo = q->y - q->y / sqrt(q->aux);
+		q->yhi = q->y + q->y / sqrt(q->aux);
+	}
+	g->n = n;
+}
+
+/* --dt and --seg of the psd command in a table's history. */
+static void
+psd_parameters(json_t *meta, double *dt, double *seg)
+{
+	json_t *h = json_object_get(meta, "history"), *v;
+	size_t k;
+
+	*dt = *seg = NAN;
+	json_array_foreach(h, k, v) {
+		const char *s = json_string_value(v), *a;
+
+		if (!s || strncmp(s, "psd", 3) != 0 || (s[3] != ' ' && s[3] != '\0'))
+			continue;
+		if ((a = strstr(s, "--dt")))
+			*dt = strtod(a + 5, NULL);
+		if ((a = strstr(s, "--seg")))
+			*seg = strtod(a + 6, NULL);
+	}
+}
+
+static void
+add_level(struct plot_figure *f, const struct group *g, double p, enum plot_dash dash,
+	  const char *label)
+{
+	double *x = xmalloc((g->n + 1) * sizeof *x), *y = xmalloc((g->n + 1) * sizeof *y);
+	struct plot_style st = { .colour = { 0.3, 0.3, 0.3 }, .dash = dash, .line_width = 1.8 };
+
+	for (size_t i = 0; i < g->n; i++) {
+		x[i] = g->p[i].x;
+		y[i] = leahy_level(lround(g->p[i].aux), p);
+	}
+	plot_figure_add(f, PLOT_POINTS, g->n, x, y, NULL, NULL, NULL, NULL, &st, label);
+	free(x), free(y);
+}
+
+/* One panel per wavelength bin when there are several (shared frequency
+ * axis), each with A, B... overlaid. */
+static size_t
+build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+	  struct plot_figure ***panels)
+{
+	long *wb;
+	size_t n_wb = all_wbins(d, n_d, &wb);
+	double dt, seg, n_avg = NAN;
+	struct plot_figure **p = xcalloc(n_wb + 1, sizeof *p);
+	bool same_n = true;
+	char l99[64], l999[64];
+
+	marker_limit = 60;
+	for (size_t i = 0; i < n_d; i++)
+		for (size_t j = 0; j < d[i].n_g; j++) {
+			if (d[i].g[j].n && i == 0 && !isfinite(n_avg))
+				n_avg = d[i].g[j].p[0].aux;
+			if (d[i].g[j].n && isfinite(n_avg) && d[i].g[j].p[0].aux != n_avg)
+				same_n = false;
+			log_rebin(&d[i].g[j], o->rebin);
+		}
+	/* The levels are the first table's; another averaging other numbers
+	 * of segments has its own, higher or lower. */
+	snprintf(l99, sizeof l99, "99%% single trial%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
+		 same_n ? "" : ")");
+	snprintf(l999, sizeof l999, "99.9%%%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
+		 same_n ? "" : ")");
+	for (size_t k = 0; k < n_wb; k++) {
+		struct plot_figure *f = plot_figure_new();
+		const struct group *first = NULL;
+		const char *name = NULL;
+
+		p[k] = f;
+		plot_figure_x(f, PLOT_LOG, "frequency (Hz)");
+		plot_figure_y(f, PLOT_LOG, "Leahy power");
+		plot_figure_hline(f, 2, &(struct plot_style){ .colour = plot_black, .line_width = 1.5 },
+				  k == 0 ? "white noise 2" : NULL, true);
+		mark_dither(f, true, table_meta(d[0].t));
+		for (size_t i = 0; i < n_d; i++) {
+			const struct group *g = group_of(&d[i], wb[k]);
+
+			if (g && !first)
+				first = g;
+			if (g && !name)
+				name = g->name;
+		}
+		for (size_t i = 0; i < n_d; i++) {
+			const struct group *g = group_of(&d[i], wb[k]);
+			struct plot_style st;
+			char label[200];
+
+			if (!g)
+				continue;
+			st = dataset_style(i, n_wb > 1 ? plot_palette(i) : wbin_colour(wb[k], wb, n_wb), g->n);
+			st.line_width = 1.5;
+			/* One legend, in the first panel; the others are named by
+			 * their tag. */
+			snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label
+							   : n_wb > 1 ? "averaged power" : name);
+			add_points(f, PLOT_POINTS, g, &st, true, false, k == 0 ? label : NULL);
+		}
+		if (first) {
+			add_level(f, first, 0.01, PLOT_DASHED, k == 0 ? l99 : NULL);
+			add_level(f, first, 0.001, PLOT_DOTTED, k == 0 ? l999 : NULL);
+		}
+		if (n_wb > 1)
+			plot_figure_tag(f, name);
+	}
+	psd_parameters(table_meta(d[0].t), &dt, &seg);
+	if (isfinite(dt))
+		caption_add(caption, "dt = %g s", dt);
+	if (isfinite(seg))
+		caption_add(caption, "segments of %g s", seg);
+	if (isfinite(n_avg))
+		caption_add(caption, "n_avg = %g segments", n_avg);
+	if (o->rebin > 1)
+		caption_add(caption, "powers averaged in bins %g\xc3\x97 wider each (log rebinning)",
+			    o->rebin);
+	caption_tables(caption, d, n_d);
+	free(wb);
+	*panels = p;
+	return n_wb;
+}
+
+/* --- Counts spectrum ----------------------------------------------------- */
+
+/* Rate per nm against wavelength, from lcurve tables: each wavelength bin's
+ * counts over its exposure and width, so that tables of different exposure
+ * or bins of different width compare; a log y axis when the rates span
+ * more than a factor 30 (a B much brighter than A must not hide A). */
+static struct plot_figure *
+build_counts(const struct opts *o, struct dataset *d, size_t n_d, char **caption)
+{
+	struct plot_figure *f = plot_figure_new();
+	double *edges = NULL, ymin = INFINITY, ymax = 0;
+	size_t n_edges = 0;
+	bool by_nm = meta_wbin_edges(table_meta(d[0].t), &edges, &n_edges) && n_edges >= 2;
+	size_t n_b = by_nm ? n_edges - 1 : 0;
+	const char **names = NULL;
+	bool all_only = true;
+
+	if (!by_nm) {
+		/* No wavelength edges: one bar per bin, counts per second. */
+		for (size_t i = 0; i < n_d; i++)
+			for (size_t j = 0; j < d[i].n_g; j++)
+				if ((size_t)(d[i].g[j].wbin + 1) > n_b)
+					n_b = (size_t)(d[i].g[j].wbin + 1);
+		if (n_b == 0)
+			n_b = 1;
+		names = xcalloc(n_b, sizeof *names);
+	}
+	for (size_t i = 0; i < n_d; i++) {
+		struct table *t = d[i].t;
+		size_t cw = table_require_numeric(t, "wbin"), cc = table_require_numeric(t, "counts");
+		size_t ce = table_require_numeric(t, "exposure_s");
+		double *cnt = xcalloc(n_b, sizeof *cnt), *exp_s = xcalloc(n_b, sizeof *exp_s);
+		double *x = xmalloc(n_b * sizeof *x), *y = xmalloc(n_b * sizeof *y);
+		double *lo = xmalloc(n_b * sizeof *lo), *hi = xmalloc(n_b * sizeof *hi);
+		double *xl = xmalloc(n_b * sizeof *xl), *xh = xmalloc(n_b * sizeof *xh);
+		struct plot_style st = dataset_style(i, plot_palette(i), 0);
+		bool only_all = true;
+
+		for (size_t r = 0; r < table_n_rows(t); r++)
+			only_all &= table_value(t, r, cw) == -1;
+		all_only &= only_all;
+		for (size_t r = 0; r < table_n_rows(t); r++) {
+			double w = table_value(t, r, cw), c = table_value(t, r, cc), e = table_value(t, r, ce);
+			long b = (long)w;
+
+			if (w == -1 && only_all && n_b == 1)
+				b = 0;
+			if (b < 0 || (size_t)b >= n_b || !wanted_wbin(o, (long)w))
+				continue;
+			if (isfinite(c) && isfinite(e))
+				cnt[b] += c, exp_s[b] += e;
+		}
+		for (size_t b = 0; b < n_b; b++) {
+			double width = by_nm ? edges[b + 1] - edges[b] : 1;
+			double rate = exp_s[b] > 0 ? cnt[b] / exp_s[b] / width : NAN;
+			double err = exp_s[b] > 0 ? sqrt(cnt[b]) / exp_s[b] / width : NAN;
+
+			if (by_nm) {
+				xl[b] = edges[b], xh[b] = edges[b + 1];
+			} else {
+				double bw = 0.8 / (double)n_d;
+
+				xl[b] = (double)b - 0.4 + bw * (double)i + 0.06 * bw;
+				xh[b] = xl[b] + 0.88 * bw;
+			}
+			x[b] = 0.5 * (xl[b] + xh[b]);
+			y[b] = rate, lo[b] = rate - err, hi[b] = rate + err;
+			if (rate > 0)
+				ymin = fmin(ymin, rate), ymax = fmax(ymax, rate);
+		}
+		if (by_nm) {
+			st.marker = PLOT_MARK_NONE;
+			st.line_width = 2.5;
+			plot_figure_add(f, PLOT_STEPS, n_b, x, y, lo, hi, xl, xh, &st, d[i].label);
+		} else {
+			struct plot_style bs = { .colour = plot_palette(i), .alpha = 0.55 };
+
+			plot_figure_add(f, PLOT_BARS, n_b, x, y, lo, hi, xl, xh, &bs,
+					n_d > 1 ? d[i].label : NULL);
+		}
+		free(cnt), free(exp_s), free(x), free(y), free(lo), free(hi), free(xl), free(xh);
+	}
+	if (by_nm) {
+		plot_figure_x(f, PLOT_LINEAR, "wavelength (nm)");
+		plot_figure_y(f, o->logy || ymax > 30 * ymin ? PLOT_LOG : PLOT_LINEAR,
+			      "rate (counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9)");
+		caption_add(caption, "counts over exposure and bin width, \xe2\x88\x9aN errors");
+	} else {
+		for (size_t b = 0; b < n_b; b++) {
+			names[b] = xmalloc(32);
+			if (all_only && n_b == 1)
+				snprintf((char *)names[b], 32, "all events");
+			else
+				snprintf((char *)names[b], 32, "wbin %zu", b);
+		}
+		plot_figure_x_categories(f, n_b, names);
+		plot_figure_x(f, PLOT_LINEAR, all_only ? "one band (no wavelengths)"
+						       : "wavelength bin (no wavelength edges in the metadata)");
+		plot_figure_y(f, o->logy || ymax > 30 * ymin ? PLOT_LOG : PLOT_LINEAR,
+			      "count rate (counts/s)");
+		for (size_t b = 0; b < n_b; b++)
+			free((char *)names[b]);
+	}
+	if (!o->logy && !(ymax > 30 * ymin))
+		plot_figure_y_floor(f, 0);
+	caption_tables(caption, d, n_d);
+	free(names);
+	free(edges);
 	return f;
+}
+
+/* --- Heat map ------------------------------------------------------------ */
+
+/* Whether wavelength edges are log-spaced (wbin --log): the widths grow by
+ * one factor and span more than two to one, so a log axis draws the bins
+ * evenly. */
+static bool
+edges_geometric(const double *e, size_t n)
+{
+	double r;
+
+	if (n < 3 || !(e[0] > 0))
+		return false;
+	r = e[1] / e[0];
+	for (size_t i = 1; i + 1 < n; i++)
+		if (!(e[i] > 0) || fabs(e[i + 1] / e[i] - r) > 1e-6 * r)
+			return false;
+	return (e[n - 1] - e[n - 2]) > 2 * (e[1] - e[0]);
+}
+
+/* One panel per lcurve table: time (since the earliest bin of all tables)
+ * by wavelength, coloured by counts per second per nm on one scale for all
+ * panels.  Bins without exposure and the time between GTIs (where lcurve
+ * writes no bins) stay white. */
+static size_t
+build_heatmap(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+	      struct plot_figure ***panels)
+{
+	struct plot_figure **p = xcalloc(n_d, sizeof *p);
+	double t0 = INFINITY, zmax = 0;
+	char when[128], xlabel[200];
+
+	for (size_t i = 0; i < n_d; i++) {
+		struct table *t = d[i].t;
+		size_t cs = table_require_numeric(t, "time_start");
+
+		table_require_numeric(t, "time_stop");
+		table_require_numeric(t, "rate");
+		table_require_numeric(t, "exposure_s");
+		for (size_t r = 0; r < table_n_rows(t); r++)
+			t0 = fmin(t0, table_value(t, r, cs));
+	}
+	t0_text(table_meta(d[0].t), t0, when, sizeof when);
+	if (when[0])
+		snprintf(xlabel, sizeof xlabel, "time since T0 (s);  T0 = %s", when);
+	else
+		snprintf(xlabel, sizeof xlabel, "time since T0 = %.1f s mission time (s)", t0);
+	for (size_t i = 0; i < n_d; i++) {
+		struct table *t = d[i].t;
+		size_t cw = table_require_numeric(t, "wbin"), cs = table_require_numeric(t, "time_start");
+		size_t ct = table_require_numeric(t, "time_stop"), cr = table_require_numeric(t, "rate");
+		size_t ce = table_require_numeric(t, "exposure_s");
+		size_t nr = table_n_rows(t), n = 0;
+		double *edges = NULL, *xl = xmalloc((nr + 1) * sizeof *xl), *xh = xmalloc((nr + 1) * sizeof *xh);
+		double *yl = xmalloc((nr + 1) * sizeof *yl), *yh = xmalloc((nr + 1) * sizeof *yh);
+		double *z = xmalloc((nr + 1) * sizeof *z);
+		size_t n_edges = 0;
+		struct plot_style st = { 0 };
+		char ylabel[120];
+
+		if (!meta_wbin_edges(table_meta(t), &edges, &n_edges) || n_edges < 2)
+			die(EXIT_RUNTIME, "%s: no wavelength bin edges in the metadata: a heat map "
+			    "needs a stream binned by wbin", table_name(t));
+		for (size_t r = 0; r < nr; r++) {
+			double w = table_value(t, r, cw), e = table_value(t, r, ce);
+			long b = (long)w;
+
+			if (b < 0 || (size_t)b + 1 >= n_edges || !wanted_wbin(o, b))
+				continue;
+			xl[n] = table_value(t, r, cs) - t0;
+			xh[n] = table_value(t, r, ct) - t0;
+			yl[n] = edges[b], yh[n] = edges[b + 1];
+			z[n] = e > 0 ? table_value(t, r, cr) / (edges[b + 1] - edges[b]) : NAN;
+			if (isfinite(z[n]))
+				zmax = fmax(zmax, z[n]);
+			n++;
+		}
+		p[i] = plot_figure_new();
+		plot_figure_add(p[i], PLOT_CELLS, n, NULL, z, yl, yh, xl, xh, &st, NULL);
+		plot_figure_x(p[i], PLOT_LINEAR, xlabel);
+		snprintf(ylabel, sizeof ylabel, n_d > 1 ? "%s: wavelength (nm)" : "wavelength (nm)",
+			 d[i].label);
+		plot_figure_y(p[i], edges_geometric(edges, n_edges) ? PLOT_LOG : PLOT_LINEAR, ylabel);
+		plot_figure_colourbar(p[i], "counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9");
+		free(edges), free(xl), free(xh), free(yl), free(yh), free(z);
+	}
+	for (size_t i = 0; i < n_d; i++)
+		plot_figure_z_range(p[i], 0, zmax > 0 ? zmax : 1);
+	caption_add(caption, "white: no exposure (GTI gaps)");
+	caption_tables(caption, d, n_d);
+	*panels = p;
+	return n_d;
+}
+
+/* --- Chunk statistics (chunkvar tables) ---------------------------------- */
+
+struct chunks {
+	size_t n;
+	long *wbin;
+	double *wmin, *wmax, *width, *m[N_METRICS];
+};
+
+static void
+read_chunks(const struct dataset *d, const struct opts *o, struct chunks *c)
+{
+	struct table *t = d->t;
+	size_t cw = table_require_numeric(t, "wbin"), cmin = table_require_numeric(t, "wmin_nm");
+	size_t cmax = table_require_numeric(t, "wmax_nm"), cwd = table_require_numeric(t, "width_s");
+	size_t cm[N_METRICS], nr = table_n_rows(t);
+
+	for (size_t m = 0; m < N_METRICS; m++)
+		cm[m] = table_require_numeric(t, chunk_metrics[m]);
+	memset(c, 0, sizeof *c);
+	c->wbin = xmalloc((nr + 1) * sizeof *c->wbin);
+	c->wmin = xmalloc((nr + 1) * sizeof *c->wmin);
+	c->wmax = xmalloc((nr + 1) * sizeof *c->wmax);
+	c->width = xmalloc((nr + 1) * sizeof *c->width);
+	for (size_t m = 0; m < N_METRICS; m++)
+		c->m[m] = xmalloc((nr + 1) * sizeof *c->m[m]);
+	for (size_t r = 0; r < nr; r++) {
+		double w = table_value(t, r, cw);
+
+		if (!(w >= -1) || w != floor(w))
+			die(EXIT_RUNTIME, "%s:%lu: column 'wbin': not a wavelength bin index: '%s'",
+			    table_name(t), table_row_line(t, r), table_text(t, r, cw));
+		if (!wanted_wbin(o, (long)w))
+			continue;
+		c->wbin[c->n] = (long)w;
+		c->wmin[c->n] = table_value(t, r, cmin);
+		c->wmax[c->n] = table_value(t, r, cmax);
+		c->width[c->n] = table_value(t, r, cwd);
+		for (size_t m = 0; m < N_METRICS; m++)
+			c->m[m][c->n] = table_value(t, r, cm[m]);
+		c->n++;
+	}
+}
+
+static void
+free_chunks(struct chunks *c)
+{
+	free(c->wbin), free(c->wmin), free(c->wmax), free(c->width);
+	for (size_t m = 0; m < N_METRICS; m++)
+		free(c->m[m]);
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of the finite values of v[0..n), NaN when none. */
+static double
+quantile(const double *v, size_t n, double q)
+{
+	double *s = xmalloc((n + 1) * sizeof *s), r;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			s[k++] = v[i];
+	if (k == 0) {
+		free(s);
+		return NAN;
+	}
+	qsort(s, k, sizeof *s, by_value);
+	{
+		double pos = q * (double)(k - 1);
+		size_t i = (size_t)floor(pos);
+
+		r = i + 1 < k ? s[i] + (pos - (double)i) * (s[i + 1] - s[i]) : s[k - 1];
+	}
+	free(s);
+	return r;
+}
+
+#define CHUNKHIST_BINS 40
+
+/* One panel per metric: every table's histogram on the same bins (from the
+ * 0.5% to the 99.5% quantile of all tables together; values beyond go
+ * into the end bins), as the fraction of that table's chunks, so a B with
+ * more chunks than A compares. */
+static size_t
+build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+		struct plot_figure ***panels)
+{
+	struct chunks *c = xcalloc(n_d, sizeof *c);
+	struct plot_figure **p = xcalloc(N_METRICS, sizeof *p);
+	size_t n_p = 0, total = 0;
+
+	for (size_t i = 0; i < n_d; i++) {
+		read_chunks(&d[i], o, &c[i]);
+		total += c[i].n;
+	}
+	for (size_t m = 0; m < N_METRICS; m++) {
+		double *all, lo, hi, step;
+		size_t n_all = 0;
+		struct plot_figure *f;
+
+		if (!o->metric[m])
+			continue;
+		all = xmalloc((total + 1) * sizeof *all);
+		for (size_t i = 0; i < n_d; i++)
+			for (size_t r = 0; r < c[i].n; r++)
+				all[n_all++] = c[i].m[m][r];
+		lo = quantile(all, n_all, 0.005);
+		hi = quantile(all, n_all, 0.995);
+		free(all);
+		f = p[n_p++] = plot_figure_new();
+		plot_figure_x(f, PLOT_LINEAR, chunk_metrics[m]);
+		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "fraction");
+		if (!isfinite(lo))
+			continue;
+		if (!(hi > lo))
+			hi = lo + 1;
+		step = (hi - lo) / CHUNKHIST_BINS;
+		for (size_t i = 0; i < n_d; i++) {
+			double y[CHUNKHIST_BINS] = { 0 }, x[CHUNKHIST_BINS], xl[CHUNKHIST_BINS],
+			       xh[CHUNKHIST_BINS];
+			size_t n = 0;
+			struct plot_style st = dataset_style(i, plot_palette(i), 0);
+
+			for (size_t r = 0; r < c[i].n; r++) {
+				double v = c[i].m[m][r];
+				long b;
+
+				if (!isfinite(v))
+					continue;
+				b = (long)floor((v - lo) / step);
+				b = b < 0 ? 0 : b >= CHUNKHIST_BINS ? CHUNKHIST_BINS - 1 : b;
+				y[b]++;
+				n++;
+			}
+			for (size_t b = 0; b < CHUNKHIST_BINS; b++) {
+				/* Edges computed once each, so neighbours touch exactly
+				 * and the outline joins. */
+				xl[b] = lo + step * (double)b;
+				xh[b] = lo + step * (double)(b + 1);
+				x[b] = 0.5 * (xl[b] + xh[b]);
+				y[b] = n ? y[b] / (double)n : NAN;
+			}
+			st.marker = PLOT_MARK_NONE;
+			st.line_width = 2.5;
+			/* Small panels have no room for a legend: the caption
+			 * says which line is which. */
+			plot_figure_add(f, PLOT_STEPS, CHUNKHIST_BINS, x, y, NULL, NULL, xl, xh, &st, NULL);
+		}
+		plot_figure_y_floor(f, 0);
+	}
+	for (size_t i = 0; i < n_d; i++)
+		caption_add(caption, "%s %s", d[i].label,
+			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
+						   "purple dash-dot" }[i % 4]);
+	caption_add(caption, "y: fraction of each table's chunks in %d bins from the 0.5%% to the "
+		    "99.5%% quantile (values beyond in the end bins)", CHUNKHIST_BINS);
+	caption_add(caption, "all widths%s together", o->n_wbins ? "" : " and wavelength bins");
+	caption_tables(caption, d, n_d);
+	for (size_t i = 0; i < n_d; i++)
+		free_chunks(&c[i]);
+	free(c);
+	*panels = p;
+	return n_p;
+}
+
+/* One panel per table: wavelength bin by chunk width, coloured by the share
+ * of the cell's chunks that are among the table's top 1% of the metric (all
+ * cells together): 1% everywhere means the strongest chunks sit nowhere in
+ * particular. */
+static size_t
+build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+	       struct plot_figure ***panels)
+{
+	struct plot_figure **p = xcalloc(n_d, sizeof *p);
+	size_t m = 0;
+	double zmax = 0;
+
+	while (!o->metric[m])
+		m++;
+	for (size_t i = 0; i < n_d; i++) {
+		struct chunks c;
+		double q, *widths = NULL, *wl = NULL, *wh = NULL;
+		size_t n_w = 0, n_b = 0, n_cells;
+		double *xl, *xh, *yl, *yh, *z, *hit, *cnt;
+		long *bins = NULL;
+		struct plot_style st = { 0 };
+		char ylabel[120];
+
+		read_chunks(&d[i], o, &c);
+		{
+			/* The top 1% of the chunks the map shows (wbins >= 0). */
+			double *v = xmalloc((c.n + 1) * sizeof *v);
+			size_t n_v = 0;
+
+			for (size_t r = 0; r < c.n; r++)
+				if (c.wbin[r] >= 0)
+					v[n_v++] = c.m[m][r];
+			q = quantile(v, n_v, 0.99);
+			free(v);
+		}
+		for (size_t r = 0; r < c.n; r++) {
+			bool seen = false;
+
+			if (c.wbin[r] < 0)
+				continue;
+			for (size_t k = 0; k < n_w; k++)
+				seen |= widths[k] == c.width[r];
+			if (!seen) {
+				widths = xrealloc(widths, (n_w + 1) * sizeof *widths);
+				widths[n_w++] = c.width[r];
+			}
+			seen = false;
+			for (size_t k = 0; k < n_b; k++)
+				seen |= bins[k] == c.wbin[r];
+			if (!seen) {
+				bins = xrealloc(bins, (n_b + 1) * sizeof *bins);
+				wl = xrealloc(wl, (n_b + 1) * sizeof *wl);
+				wh = xrealloc(wh, (n_b + 1) * sizeof *wh);
+				bins[n_b] = c.wbin[r], wl[n_b] = c.wmin[r], wh[n_b] = c.wmax[r];
+				n_b++;
+			}
+		}
+		qsort(widths, n_w, sizeof *widths, by_value);
+		n_cells = n_w * n_b;
+		xl = xmalloc((n_cells + 1) * sizeof *xl), xh = xmalloc((n_cells + 1) * sizeof *xh);
+		yl = xmalloc((n_cells + 1) * sizeof *yl), yh = xmalloc((n_cells + 1) * sizeof *yh);
+		z = xmalloc((n_cells + 1) * sizeof *z);
+		hit = xcalloc(n_cells + 1, sizeof *hit), cnt = xcalloc(n_cells + 1, sizeof *cnt);
+		for (size_t r = 0; r < c.n; r++) {
+			size_t a = 0, b = 0;
+
+			if (c.wbin[r] < 0 || !isfinite(c.m[m][r]))
+				continue;
+			while (bins[b] != c.wbin[r])
+				b++;
+			while (widths[a] != c.width[r])
+				a++;
+			cnt[b * n_w + a]++;
+			hit[b * n_w + a] += c.m[m][r] >= q;
+		}
+		for (size_t b = 0; b < n_b; b++)
+			for (size_t a = 0; a < n_w; a++) {
+				size_t k = b * n_w + a;
+				/* Cells reach halfway (geometrically) to the next width. */
+				double below = a > 0 ? sqrt(widths[a] * widths[a - 1])
+						     : n_w > 1 ? widths[0] * widths[0] / sqrt(widths[0] * widths[1])
+							       : widths[0] / 1.5;
+				double above = a + 1 < n_w ? sqrt(widths[a] * widths[a + 1])
+							   : n_w > 1 ? widths[a] * widths[a] / sqrt(widths[a] * widths[a - 1])
+								     : widths[a] * 1.5;
+
+				xl[k] = wl[b], xh[k] = wh[b];
+				yl[k] = below, yh[k] = above;
+				z[k] = cnt[k] > 0 ? 100 * hit[k] / cnt[k] : NAN;
+				if (isfinite(z[k]))
+					zmax = fmax(zmax, z[k]);
+			}
+		p[i] = plot_figure_new();
+		plot_figure_add(p[i], PLOT_CELLS, n_cells, NULL, z, yl, yh, xl, xh, &st, NULL);
+		plot_figure_x(p[i], PLOT_LINEAR, "wavelength (nm)");
+		snprintf(ylabel, sizeof ylabel, n_d > 1 ? "%s: chunk bin width (s)" : "chunk bin width (s)",
+			 d[i].label);
+		plot_figure_y(p[i], PLOT_LOG, ylabel);
+		plot_figure_colourbar(p[i], "chunks in the top 1% (%)");
+		if (isfinite(q))
+			caption_add(caption, "%s: top 1%% = %s \xe2\x89\xa5 %.3g", d[i].label,
+				    chunk_metrics[m], q);
+		free(widths), free(wl), free(wh), free(bins);
+		free(xl), free(xh), free(yl), free(yh), free(z), free(hit), free(cnt);
+		free_chunks(&c);
+	}
+	for (size_t i = 0; i < n_d; i++)
+		plot_figure_z_range(p[i], 0, zmax > 0 ? zmax : 1);
+	caption_add(caption, "colour: share of a cell's chunks in the top 1%%, 1%% everywhere when they sit nowhere in particular");
+	caption_tables(caption, d, n_d);
+	*panels = p;
+	return n_d;
 }
 
 /* --- Metadata for the output file ---------------------------------------- */
@@ -811,6 +1951,56 @@ add_metadata(struct plot_output *out, const char *title, const struct dataset *d
 	json_decref(params);
 }
 
+/* The default height: 62 mm for one panel at a column's 89 mm width, more
+ * for panels, so each stays readable. */
+static double
+default_height(const struct opts *o, struct dataset *d, size_t n_d)
+{
+	size_t n = 1, rows;
+	long *wb;
+
+	switch (o->kind) {
+	case K_PSD:
+	case K_INTERARRIVAL:
+		n = all_wbins(d, n_d, &wb);
+		free(wb);
+		break;
+	case K_HEATMAP:
+	case K_CHUNKMAP:
+		n = n_d;
+		break;
+	case K_CHUNKHIST:
+		n = o->n_metric > 3 ? (o->n_metric + 1) / 2 : o->n_metric;
+		break;
+	default:
+		break;
+	}
+	if (n <= 1)
+		return 62 * MM;
+	rows = n;
+	return fmin(28 + 30 * (double)rows, 230) * MM;
+}
+
+/* The plotted numbers, for --dump. */
+static void
+write_dump(const char *path, struct plot_figure *const *panels, size_t n, const struct opts *o)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (!fp)
+		die(EXIT_RUNTIME, "%s: cannot create the dump file: %s", path, strerror(errno));
+	fprintf(fp, "panel,series,label,kind,x,y,ylo,yhi,xlo,xhi\n");
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "%zu", i);
+		plot_figure_dump(panels[i], fp, name);
+	}
+	(void)o;
+	if (fclose(fp) != 0)
+		die(EXIT_RUNTIME, "%s: cannot write the dump file: %s", path, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -818,36 +2008,74 @@ main(int argc, char **argv)
 	static const char *const default_labels[MAX_TABLES] = { "A", "B", "C", "D", "E", "F", "G", "H" };
 	struct dataset d[MAX_TABLES] = { 0 };
 	struct plot_output *out;
-	struct plot_figure *f;
-	char *title, *subtitle = NULL;
-	size_t drawn;
+	struct plot_figure **panels = NULL;
+	struct plot_canvas canvas;
+	size_t n_panels = 1, cols = 1, drawn;
+	char *title, *caption = NULL;
 
-	/* Open first: an unwritable output fails before any work. */
-	out = plot_output_open(cli_output, o.width, o.height);
 	for (size_t i = 0; i < o.n_paths; i++) {
 		d[i].path = o.paths[i];
 		d[i].label = i < o.n_labels ? o.labels[i] : default_labels[i];
 		read_dataset(&d[i], &o);
 	}
-	f = build_figure(&o, d, o.n_paths, &subtitle);
+	if (!o.size_given)
+		o.height_pt = default_height(&o, d, o.n_paths);
+	/* Before any drawing: an unwritable output fails early. */
+	out = plot_output_open_print(cli_output, o.width_pt, o.height_pt, o.dpi);
+	canvas = plot_output_canvas(out);
+	switch (o.kind) {
+	case K_PSD:
+		n_panels = build_psd(&o, d, o.n_paths, &caption, &panels);
+		break;
+	case K_HEATMAP:
+		n_panels = build_heatmap(&o, d, o.n_paths, &caption, &panels);
+		break;
+	case K_INTERARRIVAL:
+		n_panels = build_interarrival(&o, d, o.n_paths, &caption, &panels);
+		break;
+	case K_CHUNKHIST:
+		n_panels = build_chunkhist(&o, d, o.n_paths, &caption, &panels);
+		cols = n_panels > 3 ? 2 : 1;
+		break;
+	case K_CHUNKMAP:
+		n_panels = build_chunkmap(&o, d, o.n_paths, &caption, &panels);
+		break;
+	default:
+		panels = xcalloc(1, sizeof *panels);
+		panels[0] = o.kind == K_LCURVE ? build_lcurve(&o, d, o.n_paths, &caption)
+			  : o.kind == K_COUNTS ? build_counts(&o, d, o.n_paths, &caption)
+			  : build_variance(&o, d, o.n_paths, &caption);
+	}
 	title = make_title(&o, d);
-	plot_figure_title(f, title, subtitle);
-	if (o.xrange)
-		plot_figure_x_range(f, o.x_lo, o.x_hi);
-	if (o.yrange)
-		plot_figure_y_range(f, o.y_lo, o.y_hi);
+	for (size_t i = 0; i < n_panels; i++) {
+		if (o.xrange)
+			plot_figure_x_range(panels[i], o.x_lo, o.x_hi);
+		if (o.yrange)
+			plot_figure_y_range(panels[i], o.y_lo, o.y_hi);
+	}
 	if (o.logy && o.yrange && o.y_lo <= 0)
 		die(EXIT_USAGE, "--yrange: a log axis needs LO > 0");
-	drawn = plot_render(f, plot_output_cairo(out), o.width, o.height);
+	if (n_panels == 1) {
+		plot_figure_title(panels[0], title, caption);
+		drawn = plot_render_canvas(panels[0], plot_output_cairo(out), &canvas);
+	} else {
+		drawn = plot_render_grid(panels, n_panels, cols,
+					 o.kind == K_PSD || o.kind == K_HEATMAP || o.kind == K_CHUNKMAP,
+					 plot_output_cairo(out), &canvas, title, caption);
+	}
 	if (drawn == 0)
 		die(EXIT_RUNTIME, "%s: nothing to plot: no defined values%s", o.paths[0],
 		    o.n_wbins ? " in the selected wavelength bins" : "");
+	if (o.dump)
+		write_dump(o.dump, panels, n_panels, &o);
 	add_metadata(out, title, d, o.n_paths);
 	plot_output_commit(out);
 
-	plot_figure_free(f);
+	for (size_t i = 0; i < n_panels; i++)
+		plot_figure_free(panels[i]);
+	free(panels);
 	free(title);
-	free(subtitle);
+	free(caption);
 	for (size_t i = 0; i < o.n_paths; i++) {
 		for (size_t j = 0; j < d[i].n_g; j++)
 			free(d[i].g[j].p);
