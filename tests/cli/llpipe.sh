@@ -147,3 +147,28 @@ t_error llpipe-38 "one bad pipeline among several: nothing is written" 1 \
 t_files_eq llpipe-39 "the good pipeline's script was not rewritten either" "$T/demo.before" "$W/pipelines/demo.sh"
 t_error llpipe-40 "no pipeline is a usage error" 2 \
 	"llpipe: no pipeline: give meta/pipeline/NAME.json (or --make) (see 'llpipe --help')" llpipe
+
+# The original tool's time filters, driven by the processing.
+printf '{"trange": {"start_s": 100, "stop_s": "600 s"}, "tthinning": {"dt_s": 20}, "analyses": ["varstat"]}\n' \
+	>"$W/meta/processing/tf.json"
+printf '{"A_fits_id": "sample", "processing": "tf", "A_filters": ["gtifilter", "trange", "tthinning", "wrange", "wbin"], "B_filters": []}\n' \
+	>"$W/meta/pipeline/tf.json"
+llpipe -w "$W" tf
+t_eq llpipe-41 "trange and tthinning stages take --start/--stop and --dt (and the seed) from the processing" \
+	"stage trange trange --start '100' --stop '600'|stage tthinning tthinning --dt '20' --seed '1'" \
+	"$(grep -E '^stage t(range|thinning)' "$W/pipelines/tf.sh" | tr '\n' '|' | sed 's/|$//')"
+if command -v trange >/dev/null && command -v tthinning >/dev/null && [ $have_all = yes ]; then
+	t_check llpipe-42 "the pipeline with trange and tthinning runs on the sample" sh "$W/pipelines/tf.sh"
+	t_eq llpipe-43 "slot A holds 500 s of whole 20 s bins" '[[339469268.4307151,339469768.4307151]]' \
+		"$(ev_meta gti <"$W/out/tf/A.ev")"
+else
+	t_skip llpipe-42 "the pipeline with trange and tthinning runs" "programs not built"
+	t_skip llpipe-43 "slot A's window" "programs not built"
+fi
+bad llpipe-44 "tthinning needs the processing's tthinning" \
+	"llpipe: meta/pipeline/x.json: A_filters?0?: expected a filter the processing can drive (tthinning is not set in meta/processing/default.json)" \
+	'{"A_fits_id": "sample", "A_filters": ["tthinning"]}'
+printf '{"trange": {"start_s": 50, "stop_s": 20}}\n' >"$W/meta/processing/tr.json"
+bad llpipe-45 "trange.stop_s not above start_s" \
+	"llpipe: meta/processing/tr.json: trange.stop_s: expected a time above trange.start_s (50 s), got 20 s" \
+	'{"A_fits_id": "sample", "processing": "tr", "A_filters": ["trange"]}'
