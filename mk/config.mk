@@ -36,10 +36,11 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 
 # Debian packages the project needs: build, run, test, bench.  mk/deps.sh
 # installs without Recommends, so everything a test imports is listed here
-# (python3-pil: llplot.sh decodes PNGs with it).
+# (python3-pil: llplot.sh decodes PNGs with it; python3-scipy: chunktest.sh
+# checks its statistics against scipy.stats).
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libcfitsio-dev libpng-dev libcairo2-dev \
                 libkissfft-dev libnlopt-dev fonts-dejavu-core ffmpeg curl \
-                python3 python3-numpy python3-astropy python3-pil shellcheck hyperfine \
+                python3 python3-numpy python3-astropy python3-pil python3-scipy shellcheck hyperfine \
                 clang libclang-rt-14-dev
 
 PREFIX ?= /usr/local
