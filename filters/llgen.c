@@ -377,6 +377,8 @@ struct gen {
 	double last_env, last_g;	/* hex: env and spacing of the last draw */
 	double *cell_env, *alias_prob;	/* hex, flat/powerlaw: HEX_CELLS cells */
 	uint32_t *alias;
+	double *cell_lam0, *cell_g0;	/* exp law: each cell's first λ and g there */
+	bool cell_taylor;	/* g from cell_g0 by a Taylor series (see below) */
 };
 
 /* Quantile cells of a flat or powerlaw spectrum, each with its own
@@ -423,6 +425,10 @@ hex_build_cells(struct gen *g)
 	g->cell_env = xmalloc(K * sizeof *g->cell_env);
 	g->alias_prob = xmalloc(K * sizeof *g->alias_prob);
 	g->alias = xmalloc(K * sizeof *g->alias);
+	double max_step = 0;
+
+	g->cell_lam0 = xmalloc(K * sizeof *g->cell_lam0);
+	g->cell_g0 = xmalloc(K * sizeof *g->cell_g0);
 	for (uint32_t c = 0; c < K; c++) {
 		double ga = lattice_spacing(&g->lt, wavelength_at(g, (double)c / K));
 		double gb = lattice_spacing(&g->lt, wavelength_at(g, (c + 1.0) / K));
@@ -430,7 +436,17 @@ hex_build_cells(struct gen *g)
 
 		g->cell_env[c] = g->b + (1 - g->b) * lattice_coverage_bound(&g->lt, lo, hi);
 		sum += g->cell_env[c];
+		/* The cell's λ range, widened for the f32 rounding of λ. */
+		g->cell_lam0[c] = wavelength_at(g, (double)c / K);
+		g->cell_g0[c] = lattice_spacing(&g->lt, g->cell_lam0[c]);
+		max_step = fmax(max_step, fabs((double)wavelength_at(g, (c + 1.0) / K) -
+					       g->cell_lam0[c]) + 1e-6 * g->cell_lam0[c]);
 	}
+	/* exp(L·λ) = exp(L·λ0)·exp(L·(λ − λ0)): with |L·(λ − λ0)| <= 1e-2 the
+	 * series to x^6/720 is exact to rounding (next term < 2e-18) and saves
+	 * a libm call per candidate. */
+	g->cell_taylor = g->lt.law == LATTICE_EXP &&
+			 fabs(g->lt.lucretius_per_nm) * max_step <= 1e-2;
 	for (uint32_t c = 0; c < K; c++) {
 		g->alias_prob[c] = g->cell_env[c] * K / sum;
 		g->alias[c] = c;
@@ -525,6 +541,8 @@ gen_free(struct gen *g)
 	free(g->cell_env);
 	free(g->alias_prob);
 	free(g->alias);
+	free(g->cell_lam0);
+	free(g->cell_g0);
 }
 
 /* The flat or powerlaw spectrum's quantile at u in [0, 1). */
@@ -562,7 +580,14 @@ draw_wavelength_hex(struct gen *g)
 			c = g->alias[c];
 		w = wavelength_at(g, (c + rng_uniform(&g->r_wave)) * (1.0 / HEX_CELLS));
 		g->last_env = g->cell_env[c];
-		g->last_g = lattice_spacing(&g->lt, w);
+		if (g->cell_taylor) {
+			double e = g->lt.lucretius_per_nm * ((double)w - g->cell_lam0[c]);
+
+			g->last_g = g->cell_g0[c] * (1 + e * (1 + e * (1.0 / 2 + e * (1.0 / 6 +
+				    e * (1.0 / 24 + e * (1.0 / 120 + e * (1.0 / 720)))))));
+		} else {
+			g->last_g = lattice_spacing(&g->lt, w);
+		}
 		return w;
 	}
 	for (;;) {
