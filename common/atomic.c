@@ -29,7 +29,8 @@ static void
 remove_pending(void)
 {
 	for (struct atomic_file *af = pending; af; af = af->next)
-		unlink(af->temp);
+		if (af->temp)
+			unlink(af->temp);
 }
 
 static void
@@ -77,12 +78,26 @@ struct atomic_file *
 atomic_open(const char *path)
 {
 	struct atomic_file *af = xcalloc(1, sizeof *af);
-	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
-	const char *dir = dirname(dcopy), *base = basename(bcopy);
-	size_t n = strlen(dir) + strlen(base) + 32;
+	char *dcopy, *bcopy;
+	const char *dir, *base;
+	size_t n;
 	mode_t mask;
+	struct stat st;
 
 	af->path = xstrdup(path);
+	/* A device or FIFO (-o /dev/null, a named pipe) is written in place:
+	 * renaming a temporary over it would replace the device with a file. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		af->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (af->fd < 0)
+			die(EXIT_RUNTIME, "%s: cannot open output file:", path);
+		return af;
+	}
+	dcopy = xstrdup(path);
+	bcopy = xstrdup(path);
+	dir = dirname(dcopy);
+	base = basename(bcopy);
+	n = strlen(dir) + strlen(base) + 32;
 	af->temp = xmalloc(n);
 	snprintf(af->temp, n, "%s/.%s.tmp.XXXXXX", dir, base);
 	free(dcopy);
@@ -120,7 +135,7 @@ atomic_stream(struct atomic_file *af)
 const char *
 atomic_temp_path(struct atomic_file *af)
 {
-	return af->temp;
+	return af->temp ? af->temp : af->path;
 }
 
 static void
@@ -144,7 +159,7 @@ atomic_commit(struct atomic_file *af)
 		failed = close(af->fd) != 0;
 	if (failed)
 		die(EXIT_RUNTIME, "%s: write error:", af->path);
-	if (rename(af->temp, af->path) != 0)
+	if (af->temp && rename(af->temp, af->path) != 0)
 		die(EXIT_RUNTIME, "%s: cannot rename temporary output into place:", af->path);
 	release(af);
 }
@@ -156,6 +171,7 @@ atomic_abort(struct atomic_file *af)
 		fclose(af->stream);
 	else
 		close(af->fd);
-	unlink(af->temp);
+	if (af->temp)
+		unlink(af->temp);
 	release(af);
 }

@@ -4,7 +4,10 @@
  * in the same directory, so rename(2) is atomic); atomic_commit() flushes,
  * closes and renames it over the target.  Until then the temporary is removed
  * on every exit path: die(), exit(), SIGINT, SIGTERM, SIGHUP.  So an
- * interrupted run never leaves a half file that looks whole. */
+ * interrupted run never leaves a half file that looks whole.  A target that
+ * exists and is not a regular file or directory (/dev/null, a FIFO) is
+ * opened and written in place instead: renaming over it would replace the
+ * device with a file. */
 #ifndef LL_ATOMIC_H
 #define LL_ATOMIC_H
 

@@ -55,3 +55,11 @@ want = a[(a["time"] >= t0 + 200) & (a["time"] < t0 + 500)]
 assert len(b) == len(want) > 1000 and np.array_equal(b, want), (len(b), len(want))
 assert m1["gti"] == [[t0 + 200, t0 + 500]] and abs(m1["exposure"] - 300) < 1e-6
 ' "$T/real.ev" <(trange --start 200 --stop 500 <"$T/real.ev")
+# -o onto something that is not a regular file (a FIFO here; /dev/null alike)
+# writes through it: renaming a temporary over it would replace it by a file.
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fromfifo" &
+trange --start 1 --stop 25 -o "$T/fifo" <"$T/in.ev"
+wait
+t_eq trange-14 "-o onto a FIFO writes through it and leaves it a FIFO" "fifo 4" \
+	"$([ -p "$T/fifo" ] && echo fifo || echo replaced) $(ev_times <"$T/fromfifo" | wc -l)"
