@@ -843,10 +843,15 @@ static void
 draw_overlay(struct video *v, cairo_t *cr, double t)
 {
 	const struct lanesheet *ls = &v->ls;
-	double f = v->font, phi = ls->heading_deg * LV_PI / 180;
-	double dx = cos(phi), dy = -sin(phi);
+	double f = v->font, phi = ls->heading_deg * LV_PI / 180, dx, dy;
 	double back = fmin(v->trail_s * v->speedup, t - v->start) * ls->speed_m_s / v->scale;
 	char s[128];
+
+	/* The lattice's heading turns: the track points along the current one. */
+	if (v->hex)
+		phi += v->lt.heading_rate_deg_s * (t - v->lt.t0) * LV_PI / 180;
+	dx = cos(phi);
+	dy = -sin(phi);
 
 	/* Track: fades towards its tail. */
 	if (back > 0.5) {

@@ -251,6 +251,25 @@ main(void)
 		      isinf(lattice_period(&(struct lattice){ .speed_m_s = 0, .alpha_m = 1 }, 0, 1)),
 		      "lattice_period: row step over the speed across the rows");
 
+		{
+			/* A turning heading: the closed form against a midpoint
+			 * integration of v·(cos θ(t), sin θ(t)). */
+			struct lattice tr = lt;
+			double x, y, ix = 0, iy = 0, T = 50, h = 1e-4;
+
+			tr.heading_rate_deg_s = 7;
+			tr.t0 = 100;
+			lattice_init(&tr, why, sizeof why);
+			for (double s0 = 0; s0 < T - 1e-12; s0 += h) {
+				double th = (23 + 7 * (s0 + 0.5 * h)) * 3.14159265358979323846 / 180;
+
+				ix += h * cos(th);
+				iy += h * sin(th);
+			}
+			lattice_track(&tr, 100 + T, &x, &y);
+			check(fabs(x - ix) < 1e-6 && fabs(y - iy) < 1e-6,
+			      "lattice_track with a heading rate matches the integrated path");
+		}
 		genparams_defaults(&gp);
 		gp.hex = true;
 		gp.pitch_law = LATTICE_EXP;
