@@ -294,6 +294,19 @@ lattice_round(double x)
 	return (x + b) - b;
 }
 
+/* A lower bound of M(t, λ) over t at spacing g: 1 when isotropic; else,
+ * the cells of the counted points covering the disk shrunk by a cell's
+ * circumradius g/√3, (1 − g/(√3 r))² when r > g/√3, and 0 otherwise. */
+static inline double
+lattice_lower_bound_at(const struct lattice *lt, double g)
+{
+	double c = 1 - g * lt->inv_sqrt3_r;
+
+	if (g < lt->g_isotropic)
+		return 1.0;
+	return c > 0 ? c * c : 0.0;
+}
+
 /* The points of the unit lattice in a disk of radius rho < 0.5: at most
  * one, the nearest of the two rows around cy (a disk this small meets at
  * most rows floor(y) and floor(y) + 1, y = cy/(√3/2)); no square root. */

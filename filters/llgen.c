@@ -623,6 +623,10 @@ accept(struct gen *g, double dt, float w)
 	if (g->hex) {
 		double u = rng_uniform(&g->r_accept) * g->last_env;
 
+		/* Below the rate's lower bound at this spacing no count is needed:
+		 * most candidates of a dense lattice are decided here. */
+		if (u < g->b + (1 - g->b) * lattice_lower_bound_at(&g->lt, g->last_g))
+			return true;
 		return u < g->b + (1 - g->b) * lattice_coverage_at(&g->lt, ls->t0 + dt, g->last_g);
 	}
 	inv_p = 1.0 / (ls->pitch_m_per_nm * (double)w);

@@ -238,14 +238,25 @@ main(void)
 		lt.heading_deg = 23;
 		lt.aperture_m = 1.2;
 		check(lattice_init(&lt, why, sizeof why), "lattice_init accepts the original's defaults");
-		for (int k = 0; k < 200000 && bound_ok; k++) {
-			double lam = 0.05 + 2.0 * k / 200000, gsp = lattice_spacing(&lt, lam);
+		for (int pass = 0; pass < 2; pass++) {
+			/* The original's defaults, then a lattice 10 times denser
+			 * (up to ~20 rows in the disk). */
+			struct lattice lb = lt;
 
-			bound_ok = lattice_coverage(&lt, k * 0.37, lam) <= lattice_bound_at(&lt, gsp) &&
-				   lattice_bound_at(&lt, gsp) <=
-				   lattice_coverage_bound(&lt, lattice_spacing(&lt, 2.05), 3);
+			lb.alpha_m = pass ? 0.3 : 3;
+			lattice_init(&lb, why, sizeof why);
+			for (int k = 0; k < 200000 && bound_ok; k++) {
+				double lam = 0.05 + 2.0 * k / 200000, gsp = lattice_spacing(&lb, lam);
+				double mk = lattice_coverage(&lb, k * 0.37, lam);
+
+				bound_ok = mk <= lattice_bound_at(&lb, gsp) &&
+					   mk >= lattice_lower_bound_at(&lb, gsp) &&
+					   lattice_bound_at(&lb, gsp) <=
+					   lattice_coverage_bound(&lb, lattice_spacing(&lb, 2.05),
+								  lb.alpha_m);
+			}
 		}
-		check(bound_ok, "M never exceeds its bound, nor the bound the range's bound");
+		check(bound_ok, "M lies between its lower and upper bounds, the bound below the range's");
 		check(fabs(lattice_period(&lt, 1, 0.5) * 1 * fabs(sin((23 - 60) * 3.14159265358979323846 / 180)) -
 			   sqrt(3.0) / 2 * 3 * exp(-0.5)) < 1e-12 &&
 		      isinf(lattice_period(&(struct lattice){ .speed_m_s = 0, .alpha_m = 1 }, 0, 1)),
