@@ -379,6 +379,7 @@ struct gen {
 	uint32_t *alias;
 	double *cell_lam0, *cell_g0;	/* exp law: each cell's first λ and g there */
 	bool cell_taylor;	/* g from cell_g0 by a Taylor series (see below) */
+	char refusal[320];	/* why these parameters cannot be drawn; "" if they can */
 };
 
 /* Quantile cells of a flat or powerlaw spectrum, each with its own
@@ -490,10 +491,10 @@ gen_init_hex(struct gen *g, const struct genparams *gp, double t0)
 	bound = lattice_coverage_bound(&g->lt, fmin(ga, gb), fmax(ga, gb));
 	g->mod_max = g->b + (1 - g->b) * bound;
 	if (g->mod_max > HEX_MAX_ENVELOPE)
-		die(EXIT_RUNTIME, "lanes: hex lattice of spacing up to %.4g m against an "
-		    "aperture of %g m: one point in it is %.3g times the mean rate, too "
-		    "sparse to draw by thinning (limit %g); use a smaller spacing or a "
-		    "larger aperture", fmax(ga, gb), gp->aperture_m, bound, HEX_MAX_ENVELOPE);
+		snprintf(g->refusal, sizeof g->refusal, "lanes: hex lattice of spacing up to %.4g m "
+			 "against an aperture of %g m: one point in it is %.3g times the mean rate, "
+			 "too sparse to draw by thinning (limit %g); use a smaller spacing or a "
+			 "larger aperture", fmax(ga, gb), gp->aperture_m, bound, HEX_MAX_ENVELOPE);
 	g->env_mean = g->kind == GENPARAMS_SOURCE ? hex_env_mean(g) : hex_build_cells(g);
 	g->cand_max = g->env_mean;
 }
@@ -902,8 +903,11 @@ main(int argc, char **argv)
 	rate = gp.rate_cps;
 	gen_init(&g, &gp, t0, have_src ? &src : NULL);
 	if (o.explain) {
-		if (gp.hex)
+		if (gp.hex) {
 			explain_hex(&gp, &g, exposure, rate);
+			if (g.refusal[0])
+				printf("\nllgen would refuse to generate: %s\n", g.refusal);
+		}
 		else
 			explain(&gp, &g, exposure, rate);
 		if (fflush(stdout) != 0 || ferror(stdout))
@@ -913,6 +917,8 @@ main(int argc, char **argv)
 		return EXIT_OK;
 	}
 
+	if (g.refusal[0])
+		die(EXIT_RUNTIME, "%s", g.refusal);
 	if (have_src) {
 		meta = src.meta;
 		json_object_del(meta, "wbins");

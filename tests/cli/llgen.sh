@@ -259,3 +259,5 @@ t_error llgen-33 "a lattice far sparser than the aperture is refused, not drawn 
 	llgen --geometry hex </dev/null
 t_error llgen-34 "--geometry takes strips or hex" 2 \
 	"llgen: --geometry: expected strips or hex, got 'round' (see 'llgen --help')" llgen --geometry round
+t_eq llgen-35 "--explain still explains a lattice too sparse to draw, and says so" "0 1" \
+	"$(llgen --geometry hex --explain </dev/null >"$T/sparse.txt"; echo $?) $(grep -c '^llgen would refuse to generate: lanes: hex lattice' "$T/sparse.txt")"
