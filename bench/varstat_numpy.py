@@ -97,7 +97,7 @@ def main():
     for dt in dts:
         per_w = [[] for _ in range(n_w + 1)]   # index n_w: all events
         for a, b, rel, ww in parts:
-            nfull = int(np.floor((b - a) / dt))
+            f = (b - a) / dt; nfull = int(np.floor(f + 1e-9 * (f + 1)))  # as scan_whole_bins
             if nfull <= 0:
                 continue
             k = np.floor(rel / dt).astype(np.int64)

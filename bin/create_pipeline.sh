@@ -70,7 +70,7 @@ the file (and its B); other settings for an existing NAME need --force.
   --help, --version
 
 Filters: gtifilter chandrashift wrange wbin flatten equalize poissonize
-downsample; first in B only: generate copysource copyA.
+downsample trange tthinning; first in B only: generate copysource copyA.
 
 Example: $prog -n m82 -a sample --b-filters generate,wrange,wbin,poissonize
 Exit status: 0 ok, 1 missing or bad metadata or I/O error, 2 usage error.

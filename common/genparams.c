@@ -6,6 +6,19 @@
 #include "genparams.h"
 #include "workspace.h"
 
+/* §5b keys kept apart from the strip model's so each reads on its own. */
+static void
+hex_defaults(struct genparams *gp)
+{
+	gp->hex = false;
+	gp->pitch_law = LATTICE_LINEAR;
+	gp->alpha_m = 3;
+	gp->lucretius_per_nm = -1;
+	gp->perp = 0;
+	gp->phase = 0;
+	gp->heading_rate_deg_s = 0;
+}
+
 void
 genparams_defaults(struct genparams *gp)
 {
@@ -27,6 +40,7 @@ genparams_defaults(struct genparams *gp)
 	gp->speed_km_s = 30;
 	gp->heading_deg = 0;
 	gp->aperture_m = 1.2;
+	hex_defaults(gp);
 }
 
 const char *
@@ -51,6 +65,7 @@ genparams_value_rule(const char *key, double v)
 		{ "weight", 0, true, INFINITY, "must be greater than 0" },
 		{ "telescope.speed_km_s", 0, false, INFINITY, "must be >= 0" },
 		{ "telescope.aperture_m", 0, true, INFINITY, "must be greater than 0" },
+		{ "lanes.alpha_m", 0, true, INFINITY, "must be greater than 0" },
 	};
 
 	if (!isfinite(v))
@@ -215,6 +230,50 @@ read_families(struct genparams *gp, json_t *arr, char *why, size_t why_size)
 	return true;
 }
 
+/* A string key with two allowed values: *choice = 0 for the first, 1 for
+ * the second. */
+static bool
+get_choice(json_t *obj, const char *name, const char *full, const char *a, const char *b,
+	   int *choice, char *why, size_t why_size)
+{
+	json_t *v = obj ? json_object_get(obj, name) : NULL;
+
+	if (!v)
+		return true;
+	if (!json_is_string(v))
+		FAIL("%s: expected \"%s\" or \"%s\", got %s", full, a, b, type_name(v));
+	if (strcmp(json_string_value(v), a) == 0)
+		*choice = 0;
+	else if (strcmp(json_string_value(v), b) == 0)
+		*choice = 1;
+	else
+		FAIL("%s: expected \"%s\" or \"%s\", got \"%s\"", full, a, b,
+		     json_string_value(v));
+	return true;
+}
+
+static bool
+read_hex_keys(struct genparams *gp, json_t *l, json_t *t, char *why, size_t why_size)
+{
+	int geometry = gp->hex, law = gp->pitch_law == LATTICE_EXP;
+
+	if (!get_choice(l, "geometry", "lanes.geometry", "strips", "hex", &geometry,
+			why, why_size) ||
+	    !get_choice(l, "pitch_law", "lanes.pitch_law", "linear", "exp", &law,
+			why, why_size) ||
+	    !opt_number(l, "alpha_m", "lanes.alpha_m", &gp->alpha_m, why, why_size) ||
+	    !opt_number(l, "lucretius_per_nm", "lanes.lucretius_per_nm",
+			&gp->lucretius_per_nm, why, why_size) ||
+	    !opt_number(t, "perp", "telescope.perp", &gp->perp, why, why_size) ||
+	    !opt_number(t, "phase", "telescope.phase", &gp->phase, why, why_size) ||
+	    !opt_number(t, "heading_rate_deg_s", "telescope.heading_rate_deg_s",
+			&gp->heading_rate_deg_s, why, why_size))
+		return false;
+	gp->hex = geometry == 1;
+	gp->pitch_law = law ? LATTICE_EXP : LATTICE_LINEAR;
+	return true;
+}
+
 bool
 genparams_from_json(struct genparams *gp, json_t *obj, char *why, size_t why_size)
 {
@@ -222,8 +281,10 @@ genparams_from_json(struct genparams *gp, json_t *obj, char *why, size_t why_siz
 		"spectrum", "background_fraction", "lanes", "telescope", NULL };
 	static const char *const spec[] = { "kind", "min_nm", "max_nm", "index", NULL };
 	static const char *const lanes[] = { "pitch_m_per_nm", "width_fraction",
-		"offset_cell_nm", "families", NULL };
-	static const char *const tel[] = { "speed_km_s", "heading_deg", "aperture_m", NULL };
+		"offset_cell_nm", "families", "geometry", "pitch_law", "alpha_m",
+		"lucretius_per_nm", NULL };
+	static const char *const tel[] = { "speed_km_s", "heading_deg", "aperture_m",
+		"perp", "phase", "heading_rate_deg_s", NULL };
 	json_t *v, *s, *l, *t;
 
 	if (!json_is_object(obj))
@@ -281,6 +342,8 @@ genparams_from_json(struct genparams *gp, json_t *obj, char *why, size_t why_siz
 		if ((v = json_object_get(l, "families")) && !read_families(gp, v, why, why_size))
 			return false;
 	}
+	if (!read_hex_keys(gp, l, t, why, why_size))
+		return false;
 	if (t) {
 		if (!check_keys(t, "telescope.", tel, why, why_size))
 			return false;
@@ -323,7 +386,24 @@ genparams_check(const struct genparams *gp, char *why, size_t why_size)
 	if (!(gp->min_nm < gp->max_nm))
 		FAIL("spectrum.min_nm: must be below spectrum.max_nm (%g), got %g",
 		     gp->max_nm, gp->min_nm);
+	if (gp->pitch_law == LATTICE_EXP && !gp->hex)
+		FAIL("lanes.pitch_law: \"exp\" needs lanes.geometry \"hex\"");
 	return true;
+}
+
+static void
+hex_to_json(const struct genparams *gp, json_t *o)
+{
+	json_t *l = json_object_get(o, "lanes"), *t = json_object_get(o, "telescope");
+
+	json_object_set_new(l, "geometry", json_string(gp->hex ? "hex" : "strips"));
+	json_object_set_new(l, "pitch_law",
+			    json_string(gp->pitch_law == LATTICE_EXP ? "exp" : "linear"));
+	json_object_set_new(l, "alpha_m", json_real(gp->alpha_m));
+	json_object_set_new(l, "lucretius_per_nm", json_real(gp->lucretius_per_nm));
+	json_object_set_new(t, "perp", json_real(gp->perp));
+	json_object_set_new(t, "phase", json_real(gp->phase));
+	json_object_set_new(t, "heading_rate_deg_s", json_real(gp->heading_rate_deg_s));
 }
 
 json_t *
@@ -348,6 +428,8 @@ genparams_to_json(const struct genparams *gp)
 		      "heading_deg", gp->heading_deg, "aperture_m", gp->aperture_m);
 	if (gp->has_seed)
 		json_object_set_new(o, "seed", json_integer((json_int_t)gp->seed));
+	if (gp->hex)
+		hex_to_json(gp, o);
 	return o;
 }
 
@@ -367,4 +449,23 @@ genparams_lanesheet(const struct genparams *gp, double t0, struct lanesheet *ls,
 	ls->t0 = t0;
 	ls->seed = gp->seed;
 	return lanesheet_init(ls, why, why_size);
+}
+
+bool
+genparams_lattice(const struct genparams *gp, double t0, struct lattice *lt,
+		  char *why, size_t why_size)
+{
+	memset(lt, 0, sizeof *lt);
+	lt->law = gp->pitch_law;
+	lt->pitch_m_per_nm = gp->pitch_m_per_nm;
+	lt->alpha_m = gp->alpha_m;
+	lt->lucretius_per_nm = gp->lucretius_per_nm;
+	lt->speed_m_s = gp->speed_km_s * 1e3;	/* km/s -> m/s */
+	lt->heading_deg = gp->heading_deg;
+	lt->heading_rate_deg_s = gp->heading_rate_deg_s;
+	lt->aperture_m = gp->aperture_m;
+	lt->perp = gp->perp;
+	lt->phase = gp->phase;
+	lt->t0 = t0;
+	return lattice_init(lt, why, why_size);
 }

@@ -20,6 +20,18 @@
  *	telescope.aperture_m   m, > 0                   1.2
  * With the defaults the crossing period is P = p/v = 100 s at 0.5 nm.
  *
+ * The original tool's lattice (DESIGN §5b; lanesheet.h "hexagonal lattice"):
+ *	lanes.geometry         "strips"|"hex"           "strips"
+ *	lanes.pitch_law        "linear"|"exp"           "linear" (g = pitch_m_per_nm·λ);
+ *	                       "exp": g = alpha_m·exp(lucretius_per_nm·λ); hex only
+ *	lanes.alpha_m          m, > 0                   3 (the original's α)
+ *	lanes.lucretius_per_nm per nm                   -1 (the original's "lucretius")
+ *	telescope.perp         start across the heading, in units of g   0
+ *	telescope.phase        start along the heading, in units of g    0
+ *	telescope.heading_rate_deg_s  deg/s             0
+ * With hex, width_fraction, offset_cell_nm and the families' angles and
+ * weights do not apply (the lattice's rows lie along angle 0).
+ *
  * Functions return false with a reason "KEY: what was expected" in `why`;
  * callers prefix the file name and choose the exit status. */
 #ifndef LL_GENPARAMS_H
@@ -48,6 +60,11 @@ struct genparams {
 	size_t n_families;
 	struct lanesheet_family family[LANESHEET_MAX_FAMILIES];
 	double speed_km_s, heading_deg, aperture_m;
+	/* §5b lattice geometry */
+	bool hex;		/* lanes.geometry "hex" (else "strips") */
+	enum lattice_pitch_law pitch_law;
+	double alpha_m, lucretius_per_nm;
+	double perp, phase, heading_rate_deg_s;
 };
 
 /* The documented defaults. */
@@ -69,7 +86,8 @@ const char *genparams_value_rule(const char *key, double v);
 bool genparams_check(const struct genparams *gp, char *why, size_t why_size);
 
 /* The complete parameters as a GenerationParameters object (every key; seed
- * only when has_seed; rate_cps always), readable again by genparams_from_json. */
+ * only when has_seed; rate_cps always; the §5b keys only with geometry
+ * "hex", their defaults otherwise), readable again by genparams_from_json. */
 json_t *genparams_to_json(const struct genparams *gp);
 
 /* "flat", "powerlaw", "source"; and back (false on another name). */
@@ -79,5 +97,9 @@ bool genparams_kind_parse(const char *name, enum genparams_kind *k);
 /* Fill a lanesheet (t0 given) and initialise it. */
 bool genparams_lanesheet(const struct genparams *gp, double t0, struct lanesheet *ls,
 			 char *why, size_t why_size);
+
+/* Fill a lattice (t0 given) and initialise it (geometry "hex"). */
+bool genparams_lattice(const struct genparams *gp, double t0, struct lattice *lt,
+		       char *why, size_t why_size);
 
 #endif

@@ -166,3 +166,174 @@ lanesheet_lane_factor(const struct lanesheet *ls, double t, float lambda_nm)
 		sum += ls->family[j].weight * lanesheet_coverage(ls, j, t, lambda_nm);
 	return sum / (ls->weight_sum * ls->width_fraction);
 }
+
+
+/* --- The hexagonal lattice ----------------------------------------------- */
+
+#define ROW_STEP 0.86602540378443864676	/* √3/2: row spacing in units of g */
+#define INV_ROW_STEP 1.15470053837925152902	/* 2/√3 */
+#define BAD(...) do { snprintf(why, why_size, __VA_ARGS__); return false; } while (0)
+
+bool
+lattice_init(struct lattice *lt, char *why, size_t why_size)
+{
+	double th = lt->heading_deg * DEG, r;
+
+	if (lt->law == LATTICE_EXP) {
+		if (!(lt->alpha_m > 0) || !isfinite(lt->alpha_m))
+			BAD("alpha must be a finite number above 0, got %g", lt->alpha_m);
+		if (!isfinite(lt->lucretius_per_nm))
+			BAD("lucretius exponent must be finite");
+	} else if (!(lt->pitch_m_per_nm > 0) || !isfinite(lt->pitch_m_per_nm)) {
+		BAD("pitch must be a finite number above 0, got %g", lt->pitch_m_per_nm);
+	}
+	if (!(lt->speed_m_s >= 0) || !isfinite(lt->speed_m_s))
+		BAD("speed must be a finite number >= 0, got %g", lt->speed_m_s);
+	if (!(lt->aperture_m > 0) || !isfinite(lt->aperture_m))
+		BAD("aperture must be a finite number above 0, got %g", lt->aperture_m);
+	if (!isfinite(lt->heading_deg) || !isfinite(lt->heading_rate_deg_s) ||
+	    !isfinite(lt->perp) || !isfinite(lt->phase) || !isfinite(lt->t0))
+		BAD("heading, heading rate, perp, phase and t0 must be finite");
+	r = 0.5 * lt->aperture_m;
+	lt->radius_m = r;
+	lt->cos0 = cos(th);
+	lt->sin0 = sin(th);
+	lt->omega_rad_s = lt->heading_rate_deg_s * DEG;
+	lt->start_x = lt->phase * lt->cos0 - lt->perp * lt->sin0;
+	lt->start_y = lt->phase * lt->sin0 + lt->perp * lt->cos0;
+	lt->area_factor = LS_PI * r * r / ROW_STEP;
+	lt->inv_area_factor = 1 / lt->area_factor;
+	lt->g_isotropic = sqrt(lt->area_factor / LATTICE_ISOTROPIC_COUNT);
+	lt->two_r = 2 * r;
+	lt->sqrt3_r = sqrt(3.0) * r;
+	lt->inv_sqrt3_r = 1 / lt->sqrt3_r;
+	return true;
+}
+#undef BAD
+
+double
+lattice_spacing(const struct lattice *lt, double lambda_nm)
+{
+	if (lt->law == LATTICE_EXP)
+		return lt->alpha_m * exp(lt->lucretius_per_nm * lambda_nm);
+	return lt->pitch_m_per_nm * lambda_nm;
+}
+
+double
+lattice_expected(const struct lattice *lt, double lambda_nm)
+{
+	double g = lattice_spacing(lt, lambda_nm);
+
+	return lt->area_factor / (g * g);
+}
+
+void
+lattice_track(const struct lattice *lt, double t, double *x_m, double *y_m)
+{
+	double dt = t - lt->t0, w = lt->omega_rad_s;
+
+	if (w == 0) {
+		*x_m = lt->speed_m_s * dt * lt->cos0;
+		*y_m = lt->speed_m_s * dt * lt->sin0;
+		return;
+	}
+	/* sin(θ0 + w·dt) − sin θ0 = 2 cos(θ0 + w·dt/2) sin(w·dt/2): no
+	 * cancellation when w·dt is small. */
+	{
+		double half = 0.5 * w * dt, s = sin(half), mid = lt->heading_deg * DEG + half;
+
+		*x_m = lt->speed_m_s / w * 2 * cos(mid) * s;
+		*y_m = lt->speed_m_s / w * 2 * sin(mid) * s;
+	}
+}
+
+/* floor(x) for |x| < 2^62 without a libm call. */
+static inline int64_t
+ifloor(double x)
+{
+	int64_t k = (int64_t)x;
+
+	return k - ((double)k > x);
+}
+
+long
+lattice_count_disk(double cx, double cy, double rho)
+{
+	int64_t jlo, jhi;
+	double r2 = rho * rho;
+	long n = 0;
+
+	if (rho < 0.5)
+		return lattice_count_small_disk(cx, cy, rho);
+	jlo = -ifloor(-(cy - rho) * INV_ROW_STEP);
+	jhi = ifloor((cy + rho) * INV_ROW_STEP);
+	for (int64_t j = jlo; j <= jhi; j++) {
+		double dy = (double)j * ROW_STEP - cy, w2 = r2 - dy * dy, w, x;
+
+		if (w2 < 0)
+			continue;
+		w = sqrt(w2);
+		x = cx - 0.5 * (double)(j & 1);	/* odd rows are shifted by g/2 */
+		n += (long)(ifloor(x + w) + ifloor(w - x) + 1);	/* floor(x+w) - ceil(x-w) + 1 */
+	}
+	return n;
+}
+
+double
+lattice_coverage(const struct lattice *lt, double t, double lambda_nm)
+{
+	return lattice_coverage_at(lt, t, lattice_spacing(lt, lambda_nm));
+}
+
+/* Bound of M at spacing g from a bound of the count: one point when two
+ * cannot both lie in the disk (g > 2r), two when no triangle of the lattice
+ * fits (r < g/√3, its smallest circumradius), else the disk grown by a
+ * Voronoi cell's circumradius g/√3 holds every counted point's cell:
+ * N·(√3/2)g² <= π(r + g/√3)², so M <= (1 + g/(√3 r))².  `piece` picks the
+ * formula so that the value at a breakpoint is that of the smaller g. */
+static double
+count_bound(const struct lattice *lt, double g, int piece)
+{
+	double r = lt->radius_m, e = lt->area_factor / (g * g);
+
+	if (g < lt->g_isotropic)
+		return 1.0;
+	if (piece == 0)
+		return 1.0 / e;
+	if (piece == 1)
+		return 2.0 / e;
+	return (1 + g / (sqrt(3.0) * r)) * (1 + g / (sqrt(3.0) * r));
+}
+
+static int
+piece_of(const struct lattice *lt, double g)
+{
+	double r = lt->radius_m;
+
+	return g > 2 * r ? 0 : g > sqrt(3.0) * r ? 1 : 2;
+}
+
+double
+lattice_coverage_bound(const struct lattice *lt, double g_lo, double g_hi)
+{
+	/* Each piece increases with g: its maximum in [g_lo, g_hi] is at its
+	 * right end, so g_hi and the two breakpoints are enough. */
+	double r = lt->radius_m, m = fmax(1.0, count_bound(lt, g_hi, piece_of(lt, g_hi)));
+	double brk[2] = { 2 * r, sqrt(3.0) * r };
+
+	for (int i = 0; i < 2; i++)
+		if (brk[i] >= g_lo && brk[i] < g_hi)
+			m = fmax(m, count_bound(lt, brk[i], i + 1));
+	return m;
+}
+
+double
+lattice_period(const struct lattice *lt, int k, double lambda_nm)
+{
+	double across = lt->speed_m_s * fabs(sin(lt->heading_deg * DEG - k * (LS_PI / 3)));
+
+	/* sin(π) is 1.2e-16, not 0: treat a component below 1e-12 of v as none. */
+	if (!(across > 1e-12 * lt->speed_m_s) || across == 0)
+		return INFINITY;
+	return ROW_STEP * lattice_spacing(lt, lambda_nm) / across;
+}

@@ -202,4 +202,160 @@ lanesheet_offset_phase(const struct lanesheet *ls, size_t j, float lambda_nm)
 	return lanesheet_cell_phase(ls, j, lanesheet_cell(ls, lambda_nm));
 }
 
+
+/* --- The hexagonal lattice (DESIGN §5b, lanes.geometry "hex") ------------
+ *
+ * The original tool's lanesheet: the points of a triangular lattice of
+ * spacing g(λ), rows along the sheet's x axis √3/2·g apart, every other row
+ * shifted by g/2 (points (i + (j odd)/2, j·√3/2)·g).  Spacing law "linear":
+ * g = pitch_m_per_nm·λ; "exp": g = alpha_m·exp(lucretius_per_nm·λ).
+ *
+ * The telescope's heading is θ(t) = θ0 + ω·(t − t0) (degrees from the rows,
+ * ω = heading_rate_deg_s); its centre starts at phase·g along and perp·g
+ * across θ0 (perp to the left) and moves at speed v along θ(t):
+ *	X(t) = v·(t − t0)·(cos θ0, sin θ0)                        ω = 0
+ *	X(t) = (v/ω)·(sin θ − sin θ0, cos θ0 − cos θ)              ω ≠ 0 (rad/s)
+ * M(t, λ) = (lattice points in the aperture disk of radius r = D/2) / E,
+ * E = π r² / (√3/2 · g²) the expected count; M = 1 (isotropic) when
+ * E > LATTICE_ISOTROPIC_COUNT.  ⟨M⟩ = 1 over positions, so the model rate is
+ * R·S(λ)·[b + (1 − b)·M]. */
+
+#define LATTICE_ISOTROPIC_COUNT 1e4
+
+enum lattice_pitch_law { LATTICE_LINEAR, LATTICE_EXP };
+
+struct lattice {
+	enum lattice_pitch_law law;
+	double pitch_m_per_nm;	/* linear law, m per nm */
+	double alpha_m;		/* exp law: g = alpha_m·exp(lucretius_per_nm·λ) */
+	double lucretius_per_nm;
+	double speed_m_s;	/* v >= 0 */
+	double heading_deg;	/* θ0 from the lattice rows */
+	double heading_rate_deg_s;	/* ω, degrees per second */
+	double aperture_m;	/* D > 0 */
+	double perp, phase;	/* start, in units of g across / along θ0 */
+	double t0;
+
+	/* Derived by lattice_init(): */
+	double radius_m, cos0, sin0, omega_rad_s;
+	double start_x, start_y;	/* start in units of g */
+	double area_factor;	/* π r² / (√3/2): E = area_factor / g² */
+	double inv_area_factor, g_isotropic;	/* E > LATTICE_ISOTROPIC_COUNT iff g < g_isotropic */
+	double two_r, sqrt3_r, inv_sqrt3_r;
+};
+
+/* Fill the derived fields; false with a reason on a value out of range
+ * (alpha_m or pitch <= 0, speed < 0, aperture <= 0, anything not finite). */
+bool lattice_init(struct lattice *lt, char *why, size_t why_size);
+
+/* Spacing g(λ) in metres; expected count E(λ) of points in the aperture. */
+double lattice_spacing(const struct lattice *lt, double lambda_nm);
+double lattice_expected(const struct lattice *lt, double lambda_nm);
+
+/* The telescope's centre at time t, in metres, relative to its start. */
+void lattice_track(const struct lattice *lt, double t, double *x_m, double *y_m);
+
+/* Points of the unit lattice (g = 1) inside the closed disk of centre
+ * (cx, cy) and radius rho.  O(rho) time: the points of one row inside the
+ * disk are an interval, counted with two floors. */
+long lattice_count_disk(double cx, double cy, double rho);
+
+/* M(t, λ) as above (1 when isotropic); the _at form takes g = g(λ). */
+double lattice_coverage(const struct lattice *lt, double t, double lambda_nm);
+
+/* An upper bound of M(t, λ) over t at spacing g (exactly 1 when
+ * isotropic): 1/E when no two points fit in the disk (g > D), 2/E when no
+ * triangle does (r < g/√3), else (1 + g/(√3 r))² (the disk grown by a
+ * Voronoi cell's circumradius holds every counted point's cell). */
+static inline double
+lattice_bound_at(const struct lattice *lt, double g)
+{
+	double c;
+
+	if (g < lt->g_isotropic)
+		return 1.0;
+	if (g > lt->two_r)
+		return g * g * lt->inv_area_factor;
+	if (g > lt->sqrt3_r)
+		return 2 * g * g * lt->inv_area_factor;
+	c = 1 + g * lt->inv_sqrt3_r;
+	return c * c;
+}
+
+/* x rounded to the nearest integer (ties to even) for |x| < 2^51, without
+ * a conversion: adding 1.5·2^52 leaves no fraction bits (needs the default
+ * rounding mode and SSE arithmetic, as on every x86-64 and arm64 build). */
+static inline double
+lattice_round(double x)
+{
+	/* Without -ffast-math (never used here) compilers keep the two adds. */
+	const double b = 0x1.8p52;
+
+	return (x + b) - b;
+}
+
+/* A lower bound of M(t, λ) over t at spacing g: 1 when isotropic; else,
+ * the cells of the counted points covering the disk shrunk by a cell's
+ * circumradius g/√3, (1 − g/(√3 r))² when r > g/√3, and 0 otherwise. */
+static inline double
+lattice_lower_bound_at(const struct lattice *lt, double g)
+{
+	double c = 1 - g * lt->inv_sqrt3_r;
+
+	if (g < lt->g_isotropic)
+		return 1.0;
+	return c > 0 ? c * c : 0.0;
+}
+
+/* The points of the unit lattice in a disk of radius rho < 0.5: at most
+ * one, the nearest of the two rows around cy (a disk this small meets at
+ * most rows floor(y) and floor(y) + 1, y = cy/(√3/2)); no square root. */
+static inline long
+lattice_count_small_disk(double cx, double cy, double rho)
+{
+	double j = lattice_round(cy * 1.15470053837925152902 - 0.5);	/* floor */
+	long n = 0;
+
+	for (int k = 0; k < 2; k++, j += 1) {
+		double dy = j * 0.86602540378443864676 - cy;
+		double half = 0.5 * j, shift = half - lattice_round(half - 0.25);	/* 0 or 1/2 */
+		double x = cx - shift, dx = x - lattice_round(x);
+
+		n += dx * dx + dy * dy <= rho * rho;
+	}
+	return n;
+}
+
+static inline double
+lattice_coverage_at(const struct lattice *lt, double t, double g)
+{
+	double inv = 1.0 / g, x, y, rho = lt->radius_m * inv;
+
+	if (g < lt->g_isotropic)
+		return 1.0;
+	if (lt->omega_rad_s == 0) {
+		double dt = t - lt->t0;
+
+		x = lt->speed_m_s * dt * lt->cos0;
+		y = lt->speed_m_s * dt * lt->sin0;
+	} else {
+		lattice_track(lt, t, &x, &y);
+	}
+	x = x * inv + lt->start_x;
+	y = y * inv + lt->start_y;
+	return (double)(rho < 0.5 ? lattice_count_small_disk(x, y, rho)
+				  : lattice_count_disk(x, y, rho))
+	       * g * g * lt->inv_area_factor;
+}
+
+/* An upper bound of M(t, λ) over all t and all λ whose spacing lies in
+ * [g_lo, g_hi] (at least 1): the envelope llgen thins against. */
+double lattice_coverage_bound(const struct lattice *lt, double g_lo, double g_hi);
+
+/* Crossing period (s) of the lattice's row family k (0, 1, 2: rows along
+ * 0°, 60°, 120°, √3/2·g apart) at the heading θ0:
+ * √3/2·g / (v·|sin(θ0 − 60°·k)|), INFINITY when moving along those rows.
+ * Moving along a row of family 0 the two others give g/v. */
+double lattice_period(const struct lattice *lt, int k, double lambda_nm);
+
 #endif

@@ -183,7 +183,11 @@ scan_whole_bins(double a, double b, double width)
 
 	if (isinf(b))
 		return INT64_MAX;
-	f = floor((b - a) / width);
+	/* A GTI a whole number of bins long up to rounding keeps its last bin:
+	 * GTIs cut to whole frames are, and (b - a)/width lands a hair under
+	 * the integer as often as over it. */
+	f = (b - a) / width;
+	f = floor(f + 1e-9 * (f + 1));
 	if (!(f <= SCAN_MAX_INDEX))
 		return -1;
 	return f > 0 ? (int64_t)f : 0;

@@ -26,6 +26,11 @@ static const struct {
 	{ "telescope.heading_deg", "--heading" },
 	{ "telescope.aperture_m", "--aperture" },
 	{ "spectrum.index", "--index" },
+	{ "lanes.alpha_m", "--alpha" },
+	{ "lanes.lucretius_per_nm", "--lucretius" },
+	{ "telescope.perp", "--perp" },
+	{ "telescope.phase", "--phase" },
+	{ "telescope.heading_rate_deg_s", "--heading-rate" },
 };
 #define N_KNOWN (sizeof known / sizeof known[0])
 

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "die.h"
 #include "stats.h"
 
 double
@@ -147,6 +148,212 @@ stats_ks_frame_gaps(double *j, size_t n, double mu)
 		prev = v;
 		fe_prev = fe;
 		i = k;
+	}
+	return d;
+}
+
+/* --- Exact tests for chunktest ------------------------------------------- */
+
+/* The continued fraction of I_x(a, b) (NR 6.4, modified Lentz). */
+static double
+betacf(double a, double b, double x)
+{
+	const double tiny = 1e-300, eps = 1e-16;
+	double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - qab * x / qap, h;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1 / d;
+	h = d;
+	for (long m = 1; m <= 100000000; m++) {
+		double m2 = 2.0 * m, aa, del;
+
+		aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+		d = 1 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1 / d;
+		h *= d * c;
+		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+		d = 1 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < eps)
+			break;
+	}
+	return h;
+}
+
+double
+stats_betai(double a, double b, double x)
+{
+	double lfront;
+
+	if (!(a > 0) || !(b > 0) || !(x >= 0 && x <= 1))
+		return NAN;
+	if (x == 0 || x == 1)
+		return x;
+	lfront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
+	if (x < (a + 1) / (a + b + 2))
+		return exp(lfront) * betacf(a, b, x) / a;
+	return 1 - exp(lfront) * betacf(b, a, 1 - x) / b;
+}
+
+double
+stats_binom_sf_ge(long x, long m, double p)
+{
+	if (x <= 0)
+		return 1;
+	if (x > m)
+		return 0;
+	return stats_betai((double)x, (double)(m - x + 1), p);
+}
+
+/* The p in [0, 1] with I_p(a, b) = target (I increases with p). */
+static double
+beta_quantile(double a, double b, double target)
+{
+	double lo = 0, hi = 1;
+
+	for (int i = 0; i < 200 && hi - lo > 0; i++) {
+		double mid = 0.5 * (lo + hi);
+
+		if (mid <= lo || mid >= hi)
+			break;
+		if (stats_betai(a, b, mid) < target)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
+void
+stats_clopper_pearson(long x, long m, double level, double *lo, double *hi)
+{
+	double alpha = 1 - level;
+
+	if (m <= 0 || x < 0 || x > m) {
+		*lo = *hi = NAN;
+		return;
+	}
+	*lo = x == 0 ? 0 : beta_quantile((double)x, (double)(m - x + 1), alpha / 2);
+	*hi = x == m ? 1 : beta_quantile((double)(x + 1), (double)(m - x), 1 - alpha / 2);
+}
+
+double
+stats_quantile_sorted(const double *x, size_t n, double q)
+{
+	double h, f;
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	h = (double)(n - 1) * q;
+	f = floor(h);
+	i = (size_t)f;
+	if (i + 1 >= n)
+		return x[n - 1];
+	return x[i] + (h - f) * (x[i + 1] - x[i]);
+}
+
+/* P(a uniformly random lattice path from (0, 0) to (m, n) ever reaches
+ * |n·x − m·y| >= h), h >= 1: the path as a Markov chain (from (x, y) the
+ * next step is along x with probability (m − x)/(m − x + n − y)), its mass
+ * kept only inside the band and added up where it first steps out.  O(m ×
+ * band width) time, O(n) memory. */
+static double
+ks_paths_outside(long m, long n, long long h)
+{
+	double *a = xcalloc((size_t)n + 2, sizeof *a), out = 0;
+	long prev_lo = 0;
+
+#define INSIDE(x, y) (llabs((long long)n * (x) - (long long)m * (y)) < h)
+	/* Row x = 0: only y-steps. */
+	a[0] = 1;
+	for (long y = 1; y <= n; y++) {
+		double in = a[y - 1] * (double)(n - y + 1) / (double)(m + n - y + 1);
+
+		if (!INSIDE(0, y)) {
+			out += in;
+			break;
+		}
+		a[y] = in;
+	}
+	for (long x = 1; x <= m; x++) {
+		/* Inside y of row x: (n·x − h)/m < y < (n·x + h)/m. */
+		long long lo_num = (long long)n * x - h, hi_num = (long long)n * x + h;
+		long lo = lo_num < 0 ? 0 : (long)(lo_num / m + 1);
+		long hi = (long)((hi_num - 1) / m);
+		long y0 = prev_lo < lo ? prev_lo : lo, y1 = hi + 1 > n ? n : hi + 1;
+		double left = 0;	/* the new value at y − 1 */
+
+		if (hi > n)
+			hi = n;
+		for (long y = y0; y <= y1; y++) {
+			double in = a[y] * (double)(m - x + 1) / (double)(m - x + 1 + n - y);
+
+			if (y > y0)
+				in += left * (double)(n - y + 1) / (double)(m - x + n - y + 1);
+			if (y >= lo && y <= hi) {
+				a[y] = in;
+			} else {
+				out += in;
+				a[y] = 0;
+			}
+			left = a[y];
+		}
+		prev_lo = lo;
+	}
+#undef INSIDE
+	free(a);
+	return out;
+}
+
+double
+stats_ks_2samp(const double *a, size_t na, const double *b, size_t nb, double *p, int *exact)
+{
+	size_t i = 0, j = 0;
+	long long hmax = 0;
+	double d, ne, width;
+
+	/* At each distinct value both ECDFs step past all its copies. */
+	while (i < na || j < nb) {
+		double v = i < na && (j >= nb || a[i] <= b[j]) ? a[i] : b[j];
+		long long diff;
+
+		while (i < na && a[i] == v)
+			i++;
+		while (j < nb && b[j] == v)
+			j++;
+		diff = llabs((long long)nb * (long long)i - (long long)na * (long long)j);
+		if (diff > hmax)
+			hmax = diff;
+	}
+	d = (double)hmax / ((double)na * (double)nb);
+	width = 2.0 * d * (double)(na < nb ? na : nb) + 3;
+	if (hmax == 0) {
+		*p = 1;
+		*exact = 1;
+	} else if ((double)(na > nb ? na : nb) * width <= 3e8) {
+		/* Rows along the larger sample, the band across the smaller. */
+		*p = na >= nb ? ks_paths_outside((long)na, (long)nb, hmax)
+			      : ks_paths_outside((long)nb, (long)na, hmax);
+		*p = *p > 1 ? 1 : *p;
+		*exact = 1;
+	} else {
+		ne = (double)na * (double)nb / ((double)na + (double)nb);
+		*p = stats_kolmogorov_sf((sqrt(ne) + 0.12 + 0.11 / sqrt(ne)) * d);
+		*exact = 0;
 	}
 	return d;
 }

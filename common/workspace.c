@@ -416,7 +416,7 @@ get_analyses(json_t *obj, bool *out, bool *given, char *why, size_t why_size)
 
 static const char *const filter_names[WS_N_FILTERS] = {
 	"gtifilter", "chandrashift", "wrange", "wbin", "flatten", "equalize", "poissonize",
-	"downsample", "generate", "copysource", "copyA",
+	"downsample", "trange", "tthinning", "generate", "copysource", "copyA",
 };
 
 const char *
@@ -446,7 +446,7 @@ bool
 ws_filter_is_random(enum ws_filter f)
 {
 	return f == WS_F_FLATTEN || f == WS_F_EQUALIZE || f == WS_F_POISSONIZE ||
-		f == WS_F_DOWNSAMPLE || f == WS_F_GENERATE;
+		f == WS_F_DOWNSAMPLE || f == WS_F_TTHINNING || f == WS_F_GENERATE;
 }
 
 static bool
@@ -467,7 +467,7 @@ get_filters(json_t *obj, const char *key, bool slot_b, enum ws_filter *out, size
 
 		if (!json_is_string(item) || !ws_filter_parse(json_string_value(item), &f))
 			FAIL("%s[%zu]: expected a filter name (gtifilter, chandrashift, wrange, wbin, "
-			     "flatten, equalize, poissonize, downsample%s), got %s", key, i,
+			     "flatten, equalize, poissonize, downsample, trange, tthinning%s), got %s", key, i,
 			     slot_b ? "; first: generate, copysource, copyA" : "",
 			     got(item, buf, sizeof buf));
 		if (ws_filter_is_starter(f) && !(slot_b && i == 0))
@@ -479,6 +479,47 @@ get_filters(json_t *obj, const char *key, bool slot_b, enum ws_filter *out, size
 	return true;
 }
 
+/* The options of the time filters trange and tthinning: absent objects
+ * leave has_* false (a pipeline naming the filter is then refused). */
+static bool
+get_time_filters(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
+{
+	static const char *const tr_keys[] = { "start_s", "stop_s", NULL };
+	static const char *const tt_keys[] = { "dt_s", NULL };
+	json_t *o, *v;
+	char buf[64];
+
+	if (!get_object(obj, "trange", "{\"start_s\", \"stop_s\"}", tr_keys, &o, why, why_size))
+		return false;
+	if (o) {
+		p->has_trange = true;
+		p->trange_start_s = 0;
+		p->trange_stop_s = INFINITY;
+		if ((v = json_object_get(o, "start_s")) &&
+		    !ws_quantity(v, WS_TIME_S, "trange.start_s", &p->trange_start_s, why, why_size))
+			return false;
+		if (!(p->trange_start_s >= 0) || !isfinite(p->trange_start_s))
+			FAIL("trange.start_s: expected a time >= 0, got %s", got(v, buf, sizeof buf));
+		if (!get_positive(o, "stop_s", "trange.stop_s", WS_TIME_S, &p->trange_stop_s,
+				  why, why_size))
+			return false;
+		if (!(p->trange_stop_s > p->trange_start_s))
+			FAIL("trange.stop_s: expected a time above trange.start_s (%g s), got %g s",
+			     p->trange_start_s, p->trange_stop_s);
+	}
+	if (!get_object(obj, "tthinning", "{\"dt_s\"}", tt_keys, &o, why, why_size))
+		return false;
+	if (o) {
+		if (!json_object_get(o, "dt_s"))
+			FAIL("tthinning.dt_s: expected the bin width (a time > 0), got nothing");
+		if (!get_positive(o, "dt_s", "tthinning.dt_s", WS_TIME_S, &p->tthinning_dt_s,
+				  why, why_size))
+			return false;
+		p->has_tthinning = true;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* The kinds. */
 
@@ -487,7 +528,8 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 {
 	static const char *const keys[] = {
 		"min_wavelength", "max_wavelength", "wbins", "timescales", "downsample", "seed",
-		"lcurve", "psd", "interarrival", "analyses", "description", NULL,
+		"lcurve", "psd", "interarrival", "analyses", "description", "trange", "tthinning",
+		NULL,
 	};
 	static const char *const wbins_keys[] = { "count", "scale", "edges", NULL };
 	static const char *const ts_keys[] = { "min_s", "max_s", "count", NULL };
@@ -642,7 +684,8 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 		goto fail;
 	p->interarrival_bins = (long)x;
 	if (!get_analyses(obj, p->analyses, NULL, why, why_size) ||
-	    !get_string(obj, "description", "a string", &s, why, why_size))
+	    !get_string(obj, "description", "a string", &s, why, why_size) ||
+	    !get_time_filters(obj, p, why, why_size))
 		goto fail;
 	return true;
 fail:

@@ -83,6 +83,10 @@ struct ws_processing {
 	double psd_dt_s, psd_seg_s;
 	long interarrival_bins;
 	bool analyses[WS_N_ANALYSES];
+	bool has_trange;		/* trange {"start_s", "stop_s"} given */
+	double trange_start_s, trange_stop_s;	/* stop INFINITY: to the end */
+	bool has_tthinning;		/* tthinning {"dt_s"} given */
+	double tthinning_dt_s;
 };
 
 /* Validate and decode; free with ws_processing_free(). */
@@ -92,7 +96,7 @@ void ws_processing_free(struct ws_processing *p);
 /* Filter names of pipelines: the transforms and the slot starters. */
 enum ws_filter {
 	WS_F_GTIFILTER, WS_F_CHANDRASHIFT, WS_F_WRANGE, WS_F_WBIN, WS_F_FLATTEN,
-	WS_F_EQUALIZE, WS_F_POISSONIZE, WS_F_DOWNSAMPLE,
+	WS_F_EQUALIZE, WS_F_POISSONIZE, WS_F_DOWNSAMPLE, WS_F_TRANGE, WS_F_TTHINNING,
 	WS_F_GENERATE, WS_F_COPYSOURCE, WS_F_COPYA, WS_N_FILTERS
 };
 const char *ws_filter_name(enum ws_filter f);

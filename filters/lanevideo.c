@@ -105,6 +105,8 @@ struct video {
 	struct ev_event *ev;
 	size_t n_ev;
 	struct lanesheet ls;
+	bool hex;			/* §5b lattice: disks at its points */
+	struct lattice lt;
 	double min_nm, max_nm, mid_nm;
 	float mid_f;
 	double start, stop, dt_frame, speedup, fade_s, trail_s, scale;
@@ -350,6 +352,13 @@ lower_bound(const struct ev_event *ev, size_t n, double t)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The lane pitch, or the lattice spacing (hex), at the middle wavelength. */
+static double
+sheet_spacing(const struct video *v)
+{
+	return v->hex ? lattice_spacing(&v->lt, v->mid_nm) : lanesheet_pitch(&v->ls, v->mid_nm);
 }
 
 /* Warn when the events cannot line up with the one lanesheet drawn. */
@@ -861,10 +870,15 @@ static void
 draw_overlay(struct video *v, cairo_t *cr, double t)
 {
 	const struct lanesheet *ls = &v->ls;
-	double f = v->font, phi = ls->heading_deg * LV_PI / 180;
-	double dx = cos(phi), dy = -sin(phi);
+	double f = v->font, phi = ls->heading_deg * LV_PI / 180, dx, dy;
 	double back = fmin(v->trail_s * v->speedup, t - v->start) * ls->speed_m_s / v->scale;
 	char s[128];
+
+	/* The lattice's heading turns: the track points along the current one. */
+	if (v->hex)
+		phi += v->lt.heading_rate_deg_s * (t - v->lt.t0) * LV_PI / 180;
+	dx = cos(phi);
+	dy = -sin(phi);
 
 	/* Track: fades towards its tail. */
 	if (back > 0.5) {
@@ -899,7 +913,8 @@ draw_overlay(struct video *v, cairo_t *cr, double t)
 			snprintf(s, sizeof s, "%g km", bar_m / 1000);
 		else
 			snprintf(s, sizeof s, "%g m", bar_m);
-		snprintf(s2, sizeof s2, "pitch %.4g km, D = %.3g m%s", lanesheet_pitch(ls, v->mid_nm) / 1000,
+		snprintf(s2, sizeof s2, "%s %.4g km, D = %.3g m%s", v->hex ? "spacing" : "pitch",
+			 sheet_spacing(v) / 1000,
 			 ls->aperture_m, v->ap_r * 2 * v->scale > ls->aperture_m * 1.01 ? " (not to scale)" : "");
 		w1 = bar + 0.5 * f + text_width(cr, s);
 		w2 = text_width(cr, s2);
@@ -1070,6 +1085,47 @@ pack_rgb(unsigned char *restrict out, const uint32_t *restrict in, size_t n)
 	}
 }
 
+/* The lattice (geometry hex) at time t for the middle wavelength: disks at
+ * its points over the sheet background, the aperture's centre at (cx, cy).
+ * Positions are reduced to one cell (1 along x, two rows along y, so the
+ * odd rows stay odd) before scaling: v·t/g can be 1e8 spacings. */
+static void
+draw_lattice(struct video *v, double t)
+{
+	const struct lattice *lt = &v->lt;
+	double g = lattice_spacing(lt, v->mid_nm), px = g / v->scale;	/* spacing, pixels */
+	double step = 0.86602540378443864676, x, y, fx, fy;
+	double half_w = 0.5 * v->width / px + 1, half_h = 0.5 * (v->lc_y - v->cap_h) / px + 1;
+	struct plot_colour c = family_colour(0);
+	cairo_t *cr = cairo_create(v->frame);
+
+	cairo_rectangle(cr, 0, v->cap_h, v->width, v->lc_y - v->cap_h);
+	cairo_clip(cr);
+	if (px < 3) {
+		/* Points closer than 3 px: their average, a uniform tint. */
+		cairo_set_source_rgba(cr, c.r, c.g, c.b, 0.3);
+		cairo_paint(cr);
+		cairo_destroy(cr);
+		return;
+	}
+	lattice_track(lt, t, &x, &y);
+	x = x / g + lt->start_x;
+	y = y / g + lt->start_y;
+	fx = x - floor(x);
+	fy = y - 2 * step * floor(y / (2 * step));
+	cairo_set_source_rgba(cr, c.r, c.g, c.b, 0.85);
+	for (long j = (long)floor((fy - half_h) / step); j <= (long)ceil((fy + half_h) / step); j++) {
+		double sy = v->cy - (j * step - fy) * px, shift = 0.5 * (double)(j & 1);
+
+		for (long i = (long)floor(fx - half_w); i <= (long)ceil(fx + half_w); i++) {
+			cairo_new_sub_path(cr);
+			cairo_arc(cr, v->cx + (i + shift - fx) * px, sy, fmax(1.5, 0.12 * px), 0, 2 * LV_PI);
+		}
+	}
+	cairo_fill(cr);
+	cairo_destroy(cr);
+}
+
 /* Draw frame k on v->frame. */
 static void
 render_frame(struct video *v, size_t k, size_t *first)
@@ -1085,7 +1141,15 @@ render_frame(struct video *v, size_t k, size_t *first)
 	memcpy(dst, src, (size_t)stride * (size_t)v->cap_h);
 	memcpy(dst + (size_t)stride * (size_t)v->lc_y, src + (size_t)stride * (size_t)v->lc_y,
 	       (size_t)stride * (size_t)(v->height - v->lc_y));
-	draw_lanes(v, dst, stride, t);
+	if (v->hex) {
+		memcpy(dst + (size_t)stride * (size_t)v->cap_h, src + (size_t)stride * (size_t)v->cap_h,
+		       (size_t)stride * (size_t)(v->lc_y - v->cap_h));
+		cairo_surface_mark_dirty(v->frame);
+		draw_lattice(v, t);
+		cairo_surface_flush(v->frame);
+	} else {
+		draw_lanes(v, dst, stride, t);
+	}
 	cairo_surface_mark_dirty(v->frame);
 	cr = cairo_create(v->frame);
 	draw_overlay(v, cr, t);
@@ -1333,6 +1397,9 @@ main(int argc, char **argv)
 		t0 = gp.tstart;
 	if (!genparams_lanesheet(&gp, t0, &v.ls, why, sizeof why))
 		die(EXIT_RUNTIME, "%s", why);
+	v.hex = gp.hex;
+	if (v.hex && !genparams_lattice(&gp, t0, &v.lt, why, sizeof why))
+		die(EXIT_RUNTIME, "%s", why);
 
 	/* Frames. */
 	if (o.has_duration) {
@@ -1361,9 +1428,9 @@ main(int argc, char **argv)
 	v.lc_x1 = v.width - 1.0 * v.font;
 	v.lc_y0 = v.lc_y + 1.3 * v.font;
 	v.lc_y1 = v.height - 2.7 * v.font;	/* tick labels, then the axis label */
-	v.scale = o.has_scale ? o.scale : lanesheet_pitch(&v.ls, v.mid_nm) * 8 / v.width;
+	v.scale = o.has_scale ? o.scale : sheet_spacing(&v) * 8 / v.width;
 	v.ap_r = fmax(0.5 * v.ls.aperture_m / v.scale, fmax(3, 0.6 * v.font));
-	if (!cli_quiet)
+	if (!cli_quiet && !v.hex)
 		check_coherence(&v);
 	make_light_curve(&v);
 	make_sprite(&v);

@@ -48,6 +48,14 @@ static const char usage_text[] =
 	"  --speed KM_S       telescope speed, km/s (default 30)\n"
 	"  --heading DEG      telescope heading, degrees (default 0)\n"
 	"  --aperture M       aperture diameter, m (default 1.2)\n"
+	"  --geometry G       strips (default) or hex: the original tool's lattice\n"
+	"  --pitch-law L      hex spacing law: linear (g = PITCH*lambda, default) or\n"
+	"                     exp (g = ALPHA*exp(LUCRETIUS*lambda))\n"
+	"  --alpha M          exp law: alpha, m (default 3)\n"
+	"  --lucretius K      exp law: exponent, per nm (default -1)\n"
+	"  --perp U, --phase U  hex: start across / along the heading, in units of\n"
+	"                     the spacing (default 0, 0)\n"
+	"  --heading-rate D   hex: heading change, deg/s (default 0)\n"
 	"  --n N              exactly N events (holds them: 16 B/event)\n"
 	"  --source FILE      take timing/GTIs (and a source spectrum) from FILE\n"
 	"                     ('-' is stdin); by default stdin is used when it is\n"
@@ -66,7 +74,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_PARAMS = CLI_FIRST_PROGRAM_OPTION, OPT_SPECTRUM, OPT_FAMILY, OPT_N,
-	OPT_SOURCE, OPT_NO_SOURCE, OPT_EXPLAIN,
+	OPT_SOURCE, OPT_NO_SOURCE, OPT_EXPLAIN, OPT_GEOMETRY, OPT_PITCH_LAW,
 	/* numeric keys, in the order of num_keys[] */
 	OPT_NUM0
 };
@@ -87,6 +95,11 @@ static const struct {
 	{ "speed", "telescope.speed_km_s" },
 	{ "heading", "telescope.heading_deg" },
 	{ "aperture", "telescope.aperture_m" },
+	{ "alpha", "lanes.alpha_m" },
+	{ "lucretius", "lanes.lucretius_per_nm" },
+	{ "perp", "telescope.perp" },
+	{ "phase", "telescope.phase" },
+	{ "heading-rate", "telescope.heading_rate_deg_s" },
 };
 #define N_NUM (sizeof num_keys / sizeof num_keys[0])
 
@@ -102,12 +115,23 @@ struct opts {
 	uint64_t n;
 	const char *source;	/* path, "-", or NULL */
 	bool no_source, explain;
+	int geometry, pitch_law;	/* -1 unset, else 0/1 as in genparams */
 };
+
+static int
+choice(const char *arg, const char *opt, const char *a, const char *b)
+{
+	if (strcmp(arg, a) == 0)
+		return 0;
+	if (strcmp(arg, b) != 0)
+		cli_usage_error("%s: expected %s or %s, got '%s'", opt, a, b, arg);
+	return 1;
+}
 
 static struct opts
 parse_options(int argc, char **argv)
 {
-	static struct option long_opts[N_NUM + 12] = {
+	static struct option long_opts[N_NUM + 14] = {
 		{ "params", required_argument, NULL, OPT_PARAMS },
 		{ "spectrum", required_argument, NULL, OPT_SPECTRUM },
 		{ "family", required_argument, NULL, OPT_FAMILY },
@@ -115,10 +139,12 @@ parse_options(int argc, char **argv)
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "no-source", no_argument, NULL, OPT_NO_SOURCE },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
+		{ "pitch-law", required_argument, NULL, OPT_PITCH_LAW },
 		CLI_OPT_SEED, CLI_OPT_OUTPUT, CLI_OPT_HELP,
 	};
-	struct opts o = { 0 };
-	size_t base = 11;
+	struct opts o = { .geometry = -1, .pitch_law = -1 };
+	size_t base = 13;
 	int c;
 
 	for (size_t i = 0; i < N_NUM; i++)
@@ -181,6 +207,12 @@ parse_options(int argc, char **argv)
 		case OPT_EXPLAIN:
 			o.explain = true;
 			break;
+		case OPT_GEOMETRY:
+			o.geometry = choice(optarg, "--geometry", "strips", "hex");
+			break;
+		case OPT_PITCH_LAW:
+			o.pitch_law = choice(optarg, "--pitch-law", "linear", "exp");
+			break;
 		default:
 			cli_common_option(c);
 		}
@@ -207,6 +239,12 @@ resolve_params(const struct opts *o)
 	dst[6] = &gp.background_fraction; dst[7] = &gp.pitch_m_per_nm;
 	dst[8] = &gp.width_fraction; dst[9] = &gp.offset_cell_nm;
 	dst[10] = &gp.speed_km_s; dst[11] = &gp.heading_deg; dst[12] = &gp.aperture_m;
+	dst[13] = &gp.alpha_m; dst[14] = &gp.lucretius_per_nm; dst[15] = &gp.perp;
+	dst[16] = &gp.phase; dst[17] = &gp.heading_rate_deg_s;
+	if (o->geometry >= 0)
+		gp.hex = o->geometry == 1;
+	if (o->pitch_law >= 0)
+		gp.pitch_law = o->pitch_law == 1 ? LATTICE_EXP : LATTICE_LINEAR;
 	for (size_t i = 0; i < N_NUM; i++)
 		if (o->num_set[i])
 			*dst[i] = o->num[i];
@@ -351,7 +389,134 @@ struct gen {
 	const float *pool;
 	size_t n_pool;
 	struct rng r_time, r_wave, r_accept;
+	bool hex;		/* §5b lattice instead of the strips */
+	struct lattice lt;
+	double cand_max;	/* candidate rate / R: mod_max, or env_mean (hex) */
+	double env_mean;	/* hex: mean of env(λ) over the spectrum */
+	double last_env, last_g;	/* hex: env and spacing of the last draw */
+	double *cell_env, *alias_prob;	/* hex, flat/powerlaw: HEX_CELLS cells */
+	uint32_t *alias;
+	double *cell_lam0, *cell_g0;	/* exp law: each cell's first λ and g there */
+	bool cell_taylor;	/* g from cell_g0 by a Taylor series (see below) */
+	char refusal[320];	/* why these parameters cannot be drawn; "" if they can */
 };
+
+/* Quantile cells of a flat or powerlaw spectrum, each with its own
+ * envelope (hex). */
+#define HEX_CELLS 4096
+
+/* Candidates per kept event beyond which the hex envelope is refused. */
+#define HEX_MAX_ENVELOPE 1e4
+
+static float wavelength_at(const struct gen *g, double u);
+
+/* The rate envelope at spacing sp: b + (1 − b)·(bound of M). */
+static inline double
+hex_env(const struct gen *g, double sp)
+{
+	return g->b + (1 - g->b) * lattice_bound_at(&g->lt, sp);
+}
+
+/* The mean envelope over a source pool (exact): candidates come at R times
+ * this, with wavelengths drawn in proportion to S(λ)·env(λ). */
+static double
+hex_env_mean(const struct gen *g)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < g->n_pool; i++)
+		sum += hex_env(g, lattice_spacing(&g->lt, g->pool[i]));
+	return sum / (double)g->n_pool;
+}
+
+/* Flat or powerlaw spectrum: HEX_CELLS equal-probability cells in quantile
+ * space, each with the largest envelope over its spacings (padded by 1e-6
+ * for the f32 rounding of λ), and Walker's alias table (Vose's build) to
+ * pick a cell in proportion to it: O(1) per candidate, no rejection loop,
+ * and the candidate rate R·mean(cell_env) is barely above R·mean(env). */
+static double
+hex_build_cells(struct gen *g)
+{
+	enum { K = HEX_CELLS };
+	uint32_t *small = xmalloc(K * sizeof *small), *large = xmalloc(K * sizeof *large);
+	size_t ns = 0, nl = 0;
+	double sum = 0;
+
+	g->cell_env = xmalloc(K * sizeof *g->cell_env);
+	g->alias_prob = xmalloc(K * sizeof *g->alias_prob);
+	g->alias = xmalloc(K * sizeof *g->alias);
+	double max_step = 0;
+
+	g->cell_lam0 = xmalloc(K * sizeof *g->cell_lam0);
+	g->cell_g0 = xmalloc(K * sizeof *g->cell_g0);
+	for (uint32_t c = 0; c < K; c++) {
+		double ga = lattice_spacing(&g->lt, wavelength_at(g, (double)c / K));
+		double gb = lattice_spacing(&g->lt, wavelength_at(g, (c + 1.0) / K));
+		double lo = fmin(ga, gb) * (1 - 1e-6), hi = fmax(ga, gb) * (1 + 1e-6);
+
+		g->cell_env[c] = g->b + (1 - g->b) * lattice_coverage_bound(&g->lt, lo, hi);
+		sum += g->cell_env[c];
+		/* The cell's λ range, widened for the f32 rounding of λ. */
+		g->cell_lam0[c] = wavelength_at(g, (double)c / K);
+		g->cell_g0[c] = lattice_spacing(&g->lt, g->cell_lam0[c]);
+		max_step = fmax(max_step, fabs((double)wavelength_at(g, (c + 1.0) / K) -
+					       g->cell_lam0[c]) + 1e-6 * g->cell_lam0[c]);
+	}
+	/* exp(L·λ) = exp(L·λ0)·exp(L·(λ − λ0)): with |L·(λ − λ0)| <= 1e-2 the
+	 * series to x^6/720 is exact to rounding (next term < 2e-18) and saves
+	 * a libm call per candidate. */
+	g->cell_taylor = g->lt.law == LATTICE_EXP &&
+			 fabs(g->lt.lucretius_per_nm) * max_step <= 1e-2;
+	for (uint32_t c = 0; c < K; c++) {
+		g->alias_prob[c] = g->cell_env[c] * K / sum;
+		g->alias[c] = c;
+		if (g->alias_prob[c] < 1)
+			small[ns++] = c;
+		else
+			large[nl++] = c;
+	}
+	while (ns > 0 && nl > 0) {
+		uint32_t s = small[--ns], l = large[nl - 1];
+
+		g->alias[s] = l;
+		g->alias_prob[l] -= 1 - g->alias_prob[s];
+		if (g->alias_prob[l] < 1) {
+			nl--;
+			small[ns++] = l;
+		}
+	}
+	/* What is left is 1 up to rounding. */
+	while (nl > 0)
+		g->alias_prob[large[--nl]] = 1;
+	while (ns > 0)
+		g->alias_prob[small[--ns]] = 1;
+	free(small);
+	free(large);
+	return sum / K;
+}
+
+/* The lattice's envelope: the largest M over the spectrum's spacings. */
+static void
+gen_init_hex(struct gen *g, const struct genparams *gp, double t0)
+{
+	char why[256];
+	double ga, gb, bound;
+
+	if (!genparams_lattice(gp, t0, &g->lt, why, sizeof why))
+		die(EXIT_USAGE, "%s", why);	/* unreachable: values were checked */
+	g->hex = true;
+	ga = lattice_spacing(&g->lt, gp->min_nm);
+	gb = lattice_spacing(&g->lt, gp->max_nm);
+	bound = lattice_coverage_bound(&g->lt, fmin(ga, gb), fmax(ga, gb));
+	g->mod_max = g->b + (1 - g->b) * bound;
+	if (g->mod_max > HEX_MAX_ENVELOPE)
+		snprintf(g->refusal, sizeof g->refusal, "lanes: hex lattice of spacing up to %.4g m "
+			 "against an aperture of %g m: one point in it is %.3g times the mean rate, "
+			 "too sparse to draw by thinning (limit %g); use a smaller spacing or a "
+			 "larger aperture", fmax(ga, gb), gp->aperture_m, bound, HEX_MAX_ENVELOPE);
+	g->env_mean = g->kind == GENPARAMS_SOURCE ? hex_env_mean(g) : hex_build_cells(g);
+	g->cand_max = g->env_mean;
+}
 
 static void
 gen_init(struct gen *g, const struct genparams *gp, double t0, const struct source *src)
@@ -385,24 +550,84 @@ gen_init(struct gen *g, const struct genparams *gp, double t0, const struct sour
 	g->r_time = rng_split(gp->seed, 1);
 	g->r_wave = rng_split(gp->seed, 2);
 	g->r_accept = rng_split(gp->seed, 3);
+	g->cand_max = g->mod_max;
+	if (gp->hex)
+		gen_init_hex(g, gp, t0);
+}
+
+static void
+gen_free(struct gen *g)
+{
+	free(g->cell_env);
+	free(g->alias_prob);
+	free(g->alias);
+	free(g->cell_lam0);
+	free(g->cell_g0);
+}
+
+/* The flat or powerlaw spectrum's quantile at u in [0, 1). */
+static inline float
+wavelength_at(const struct gen *g, double u)
+{
+	if (g->kind == GENPARAMS_POWERLAW) {
+		if (g->span_a1 != 0)
+			return (float)pow(g->lo_a1 + u * g->span_a1, 1 / g->a1);
+		return (float)(g->lo * exp(u * g->log_ratio));
+	}
+	return (float)(g->lo + g->span * u);
+}
+
+static inline float
+draw_spectrum(struct gen *g)
+{
+	if (g->kind == GENPARAMS_SOURCE)
+		return g->pool[rng_below(&g->r_wave, g->n_pool)];
+	return wavelength_at(g, rng_uniform(&g->r_wave));
+}
+
+/* Hex: a wavelength with density ∝ S(λ)·env(λ) (cell envelopes through
+ * the alias table, or by rejection against the largest envelope for a
+ * source pool); its spacing and envelope are kept for accept(). */
+static float
+draw_wavelength_hex(struct gen *g)
+{
+	if (g->cell_env) {
+		double x = rng_uniform(&g->r_wave) * HEX_CELLS;
+		uint32_t c = (uint32_t)x;
+		float w;
+
+		if (x - c >= g->alias_prob[c])
+			c = g->alias[c];
+		w = wavelength_at(g, (c + rng_uniform(&g->r_wave)) * (1.0 / HEX_CELLS));
+		g->last_env = g->cell_env[c];
+		if (g->cell_taylor) {
+			double e = g->lt.lucretius_per_nm * ((double)w - g->cell_lam0[c]);
+
+			g->last_g = g->cell_g0[c] * (1 + e * (1 + e * (1.0 / 2 + e * (1.0 / 6 +
+				    e * (1.0 / 24 + e * (1.0 / 120 + e * (1.0 / 720)))))));
+		} else {
+			g->last_g = lattice_spacing(&g->lt, w);
+		}
+		return w;
+	}
+	for (;;) {
+		float w = draw_spectrum(g);
+		double sp = lattice_spacing(&g->lt, w), e = hex_env(g, sp);
+
+		if (rng_uniform(&g->r_wave) * g->mod_max < e) {
+			g->last_env = e;
+			g->last_g = sp;
+			return w;
+		}
+	}
 }
 
 static inline float
 draw_wavelength(struct gen *g)
 {
-	double u;
-
-	switch (g->kind) {
-	case GENPARAMS_SOURCE:
-		return g->pool[rng_below(&g->r_wave, g->n_pool)];
-	case GENPARAMS_POWERLAW:
-		u = rng_uniform(&g->r_wave);
-		if (g->span_a1 != 0)
-			return (float)pow(g->lo_a1 + u * g->span_a1, 1 / g->a1);
-		return (float)(g->lo * exp(u * g->log_ratio));
-	default:
-		return (float)(g->lo + g->span * rng_uniform(&g->r_wave));
-	}
+	if (g->hex)
+		return draw_wavelength_hex(g);
+	return draw_spectrum(g);
 }
 
 /* Whether a candidate at time t (dt = t - t0) with wavelength w is kept. */
@@ -415,6 +640,15 @@ accept(struct gen *g, double dt, float w)
 
 	if (g->mod_max == 1.0)
 		return true;
+	if (g->hex) {
+		double u = rng_uniform(&g->r_accept) * g->last_env;
+
+		/* Below the rate's lower bound at this spacing no count is needed:
+		 * most candidates of a dense lattice are decided here. */
+		if (u < g->b + (1 - g->b) * lattice_lower_bound_at(&g->lt, g->last_g))
+			return true;
+		return u < g->b + (1 - g->b) * lattice_coverage_at(&g->lt, ls->t0 + dt, g->last_g);
+	}
 	inv_p = 1.0 / (ls->pitch_m_per_nm * (double)w);
 	rho = g->radius_m * inv_p;
 	cell = lanesheet_cell(ls, w);
@@ -434,7 +668,7 @@ generate_stream(struct gen *g, const struct gti_list *gti, const struct frame_gr
 		double rate, struct ev_writer *out)
 {
 	struct ev_event *blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
-	double inv_rate = 1.0 / (rate * g->mod_max);
+	double inv_rate = 1.0 / (rate * g->cand_max);
 	size_t n = 0;
 
 	for (size_t k = 0; k < gti->n; k++) {
@@ -618,6 +852,44 @@ explain(const struct genparams *gp, const struct gen *g, double exposure, double
 	       mid, gp->offset_cell_nm, gp->offset_cell_nm > 0 ? "" : " (each f32 value)");
 }
 
+/* --explain for the lattice (§5b): spacing, expected count, periods. */
+static void
+explain_hex(const struct genparams *gp, const struct gen *g, double exposure, double rate)
+{
+	const struct lattice *lt = &g->lt;
+
+	printf("lightlane model: hex lattice, %s spacing law (%s), background_fraction %g\n",
+	       gp->pitch_law == LATTICE_EXP ? "exp" : "linear",
+	       gp->pitch_law == LATTICE_EXP ? "g = alpha_m exp(lucretius_per_nm lambda)"
+					    : "g = pitch_m_per_nm lambda",
+	       gp->background_fraction);
+	printf("telescope: speed %g km/s, heading %g deg (+%g deg/s), aperture %g m, "
+	       "start perp %g g, phase %g g\n", gp->speed_km_s, gp->heading_deg,
+	       gp->heading_rate_deg_s, gp->aperture_m, gp->perp, gp->phase);
+	printf("exposure %g s at %g counts/s: about %.0f events in %g-%g nm (%s spectrum)\n",
+	       exposure, rate, exposure * rate, gp->min_nm, gp->max_nm,
+	       genparams_kind_name(gp->kind));
+	printf("rate envelope up to %.6g times the mean; %.4g candidates per mean event\n",
+	       g->mod_max, g->env_mean);
+	printf("\ncrossing period of the rows along 0, 60, 120 deg = (sqrt(3)/2 g) / "
+	       "(v |sin(heading - row)|), s;\nexpected lattice points in the aperture "
+	       "E = pi r^2 / (sqrt(3)/2 g^2) (isotropic, M = 1, when E > %g):\n",
+	       LATTICE_ISOTROPIC_COUNT);
+	printf("%10s %12s %12s %12s %12s %12s %10s\n", "lambda_nm", "spacing_m",
+	       "row_step_m", "P_rows0_s", "P_rows60_s", "P_rows120_s", "expected");
+	for (int i = 0; i < 5; i++) {
+		double lam = gp->min_nm + (gp->max_nm - gp->min_nm) * i / 4.0;
+		double sp = lattice_spacing(lt, lam), e = lattice_expected(lt, lam);
+
+		printf("%10.4g %12.6g %12.6g %12.6g %12.6g %12.6g %10.4g%s\n", lam, sp,
+		       sp * sqrt(3.0) / 2, lattice_period(lt, 0, lam), lattice_period(lt, 1, lam),
+		       lattice_period(lt, 2, lam), e,
+		       e > LATTICE_ISOTROPIC_COUNT ? " isotropic" : "");
+	}
+	printf("\nA narrow wavelength bin shows power at 1/P of the row families the\n"
+	       "heading crosses; moving along a row (heading 0) the two others give P = g/v.\n");
+}
+
 
 int
 main(int argc, char **argv)
@@ -671,14 +943,23 @@ main(int argc, char **argv)
 	rate = gp.rate_cps;
 	gen_init(&g, &gp, t0, have_src ? &src : NULL);
 	if (o.explain) {
-		explain(&gp, &g, exposure, rate);
+		if (gp.hex) {
+			explain_hex(&gp, &g, exposure, rate);
+			if (g.refusal[0])
+				printf("\nllgen would refuse to generate: %s\n", g.refusal);
+		}
+		else
+			explain(&gp, &g, exposure, rate);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			die(EXIT_RUNTIME, "stdout: write error:");
 		gti_free(&gti);
 		gti_free(&on_frames);
+		gen_free(&g);
 		return EXIT_OK;
 	}
 
+	if (g.refusal[0])
+		die(EXIT_RUNTIME, "%s", g.refusal);
 	if (have_src) {
 		meta = src.meta;
 		json_object_del(meta, "wbins");
@@ -717,8 +998,9 @@ main(int argc, char **argv)
 	json_object_set_new(meta, "generation", genparams_to_json(&gp));
 	mid = 0.5 * (gp.min_nm + gp.max_nm);
 	periods = json_array();
-	for (size_t j = 0; j < gp.n_families; j++) {
-		double p = lanesheet_period(&g.ls, j, mid);
+	for (size_t j = 0; j < (gp.hex ? 3 : gp.n_families); j++) {
+		double p = gp.hex ? lattice_period(&g.lt, (int)j, mid)
+				  : lanesheet_period(&g.ls, j, mid);
 
 		json_array_append_new(periods, isfinite(p) ? json_real(p) : json_null());
 	}
@@ -733,6 +1015,7 @@ main(int argc, char **argv)
 		generate_stream(&g, draw, frames, rate, out);
 	ev_writer_close(out);
 	json_decref(meta);
+	gen_free(&g);
 	gti_free(&gti);		/* the source's, when there is one */
 	gti_free(&on_frames);
 	if (have_src)

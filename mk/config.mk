@@ -36,11 +36,12 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 
 # Debian packages the project needs: build, run, test, bench.  mk/deps.sh
 # installs without Recommends, so everything a test imports is listed here
-# (python3-pil: llplot.sh decodes PNGs with it; slurmctld slurmd
-# slurm-client munge: the private one-node cluster of tests/slurm_lib.sh).
+# (python3-pil: llplot.sh decodes PNGs with it; python3-scipy: chunktest.sh
+# checks its statistics against scipy.stats; slurmctld slurmd slurm-client
+# munge: the private one-node cluster of tests/slurm_lib.sh).
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libcfitsio-dev libpng-dev libcairo2-dev \
                 libkissfft-dev libnlopt-dev fonts-dejavu-core ffmpeg curl \
-                python3 python3-numpy python3-astropy python3-pil shellcheck hyperfine \
+                python3 python3-numpy python3-astropy python3-pil python3-scipy shellcheck hyperfine \
                 clang libclang-rt-14-dev slurmctld slurmd slurm-client munge
 
 PREFIX ?= /usr/local

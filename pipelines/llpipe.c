@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,9 +195,12 @@ plan_load(struct plan *pl, const char *arg)
 		size_t n = s ? pl->p.n_b_filters : pl->p.n_a_filters;
 
 		for (size_t i = 0; i < n; i++)
-			if (f[i] == WS_F_DOWNSAMPLE && !pl->proc.ds_n && !pl->proc.ds_fraction)
+			if ((f[i] == WS_F_DOWNSAMPLE && !pl->proc.ds_n && !pl->proc.ds_fraction) ||
+			    (f[i] == WS_F_TRANGE && !pl->proc.has_trange) ||
+			    (f[i] == WS_F_TTHINNING && !pl->proc.has_tthinning))
 				die(EXIT_RUNTIME, "%s: %s_filters[%zu]: expected a filter the processing "
-				    "can drive (downsample is null in %s)", pl->file, s ? "B" : "A", i,
+				    "can drive (%s is %s in %s)", pl->file, s ? "B" : "A", i,
+				    ws_filter_name(f[i]), f[i] == WS_F_DOWNSAMPLE ? "null" : "not set",
 				    pl->proc_file);
 			else if (!pl->proc.has_range &&
 				 (f[i] == WS_F_WRANGE || (f[i] == WS_F_WBIN && !pl->proc.n_edges)))
@@ -284,6 +288,18 @@ put_filter(FILE *f, struct plan *pl, enum ws_filter flt)
 			fputs(" --fraction ", f);
 			put_num(f, pr->ds_frac);
 		}
+		break;
+	case WS_F_TRANGE:
+		fputs(" --start ", f);
+		put_num(f, pr->trange_start_s);
+		if (isfinite(pr->trange_stop_s)) {
+			fputs(" --stop ", f);
+			put_num(f, pr->trange_stop_s);
+		}
+		break;
+	case WS_F_TTHINNING:
+		fputs(" --dt ", f);
+		put_num(f, pr->tthinning_dt_s);
 		break;
 	default:
 		break;

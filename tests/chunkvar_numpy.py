@@ -51,7 +51,7 @@ for wb in list(range(nw)) + [-1]:
     for w in widths:
         curves = []
         for a, b in gti:
-            n = int(np.floor((b - a) / w))
+            f = (b - a) / w; n = int(np.floor(f + 1e-9 * (f + 1)))  # as scan_whole_bins
             idx = np.floor((sel[(sel >= a) & (sel < b)] - a) / w).astype(np.int64)
             curves.append((a, np.bincount(idx[idx < n], minlength=n)[:n]))
         total = sum(int(c.sum()) for _, c in curves); nbins = sum(c.size for _, c in curves)

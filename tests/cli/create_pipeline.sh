@@ -79,7 +79,7 @@ t_error "$P-18" "a B without a starter and without a dataset: llws's reason" 1 \
 	"$P: meta/pipeline/x.json: B_filters?0?: expected generate, copysource or copyA when B_fits_id is null, got \"wrange\"" \
 	$P -n x -a sample --b-filters wrange,wbin
 t_error "$P-19" "an unknown filter" 1 \
-	"$P: meta/pipeline/x.json: A_filters?1?: expected a filter name (gtifilter, chandrashift, wrange, wbin, flatten, equalize, poissonize, downsample), got \"bogus\"" \
+	"$P: meta/pipeline/x.json: A_filters?1?: expected a filter name (gtifilter, chandrashift, wrange, wbin, flatten, equalize, poissonize, downsample, trange, tthinning), got \"bogus\"" \
 	$P -n x -a sample --a-filters wrange,bogus
 printf '{"path": "data/sample/chandra_test.fits",' >meta/fits/broken.json
 t_error "$P-20" "a dataset that is not JSON: llpipe's reason, one line" 1 \

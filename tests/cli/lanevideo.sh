@@ -252,3 +252,29 @@ top_right = ink(183, 191, 200, 316)
 top_left = ink(183, 191, 20, 70)
 print("under", under, "top right", top_right, "top left", top_left)
 sys.exit(0 if under > 30 and top_right == 0 and top_left > 10 else 1)' "$T/label.rgb"
+
+# Geometry hex (DESIGN §5b): disks at the lattice points.  Spacing at 0.5 nm
+# g = 3 exp(-0.5) = 1.8196 m; at --scale 0.05 m/px 36.39 px along a row and
+# rows sqrt(3)/2 g = 31.52 px apart.
+printf '{"lanes": {"geometry": "hex", "pitch_law": "exp", "alpha_m": 3, "lucretius_per_nm": -1},
+ "telescope": {"speed_km_s": 0.001, "heading_deg": 0, "aperture_m": 1.2}}' >"$T/hex.json"
+lanevideo --params "$T/hex.json" --min 0.49 --max 0.51 --start 0 --stop 100 -q --size 320x240 \
+	--fps 10 --duration 1 --scale 0.05 --raw <"$T/none.ev" >"$T/hex.rgb"
+t_py lanevideo-36 "hex: disks every g/scale = 36.4 px along a row, rows 31.5 px apart" '
+import sys, numpy as np
+w, h = 320, 240
+a = np.fromfile(sys.argv[1], np.uint8)[: w * h * 3].reshape(h, w, 3).astype(float)
+sheet = a[30:170]
+dot = ((sheet[:, :, 2] > 150) & (sheet[:, :, 0] < 140)).astype(float)
+def period(profile):
+    p = profile - profile.mean()
+    s = np.abs(np.fft.rfft(p * np.hanning(len(p))))
+    k = int(np.argmax(s[2:])) + 2
+    d = 0.5 * (s[k - 1] - s[k + 1]) / (s[k - 1] - 2 * s[k] + s[k + 1])
+    return len(p) / (k + d)
+rows = dot.sum(axis=1)
+along = period(dot[int(np.argmax(rows))])
+across = period(rows)
+print("along", along, "across", across)
+assert abs(along - 36.39) < 1 and abs(across - 31.52) < 1.5
+' "$T/hex.rgb"

@@ -297,3 +297,64 @@ t_eq llgen-34 "a source without wavelengths: rate = its events inside the GTIs /
 	"$(llgen --source "$T/nowave.ev" --seed 1 | ev_meta generation | "$T_PY" -c 'import json, sys; print(json.load(sys.stdin)["rate_cps"])')"
 t_eq llgen-35 "with wavelengths: only the in-GTI events inside [min, max] count (20 of 30)" "0.3333333333" \
 	"$(llgen --source "$T/wave.ev" --seed 1 | ev_meta generation | "$T_PY" -c 'import json, sys; print("%.10f" % json.load(sys.stdin)["rate_cps"])')"
+
+# --- lanes.geometry "hex" (DESIGN §5b) ---------------------------------------
+# Moving along a lattice row (heading 0, perp 0) at v, the aperture passes a
+# lattice point every g/v: a narrow band is periodic at P = g(lambda)/v.  Two
+# bands check the exp law g = alpha exp(lucretius lambda).
+printf '{"seed": 5, "duration_s": 600, "rate_cps": 40, "background_fraction": 0.2,
+ "lanes": {"geometry": "hex", "pitch_law": "exp", "alpha_m": 3, "lucretius_per_nm": -1},
+ "telescope": {"speed_km_s": 0.001, "heading_deg": 0, "aperture_m": 1.2}}' >"$T/hex.json"
+llgen --params "$T/hex.json" --min 0.2995 --max 0.3005 </dev/null >"$T/hex3.ev"
+llgen --params "$T/hex.json" --min 0.7995 --max 0.8005 </dev/null >"$T/hex8.ev"
+PY_Z2='
+def z2(t, f):
+    ph = 2 * np.pi * f * t
+    return 2.0 / len(t) * (np.sum(np.cos(ph)) ** 2 + np.sum(np.sin(ph)) ** 2)
+'
+t_py llgen-37 "hex along a row: Z^2 of a narrow band is large at v/g and small at 0.97 and 1.03 times it, at 0.3 and 0.8 nm" "$PY_READ$PY_Z2
+for path, lam in ((sys.argv[1], 0.3), (sys.argv[2], 0.8)):
+    meta, ev = read(path)
+    t = ev['time']
+    p = 3 * np.exp(-lam) / 1.0          # g / v, v = 1 m/s
+    on, lo, hi = z2(t, 1 / p), z2(t, 0.97 / p), z2(t, 1.03 / p)
+    # 600 s hold >= 270 periods: 3% off drifts >= 8 cycles; Z^2 of a
+    # Poisson process is chi2 with 2 dof (P(> 30) = 3e-7).
+    assert on > 200 and lo < 30 and hi < 30, (lam, len(t), on, lo, hi)
+    assert meta['generation']['lanes']['geometry'] == 'hex', meta['generation']
+" "$T/hex3.ev" "$T/hex8.ev"
+
+# A lattice far denser than the aperture (expected count > 1e4): isotropic,
+# a Poisson process, Fano factor 1 within 4 sigma at every scale.
+llgen --geometry hex --pitch-law exp --alpha 0.005 --lucretius -1 --aperture 1.2 --speed 0.001 \
+	--duration 2000 --rate 50 --seed 9 </dev/null >"$T/iso.ev"
+t_check llgen-38 "hex above the isotropic threshold: Fano 1 within 4 sigma (varstat)" \
+	bash -c "varstat --timescales 0.1:100:7 <'$T/iso.ev' | awk -F, '
+		/^#/ || \$1 == \"wbin\" { next }
+		{ n++; z = \$10; if (z < -4 || z > 4) bad++ }
+		END { exit !(n == 7 && !bad) }'"
+t_eq llgen-39 "hex --explain: spacing, expected count and crossing periods" \
+	"0.5 1.81959 1.57581 inf 1.81959 1.81959 0.3944" \
+	"$(llgen --geometry hex --pitch-law exp --speed 0.001 --min 0.5 --max 1.5 --explain </dev/null |
+		awk '$1 == "0.5" && NF == 7' | tr -s ' ' | sed 's/^ //; s/ $//')"
+printf '{"lanes": {"geometry": "hexagon"}}' >"$T/geom.json"
+t_error llgen-40 "an unknown geometry is an error" 1 \
+	"llgen: $T/geom.json: lanes.geometry: expected \"strips\" or \"hex\", got \"hexagon\"" \
+	llgen --params "$T/geom.json"
+printf '{"lanes": {"geometry": "hex", "alpha_m": 0}}' >"$T/alpha.json"
+t_error llgen-41 "alpha_m <= 0 is an error" 1 \
+	"llgen: $T/alpha.json: lanes.alpha_m: must be greater than 0, got 0" llgen --params "$T/alpha.json"
+printf '{"lanes": {"pitch_law": "exp"}}' >"$T/law.json"
+t_error llgen-42 "the exp law without the hex geometry is an error" 1 \
+	"llgen: $T/law.json: lanes.pitch_law: \"exp\" needs lanes.geometry \"hex\"" \
+	llgen --params "$T/law.json"
+printf '{"telescope": {"perp": "x"}}' >"$T/perp.json"
+t_error llgen-43 "a non-number telescope.perp is an error" 1 \
+	"llgen: $T/perp.json: telescope.perp: expected a number, got a string" llgen --params "$T/perp.json"
+t_error llgen-44 "a lattice far sparser than the aperture is refused, not drawn forever" 1 \
+	"llgen: lanes: hex lattice of spacing up to * too sparse to draw by thinning*" \
+	llgen --geometry hex </dev/null
+t_error llgen-45 "--geometry takes strips or hex" 2 \
+	"llgen: --geometry: expected strips or hex, got 'round' (see 'llgen --help')" llgen --geometry round
+t_eq llgen-46 "--explain still explains a lattice too sparse to draw, and says so" "0 1" \
+	"$(llgen --geometry hex --explain </dev/null >"$T/sparse.txt"; echo $?) $(grep -c '^llgen would refuse to generate: lanes: hex lattice' "$T/sparse.txt")"

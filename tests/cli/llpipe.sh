@@ -156,3 +156,31 @@ printf '{"A_fits_id": "sample", "processing": "band"}\n' >"$W/meta/pipeline/band
 t_error llpipe-42 "... but not wrange, which needs the range" 1 \
 	"llpipe: meta/pipeline/bandw.json: A_filters?1?: expected a filter the processing can drive (meta/processing/band.json has no wavelength range for wrange)" \
 	llpipe -w "$W" meta/pipeline/bandw.json
+
+
+# The original tool's time filters, driven by the processing.
+printf '{"trange": {"start_s": 100, "stop_s": "600 s"}, "tthinning": {"dt_s": 20}, "analyses": ["varstat"]}\n' \
+	>"$W/meta/processing/tf.json"
+printf '{"A_fits_id": "sample", "processing": "tf", "A_filters": ["gtifilter", "trange", "tthinning", "wrange", "wbin"], "B_filters": []}\n' \
+	>"$W/meta/pipeline/tf.json"
+llpipe -w "$W" tf
+t_eq llpipe-43 "trange and tthinning stages take --start/--stop and --dt (and the seed) from the processing" \
+	"stage trange trange --start '100' --stop '600'|stage tthinning tthinning --dt '20' --seed '1'" \
+	"$(grep -E '^stage t(range|thinning)' "$W/pipelines/tf.sh" | tr '\n' '|' | sed 's/|$//')"
+if command -v trange >/dev/null && command -v tthinning >/dev/null && [ $have_all = yes ]; then
+	t_check llpipe-44 "the pipeline with trange and tthinning runs on the sample" sh "$W/pipelines/tf.sh"
+	# trange keeps [GTI start + 100, + 600] s; tthinning's 20 s are 45 frames
+	# of 0.44104 s from the first frame boundary in it: 25 whole bins.
+	t_eq llpipe-45 "slot A holds the 500 s window cut to whole 45-frame bins" '[[339469268.5163097,339469764.6863097]]' \
+		"$(ev_meta gti <"$W/out/tf/A.ev")"
+else
+	t_skip llpipe-44 "the pipeline with trange and tthinning runs" "programs not built"
+	t_skip llpipe-45 "slot A's window" "programs not built"
+fi
+bad llpipe-46 "tthinning needs the processing's tthinning" \
+	"llpipe: meta/pipeline/x.json: A_filters?0?: expected a filter the processing can drive (tthinning is not set in meta/processing/default.json)" \
+	'{"A_fits_id": "sample", "A_filters": ["tthinning"]}'
+printf '{"trange": {"start_s": 50, "stop_s": 20}}\n' >"$W/meta/processing/tr.json"
+bad llpipe-47 "trange.stop_s not above start_s" \
+	"llpipe: meta/processing/tr.json: trange.stop_s: expected a time above trange.start_s (50 s), got 20 s" \
+	'{"A_fits_id": "sample", "processing": "tr", "A_filters": ["trange"]}'

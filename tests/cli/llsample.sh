@@ -132,3 +132,16 @@ t_eq llsample-29 "record --since-file: elapsed_s from the file's time (0.2 s of 
 t_error llsample-30 "record --dataset without the other three is a usage error" 2 \
 	"llsample: record: --dataset needs --processing, --generation and --source (see 'llsample --help')" \
 	llsample record s k.csv "6,AAAAAAAG,9,1e6,0.3,-1,8,48,0.1" --dataset raw.ev
+
+# The hex lattice's keys (DESIGN §5b) are searchable too.
+cat >meta/search/hex.json <<'EOF2'
+{"pipeline": "t", "samples": 8,
+ "parameters": [{"name": "lanes.alpha_m", "min": 0.5, "max": 3, "scale": "log"},
+                {"name": "lanes.lucretius_per_nm", "min": -2, "max": -1},
+                {"name": "telescope.perp", "min": 0, "max": 1},
+                {"name": "telescope.phase", "min": 0, "max": 1},
+                {"name": "telescope.heading_rate_deg_s", "min": 0, "max": 0.1}]}
+EOF2
+t_eq llsample-31 "hex keys map to llgen's --alpha, --lucretius, --perp, --phase, --heading-rate" \
+	"--alpha 1 --lucretius -1.5 --perp 0.5 --phase 0.25 --heading-rate 0.01" \
+	"$(llsample args hex -- 1 -1.5 0.5 0.25 0.01)"
