@@ -8,6 +8,9 @@ MAN7  := $(wildcard man/*.7)
 # libll proper: the core modules' headers, not the extension modules'.
 LIBLL_HEADERS := $(filter-out $(foreach e,$(LIBLL_EXT),common/$(e)_%.h),$(wildcard common/*.h))
 
+# PREFIX is written into it: remade on every install, or an earlier
+# install's PREFIX would stay in it.
+.PHONY: $(O)/libll.pc
 $(O)/libll.pc: mk/libll.pc.in mk/config.mk
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LL_VERSION)|' mk/libll.pc.in >$@
