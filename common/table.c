@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -224,6 +225,17 @@ digits17(double a, uint64_t *d17, int *x, int *side)
 {
 	int e2;
 
+	static int wide = -1;
+
+	/* The bound needs a 64-bit significand (x86's extended, or quad), at
+	 * run time too: valgrind, for one, computes long doubles as doubles. */
+	if (wide < 0) {
+		volatile long double one = 1, tiny = 0x1p-63L;
+
+		wide = LDBL_MANT_DIG >= 64 && one + tiny != one;
+	}
+	if (!wide)
+		return false;
 	frexp(a, &e2);
 	/* floor(log10(a)) or one less: a in [2^(e2-1), 2^e2). */
 	int xe = (int)floor((e2 - 1) * 0.30102999566398120);
