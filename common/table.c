@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -169,7 +170,14 @@ put_g(char *buf, size_t size, bool neg, uint64_t m, int ndig, int x, int prec)
 			memcpy(out + n, dig + 1, (size_t)ndig - 1);
 			n += ndig - 1;
 		}
-		n += sprintf(out + n, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+		int ax = x < 0 ? -x : x;
+
+		out[n++] = 'e';
+		out[n++] = x < 0 ? '-' : '+';
+		if (ax >= 100)
+			out[n++] = (char)('0' + ax / 100);
+		out[n++] = (char)('0' + ax / 10 % 10);
+		out[n++] = (char)('0' + ax % 10);
 	} else if (x < 0) {
 		out[n++] = '0';
 		out[n++] = '.';
@@ -187,17 +195,92 @@ put_g(char *buf, size_t size, bool neg, uint64_t m, int ndig, int x, int prec)
 		}
 	}
 	out[n] = '\0';
-	if (size)
-		snprintf(buf, size, "%s", out);
+	if (size) {
+		size_t k = (size_t)n < size ? (size_t)n : size - 1;
+
+		memcpy(buf, out, k);
+		buf[k] = '\0';
+	}
 	return n;
+}
+
+/* 10^k for 0 <= k <= 27: exact in a long double (5^27 < 2^64). */
+static const long double pow10l_tab[] = {
+	1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
+	1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L,
+	1e26L, 1e27L
+};
+
+/* The 17 correctly rounded significant digits of a (finite, > 0) and the
+ * decimal exponent of the first, as printf's %.16e gives them, without
+ * printf: y = a * 10^(16 - x) in long double (64-bit significand) carries
+ * at most two roundings, |error| <= 2 * 2^-64 * 2^57 = 2^-6, so round(y)
+ * is the correct rounding unless y's fraction is within 2^-5 of a half.
+ * false when in doubt (then printf decides): near such a half, or for
+ * exponents x outside [-38, 70].  *side: the sign of a - d17·10^(x-16)
+ * when |y - d17| > 2^-6 says it for sure, else 0: which way the 15- and
+ * 16-digit candidates round when the digits cut off are exactly a half. */
+static bool
+digits17(double a, uint64_t *d17, int *x, int *side)
+{
+	int e2;
+
+	static int wide = -1;
+
+	/* The bound needs a 64-bit significand (x86's extended, or quad), at
+	 * run time too: valgrind, for one, computes long doubles as doubles. */
+	if (wide < 0) {
+		volatile long double one = 1, tiny = 0x1p-63L;
+
+		wide = LDBL_MANT_DIG >= 64 && one + tiny != one;
+	}
+	if (!wide)
+		return false;
+	frexp(a, &e2);
+	/* floor(log10(a)) or one less: a in [2^(e2-1), 2^e2). */
+	int xe = (int)floor((e2 - 1) * 0.30102999566398120);
+
+	for (int tries = 0; tries < 2; tries++) {
+		int k = 16 - xe;
+		long double y = a;
+
+		if (k > 54 || k < -54)
+			return false;
+		if (k > 27) {
+			y *= pow10l_tab[27];
+			y *= pow10l_tab[k - 27];
+		} else if (k >= 0) {
+			y *= pow10l_tab[k];
+		} else if (k >= -27) {
+			y /= pow10l_tab[-k];
+		} else {
+			y /= pow10l_tab[27];
+			y /= pow10l_tab[-k - 27];
+		}
+		long double fl = floorl(y), frac = y - fl;
+
+		if (fabsl(frac - 0.5L) <= 1.0L / 32)
+			return false;
+		uint64_t d = (uint64_t)fl + (frac > 0.5L);
+
+		if (d >= UINT64_C(10000000000000000) && d < UINT64_C(100000000000000000)) {
+			long double off = y - (long double)d;
+
+			*d17 = d;
+			*x = xe;
+			*side = off > 1.0L / 64 ? 1 : off < -1.0L / 64 ? -1 : 0;
+			return true;
+		}
+		xe += d >= UINT64_C(100000000000000000) ? 1 : -1;
+	}
+	return false;
 }
 
 int
 table_format_double(char *buf, size_t size, double v)
 {
-	char e17[40];
 	uint64_t d17 = 0;
-	int x;
+	int x, side = 0;
 	bool neg = signbit(v);
 	double a = fabs(v);
 
@@ -208,23 +291,28 @@ table_format_double(char *buf, size_t size, double v)
 	}
 	if (a == 0)
 		return format_double_slow(buf, size, v, 15);
-	/* One printf gives the 17 correctly rounded digits; the 15- and
-	 * 16-digit candidates are rounded from them, which is the correct
-	 * rounding of v unless the digits cut off are exactly a half (then the
-	 * slow path decides).  "d.dddddddddddddddde+XX" */
-	snprintf(e17, sizeof e17, "%.16e", a);
-	for (int i = 0; i < 18; i++)
-		if (i != 1)
-			d17 = d17 * 10 + (uint64_t)(e17[i] - '0');
-	x = atoi(e17 + 19);
+	/* The 17 correctly rounded digits; the 15- and 16-digit candidates are
+	 * rounded from them, which is the correct rounding of v unless the
+	 * digits cut off are exactly a half: then side decides, or if it
+	 * cannot, the slow path. */
+	if (!digits17(a, &d17, &x, &side)) {
+		char e17[40];	/* "d.dddddddddddddddde+XX" */
+
+		snprintf(e17, sizeof e17, "%.16e", a);
+		d17 = 0;
+		for (int i = 0; i < 18; i++)
+			if (i != 1)
+				d17 = d17 * 10 + (uint64_t)(e17[i] - '0');
+		x = atoi(e17 + 19);
+	}
 	for (int prec = 15; prec <= 16; prec++) {
 		uint64_t cut = prec == 15 ? 100 : 10, half = cut / 2;
 		uint64_t m = d17 / cut, rest = d17 % cut;
 		int xm = x, ok;
 
-		if (rest == half)
+		if (rest == half && side == 0)
 			return format_double_slow(buf, size, v, prec);
-		if (rest > half && ++m == (prec == 15 ? UINT64_C(1000000000000000) :
+		if ((rest > half || (rest == half && side > 0)) && ++m == (prec == 15 ? UINT64_C(1000000000000000) :
 					 UINT64_C(10000000000000000))) {
 			m /= 10;
 			xm++;
@@ -337,9 +425,19 @@ table_put_double(struct table_writer *w, double v)
 void
 table_put_long(struct table_writer *w, long long v)
 {
+	char buf[24], *p = buf + sizeof buf;
+	/* Digits of |v| as unsigned: -LLONG_MIN overflows a long long. */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
 	set_type(w, 'i');
 	field_sep(w);
-	fprintf(w->f, "%lld", v);
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	fputs(p, w->f);
 }
 
 void

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <kiss_fftr.h>
 
@@ -107,8 +108,8 @@ parse_options(int argc, char **argv)
 }
 
 struct slot {
-	float *bins;		/* counts of the open segment */
-	uint64_t n_ph;		/* photons in it */
+	float *bins;		/* counts of the open segment (slot 0: unbinned events only) */
+	uint64_t n_ph;		/* photons in it (slot 0: all events) */
 	double *power;		/* Σ over segments of the Leahy power */
 	long m;			/* segments summed */
 };
@@ -117,7 +118,9 @@ struct psd {
 	long nb, n_freq;
 	double dt, seg;		/* seg = nb·dt exactly */
 	kiss_fftr_cfg cfg;
-	kiss_fft_cpx *spec;
+	kiss_fft_cpx *spec;	/* one slot's transform */
+	kiss_fft_cpx *sum;	/* slot 0's: the sum of the others' */
+	uint64_t n_unbinned;	/* photons of the open segment without a wbin */
 	struct slot *slot;	/* [0]: all events, [1 + w]: wbin w */
 	size_t n_slots;
 	/* The open segment [seg_start, seg_end) of GTI seg_g (-1: none). */
@@ -138,34 +141,80 @@ add_slots(struct psd *p, size_t n_slots)
 	p->n_slots = n_slots;
 }
 
-/* Close the open segment: transform every slot with photons. */
+/* Transform bins (n_ph photons, the mean taken out first: that changes only
+ * j = 0 and keeps the float FFT's rounding relative to the fluctuations)
+ * into p->spec, clearing bins for the next segment. */
+static void
+transform(struct psd *p, float *bins, uint64_t n_ph)
+{
+	float mean = (float)((double)n_ph / (double)p->nb);
+
+	for (long i = 0; i < p->nb; i++)
+		bins[i] -= mean;
+	kiss_fftr(p->cfg, bins, p->spec);
+	memset(bins, 0, (size_t)p->nb * sizeof *bins);
+}
+
+static void
+add_power(struct psd *p, struct slot *sl, const kiss_fft_cpx *spec)
+{
+	double scale = 2 / (double)sl->n_ph;
+
+	for (long j = 1; j <= p->n_freq; j++) {
+		double re = spec[j].r, im = spec[j].i;
+
+		sl->power[j - 1] += scale * (re * re + im * im);
+	}
+	sl->m++;
+}
+
+/* Close the open segment: transform every wbin slot with photons.  The
+ * transform is linear, so slot 0's (all events) is the sum of the wbins'
+ * and of the unbinned events' transforms: one FFT fewer per segment. */
 static void
 flush_segment(struct psd *p, bool keep)
 {
-	for (size_t s = 0; s < p->n_slots; s++) {
+	struct slot *all = &p->slot[0];
+	bool any = false;
+
+	for (size_t s = 1; s < p->n_slots; s++) {
 		struct slot *sl = &p->slot[s];
 
 		if (sl->n_ph == 0)
 			continue;
 		if (keep) {
-			/* Taking the mean out leaves only j = 0 changed and keeps
-			 * the float FFT's rounding relative to the fluctuations. */
-			float mean = (float)((double)sl->n_ph / (double)p->nb);
-
-			for (long i = 0; i < p->nb; i++)
-				sl->bins[i] -= mean;
-			kiss_fftr(p->cfg, sl->bins, p->spec);
-			for (long j = 1; j <= p->n_freq; j++) {
-				double re = p->spec[j].r, im = p->spec[j].i;
-
-				sl->power[j - 1] += 2 * (re * re + im * im) / (double)sl->n_ph;
-			}
-			sl->m++;
+			transform(p, sl->bins, sl->n_ph);
+			add_power(p, sl, p->spec);
+			if (!any)
+				memcpy(p->sum, p->spec, ((size_t)p->nb / 2 + 1) * sizeof *p->sum);
+			else
+				for (long j = 0; j <= p->nb / 2; j++) {
+					p->sum[j].r += p->spec[j].r;
+					p->sum[j].i += p->spec[j].i;
+				}
+			any = true;
+		} else {
+			memset(sl->bins, 0, (size_t)p->nb * sizeof *sl->bins);
 		}
-		for (long i = 0; i < p->nb; i++)
-			sl->bins[i] = 0;
 		sl->n_ph = 0;
 	}
+	if (keep && p->n_unbinned) {
+		transform(p, all->bins, p->n_unbinned);
+		if (any)
+			for (long j = 0; j <= p->nb / 2; j++) {
+				p->sum[j].r += p->spec[j].r;
+				p->sum[j].i += p->spec[j].i;
+			}
+		else
+			memcpy(p->sum, p->spec, ((size_t)p->nb / 2 + 1) * sizeof *p->sum);
+		any = true;
+	} else if (p->n_unbinned) {
+		memset(all->bins, 0, (size_t)p->nb * sizeof *all->bins);
+	}
+	if (keep && any)
+		add_power(p, all, p->sum);
+	all->n_ph = 0;
+	p->n_unbinned = 0;
 }
 
 /* The widths used: with frames, dt whole frames and the segment the nearest
@@ -191,6 +240,7 @@ set_widths(struct psd *p, struct scan *scan, const struct opts *o)
 	if (!p->cfg)
 		die(EXIT_RUNTIME, "out of memory for a %ld-point FFT", p->nb);
 	p->spec = xmalloc(((size_t)p->nb / 2 + 1) * sizeof *p->spec);
+	p->sum = xmalloc(((size_t)p->nb / 2 + 1) * sizeof *p->sum);
 	p->seg_g = -1;
 	p->seg_end = -INFINITY;
 }
@@ -224,12 +274,13 @@ add_event(struct psd *p, const struct scan *scan, const struct scan_event *ev)
 
 	if (i >= p->nb)
 		i = p->nb - 1;
-	p->slot[0].bins[i] += 1;
-	p->slot[0].n_ph++;
-	if (ev->slot) {
-		p->slot[ev->slot].bins[i] += 1;
-		p->slot[ev->slot].n_ph++;
-	}
+	/* Slot 0's bins hold only the unbinned events (see flush_segment). */
+	p->slot[ev->slot].bins[i] += 1;
+	p->slot[ev->slot].n_ph++;
+	if (ev->slot)
+		p->slot[0].n_ph++;
+	else
+		p->n_unbinned++;
 }
 
 static void
@@ -309,6 +360,7 @@ main(int argc, char **argv)
 	}
 	free(p.slot);
 	free(p.spec);
+	free(p.sum);
 	kiss_fftr_free(p.cfg);
 	scan_close(&scan);
 	return EXIT_OK;

@@ -85,12 +85,16 @@ main(int argc, char **argv)
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 
-		/* NaN fails both comparisons, so it is dropped with no extra test. */
-		for (size_t i = 0; i < n; i++)
-			if (blk[i].wavelength >= min && blk[i].wavelength <= max)
-				blk[kept++] = blk[i];
-			else if (isnan(blk[i].wavelength))
-				n_no_wave++;
+		/* NaN fails both comparisons, so it is dropped with no extra test.
+		 * Every record is copied and the count advanced by the test: no
+		 * branch to mispredict when about half the events are kept. */
+		for (size_t i = 0; i < n; i++) {
+			float w = blk[i].wavelength;
+
+			blk[kept] = blk[i];
+			kept += (w >= min) & (w <= max);
+			n_no_wave += w != w;	/* NaN: no wavelength (HRC) */
+		}
 		n_in += n;
 		ev_write_block(out, blk, kept);
 	}

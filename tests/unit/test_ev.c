@@ -340,6 +340,138 @@ test_read_all(void)
 	unlink(path);
 }
 
+/* The definition of ev_check_events, one record at a time, written apart
+ * from the library's (which checks whole chunks of records at once). */
+static size_t
+reference_check(const struct ev_event *ev, size_t n, double *order)
+{
+	for (size_t i = 0; i < n; i++) {
+		double t = ev[i].time;
+		float w = ev[i].wavelength;
+
+		if (isnan(t) || t < 0 || isinf(t) || (!isnan(w) && (w < 0 || isinf(w))) ||
+		    ev[i].wbin < -1 || (order && t < *order))
+			return i;
+		if (order)
+			*order = t;
+	}
+	return n;
+}
+
+/* Every kind of bad record at every place around the chunk boundaries of
+ * blocks of many lengths, with and without the order check: the index, the
+ * reason and the order carried over are those of the definition. */
+static void
+test_events_blocks(void)
+{
+	static const size_t lengths[] = { 1, 2, 63, 64, 65, 127, 128, 129, 200, 1000 };
+	static const size_t places[] = { 0, 1, 31, 62, 63, 64, 65, 126, 127, 128, 129, 199, 999 };
+	static const struct ev_event bad_kinds[] = {
+		{ NAN, 0.5f, 0 }, { -1.0, 0.5f, 0 }, { -INFINITY, 0.5f, 0 }, { INFINITY, 0.5f, 0 },
+		{ 10.0, -0.1f, 0 }, { 10.0, INFINITY, 0 }, { 10.0, -INFINITY, 0 },
+		{ 10.0, 0.5f, -2 }, { 10.0, 0.5f, INT32_MIN },
+		{ -2.0, 0.5f, 0 },	/* replaced below by a time earlier than the one before */
+	};
+	enum { N_KINDS = sizeof bad_kinds / sizeof bad_kinds[0] };
+	struct ev_event ev[1000];
+	long n_wrong = 0, n_cases = 0;
+
+	for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+		size_t n = lengths[li];
+
+		for (size_t pi = 0; pi <= sizeof places / sizeof places[0]; pi++) {
+			/* pi == the count of places: a block with nothing wrong. */
+			bool clean = pi == sizeof places / sizeof places[0];
+			size_t place = clean ? n : places[pi];
+
+			if (!clean && place >= n)
+				continue;
+			for (size_t k = 0; k < (clean ? 1 : N_KINDS); k++) {
+				for (size_t i = 0; i < n; i++)
+					ev[i] = (struct ev_event){ 100.0 + (double)(i / 2), i % 7 ? 0.25f * (float)(i % 5) : NAN,
+								   (int32_t)(i % 4) - 1 };
+				if (!clean) {
+					ev[place] = bad_kinds[k];
+					if (k == N_KINDS - 1)	/* -0 at place 0 is a good time */
+						ev[place].time = place ? ev[place - 1].time - 0.5 : -0.0;
+				}
+				for (int with_order = 0; with_order < 2; with_order++) {
+					double o1 = 99.0, o2 = 99.0;
+					const char *why = NULL;
+					size_t want = reference_check(ev, n, with_order ? &o1 : NULL);
+					size_t got = ev_check_events(ev, n, with_order ? &o2 : NULL, &why);
+
+					n_cases++;
+					if (got != want || (got < n && why == NULL) ||
+					    (with_order && want == n && o1 != o2)) {
+						if (n_wrong++ < 5)
+							printf("# n %zu place %zu kind %zu order %d: got %zu, want %zu\n",
+							       n, place, k, with_order, got, want);
+					}
+				}
+			}
+		}
+	}
+	check(n_wrong == 0 && n_cases > 1000, "events: blocks of 1-1000 records, every bad value "
+	      "at the chunk edges: the definition's index and order");
+
+	/* Sortedness as the reader sees it, across chunk and block boundaries. */
+	const char *why;
+	double order = -INFINITY;
+
+	for (size_t i = 0; i < 200; i++)
+		ev[i] = (struct ev_event){ (double)i, 0.5f, 0 };
+	check(ev_check_events(ev, 200, &order, &why) == 200 && order == 199.0,
+	      "events: 200 sorted records pass, order is the last time");
+	order = 199.5;
+	check(ev_check_events(ev + 150, 50, &order, &why) == 0 && strstr(why, "earlier"),
+	      "events: the order of the previous block applies to the first record");
+	ev[128].time = 126.5;
+	order = -INFINITY;
+	check(ev_check_events(ev, 200, &order, &why) == 128 && strstr(why, "earlier"),
+	      "events: a time going back right after a chunk edge is found at its index");
+}
+
+/* A stream whose only step back lies at a chunk edge of its second block:
+ * the reader reports it unsorted (not needing order, it does not die). */
+static void
+test_unsorted_stream(void)
+{
+	char path[] = "/tmp/test_ev.XXXXXX";
+	int fd = mkstemp(path);
+	json_t *m = json_object();
+	struct ev_writer *w;
+	struct ev_reader *r;
+	struct ev_event *blk;
+	size_t total = EV_BLOCK_EVENTS + 200, n, seen = 0;
+	bool sorted_before = true;
+
+	if (fd < 0) {
+		check(0, "unsorted: temp file");
+		return;
+	}
+	w = ev_writer_open(fd, path, m);
+	for (size_t i = 0; i < total; i++) {
+		struct ev_event e = { (double)i, 0.5f, 0 };
+
+		if (i == EV_BLOCK_EVENTS + 128)
+			e.time -= 1.5;
+		ev_write_block(w, &e, 1);
+	}
+	ev_writer_close(w);
+	json_decref(m);
+	r = ev_reader_open_path(path);
+	while ((n = ev_read_block(r, &blk)) > 0) {
+		if (seen + n <= EV_BLOCK_EVENTS + 128)
+			sorted_before = sorted_before && ev_reader_sorted(r);
+		seen += n;
+	}
+	check(sorted_before, "unsorted: sorted up to the step back");
+	check(seen == total && !ev_reader_sorted(r), "unsorted: a step back in a later block is seen");
+	ev_reader_close(r);
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -351,6 +483,8 @@ main(int argc, char **argv)
 	test_prefix();
 	test_meta();
 	test_events();
+	test_events_blocks();
+	test_unsorted_stream();
 	test_format();
 	test_roundtrip();
 	test_read_all();

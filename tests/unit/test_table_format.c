@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+#include <unistd.h>
+
+#include "cli.h"
 #include "rng.h"
 #include "table.h"
 #include "tap.h"
@@ -38,6 +42,42 @@ one(double v)
 		if (n_bad++ < 5)
 			printf("# %a: '%s', expected '%s'\n", v, got, want);
 	}
+}
+
+/* table_put_long writes what printf's %lld does, extremes included. */
+static void
+check_integers(void)
+{
+	static const long long vals[] = { 0, 7, -7, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN };
+	static const char *const columns[] = { "n", NULL };
+	char path[] = "/tmp/test_table_format.XXXXXX", line[64], want[64];
+	int fd = mkstemp(path);
+	size_t n_vals = sizeof vals / sizeof vals[0], k = 0;
+	bool same = fd >= 0;
+	FILE *f;
+
+	if (fd >= 0)
+		close(fd);
+	cli_output = path;
+	struct table_writer *w = table_writer_open(NULL, columns, NULL);
+
+	for (size_t i = 0; i < n_vals; i++) {
+		table_put_long(w, vals[i]);
+		table_end_row(w);
+	}
+	table_writer_close(w);
+	cli_output = NULL;
+	f = fopen(path, "r");
+	while (same && f && fgets(line, sizeof line, f)) {
+		if (line[0] == '#' || strcmp(line, "n\n") == 0)
+			continue;
+		snprintf(want, sizeof want, "%lld\n", k < n_vals ? vals[k] : 0LL);
+		same = k++ < n_vals && strcmp(line, want) == 0;
+	}
+	if (f)
+		fclose(f);
+	remove(path);
+	check(same && k == n_vals, "table_put_long: 0, +-7, +-10, 13 digits, LLONG_MAX, LLONG_MIN");
 }
 
 int
@@ -89,5 +129,6 @@ main(void)
 	check(n_bad == 0, "decimals of every length and exponent, halves, powers of two, extremes");
 	check(table_format_double(text, sizeof text, NAN) == 0 && text[0] == '\0' &&
 	      table_format_double(text, sizeof text, -INFINITY) == 0, "NaN and infinities are empty");
+	check_integers();
 	return tap_done();
 }
