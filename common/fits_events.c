@@ -440,7 +440,47 @@ struct walk {
 	int by_name, by_class, by_time;	/* candidate events HDUs, 0: none */
 	int last_ok;			/* the last HDU that could be read */
 	int bad_hdu, bad_status;	/* the HDU that could not, other than at EOF */
+	long bad_card;			/* bad_hdu's first card that is not ASCII text */
 };
+
+/* cfitsio's private byte I/O (exported, declared in fitsio2.h only). */
+int ffgbyt(fitsfile *fptr, LONGLONG nbytes, void *buffer, int *status);
+
+/* The 1-based number of the first card of the next HDU's header (the one
+ * after the current HDU's data) holding a byte that is not printable ASCII,
+ * or 0 (all text, or no next header: cfitsio reports that).  FITS headers
+ * are ASCII text (FITS 4.0 §4.1.1); cfitsio copies TTYPEn/TFORMn values into
+ * fixed buffers with strcpy, and a value of other bytes running on past its
+ * card overflows them (found by fuzzing), so a header is looked at before
+ * cfitsio parses it. */
+static long
+next_header_bad_card(fitsfile *f)
+{
+	LONGLONG head, data, end;
+	unsigned char block[2880];
+	int status = 0;
+
+	if (fits_get_hduaddrll(f, &head, &data, &end, &status) != 0)
+		return 0;
+	for (long b = 0;; b++) {
+		if (ffmbyt(f, end + (LONGLONG)b * 2880, 0 /* REPORT_EOF */, &status) != 0 ||
+		    ffgbyt(f, 2880, block, &status) != 0) {
+			fits_clear_errmsg();
+			return 0;
+		}
+		if (b == 0 && block[0] == 0 && memcmp(block, block + 1, sizeof block - 1) == 0)
+			return 0;	/* zero blocks after the last HDU: padding */
+		for (int c = 0; c < 36; c++) {
+			const unsigned char *card = block + 80 * c;
+
+			for (int i = 0; i < 80; i++)
+				if (card[i] < 32 || card[i] > 126)
+					return b * 36 + c + 1;
+			if (memcmp(card, "END     ", 8) == 0)
+				return 0;
+		}
+	}
+}
 
 static bool
 is_gti_ext(const char *extname, const char *class1)
@@ -463,6 +503,10 @@ walk_hdus(struct fits_events_reader *r, struct walk *w)
 		int type, status = 0, num;
 		double ccd;
 
+		if ((w->bad_card = next_header_bad_card(r->f)) != 0) {
+			w->bad_hdu = h;
+			return;
+		}
 		if (fits_movabs_hdu(r->f, h, &type, &status) != 0) {
 			if (status != END_OF_FILE) {
 				w->bad_hdu = h;
@@ -554,6 +598,9 @@ locate_events(struct fits_events_reader *r, const struct walk *w)
 	if (r->gzip && (uint32_t)size != r->gzip_isize)
 		return fail(r, "truncated or corrupt gzip data: it inflates to %lld bytes, its "
 			    "trailer says %lu (mod 2^32)", (long long)size, (unsigned long)r->gzip_isize);
+	if (w->bad_card)
+		return fail(r, "corrupt file: extension %d: header card %ld is not ASCII text",
+			    w->bad_hdu - 1, w->bad_card);
 	if (w->bad_hdu) {
 		char why[FLEN_STATUS + 8];
 

@@ -547,3 +547,15 @@ t_error fits2ev-91 "a plain file cut inside a GTI extension's header" 1 \
 t_error fits2ev-92 "--dither with no_wavelength from --meta" 2 \
 	"fits2ev: --dither needs a wavelength column, not --no-wavelength (see 'fits2ev --help')" \
 	fits2ev --dither --meta "$T/nw.json"
+
+# A header value of non-ASCII bytes running past its card overflowed a fixed
+# buffer inside cfitsio (abort, found by fuzzing): refused before cfitsio
+# parses the header.
+"$T_PY" -c '
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.find(b"TTYPE4  = ")
+d[i + 10:i + 85] = b"\x05" * 75
+open(sys.argv[2], "wb").write(bytes(d))' "$T_SAMPLE/chandra_test.fits" "$T/badcard.fits"
+t_error fits2ev-93 "a header card that is not ASCII text is refused with one line, no crash" 1 \
+	"fits2ev: $T/badcard.fits: corrupt file: extension 1: header card 21 is not ASCII text" fits2ev "$T/badcard.fits"
