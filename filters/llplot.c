@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1682,7 +1683,8 @@ quantile(const double *v, size_t n, double q)
 	return r;
 }
 
-#define CHUNKHIST_BINS 40
+#define CHUNKHIST_BINS 40	/* at most; fewer for few chunks */
+#define CHUNKHIST_MIN_BINS 10
 
 /* One panel per metric: every table's histogram on the same bins (from the
  * 0.5% to the 99.5% quantile of all tables together; values beyond go
@@ -1702,15 +1704,27 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 	}
 	for (size_t m = 0; m < N_METRICS; m++) {
 		double *all, lo, hi, step;
-		size_t n_all = 0;
+		size_t n_all = 0, n_fewest = SIZE_MAX, n_bins;
 		struct plot_figure *f;
 
 		if (!o->metric[m])
 			continue;
 		all = xmalloc((total + 1) * sizeof *all);
-		for (size_t i = 0; i < n_d; i++)
-			for (size_t r = 0; r < c[i].n; r++)
+		for (size_t i = 0; i < n_d; i++) {
+			size_t n_finite = 0;
+
+			for (size_t r = 0; r < c[i].n; r++) {
 				all[n_all++] = c[i].m[m][r];
+				n_finite += isfinite(c[i].m[m][r]);
+			}
+			n_fewest = n_finite < n_fewest ? n_finite : n_fewest;
+		}
+		/* Rice's rule, 2 n^(1/3) bins for the table with the fewest
+		 * values: metrics of small counts take few distinct values, and
+		 * narrower bins alias them into a comb of full and empty bins. */
+		n_bins = (size_t)ceil(2 * cbrt((double)n_fewest));
+		n_bins = n_bins < CHUNKHIST_MIN_BINS ? CHUNKHIST_MIN_BINS
+			 : n_bins > CHUNKHIST_BINS ? CHUNKHIST_BINS : n_bins;
 		lo = quantile(all, n_all, 0.005);
 		hi = quantile(all, n_all, 0.995);
 		free(all);
@@ -1721,7 +1735,7 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 			continue;
 		if (!(hi > lo))
 			hi = lo + 1;
-		step = (hi - lo) / CHUNKHIST_BINS;
+		step = (hi - lo) / (double)n_bins;
 		for (size_t i = 0; i < n_d; i++) {
 			double y[CHUNKHIST_BINS] = { 0 }, x[CHUNKHIST_BINS], xl[CHUNKHIST_BINS],
 			       xh[CHUNKHIST_BINS];
@@ -1735,11 +1749,11 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 				if (!isfinite(v))
 					continue;
 				b = (long)floor((v - lo) / step);
-				b = b < 0 ? 0 : b >= CHUNKHIST_BINS ? CHUNKHIST_BINS - 1 : b;
+				b = b < 0 ? 0 : b >= (long)n_bins ? (long)n_bins - 1 : b;
 				y[b]++;
 				n++;
 			}
-			for (size_t b = 0; b < CHUNKHIST_BINS; b++) {
+			for (size_t b = 0; b < n_bins; b++) {
 				/* Edges computed once each, so neighbours touch exactly
 				 * and the outline joins. */
 				xl[b] = lo + step * (double)b;
@@ -1751,7 +1765,7 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 			st.line_width = 2.5;
 			/* Small panels have no room for a legend: the caption
 			 * says which line is which. */
-			plot_figure_add(f, PLOT_STEPS, CHUNKHIST_BINS, x, y, NULL, NULL, xl, xh, &st, NULL);
+			plot_figure_add(f, PLOT_STEPS, n_bins, x, y, NULL, NULL, xl, xh, &st, NULL);
 		}
 		plot_figure_y_floor(f, 0);
 	}
@@ -1759,8 +1773,9 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 		caption_add(caption, "%s %s", d[i].label,
 			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
 						   "purple dash-dot" }[i % 4]);
-	caption_add(caption, "y: fraction of each table's chunks in %d bins from the 0.5%% to the "
-		    "99.5%% quantile (values beyond in the end bins)", CHUNKHIST_BINS);
+	caption_add(caption, "y: fraction of each table's chunks in 2n^(1/3) bins "
+		    "(n: the fewest chunks of a table) from the 0.5%% to the 99.5%% quantile "
+		    "(values beyond in the end bins)");
 	caption_add(caption, "all widths%s together", o->n_wbins ? "" : " and wavelength bins");
 	caption_tables(caption, d, n_d);
 	for (size_t i = 0; i < n_d; i++)
