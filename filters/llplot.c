@@ -1888,7 +1888,7 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 		plot_figure_y(p[i], PLOT_LOG, "bin width (s)");
 		if (n_d > 1)
 			plot_figure_tag(p[i], d[i].label);
-		plot_figure_colourbar(p[i], "in the top 1% (%)");
+		plot_figure_colourbar(p[i], "top 1% (%)");
 		if (isfinite(q))
 			caption_add(caption, "%s: top 1%% = %s \xe2\x89\xa5 %.3g", d[i].label,
 				    chunk_metrics[m], q);
