@@ -1770,7 +1770,7 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 		plot_figure_y_floor(f, 0);
 	}
 	for (size_t i = 0; i < n_d; i++)
-		caption_add(caption, "%s %s", d[i].label,
+		caption_add(caption, "%s (%s)", d[i].label,
 			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
 						   "purple dash-dot" }[i % 4]);
 	caption_add(caption, "y: fraction of each table's chunks in 2n^(1/3) bins "
