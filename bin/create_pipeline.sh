@@ -63,7 +63,7 @@ the file (and its B); other settings for an existing NAME need --force.
   --b-filters LIST      filters of B (default: generate,wrange,wbin, or
                         generate alone without wavelengths, or the A
                         filters when -b is given)
-  --analyses LIST       analyses: varstat,lcurve,psd,interarrival
+  --analyses LIST       analyses: varstat,lcurve,psd,interarrival,chunkvar
                         (default: the processing's)
   --force               replace an existing pipeline with other settings
   -w, --workspace DIR   the workspace (default: \$LL_WORKSPACE, else .)

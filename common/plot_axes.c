@@ -181,6 +181,15 @@ linear_ticks(const struct plot_axis *a, double length_px, double min_gap_px,
 		while (length_px * log10(a->hi / (a->hi - step)) / log10(a->hi / a->lo) < min_gap_px
 		       && step < span)
 			step = plot_nice_step(step * 1.01);
+	else if (floor(a->hi / step + 1e-9) - ceil(a->lo / step - 1e-9) < 1) {
+		/* One label shows no scale (-4..3 in steps of 5 labels only 0):
+		 * the next smaller nice step, when its labels keep half the gap. */
+		double mant = step / pow(10, floor(log10(step) + 1e-9));
+		double smaller = step * (fabs(mant - 5) < 1e-6 ? 0.4 : 0.5);
+
+		if (length_px * smaller / span >= 0.5 * min_gap_px)
+			step = smaller;
+	}
 	max_abs = fmax(fabs(ceil(a->lo / step) * step), fabs(floor(a->hi / step) * step));
 	for (double k = ceil(a->lo / step - 1e-9); k * step <= a->hi + 1e-9 * step; k++) {
 		double v = k * step;

@@ -49,7 +49,7 @@ struct plot_figure {
 	char *title, *subtitle, *xlabel, *ylabel;
 	struct plot_axis x, y;
 	bool x_fixed, y_fixed, y_floored;
-	double y_floor;
+	double y_floor, y_headroom;
 	char **categories;
 	size_t n_categories;
 	struct series *s;
@@ -184,6 +184,12 @@ void
 plot_figure_y_floor(struct plot_figure *f, double floor)
 {
 	f->y_floor = floor, f->y_floored = true;
+}
+
+void
+plot_figure_y_headroom(struct plot_figure *f, double fraction)
+{
+	f->y_headroom = fraction < 0 ? 0 : fraction > 0.5 ? 0.5 : fraction;
 }
 
 void
@@ -419,6 +425,14 @@ fit_axes(struct plot_figure *f)
 		if (f->y_floored && f->y.lo < f->y_floor && f->y_floor < f->y.hi &&
 		    plot_scale_accepts(f->y.scale, f->y_floor))
 			f->y.lo = f->y_floor;
+		if (f->y_headroom > 0 && f->y.hi > f->y.lo) {
+			double k = 1 / (1 - f->y_headroom);
+
+			if (f->y.scale == PLOT_LOG && f->y.lo > 0)
+				f->y.hi = f->y.lo * pow(f->y.hi / f->y.lo, k);
+			else if (f->y.scale != PLOT_LOG)
+				f->y.hi = f->y.lo + (f->y.hi - f->y.lo) * k;
+		}
 	}
 	f->x.label = f->xlabel;
 	f->y.label = f->ylabel;

@@ -82,6 +82,10 @@ void plot_figure_y_range(struct plot_figure *f, double lo, double hi);
  * even when an error bar reaches below). */
 void plot_figure_y_floor(struct plot_figure *f, double floor);
 
+/* Leave the top `fraction` (0..0.5) of a fitted y axis free of data, for a
+ * panel's tag or a legend inside the axes (log axes: in decades). */
+void plot_figure_y_headroom(struct plot_figure *f, double fraction);
+
 /* Category names for a linear x axis: tick i at x = i labelled names[i]
  * (bar charts).  Copied. */
 void plot_figure_x_categories(struct plot_figure *f, size_t n, const char *const *names);

@@ -373,7 +373,7 @@ get_object(json_t *obj, const char *key, const char *what, const char *const *al
 /* Analyses and filters. */
 
 static const char *const analysis_names[WS_N_ANALYSES] = {
-	"varstat", "lcurve", "psd", "interarrival",
+	"varstat", "lcurve", "psd", "interarrival", "chunkvar",
 };
 
 const char *
@@ -392,7 +392,7 @@ get_analyses(json_t *obj, bool *out, bool *given, char *why, size_t why_size)
 	if (!v)
 		return true;
 	if (!json_is_array(v))
-		FAIL("analyses: expected a list of varstat, lcurve, psd, interarrival, got %s",
+		FAIL("analyses: expected a list of varstat, lcurve, psd, interarrival, chunkvar, got %s",
 		     got(v, buf, sizeof buf));
 	memset(out, 0, WS_N_ANALYSES * sizeof *out);
 	json_array_foreach(v, i, item) {
@@ -402,7 +402,7 @@ get_analyses(json_t *obj, bool *out, bool *given, char *why, size_t why_size)
 			if (json_is_string(item) && strcmp(json_string_value(item), analysis_names[a]) == 0)
 				break;
 		if (a == WS_N_ANALYSES)
-			FAIL("analyses[%zu]: expected varstat, lcurve, psd or interarrival, got %s",
+			FAIL("analyses[%zu]: expected varstat, lcurve, psd, interarrival or chunkvar, got %s",
 			     i, got(item, buf, sizeof buf));
 		if (out[a])
 			FAIL("analyses[%zu]: expected each analysis once, got \"%s\" twice",
@@ -520,6 +520,59 @@ get_time_filters(json_t *obj, struct ws_processing *p, char *why, size_t why_siz
 	return true;
 }
 
+/* The chunk analysis (chunkvar's --widths, --chunk, --chunks): checked
+ * here as chunkvar checks its options, so a pipeline does not fail halfway. */
+static bool
+get_chunkvar(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
+{
+	static const char *const cv_keys[] = { "widths", "chunk", "chunks", NULL };
+	static const char *const w_keys[] = { "min_s", "max_s", "count", NULL };
+	json_t *o, *w, *v;
+	long long x;
+	char buf[64];
+
+	if (!get_object(obj, "chunkvar", "{\"widths\", \"chunk\", \"chunks\"}", cv_keys, &o, why,
+			why_size))
+		return false;
+	if (!o)
+		return true;
+	/* get_object would name the inner keys without their "chunkvar." */
+	w = json_object_get(o, "widths");
+	if (w && !json_is_object(w))
+		FAIL("chunkvar.widths: expected {\"min_s\", \"max_s\", \"count\"}, got %s",
+		     got(w, buf, sizeof buf));
+	if (w && !check_keys(w, "chunkvar.widths.", w_keys, why, why_size))
+		return false;
+	if (w) {
+		x = p->cv_count;
+		if (!get_positive(w, "min_s", "chunkvar.widths.min_s", WS_TIME_S, &p->cv_min_s, why,
+				  why_size) ||
+		    !get_positive(w, "max_s", "chunkvar.widths.max_s", WS_TIME_S, &p->cv_max_s, why,
+				  why_size) ||
+		    !get_int(w, "count", "chunkvar.widths.count", 1, 1000, &x, why, why_size))
+			return false;
+		p->cv_count = (long)x;
+		if (p->cv_max_s < p->cv_min_s)
+			FAIL("chunkvar.widths.max_s: expected at least chunkvar.widths.min_s (%g s), got %g s",
+			     p->cv_min_s, p->cv_max_s);
+		if (p->cv_count == 1 && p->cv_max_s != p->cv_min_s)
+			FAIL("chunkvar.widths.count: expected more than 1 when max_s (%g s) differs from "
+			     "min_s (%g s), got 1", p->cv_max_s, p->cv_min_s);
+	}
+	x = p->cv_chunk;
+	if (!get_int(o, "chunk", "chunkvar.chunk", 2, 100000, &x, why, why_size))
+		return false;
+	p->cv_chunk = (long)x;
+	v = json_object_get(o, "chunks");
+	if (v && !json_is_null(v)) {
+		x = 1;
+		if (!get_int(o, "chunks", "chunkvar.chunks", 1, LLONG_MAX, &x, why, why_size))
+			return false;
+		p->cv_chunks = (uint64_t)x;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* The kinds. */
 
@@ -529,7 +582,7 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 	static const char *const keys[] = {
 		"min_wavelength", "max_wavelength", "wbins", "timescales", "downsample", "seed",
 		"lcurve", "psd", "interarrival", "analyses", "description", "trange", "tthinning",
-		NULL,
+		"chunkvar", NULL,
 	};
 	static const char *const wbins_keys[] = { "count", "scale", "edges", NULL };
 	static const char *const ts_keys[] = { "min_s", "max_s", "count", NULL };
@@ -547,6 +600,7 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 		.ts_min_s = 1, .ts_max_s = 1000, .ts_count = 20, .seed = 1,
 		.lcurve_dt_s = 20, .psd_dt_s = 0.5, .psd_seg_s = 256, .interarrival_bins = 40,
 		.analyses = { true, true, true, true }, .has_range = true,
+		.cv_min_s = 1, .cv_max_s = 100, .cv_count = 5, .cv_chunk = 12,
 	};
 	if (!json_is_object(obj))
 		FAIL("expected a JSON object of processing parameters, got %s", type_name(obj));
@@ -685,7 +739,8 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 	p->interarrival_bins = (long)x;
 	if (!get_analyses(obj, p->analyses, NULL, why, why_size) ||
 	    !get_string(obj, "description", "a string", &s, why, why_size) ||
-	    !get_time_filters(obj, p, why, why_size))
+	    !get_time_filters(obj, p, why, why_size) ||
+	    !get_chunkvar(obj, p, why, why_size))
 		goto fail;
 	return true;
 fail:

@@ -62,7 +62,7 @@ void ws_format_number(double v, char *buf, size_t size);
 /* ------------------------------------------------------------------ */
 /* Decoded files, defaults filled in (docs/workspace.md tables). */
 
-enum ws_analysis { WS_VARSTAT, WS_LCURVE, WS_PSD, WS_INTERARRIVAL, WS_N_ANALYSES };
+enum ws_analysis { WS_VARSTAT, WS_LCURVE, WS_PSD, WS_INTERARRIVAL, WS_CHUNKVAR, WS_N_ANALYSES };
 const char *ws_analysis_name(enum ws_analysis a);
 
 struct ws_processing {
@@ -87,6 +87,9 @@ struct ws_processing {
 	double trange_start_s, trange_stop_s;	/* stop INFINITY: to the end */
 	bool has_tthinning;		/* tthinning {"dt_s"} given */
 	double tthinning_dt_s;
+	double cv_min_s, cv_max_s;	/* chunkvar {"widths": {"min_s", "max_s", "count"}, */
+	long cv_count, cv_chunk;	/* "chunk": K, "chunks": N or null} */
+	uint64_t cv_chunks;		/* 0: all chunks */
 };
 
 /* Validate and decode; free with ws_processing_free(). */

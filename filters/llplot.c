@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1144,8 +1145,12 @@ build_interarrival(const struct opts *o, struct dataset *d, size_t n_d, char **c
 		plot_figure_y(f, PLOT_LOG, "events per bin");
 		/* The expectation's far tail must not squash the observed counts. */
 		plot_figure_y_floor(f, 0.3);
-		if (n_wb > 1 || n_d == 1)
+		if (n_wb > 1 || n_d == 1) {
 			plot_figure_tag(f, tag);
+			/* The tag, with its KS result, is as wide as half the
+			 * panel: room above the histogram, not over it. */
+			plot_figure_y_headroom(f, 0.22);
+		}
 		for (size_t i = 0; i < n_d; i++) {
 			const struct group *g = group_of(&d[i], wb[k]);
 			struct plot_style st = dataset_style(i, plot_palette(i), 0);
@@ -1160,20 +1165,24 @@ build_interarrival(const struct opts *o, struct dataset *d, size_t n_d, char **c
 				snprintf(label, sizeof label, "%s  KS %s", d[i].label, ks);
 			else
 				snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label : "observed");
+			/* One table: the caption says which line is which, so
+			 * no legend competes with the panel's tag for the top. */
 			add_points(f, PLOT_STEPS, g, &st, true, false,
-				   n_d > 1 || k == 0 ? label : NULL);
+				   n_d > 1 ? label : NULL);
 			ex.dash = PLOT_DOTTED;
 			ex.line_width = 3;
 			ex.marker = PLOT_MARK_NONE;
 			if (n_d > 1)
 				ex.colour = plot_black;
 			add_points(f, PLOT_POINTS, g, &ex, false, true,
-				   k == 0 && i == 0 ? "exponential expectation" : NULL);
+				   n_d > 1 && k == 0 && i == 0 ? "exponential expectation" : NULL);
 		}
 	}
 	if (framed)
 		caption_add(caption, "times are frame stamps: bins merged to whole frames of %s%.4g s",
 			    estimated ? "about " : "", tau);
+	if (n_d == 1)
+		caption_add(caption, "solid: observed, dotted: the exponential expectation");
 	caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against the exponential");
 	caption_tables(caption, d, n_d);
 	free(wb);
@@ -1674,7 +1683,8 @@ quantile(const double *v, size_t n, double q)
 	return r;
 }
 
-#define CHUNKHIST_BINS 40
+#define CHUNKHIST_BINS 40	/* at most; fewer for few chunks */
+#define CHUNKHIST_MIN_BINS 10
 
 /* One panel per metric: every table's histogram on the same bins (from the
  * 0.5% to the 99.5% quantile of all tables together; values beyond go
@@ -1694,15 +1704,27 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 	}
 	for (size_t m = 0; m < N_METRICS; m++) {
 		double *all, lo, hi, step;
-		size_t n_all = 0;
+		size_t n_all = 0, n_fewest = SIZE_MAX, n_bins;
 		struct plot_figure *f;
 
 		if (!o->metric[m])
 			continue;
 		all = xmalloc((total + 1) * sizeof *all);
-		for (size_t i = 0; i < n_d; i++)
-			for (size_t r = 0; r < c[i].n; r++)
+		for (size_t i = 0; i < n_d; i++) {
+			size_t n_finite = 0;
+
+			for (size_t r = 0; r < c[i].n; r++) {
 				all[n_all++] = c[i].m[m][r];
+				n_finite += isfinite(c[i].m[m][r]);
+			}
+			n_fewest = n_finite < n_fewest ? n_finite : n_fewest;
+		}
+		/* Rice's rule, 2 n^(1/3) bins for the table with the fewest
+		 * values: metrics of small counts take few distinct values, and
+		 * narrower bins alias them into a comb of full and empty bins. */
+		n_bins = (size_t)ceil(2 * cbrt((double)n_fewest));
+		n_bins = n_bins < CHUNKHIST_MIN_BINS ? CHUNKHIST_MIN_BINS
+			 : n_bins > CHUNKHIST_BINS ? CHUNKHIST_BINS : n_bins;
 		lo = quantile(all, n_all, 0.005);
 		hi = quantile(all, n_all, 0.995);
 		free(all);
@@ -1713,7 +1735,7 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 			continue;
 		if (!(hi > lo))
 			hi = lo + 1;
-		step = (hi - lo) / CHUNKHIST_BINS;
+		step = (hi - lo) / (double)n_bins;
 		for (size_t i = 0; i < n_d; i++) {
 			double y[CHUNKHIST_BINS] = { 0 }, x[CHUNKHIST_BINS], xl[CHUNKHIST_BINS],
 			       xh[CHUNKHIST_BINS];
@@ -1727,11 +1749,11 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 				if (!isfinite(v))
 					continue;
 				b = (long)floor((v - lo) / step);
-				b = b < 0 ? 0 : b >= CHUNKHIST_BINS ? CHUNKHIST_BINS - 1 : b;
+				b = b < 0 ? 0 : b >= (long)n_bins ? (long)n_bins - 1 : b;
 				y[b]++;
 				n++;
 			}
-			for (size_t b = 0; b < CHUNKHIST_BINS; b++) {
+			for (size_t b = 0; b < n_bins; b++) {
 				/* Edges computed once each, so neighbours touch exactly
 				 * and the outline joins. */
 				xl[b] = lo + step * (double)b;
@@ -1743,16 +1765,17 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 			st.line_width = 2.5;
 			/* Small panels have no room for a legend: the caption
 			 * says which line is which. */
-			plot_figure_add(f, PLOT_STEPS, CHUNKHIST_BINS, x, y, NULL, NULL, xl, xh, &st, NULL);
+			plot_figure_add(f, PLOT_STEPS, n_bins, x, y, NULL, NULL, xl, xh, &st, NULL);
 		}
 		plot_figure_y_floor(f, 0);
 	}
 	for (size_t i = 0; i < n_d; i++)
-		caption_add(caption, "%s %s", d[i].label,
+		caption_add(caption, "%s (%s)", d[i].label,
 			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
 						   "purple dash-dot" }[i % 4]);
-	caption_add(caption, "y: fraction of each table's chunks in %d bins from the 0.5%% to the "
-		    "99.5%% quantile (values beyond in the end bins)", CHUNKHIST_BINS);
+	caption_add(caption, "y: fraction of each table's chunks in 2n^(1/3) bins "
+		    "(n: the fewest chunks of a table) from the 0.5%% to the 99.5%% quantile "
+		    "(values beyond in the end bins)");
 	caption_add(caption, "all widths%s together", o->n_wbins ? "" : " and wavelength bins");
 	caption_tables(caption, d, n_d);
 	for (size_t i = 0; i < n_d; i++)
@@ -1783,7 +1806,6 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 		double *xl, *xh, *yl, *yh, *z, *hit, *cnt;
 		long *bins = NULL;
 		struct plot_style st = { 0 };
-		char ylabel[120];
 
 		read_chunks(&d[i], o, &c);
 		{
@@ -1856,11 +1878,17 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 			}
 		p[i] = plot_figure_new();
 		plot_figure_add(p[i], PLOT_CELLS, n_cells, NULL, z, yl, yh, xl, xh, &st, NULL);
-		plot_figure_x(p[i], PLOT_LINEAR, "wavelength (nm)");
-		snprintf(ylabel, sizeof ylabel, n_d > 1 ? "%s: chunk bin width (s)" : "chunk bin width (s)",
-			 d[i].label);
-		plot_figure_y(p[i], PLOT_LOG, ylabel);
-		plot_figure_colourbar(p[i], "chunks in the top 1% (%)");
+		/* Log-spaced wavelength bins (widths growing with wavelength)
+		 * read as equal cells on a log axis. */
+		plot_figure_x(p[i], n_b > 1 && wl[0] > 0 &&
+			      (wh[n_b - 1] - wl[n_b - 1]) > 1.5 * (wh[0] - wl[0]) ? PLOT_LOG : PLOT_LINEAR,
+			      "wavelength (nm)");
+		/* A panel's table is named by its tag: a label "A: ...: chunk
+		 * bin width" runs longer than a panel is high. */
+		plot_figure_y(p[i], PLOT_LOG, "bin width (s)");
+		if (n_d > 1)
+			plot_figure_tag(p[i], d[i].label);
+		plot_figure_colourbar(p[i], "top 1% (%)");
 		if (isfinite(q))
 			caption_add(caption, "%s: top 1%% = %s \xe2\x89\xa5 %.3g", d[i].label,
 				    chunk_metrics[m], q);
@@ -1966,9 +1994,11 @@ default_height(const struct opts *o, struct dataset *d, size_t n_d)
 		free(wb);
 		break;
 	case K_HEATMAP:
-	case K_CHUNKMAP:
 		n = n_d;
 		break;
+	case K_CHUNKMAP:
+		/* Map panels need height for their colour bar's title. */
+		return n_d <= 1 ? 62 * MM : fmin(40 + 40 * (double)n_d, 230) * MM;
 	case K_CHUNKHIST:
 		n = o->n_metric > 3 ? (o->n_metric + 1) / 2 : o->n_metric;
 		break;
@@ -2060,7 +2090,8 @@ main(int argc, char **argv)
 		drawn = plot_render_canvas(panels[0], plot_output_cairo(out), &canvas);
 	} else {
 		drawn = plot_render_grid(panels, n_panels, cols,
-					 o.kind == K_PSD || o.kind == K_HEATMAP || o.kind == K_CHUNKMAP,
+					 o.kind == K_PSD || o.kind == K_HEATMAP || o.kind == K_CHUNKMAP ||
+					 o.kind == K_INTERARRIVAL,
 					 plot_output_cairo(out), &canvas, title, caption);
 	}
 	if (drawn == 0)

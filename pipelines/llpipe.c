@@ -22,11 +22,11 @@ static const char usage_text[] =
 	"Write the POSIX sh script of each pipeline, pipelines/NAME.sh: one\n"
 	"program per stage with explicit flags, each stage's stream in its own\n"
 	"file under out/NAME/ (so a failing stage stops the script), then the\n"
-	"analyses (tables out/NAME/SLOT_ANALYSIS.csv, compare.csv) and the\n"
-	"plots (out/NAME/plots/).  A PIPELINE is meta/pipeline/NAME.json or NAME;\n"
-	"paths are relative to the workspace root: -w DIR, else $LL_WORKSPACE,\n"
-	"else the current directory.  Every file the pipeline names is read and\n"
-	"checked first: on any error nothing is written.\n"
+	"analyses (tables out/NAME/SLOT_ANALYSIS.csv, compare.csv, chunktest.csv)\n"
+	"and the plots (out/NAME/plots/).  A PIPELINE is meta/pipeline/NAME.json\n"
+	"or NAME; paths are relative to the workspace root: -w DIR, else\n"
+	"$LL_WORKSPACE, else the current directory.  Every file the pipeline names\n"
+	"is read and checked first: on any error nothing is written.\n"
 	"\n"
 	"  --make           write make rules instead (default pipelines/all.mk) for\n"
 	"                   the PIPELINEs, or every meta/pipeline/*.json: target\n"
@@ -382,12 +382,37 @@ put_analyses(FILE *f, struct plan *pl, const char *slot)
 		fprintf(f, "interarrival --bins '%ld' -o \"$O/%s_interarrival.csv\" <\"$O/%s.ev\"\n",
 			pr->interarrival_bins, slot, slot);
 	}
+	if (pl->analyses[WS_CHUNKVAR]) {
+		add_program(pl, "chunkvar");
+		ws_format_number(pr->cv_min_s, a, sizeof a);
+		ws_format_number(pr->cv_max_s, b, sizeof b);
+		fprintf(f, "chunkvar --widths '%s:%s:%ld' --chunk '%ld'", a, b, pr->cv_count,
+			pr->cv_chunk);
+		if (pr->cv_chunks)
+			fprintf(f, " --chunks '%llu' --seed '%llu'", (unsigned long long)pr->cv_chunks,
+				(unsigned long long)pr->seed);
+		fprintf(f, " -o \"$O/%s_chunkvar.csv\" <\"$O/%s.ev\"\n", slot, slot);
+	}
 }
 
-/* llplot of one kind over the A (and B) tables of one analysis. */
+/* Whether the slot's stream is cut into wavelength bins (chunkmap has
+ * nothing to draw from a single band). */
+static bool
+slot_has_wbins(const struct plan *pl, bool slot_b)
+{
+	const enum ws_filter *flt = slot_b ? pl->p.b_filters : pl->p.a_filters;
+	size_t n = slot_b ? pl->p.n_b_filters : pl->p.n_a_filters;
+
+	for (size_t i = 0; i < n; i++)
+		if (flt[i] == WS_F_WBIN)
+			return true;
+	return slot_b && n > 0 && flt[0] == WS_F_COPYA && slot_has_wbins(pl, false);
+}
+
+/* llplot of one kind over the A (and, with_b, B) tables of one analysis. */
 static void
-put_plot(FILE *f, struct plan *pl, const char *kind, const char *table, bool overlay,
-	 const char *out)
+put_plot_slots(FILE *f, struct plan *pl, const char *kind, const char *table, bool overlay,
+	       const char *out, bool with_b)
 {
 	const char *b_label = pl->p.b_fits_id ? pl->p.b_fits_id :
 		pl->p.b_filters[0] == WS_F_GENERATE ? "generated" :
@@ -395,7 +420,7 @@ put_plot(FILE *f, struct plan *pl, const char *kind, const char *table, bool ove
 	char *la = fmt("A: %s", pl->p.a_fits_id), *lb = fmt("B: %s", b_label);
 
 	add_program(pl, "llplot");
-	if (overlay && pl->has_b) {
+	if (overlay && with_b) {
 		fprintf(f, "llplot --kind %s --label ", kind);
 		put_quoted(f, la);
 		fputs(" --label ", f);
@@ -403,7 +428,7 @@ put_plot(FILE *f, struct plan *pl, const char *kind, const char *table, bool ove
 		fprintf(f, " -o \"$O/plots/%s.png\" \\\n\t\"$O/A_%s.csv\" \"$O/B_%s.csv\"\n",
 			out, table, table);
 	} else {
-		for (int s = 0; s < (pl->has_b ? 2 : 1); s++) {
+		for (int s = 0; s < (with_b ? 2 : 1); s++) {
 			fprintf(f, "llplot --kind %s --label ", kind);
 			put_quoted(f, s ? lb : la);
 			if (overlay)
@@ -415,6 +440,13 @@ put_plot(FILE *f, struct plan *pl, const char *kind, const char *table, bool ove
 	}
 	free(la);
 	free(lb);
+}
+
+static void
+put_plot(FILE *f, struct plan *pl, const char *kind, const char *table, bool overlay,
+	 const char *out)
+{
+	put_plot_slots(f, pl, kind, table, overlay, out, pl->has_b);
 }
 
 static void
@@ -488,6 +520,10 @@ write_script(FILE *f, struct plan *pl)
 		add_program(pl, "evcompare");
 		fputs("evcompare -o \"$O/compare.csv\" \"$O/A_varstat.csv\" \"$O/B_varstat.csv\"\n", f);
 	}
+	if (pl->has_b && pl->analyses[WS_CHUNKVAR]) {
+		add_program(pl, "chunktest");
+		fputs("chunktest -o \"$O/chunktest.csv\" \"$O/A_chunkvar.csv\" \"$O/B_chunkvar.csv\"\n", f);
+	}
 	fputs("\n# Plots.\n", f);
 	if (pl->analyses[WS_VARSTAT]) {
 		put_plot(f, pl, "fano", "varstat", true, "fano");
@@ -501,6 +537,12 @@ write_script(FILE *f, struct plan *pl)
 		put_plot(f, pl, "psd", "psd", false, "psd");
 	if (pl->analyses[WS_INTERARRIVAL])
 		put_plot(f, pl, "interarrival", "interarrival", false, "interarrival");
+	if (pl->analyses[WS_CHUNKVAR]) {
+		put_plot(f, pl, "chunkhist", "chunkvar", true, "chunkhist");
+		if (slot_has_wbins(pl, false))
+			put_plot_slots(f, pl, "chunkmap", "chunkvar", true, "chunkmap",
+				       pl->has_b && slot_has_wbins(pl, true));
+	}
 	fputs("\ntouch \"$O/.done\"\n", f);
 }
 

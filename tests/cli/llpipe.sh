@@ -184,3 +184,44 @@ printf '{"trange": {"start_s": 50, "stop_s": 20}}\n' >"$W/meta/processing/tr.jso
 bad llpipe-47 "trange.stop_s not above start_s" \
 	"llpipe: meta/processing/tr.json: trange.stop_s: expected a time above trange.start_s (50 s), got 20 s" \
 	'{"A_fits_id": "sample", "processing": "tr", "A_filters": ["trange"]}'
+
+# The chunk analysis: chunkvar's flags from the processing, chunktest and the
+# chunk figures; chunkmap only where there are wavelength bins.
+printf '{"wbins": {"count": 2, "scale": "log"}, "seed": 7, "analyses": ["chunkvar"],\n "chunkvar": {"widths": {"min_s": "500 ms", "max_s": 20, "count": 3}, "chunk": 8, "chunks": 30}}\n' \
+	>"$W/meta/processing/cv.json"
+printf '{"A_fits_id": "sample", "processing": "cv", "B_filters": ["copyA", "poissonize"]}\n' >"$W/meta/pipeline/cv.json"
+printf '{"A_fits_id": "sample", "processing": "cv", "A_filters": ["gtifilter"], "B_filters": []}\n' \
+	>"$W/meta/pipeline/cvband.json"
+llpipe -w "$W" cv cvband
+t_eq llpipe-48 "chunkvar per slot with the processing's widths, chunk, chunks and seed; chunktest; both figures" \
+	"chunkvar --widths '0.5:20:3' --chunk '8' --chunks '30' --seed '7' -o \"\$O/A_chunkvar.csv\" <\"\$O/A.ev\"|chunkvar --widths '0.5:20:3' --chunk '8' --chunks '30' --seed '7' -o \"\$O/B_chunkvar.csv\" <\"\$O/B.ev\"|chunktest -o \"\$O/chunktest.csv\" \"\$O/A_chunkvar.csv\" \"\$O/B_chunkvar.csv\"|llplot --kind chunkhist --label 'A: sample' --label 'B: copy of A' -o \"\$O/plots/chunkhist.png\" \\|llplot --kind chunkmap --label 'A: sample' --label 'B: copy of A' -o \"\$O/plots/chunkmap.png\" \\" \
+	"$(grep -E '^(chunk|llplot)' "$W/pipelines/cv.sh" | tr '\n' '|' | sed 's/|$//')"
+t_eq llpipe-49 "one band, one slot: the chunk table and chunkhist, no chunktest, no chunkmap" \
+	"chunkvar --widths '0.5:20:3' --chunk '8' --chunks '30' --seed '7' -o \"\$O/A_chunkvar.csv\" <\"\$O/A.ev\"|llplot --kind chunkhist --label 'A: sample' -o \"\$O/plots/chunkhist.png\" \"\$O/A_chunkvar.csv\"" \
+	"$(grep -E '^(chunk|llplot)' "$W/pipelines/cvband.sh" | tr '\n' '|' | sed 's/|$//')"
+t_check llpipe-50 "make rules depend on chunkvar and chunktest" \
+	sh -c "llpipe -w '$W' --make -o '$T/cv.mk' cv && grep -q '/chunkvar \\\\\$' '$T/cv.mk' && grep -q '/chunktest \\\\\$' '$T/cv.mk'"
+if [ $have_all = yes ] && command -v chunkvar >/dev/null && command -v chunktest >/dev/null; then
+	sh "$W/pipelines/cv.sh" && sh "$W/pipelines/cvband.sh"
+	t_eq llpipe-51 "the chunk tables, chunktest's table and the figures are written" \
+		"out/cv: A_chunkvar.csv B_chunkvar.csv chunktest.csv plots/chunkhist.png plots/chunkmap.png out/cvband: A_chunkvar.csv plots/chunkhist.png" \
+		"$(cd "$W" && for d in out/cv out/cvband; do printf '%s: ' "$d"; (cd "$d" && ls ./*.csv plots/*) | sed 's|^\./||' | tr '\n' ' '; done | sed 's/ $//')"
+	# Widths of whole 0.44104 s frames: 1, 7 and 45 frames; at 45 frames
+	# (8 bins = 158.8 s) the 945 s GTI holds 5 chunks, so "30" gives those.
+	t_py llpipe-52 "30 random chunks per wbin and width (all there are when fewer); chunktest covers every metric and wbin" '
+import csv, sys
+from collections import Counter
+rows = lambda f: list(csv.DictReader(l for l in open(f) if not l.startswith("#")))
+metrics = ["ev", "ev_smooth", "fano_local", "fano_global", "adjacent", "adjacent_smooth", "odd_even"]
+for f in sys.argv[1:3]:
+    n = Counter((r["wbin"], r["width_s"]) for r in rows(f))
+    want = {(w, x): c for w in ("0", "1", "-1") for x, c in
+            (("0.44104", 30), ("3.08728", 30), ("19.846799999999998", 5))}
+    assert dict(n) == want, (f, n)
+t = rows(sys.argv[3])
+assert sorted((r["metric"], r["wbin"]) for r in t) == sorted((m, w) for m in metrics for w in ("0", "1", "-1"))
+' "$W/out/cv/A_chunkvar.csv" "$W/out/cv/B_chunkvar.csv" "$W/out/cv/chunktest.csv"
+else
+	t_skip llpipe-51 "the chunk pipelines run" "programs not built"
+	t_skip llpipe-52 "their tables" "programs not built"
+fi

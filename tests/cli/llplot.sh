@@ -460,3 +460,20 @@ t_error llplot-52 "mixed units in --size are a usage error" 2 \
 llplot --kind fano --size 8.9x6cm "$T/a_vs.csv" -o "$T/cm.pdf"
 t_py llplot-53 "a unit on the height alone holds for both: 8.9x6cm is 252.28 x 170.08 pt" \
 	"$pdf_check" "$T/cm.pdf" 252.28346 170.07874
+
+# chunkhist bins by Rice's rule, 2 n^(1/3) for the table with the fewest
+# values (10 to 40): narrower bins alias the few values a metric of small
+# counts takes into a comb of full and empty bins.
+llplot --kind chunkhist --metric fano_local,odd_even "$T/a_cv.csv" "$T/b_cv.csv" -o "$T/ch.png" --dump "$T/ch.csv"
+t_py llplot-54 "chunkhist: ceil(2 n^(1/3)) bins (10..40) per metric, n the fewest finite values of a table" '
+import csv, math, sys
+from collections import Counter
+rows = lambda f: list(csv.DictReader(l for l in open(f) if not l.startswith("#")))
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+got = Counter((r["panel"], r["series"]) for r in csv.DictReader(open(sys.argv[3])))
+for p, m in enumerate(["fano_local", "odd_even"]):
+    n = min(sum(1 for r in t if r[m] != "") for t in (a, b))
+    want = min(40, max(10, math.ceil(2 * n ** (1 / 3))))
+    for s in ("0", "1"):
+        assert got[(str(p), s)] == want, (m, s, got[(str(p), s)], want)
+' "$T/a_cv.csv" "$T/b_cv.csv" "$T/ch.csv"

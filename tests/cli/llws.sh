@@ -103,3 +103,29 @@ t_eq llws-37 "closest: the existing name nearest to a mistyped one" "antares ant
 	"$(llws -w "$W" closest fits antres) $(llws -w "$W" closest fits Antares_x) $(llws -w "$W" closest fits smple)"
 t_error llws-38 "closest: nothing near it is status 1, one line" 1 "llws: zzz: no fits name near it" \
 	llws -w "$W" closest fits zzz
+
+# The processing's chunkvar key (chunkvar's --widths, --chunk, --chunks).
+cv() {	# cv ID WHAT 'MESSAGE' JSON: validate refuses JSON with MESSAGE
+	printf '%s\n' "$4" >"$W/meta/processing/cv.json"
+	t_error "$1" "$2" 1 "llws: $W/meta/processing/cv.json: $3" llws -w "$W" validate meta/processing/cv.json
+}
+printf '{"analyses": ["varstat", "chunkvar"], "chunkvar": {"widths": {"min_s": "500 ms", "max_s": "0.1 ks", "count": 4}, "chunk": 10, "chunks": null}}\n' \
+	>"$W/meta/processing/cv.json"
+t_check llws-39 "chunkvar in analyses, its widths as quantities, chunks null" llws -w "$W" validate meta/processing/cv.json
+cv llws-40 "chunkvar.widths.max_s below min_s" \
+	"chunkvar.widths.max_s: expected at least chunkvar.widths.min_s (10 s), got 1 s" \
+	'{"chunkvar": {"widths": {"min_s": 10, "max_s": 1, "count": 3}}}'
+cv llws-41 "one width needs min_s = max_s (as chunkvar --widths)" \
+	"chunkvar.widths.count: expected more than 1 when max_s (10 s) differs from min_s (1 s), got 1" \
+	'{"chunkvar": {"widths": {"min_s": 1, "max_s": 10, "count": 1}}}'
+cv llws-42 "chunk below 2 bins" "chunkvar.chunk: expected an integer in ?2, 100000?, got 1" '{"chunkvar": {"chunk": 1}}'
+cv llws-43 "chunks 0" "chunkvar.chunks: expected an integer >= 1, got 0" '{"chunkvar": {"chunks": 0}}'
+cv llws-44 "a wavelength for a width" \
+	"chunkvar.widths.min_s: expected a time: a number in s, or \"VALUE UNIT\" with UNIT s, ms or ks, got \"1 nm\"" \
+	'{"chunkvar": {"widths": {"min_s": "1 nm"}}}'
+cv llws-45 "an unknown key inside widths, named in full" "chunkvar.widths.mins: unknown key" \
+	'{"chunkvar": {"widths": {"mins": 1}}}'
+cv llws-46 "widths not an object" 'chunkvar.widths: expected {"min_s", "max_s", "count"}, got 5' \
+	'{"chunkvar": {"widths": 5}}'
+cv llws-47 "an unknown analysis" 'analyses?1?: expected varstat, lcurve, psd, interarrival or chunkvar, got "chunky"' \
+	'{"analyses": ["chunkvar", "chunky"]}'

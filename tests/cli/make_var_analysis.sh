@@ -90,3 +90,53 @@ t_error "$P-21" "--no-wait refuses a busy workspace with one line" 1 \
 wait "$first"
 t_error "$P-22" "a directory without meta/ is not a workspace" 1 "$P: $T: not a workspace (no meta/ directory)" \
 	$P -a sample -w "$T"
+
+# --- the chunk analysis (chunkvar, chunktest, chunkhist, chunkmap) ---------
+printf '{"wbins": {"count": 2, "scale": "log"}, "analyses": ["chunkvar"],\n "chunkvar": {"widths": {"min_s": 1, "max_s": "20 s", "count": 3}, "chunk": 8}}\n' \
+	>meta/processing/chunky.json
+cv_header=wbin,wmin_nm,wmax_nm,width_s,chunk,time_start,mean,variance,ev,ev_smooth,fano_local,fano_global,adjacent,adjacent_smooth,odd_even
+ct_header=metric,wbin,n_a,n_b,q,x,frac,p_binom,ci_lo,ci_hi,mean_a,mean_b,median_a,median_b,ks_d,ks_p
+# png_ok FILE...: each a PNG of at least 300x200 pixels with a plotted area
+# of many coloured pixels (not a blank frame with a title).
+png_ok='
+import sys
+from PIL import Image
+for f in sys.argv[1:]:
+    assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f + ": not a PNG"
+    im = Image.open(f).convert("RGB")
+    w, h = im.size
+    assert w >= 300 and h >= 200, "%s: %dx%d" % (f, w, h)
+    px = list(im.crop((int(0.1 * w), int(0.2 * h), int(0.9 * w), int(0.9 * h))).getdata())
+    coloured = sum(1 for p in px if max(p) - min(p) > 60)
+    assert coloured >= 2000, "%s: only %d coloured pixels" % (f, coloured)
+'
+$P -a sample --pp chunky >"$T/out" 2>"$T/err"
+t_eq "$P-23" "-a with chunkvar: the dataset's chunk table, chunkhist and chunkmap" \
+	"0 A_chunkvar.csv plots/chunkhist.png plots/chunkmap.png" \
+	"$? $(cd out/sample__chunky && ls A_*.csv plots/* | tr '\n' ' ' | sed 's/ $//')"
+t_eq "$P-24" "... the table's header is chunkvar's schema, widths and chunk from the processing" \
+	"$cv_header 1" \
+	"$(wf_rows out/sample__chunky/A_chunkvar.csv | head -n 1) $(grep -c '"chunkvar --widths 1:20:3 --chunk 8 -o ' out/sample__chunky/A_chunkvar.csv)"
+printf '{"A_fits_id": "sample", "processing": "chunky", "B_filters": ["copyA", "poissonize"]}\n' >meta/pipeline/cv.json
+$P -p cv >"$T/out" 2>"$T/err"
+t_eq "$P-25" "-p with chunkvar: A's and B's chunk tables, chunktest's table, the chunk figures" \
+	"0 out/cv/plots/ A_chunkvar.csv B_chunkvar.csv chunktest.csv plots/chunkhist.png plots/chunkmap.png" \
+	"$? $(cat "$T/out") $(cd out/cv && ls ./*.csv plots/* | sed 's|^\./||' | tr '\n' ' ' | sed 's/ $//')"
+t_eq "$P-26" "... the headers are the schemas of chunkvar and chunktest" \
+	"$cv_header $cv_header $ct_header" \
+	"$(for f in A_chunkvar B_chunkvar chunktest; do wf_rows "out/cv/$f.csv" | head -n 1; done | tr '\n' ' ' | sed 's/ $//')"
+t_py "$P-27" "... chunktest has a row per metric and wbin of A (0, 1, -1), each with A's chunk count" '
+import csv, sys
+from collections import Counter
+a = [r for r in csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#"))]
+t = [r for r in csv.DictReader(l for l in open(sys.argv[2]) if not l.startswith("#"))]
+metrics = ["ev", "ev_smooth", "fano_local", "fano_global", "adjacent", "adjacent_smooth", "odd_even"]
+got = sorted((r["metric"], r["wbin"]) for r in t)
+want = sorted((m, w) for m in metrics for w in ("0", "1", "-1"))
+assert got == want, got
+for r in t:
+    n = sum(1 for c in a if c["wbin"] == r["wbin"] and c[r["metric"]] != "")
+    assert int(r["n_a"]) == n > 0, (r["metric"], r["wbin"], r["n_a"], n)
+' out/cv/A_chunkvar.csv out/cv/chunktest.csv
+t_py "$P-28" "... the chunk figures of -p and -a are non-blank PNGs" "$png_ok" \
+	out/cv/plots/chunkhist.png out/cv/plots/chunkmap.png out/sample__chunky/plots/chunkhist.png

@@ -14,8 +14,8 @@ flow() {
 	create_fits_metadata.sh --file data/sample/chandra_test.fits -n sample &&
 		create_default_pipeline.sh && replicate_dataset.sh -n default && make_var_analysis.sh -p default
 }
-tables="A_interarrival.csv A_lcurve.csv A_psd.csv A_varstat.csv B_interarrival.csv B_lcurve.csv B_psd.csv B_varstat.csv compare.csv"
-plots="counts.png fano.png interarrival_A.png interarrival_B.png lcurve_A.png lcurve_B.png nxs.png psd_A.png psd_B.png"
+tables="A_chunkvar.csv A_interarrival.csv A_lcurve.csv A_psd.csv A_varstat.csv B_chunkvar.csv B_interarrival.csv B_lcurve.csv B_psd.csv B_varstat.csv chunktest.csv compare.csv"
+plots="chunkhist.png chunkmap.png counts.png fano.png interarrival_A.png interarrival_B.png lcurve_A.png lcurve_B.png nxs.png psd_A.png psd_B.png"
 
 flow >"$T/out1" 2>"$T/err1"
 t_eq "$P-1" "the four steps succeed quietly (no terminal, no progress)" "0 " "$? $(cat "$T/err1")"
