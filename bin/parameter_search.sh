@@ -5,8 +5,11 @@
 # Exit: 0 ok, 1 bad metadata, failed evaluation or I/O error, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else . ll_common.sh; fi
 
 usage() {
 	cat <<EOF
@@ -68,38 +71,12 @@ Exit status: 0 ok, 1 bad metadata, a failed evaluation or I/O error,
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "${1:-failed without saying why (a bug: please report it)}" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-say() {
-	[ "$quiet" = 0 ] && [ -t 2 ] || return 0
-	printf '%s: %s\n' "$prog" "$1" >&2
-}
-
 case $0 in
 /*) self=$0 ;;
 */*) self=$(pwd)/$0 ;;
 *) self=$(command -v "$0") ;;
 esac
-command -v llsample >/dev/null 2>&1 || PATH=${self%/*}:$PATH
-command -v llsample >/dev/null 2>&1 || die "llsample: not found on PATH (run make)"
-
-# tool_error TOOL FILE: die with the first line of TOOL's message in FILE;
-# a tool that died without one (killed, not found) is named with its status.
-tool_error() {
-	te_status=$?
-	te_msg=$(sed -n "1s/^$1: //p" "$2" 2>/dev/null)
-	[ -n "$te_msg" ] ||
-		te_msg="$1 failed (exit status $te_status)$(sed -n '1s/^/: /p' "$2" 2>/dev/null)"
-	die "$te_msg"
-}
+ll_need llsample
 
 # --- options --------------------------------------------------------------
 
