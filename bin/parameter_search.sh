@@ -251,12 +251,13 @@ prepare() {
 	[ -f "$o/A_varstat.csv" ] ||
 		die "pipeline '$pipeline': no $o/A_varstat.csv: a search needs the varstat analysis"
 	[ -f "$o/A.0.source.ev" ] || die "pipeline '$pipeline': no $o/A.0.source.ev (A's source stream)"
-	# B's transforms and varstat flags, as llpipe wrote them: the search
-	# processes every B exactly like the pipeline's own B.
-	awk '/^begin B$/ { b = 1; next } b && /^finish$/ { exit }
-	     b && /^stage / { if (s++) { sub(/^stage [^ ]+ /, ""); print } }' "$script" >"$work/stages"
-	vs=$(sed -n 's/^varstat \(.*\) -o "\$O\/B_varstat.csv" <"\$O\/B.ev"$/\1/p' "$script")
-	[ -n "$vs" ] || die "$script: no varstat line for B (an edited script?): run llpipe $pipe"
+	# B's filters (its stages after llgen) and varstat flags, as llpipe
+	# runs them: the search processes every B exactly like the pipeline's own B.
+	llpipe --stages B "$pipe" >"$work/b_stages" 2>"$err" || tool_error llpipe "$err"
+	sed 1d "$work/b_stages" >"$work/stages"
+	llpipe --analyses B "$pipe" >"$work/analyses" 2>"$err" || tool_error llpipe "$err"
+	vs=$(sed -n 's/^varstat //p' "$work/analyses")
+	[ -n "$vs" ] || die "pipeline '$pipeline': B has no varstat analysis: a search needs it"
 	{
 		echo "# written by $prog for the search '$search'; remade on every run"
 		echo "pipeline='$pipeline' a='$a' gen='$gen' seed='$seed' keep='$keep' samples='$samples'"

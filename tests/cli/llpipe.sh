@@ -184,3 +184,42 @@ printf '{"trange": {"start_s": 50, "stop_s": 20}}\n' >"$W/meta/processing/tr.jso
 bad llpipe-47 "trange.stop_s not above start_s" \
 	"llpipe: meta/processing/tr.json: trange.stop_s: expected a time above trange.start_s (50 s), got 20 s" \
 	'{"A_fits_id": "sample", "processing": "tr", "A_filters": ["trange"]}'
+
+# --stages and --analyses: what a slot runs, from the script's own writers.
+# The golden script is the independent reference: its stage lines without
+# "stage LABEL", its analysis lines without their output and input.
+gold_stages() {	# gold_stages SLOT
+	awk -v s="$1" '$0 == "begin " s { b = 1; next } b && /^finish$/ { exit }
+		b && /^stage / { sub(/^stage [^ ]+ /, ""); print }' "$T_DATA/llpipe/gold.sh"
+}
+t_eq llpipe-48 "--stages A: slot A's commands, the source first, as in the golden script" \
+	"$(gold_stages A)" "$(llpipe -w "$W" --stages A gold)"
+t_eq llpipe-49 "--stages B: slot B's commands, as in the golden script" \
+	"$(gold_stages B)" "$(llpipe -w "$W" --stages B gold)"
+t_eq llpipe-50 "--analyses B: B's analyses without -o and input, as in the golden script" \
+	"$(sed -n 's/^\([a-z]*\) \(.*\) -o "\$O\/B_\1\.csv" <"\$O\/B\.ev"$/\1 \2/p' "$T_DATA/llpipe/gold.sh")" \
+	"$(llpipe -w "$W" --analyses B gold)"
+t_eq llpipe-51 "--stages B of a generated B: llgen from A's source, then the filters (exact text)" \
+	"llgen --params 'meta/generation/default.json' --seed '1' --source \"\$O/A.0.source.ev\"
+wrange --min '0.1' --max '1'
+wbin --n '4' --log --min '0.1' --max '1'" "$(llpipe -w "$W" --stages B demo)"
+printf '{"A_fits_id": "sample", "B_filters": []}\n' >"$W/meta/pipeline/fresh.json"
+llpipe -w "$W" --stages A fresh >/dev/null
+t_eq llpipe-52 "--stages writes no script" "no" "$([ -e "$W/pipelines/fresh.sh" ] && echo yes || echo no)"
+t_error llpipe-53 "--stages B of a pipeline without slot B" 1 \
+	"llpipe: meta/pipeline/fresh.json: no slot B (B_filters is empty)" llpipe -w "$W" --stages B fresh
+t_error llpipe-54 "--stages takes slot A or B" 2 \
+	"llpipe: --stages: expected slot A or B, got 'C' (see 'llpipe --help')" llpipe -w "$W" --stages C demo
+t_error llpipe-55 "--analyses takes one pipeline" 2 \
+	"llpipe: --stages and --analyses take one PIPELINE, without --make or -o (see 'llpipe --help')" \
+	llpipe -w "$W" --analyses A demo gold
+if [ $have_all = yes ]; then
+	# The commands, piped together from the workspace root, make the slot's
+	# stream: byte for byte what the script left in out/demo/A.ev and B.ev.
+	t_check llpipe-56 "slot A's and B's commands joined by pipes give the script's A.ev and B.ev" \
+		sh -c "cd '$W' && O=out/demo && for s in A B; do
+			eval \"\$(llpipe --stages \$s demo | paste -sd '|')\" >'$T/slot.ev' &&
+			cmp '$T/slot.ev' out/demo/\$s.ev || exit 1; done"
+else
+	t_skip llpipe-56 "slot commands piped together" "programs not built"
+fi
