@@ -174,6 +174,6 @@ while IFS= read -r p; do
 	rm -rf -- "$p" || die "$p: cannot remove"
 done <"$tmp/remove"
 while IFS= read -r f; do
-	llws set "$f" B_fits_id null 2>"$tmp/err" || die "$(sed -n '1s/^llws: //p' "$tmp/err")"
+	llws set "$f" B_fits_id null 2>"$tmp/err" || tool_error llws
 done <"$tmp/reset"
 list

@@ -169,7 +169,7 @@ else
 	mv -f "$tmp/pipeline/$name.json" "$json"
 fi
 
-llpipe -o "$script" "$json" >/dev/null 2>"$tmp/err" || die "$(sed -n '1s/^llpipe: //p' "$tmp/err")"
+llpipe -o "$script" "$json" >/dev/null 2>"$tmp/err" || tool_error llpipe
 say "running $script"
 sh "$script" || die "$script failed (the message above says which stage)"
 say "plots: $(cd "out/$name/plots" && printf '%s ' *)"

@@ -237,8 +237,7 @@ slurm_wait() {
 
 ll_tmpdir "${TMPDIR:-/tmp}"
 err=$tmp/err
-llpipe --make >/dev/null 2>"$err" ||
-	die "$(sed -n '1s/^llpipe: //p' "$err" | grep . || echo "llpipe --make failed: $(head -n 1 "$err")")"
+llpipe --make >/dev/null 2>"$err" || tool_error llpipe "$err"
 
 if [ "$slurm" = 1 ]; then
 	run_on_slurm
