@@ -8,7 +8,7 @@
 # install's bin/, the target of a symlink), else on PATH, with these two
 # lines before anything else:
 #   ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
-#   if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else . ll_common.sh; fi
+#   if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 # ll_dir is then the directory holding ll_common.sh, and, after it, the
 # version file that make writes (bin/ll_version.sh, from mk/config.mk's
 # LL_VERSION), ll_workspace_lock.sh and the programs of a checkout.

@@ -9,7 +9,7 @@ set -eu
 # next to this script's real path, else on PATH.
 ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
 # shellcheck source=bin/ll_common.sh
-if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else . ll_common.sh; fi
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
