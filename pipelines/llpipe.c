@@ -522,7 +522,7 @@ write_script(FILE *f, struct plan *pl)
 static void
 print_slot(struct plan *pl, const char *slot, bool analyses)
 {
-	char *text = NULL, *line, *end;
+	char *text = NULL, *line, *next;
 	size_t len;
 	FILE *m = open_memstream(&text, &len);
 
@@ -535,8 +535,10 @@ print_slot(struct plan *pl, const char *slot, bool analyses)
 	else
 		put_slot(m, pl, strcmp(slot, "B") == 0);
 	fclose(m);
-	for (line = text; *line; line = end + 1) {
-		end = strchr(line, '\n');
+	for (line = text; *line; line = next) {
+		char *end = line + strcspn(line, "\n");
+
+		next = *end ? end + 1 : end;
 		*end = '\0';
 		if (analyses) {
 			char *out = strstr(line, " -o \"$O/");

@@ -223,3 +223,12 @@ if [ $have_all = yes ]; then
 else
 	t_skip llpipe-56 "slot commands piped together" "programs not built"
 fi
+# Every analysis of the default processing, whatever it runs: each printed
+# line is the start of one analysis line of the script, followed there by
+# exactly its output and input, and none is left out.
+llpipe -w "$W" --analyses A demo >"$T/an.txt"
+t_eq llpipe-57 "--analyses A: each of the script's analysis lines for A, without output and input" \
+	"$(grep -E -- ' -o "\$O/A_[a-z]+\.csv" <"\$O/A\.ev"$' "$W/pipelines/demo.sh")" \
+	"$(while IFS= read -r l; do
+		printf '%s -o "$O/A_%s.csv" <"$O/A.ev"\n' "$l" "${l%% *}"
+	done <"$T/an.txt")"
