@@ -88,8 +88,16 @@ if [ -n "${LL_BUILD:-}" ] && [ "$LL_BUILD" = "$T_ROOT/build" ]; then
 			grep -q '^\.so ' "$m" && continue
 			grep -q "^\.TH .*\"Lightlane Studio $T_VERSION\"" "$m" || printf ' %s' "${m##*/}"
 		done)"
+	# A symlink into a directory of one's own still finds what is shipped
+	# beside the real tool (share/lightlane/: the defaults and the sample).
+	mkdir -p "$T/mybin" "$T/ws6/meta"
+	ln -s "$u/bin/create_default_pipeline.sh" "$T/mybin/create_default_pipeline.sh"
+	t_run sh -c "cd '$T/ws6' && env PATH='$u/bin:/usr/bin:/bin' '$T/mybin/create_default_pipeline.sh'"
+	t_eq conv-install-6 "an installed tool called through a symlink elsewhere finds the shipped defaults" \
+		"0 meta/fits/sample.json meta/pipeline/default.json" \
+		"$T_STATUS $(cd "$T/ws6" && ls meta/fits/*.json meta/pipeline/*.json | tr '\n' ' ' | sed 's/ $//')"
 else
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6; do
 		t_skip "conv-install-$i" "make install" "only checked against the plain build"
 	done
 fi
