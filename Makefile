@@ -10,7 +10,12 @@ include mk/rules.mk
 
 .PHONY: all deps demo check check-plain check-asan asan unit fuzz bench install clean
 
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) bin/ll_version.sh
+
+# The workflow tools' version, sourced by bin/ll_common.sh: LL_VERSION of
+# mk/config.mk, the one place it is written.
+bin/ll_version.sh: mk/config.mk
+	printf '# shellcheck shell=sh disable=SC2034\n# Written by make from mk/config.mk (LL_VERSION): do not edit.\nll_version=%s\n' '$(LL_VERSION)' >$@
 
 deps:
 	@sh mk/deps.sh $(DEB_PACKAGES)
@@ -44,7 +49,7 @@ bench: deps all
 	@bash bench/run
 
 clean:
-	rm -rf build $(addprefix bin/,$(PROGRAMS))
+	rm -rf build $(addprefix bin/,$(PROGRAMS)) bin/ll_version.sh
 
 print-deps:
 	@echo $(DEB_PACKAGES)

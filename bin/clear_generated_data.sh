@@ -5,8 +5,11 @@
 # Exit: 0 ok, 1 bad metadata or I/O error, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
@@ -37,18 +40,7 @@ Exit status: 0 ok, 1 bad metadata or I/O error, 2 usage error (also: no
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
-command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
+ll_need llws
 
 dry=0 yes=0 all=0
 ws_dir=${LL_WORKSPACE:-.}
@@ -76,10 +68,7 @@ unset LL_WORKSPACE
 [ -d meta ] || die "$ws_dir: not a workspace (no meta/ directory)"
 
 # Outside the workspace: temp/ is among the things removed.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prog.XXXXXX") || die "cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+ll_tmpdir "${TMPDIR:-/tmp}"
 : >"$tmp/remove"
 : >"$tmp/codes"
 
@@ -185,6 +174,6 @@ while IFS= read -r p; do
 	rm -rf -- "$p" || die "$p: cannot remove"
 done <"$tmp/remove"
 while IFS= read -r f; do
-	llws set "$f" B_fits_id null 2>"$tmp/err" || die "$(sed -n '1s/^llws: //p' "$tmp/err")"
+	llws set "$f" B_fits_id null 2>"$tmp/err" || tool_error llws
 done <"$tmp/reset"
 list

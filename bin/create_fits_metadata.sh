@@ -4,8 +4,11 @@
 # Exit: 0 ok, 1 bad file, bad metadata or I/O error, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
@@ -38,20 +41,9 @@ Exit status: 0 ok, 1 unreadable FITS file, bad metadata or I/O error,
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
 # llws and fits2ev come from PATH, else from this script's directory (a
 # checkout's bin/ run as ./bin/NAME.sh).
-command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
-command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
+ll_need llws
 
 # --- options --------------------------------------------------------------
 
@@ -135,10 +127,7 @@ esac
 
 mkdir -p meta/fits temp || die "meta/fits: cannot create the directory"
 target=meta/fits/$name.json
-tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+ll_tmpdir temp
 mkdir "$tmp/fits"
 new=$tmp/fits/$name.json
 # llws writes every file (quoting strings, checking the schema), so the

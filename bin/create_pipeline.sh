@@ -6,8 +6,11 @@
 # Exit: 0 ok, 1 missing or bad metadata or I/O error, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 case $prog in
 create_default_pipeline*) default_mode=1 ;;
 *) default_mode=0 ;;
@@ -77,20 +80,9 @@ Exit status: 0 ok, 1 missing or bad metadata or I/O error, 2 usage error.
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
-command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
+ll_need llws
 # This script's directory: the shipped defaults are beside it.
-bindir=$(cd "$(dirname "$0")" && pwd) || die "$0: cannot find its directory"
+bindir=$(cd "$ll_dir" && pwd) || die "$ll_dir: cannot find its directory"
 
 # shipped REL: the path of a file shipped with the suite: in the checkout
 # above bin/, or in an installation's share/lightlane/.
@@ -196,10 +188,7 @@ check_name pipeline pipeline "$name"
 cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
 unset LL_WORKSPACE
 mkdir -p meta/pipeline temp || die "meta/pipeline: cannot create the directory"
-tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+ll_tmpdir temp
 written=
 
 # --- the default mode: the defaults and the dataset onboarded last ------------

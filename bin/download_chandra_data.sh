@@ -18,8 +18,11 @@
 # signal reaches the trap at once and the trap stops curl.
 set -eu
 
-prog=download_chandra_data.sh
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 max_depth=16
 # A listing is a page of links; anything this large is not one.
 listing_cap=20000000
@@ -60,21 +63,6 @@ Example: $prog https://cxc.cfa.harvard.edu/cdaftp/byobsid/5/5095/
 Exit status: 0 ok, 1 network, server, listing, size or damaged-file error, 2 usage
 error; 130, 143, 129 on SIGINT, SIGTERM, SIGHUP (partial files kept).
 EOF
-}
-
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-progress() {
-	[ "$show_progress" = 1 ] || return 0
-	printf '%s: %s\n' "$prog" "$1" >&2
 }
 
 # --- options --------------------------------------------------------------
@@ -145,8 +133,6 @@ case $url in
 *) url=$url/ ;;
 esac
 
-if [ "$quiet" = 0 ] && [ -t 2 ]; then show_progress=1; else show_progress=0; fi
-
 # Every curl call: no ~/.curlrc (an -i or -o there would corrupt the mirror;
 # proxies still come from the environment), http(s) only even after a
 # redirect, errors as an exit status, and given up when it stalls.  No
@@ -158,7 +144,7 @@ set -- -q --fail --silent --show-error --location --connect-timeout 20 \
 # Listings and HEAD requests are small: bound them even without --max-time.
 small_max_time=${max_time:-120}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/download_chandra_data.XXXXXX") || die "cannot create a temporary directory"
+ll_tmpdir "${TMPDIR:-/tmp}"
 curl_pid='' head_pid=''
 # on_signal STATUS: stop the transfer now (the shell is in 'wait', not in
 # curl), keep the partial file for the next run, remove the temporaries.
@@ -172,7 +158,6 @@ on_signal() {
 	done
 	exit "$1"
 }
-trap 'rm -rf "$tmp"' EXIT
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 trap 'on_signal 129' HUP
@@ -502,7 +487,7 @@ printf '%s\t./\n' "$url" >"$tmp/queue"
 while IFS= read -r line <&3; do
 	durl=${line%%"$tab"*}
 	drel=${line#*"$tab"}
-	progress "listing $durl"
+	say "listing $durl"
 	: >"$tmp/listing"
 	fetch_capped "$listing_cap" "$tmp/listing" "$durl" "$@" --max-time "$small_max_time" \
 		--max-filesize "$listing_cap" -w '%{stderr}@code=%{http_code}\n@url=%{url_effective}\n'
@@ -566,7 +551,7 @@ while IFS=$tab read -r furl frel; do
 	name=$prefix${frel#./}
 	local_path=$dir/$name
 	part=$dir/.partial/$name
-	progress "[$n/$n_files] $name"
+	say "[$n/$n_files] $name"
 
 	# Only a file already (partly) here needs the server's size up front.
 	if [ -f "$local_path" ] || [ -f "$part" ]; then
@@ -651,6 +636,6 @@ done <"$tmp/files"
 # Nothing partial left: no empty .partial/ tree either.
 [ ! -d "$dir/.partial" ] || find "$dir/.partial" -depth -type d -empty -delete 2>/dev/null || :
 
-progress "$n_files files: $n_got downloaded, $((n_files - n_got - n_failed)) already complete, $n_failed failed"
+say "$n_files files: $n_got downloaded, $((n_files - n_got - n_failed)) already complete, $n_failed failed"
 [ "$n_failed" = 0 ] || exit 1
 exit 0

@@ -5,8 +5,11 @@
 # Exit: 0 ok, 1 missing or bad metadata or stream, video error, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
@@ -35,18 +38,7 @@ Exit status: 0 ok, 1 missing or bad metadata or stream, video error,
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
-command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
+ll_need llws
 
 # get FILE KEY: the value, or nothing when the key is absent.
 get() {

@@ -5,8 +5,11 @@
 # Exit: 0 ok, 1 missing or bad metadata or a failed stage, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
@@ -44,24 +47,9 @@ error.
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-progress() {
-	[ -t 2 ] || return 0
-	printf '%s: %s\n' "$prog" "$1" >&2
-}
-
-. "$(dirname -- "$0")/ll_workspace_lock.sh"
-command -v llpipe >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
-command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
+# shellcheck source=bin/ll_workspace_lock.sh
+. "$ll_dir/ll_workspace_lock.sh"
+ll_need llpipe
 
 # missing KIND WHAT NAME: die naming the absent file, the nearest existing
 # name and what creates one.
@@ -153,10 +141,7 @@ unset LL_WORKSPACE
 [ -d meta ] || die "$ws_dir: not a workspace (no meta/ directory)"
 ws_lock "$prog" "$lock_wait"
 mkdir -p temp || die "temp: cannot create the directory"
-tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+ll_tmpdir temp
 
 if [ -n "$pipeline" ]; then
 	json=meta/pipeline/$pipeline.json
@@ -184,8 +169,8 @@ else
 	mv -f "$tmp/pipeline/$name.json" "$json"
 fi
 
-llpipe -o "$script" "$json" >/dev/null 2>"$tmp/err" || die "$(sed -n '1s/^llpipe: //p' "$tmp/err")"
-progress "running $script"
+llpipe -o "$script" "$json" >/dev/null 2>"$tmp/err" || tool_error llpipe
+say "running $script"
 sh "$script" || die "$script failed (the message above says which stage)"
-progress "plots: $(cd "out/$name/plots" && printf '%s ' *)"
+say "plots: $(cd "out/$name/plots" && printf '%s ' *)"
 printf 'out/%s/plots/\n' "$name"

@@ -5,8 +5,11 @@
 # Exit: 0 ok, 1 bad metadata, failed evaluation or I/O error, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
@@ -68,38 +71,12 @@ Exit status: 0 ok, 1 bad metadata, a failed evaluation or I/O error,
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "${1:-failed without saying why (a bug: please report it)}" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-say() {
-	[ "$quiet" = 0 ] && [ -t 2 ] || return 0
-	printf '%s: %s\n' "$prog" "$1" >&2
-}
-
 case $0 in
 /*) self=$0 ;;
 */*) self=$(pwd)/$0 ;;
 *) self=$(command -v "$0") ;;
 esac
-command -v llsample >/dev/null 2>&1 || PATH=${self%/*}:$PATH
-command -v llsample >/dev/null 2>&1 || die "llsample: not found on PATH (run make)"
-
-# tool_error TOOL FILE: die with the first line of TOOL's message in FILE;
-# a tool that died without one (killed, not found) is named with its status.
-tool_error() {
-	te_status=$?
-	te_msg=$(sed -n "1s/^$1: //p" "$2" 2>/dev/null)
-	[ -n "$te_msg" ] ||
-		te_msg="$1 failed (exit status $te_status)$(sed -n '1s/^/: /p' "$2" 2>/dev/null)"
-	die "$te_msg"
-}
+ll_need llsample
 
 # --- options --------------------------------------------------------------
 
@@ -274,12 +251,13 @@ prepare() {
 	[ -f "$o/A_varstat.csv" ] ||
 		die "pipeline '$pipeline': no $o/A_varstat.csv: a search needs the varstat analysis"
 	[ -f "$o/A.0.source.ev" ] || die "pipeline '$pipeline': no $o/A.0.source.ev (A's source stream)"
-	# B's transforms and varstat flags, as llpipe wrote them: the search
-	# processes every B exactly like the pipeline's own B.
-	awk '/^begin B$/ { b = 1; next } b && /^finish$/ { exit }
-	     b && /^stage / { if (s++) { sub(/^stage [^ ]+ /, ""); print } }' "$script" >"$work/stages"
-	vs=$(sed -n 's/^varstat \(.*\) -o "\$O\/B_varstat.csv" <"\$O\/B.ev"$/\1/p' "$script")
-	[ -n "$vs" ] || die "$script: no varstat line for B (an edited script?): run llpipe $pipe"
+	# B's filters (its stages after llgen) and varstat flags, as llpipe
+	# runs them: the search processes every B exactly like the pipeline's own B.
+	llpipe --stages B "$pipe" >"$work/b_stages" 2>"$err" || tool_error llpipe "$err"
+	sed 1d "$work/b_stages" >"$work/stages"
+	llpipe --analyses B "$pipe" >"$work/analyses" 2>"$err" || tool_error llpipe "$err"
+	vs=$(sed -n 's/^varstat //p' "$work/analyses")
+	[ -n "$vs" ] || die "pipeline '$pipeline': B has no varstat analysis: a search needs it"
 	{
 		echo "# written by $prog for the search '$search'; remade on every run"
 		echo "pipeline='$pipeline' a='$a' gen='$gen' seed='$seed' keep='$keep' samples='$samples'"

@@ -5,8 +5,11 @@
 # Exit: 0 ok, 1 missing or bad metadata, generation or I/O error, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
@@ -45,29 +48,7 @@ Exit status: 0 ok, 1 missing or bad metadata, generation or I/O error,
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-progress() {
-	[ -t 2 ] || return 0
-	printf '%s: %s\n' "$prog" "$1" >&2
-}
-
-command -v llws >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
-command -v llws >/dev/null 2>&1 || die "llws: not found on PATH (run make)"
-
-# tool_error TOOL: the first line of TOOL's message in $tmp/err, TOOL's
-# name replaced by ours.
-tool_error() {
-	die "$(sed -n "1s/^$1: //p" "$tmp/err")"
-}
+ll_need llws
 
 # get FILE KEY: the value, or nothing when the key is absent.
 get() {
@@ -108,7 +89,7 @@ esac
 cd "$ws_dir" || die "$ws_dir: cannot enter the workspace directory"
 unset LL_WORKSPACE
 mkdir -p temp || die "temp: cannot create the directory"
-tmp=$(mktemp -d "temp/$prog.XXXXXX") || die "temp: cannot create a temporary directory"
+ll_tmpdir temp
 code=
 # An interrupted or failed run leaves no half-made dataset behind.
 cleanup() {
@@ -116,8 +97,6 @@ cleanup() {
 	if [ -n "$code" ]; then rm -f "data/ev/$code.ev" "meta/fits/$code.json"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
 
 # --- the pipeline and its datasets --------------------------------------------
 
@@ -170,7 +149,7 @@ if [ -n "$old_b" ] && [ -f "meta/fits/$old_b.json" ]; then
 		[ "$(get "meta/fits/$old_b.json" generated.generation)" = "$gen" ] &&
 		[ "$(get "meta/fits/$old_b.json" generated.seed)" = "$seed" ] &&
 		b_path=$(get "meta/fits/$old_b.json" path) && [ -f "$b_path" ]; then
-		progress "B of '$name' is $old_b (same source, generation and seed): kept"
+		say "B of '$name' is $old_b (same source, generation and seed): kept"
 		llpipe "$pipe" >/dev/null 2>"$tmp/err" || tool_error llpipe
 		printf '%s\n' "$old_b"
 		exit 0
@@ -186,7 +165,7 @@ case $a_path in
 esac
 mkdir -p data/ev meta/fits || die "data/ev: cannot create the directory"
 code=$(llws new-code 2>"$tmp/err") || { code=; tool_error llws; }
-progress "drawing $code from '$a' with generation '$gen', seed $seed"
+say "drawing $code from '$a' with generation '$gen', seed $seed"
 # Each side of the pipe reports its own failure; fits2ev's first line wins.
 if ! { case $a_path in
 	*.ev) cat -- "$a_path" ;;

@@ -4,8 +4,11 @@
 # Exit: 0 ok, 1 bad pipeline or a failed run, 2 usage error.
 set -eu
 
-prog=${0##*/}
-version=0.1.0
+# The suite's shell setup (prog, version, die, usage_error, say, ...):
+# next to this script's real path, else on PATH.
+ll_dir=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || echo "$0")")
+# shellcheck source=bin/ll_common.sh
+if [ -f "$ll_dir/ll_common.sh" ]; then . "$ll_dir/ll_common.sh"; else command . ll_common.sh || exit 1; fi
 
 usage() {
 	cat <<EOF
@@ -44,24 +47,9 @@ Exit status: 0 ok, 1 bad pipeline or a failed run, 2 usage error.
 EOF
 }
 
-die() {
-	printf '%s: %s\n' "$prog" "$1" >&2
-	exit 1
-}
-
-usage_error() {
-	printf "%s: %s (see '%s --help')\n" "$prog" "$1" "$prog" >&2
-	exit 2
-}
-
-progress() {
-	[ -t 2 ] || return 0
-	printf '%s: %s\n' "$prog" "$1" >&2
-}
-
-. "$(dirname -- "$0")/ll_workspace_lock.sh"
-command -v llpipe >/dev/null 2>&1 || case $0 in */*) PATH=${0%/*}:$PATH ;; esac
-command -v llpipe >/dev/null 2>&1 || die "llpipe: not found on PATH (run make)"
+# shellcheck source=bin/ll_workspace_lock.sh
+. "$ll_dir/ll_workspace_lock.sh"
+ll_need llpipe
 
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 keep=''
@@ -106,7 +94,7 @@ ws_lock "$prog" "$lock_wait"
 
 all=$(llws list pipeline)
 if [ -z "$all" ]; then
-	progress "no pipelines in meta/pipeline/"
+	say "no pipelines in meta/pipeline/"
 	exit 0
 fi
 # Names are checked words (no blanks, no globs), so they split safely.
@@ -205,7 +193,7 @@ run_on_slurm() {
 	command -v sbatch >/dev/null 2>&1 || die "sbatch: not found on PATH (Slurm's client commands): cannot submit $out"
 	id=$(sbatch --parsable "$out" 2>"$err") || die "sbatch $out failed: $(head -n 1 "$err")"
 	id=${id%%;*}
-	progress "Slurm job $id: $n_todo pipeline(s) in $tasks task(s); waiting for it"
+	say "Slurm job $id: $n_todo pipeline(s) in $tasks task(s); waiting for it"
 	slurm_wait "$id"
 	n_ok=0 n_failed=0 i=0
 	for n in $todo; do
@@ -247,12 +235,9 @@ slurm_wait() {
 	done
 }
 
-err=$(mktemp "${TMPDIR:-/tmp}/$prog.XXXXXX") || die "cannot create a temporary file"
-trap 'rm -f "$err"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-llpipe --make >/dev/null 2>"$err" ||
-	die "$(sed -n '1s/^llpipe: //p' "$err" | grep . || echo "llpipe --make failed: $(head -n 1 "$err")")"
+ll_tmpdir "${TMPDIR:-/tmp}"
+err=$tmp/err
+llpipe --make >/dev/null 2>"$err" || tool_error llpipe "$err"
 
 if [ "$slurm" = 1 ]; then
 	run_on_slurm
@@ -263,7 +248,7 @@ set --
 for n in $names; do
 	set -- "$@" "out/$n/.done"
 done
-progress "running $# pipeline(s), $jobs at a time"
+say "running $# pipeline(s), $jobs at a time"
 # The pipelines' own progress stays on stderr; make's command echo is noise.
 make -s ${keep:+"$keep"} -j "$jobs" -f pipelines/all.mk "$@" >&2 ||
 	die "make -f pipelines/all.mk failed (the messages above say which pipeline)"

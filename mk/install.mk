@@ -3,7 +3,9 @@
 # lib/libll.a and lib/pkgconfig/libll.pc (man 3 libll); and in
 # share/lightlane/ the defaults create_default_pipeline.sh copies into a new
 # workspace (processing, generation, search) and the sample it onboards.
-TOOLS := $(wildcard bin/*.sh)
+# The workflow tools, and the files they source (not commands: no x bit).
+SH_LIBS := bin/ll_common.sh bin/ll_workspace_lock.sh bin/ll_version.sh
+TOOLS := $(filter-out $(SH_LIBS),$(wildcard bin/*.sh))
 MANS  := $(wildcard man/*.1)
 MAN3  := $(wildcard man/*.3)
 MAN7  := $(wildcard man/*.7)
@@ -15,14 +17,19 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(BINS) $(TOOLS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(SH_LIBS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBLL_HEADERS) $(DESTDIR)$(PREFIX)/include/ll
 	install -m 644 $(O)/libll.a $(DESTDIR)$(PREFIX)/lib
 	# Made here, not in the build tree: it names this install's PREFIX.
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LL_VERSION)|' mk/libll.pc.in \
 		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libll.pc
-	$(if $(MANS),install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1)
-	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3)
-	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7)
+	# The pages' version is this build's LL_VERSION (tests/cli/conventions.sh
+	# checks that the pages in man/ already say so).
+	for m in $(MANS) $(MAN3) $(MAN7); do \
+		sed '/^\.TH /s/"Lightlane Studio [^"]*"/"Lightlane Studio $(LL_VERSION)"/' "$$m" \
+			>$(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$${m##*/} && \
+		chmod 644 $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$${m##*/} || exit 1; \
+	done
 	install -d $(DESTDIR)$(PREFIX)/share/lightlane/meta/processing $(DESTDIR)$(PREFIX)/share/lightlane/meta/generation \
 		$(DESTDIR)$(PREFIX)/share/lightlane/meta/search $(DESTDIR)$(PREFIX)/share/lightlane/data/sample
 	install -m 644 meta/processing/default.json $(DESTDIR)$(PREFIX)/share/lightlane/meta/processing

@@ -25,6 +25,10 @@ $(foreach e,$(LIBLL_EXT),$(eval $(call ext_lib,$(e))))
 # leaves them scalar on gcc 12.
 $(O)/common/ev.o $(O)/filters/psd.o: ALL_CFLAGS += -ftree-vectorize
 
+# The objects that embed LL_VERSION follow mk/config.mk.
+$(O)/common/cli.o $(O)/common/fits_events.o $(O)/filters/llplot.o $(O)/filters/searchplot.o \
+	$(O)/pipelines/llpipe.o: mk/config.mk
+
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<

@@ -19,6 +19,7 @@
 static const char usage_text[] =
 	"usage: llpipe [-w DIR] [-o FILE] PIPELINE...\n"
 	"       llpipe [-w DIR] --make [-o FILE] [PIPELINE...]\n"
+	"       llpipe [-w DIR] --stages|--analyses SLOT PIPELINE\n"
 	"Write the POSIX sh script of each pipeline, pipelines/NAME.sh: one\n"
 	"program per stage with explicit flags, each stage's stream in its own\n"
 	"file under out/NAME/ (so a failing stage stops the script), then the\n"
@@ -33,16 +34,24 @@ static const char usage_text[] =
 	"                   out/NAME/.done, remade when the JSON files, the input\n"
 	"                   data or the programs change; run from the workspace\n"
 	"                   root with make -j4 -f pipelines/all.mk\n"
+	"  --stages SLOT    write nothing; print the commands of slot SLOT (A or B)\n"
+	"                   of the script, one per line: its source first (which\n"
+	"                   may name \"$O\", the pipeline's out/NAME), then its\n"
+	"                   filters, as the script runs them\n"
+	"  --analyses SLOT  write nothing; print the analyses of slot SLOT, one\n"
+	"                   per line, PROGRAM FLAGS... without the script's -o and\n"
+	"                   input (which are out/NAME/SLOT_PROGRAM.csv, SLOT.ev)\n"
 	"  -o, --output F   the script (one PIPELINE) or the make file to write\n"
 	"  -w DIR           the workspace root\n"
 	"  --help, --version\n"
 	"\n"
 	"Example: llpipe meta/pipeline/m82.json && sh pipelines/m82.sh\n"
 	"         llpipe --make && make -j4 -f pipelines/all.mk\n"
+	"         llpipe --stages B m82 | sed 1d    (B's filters)\n"
 	"Exit status: 0 ok, 1 invalid, missing or unreadable workspace file,\n"
 	"2 usage error.\n";
 
-enum { OPT_MAKE = CLI_FIRST_PROGRAM_OPTION };
+enum { OPT_MAKE = CLI_FIRST_PROGRAM_OPTION, OPT_STAGES, OPT_ANALYSES };
 
 static const char *root;
 
@@ -546,6 +555,48 @@ write_script(FILE *f, struct plan *pl)
 	fputs("\ntouch \"$O/.done\"\n", f);
 }
 
+/* --stages SLOT, --analyses SLOT: what the script runs for one slot, for a
+ * tool that runs that processing itself (parameter_search.sh draws and
+ * processes many B's), so that no tool reads the script's text.  The lines
+ * come from the writers of the script itself, so they cannot differ from
+ * it: a stage line "stage LABEL COMMAND" gives COMMAND; an analysis line
+ * "PROGRAM FLAGS -o OUT <IN" gives "PROGRAM FLAGS". */
+static void
+print_slot(struct plan *pl, const char *slot, bool analyses)
+{
+	char *text = NULL, *line, *next;
+	size_t len;
+	FILE *m = open_memstream(&text, &len);
+
+	if (!m)
+		die(EXIT_RUNTIME, "out of memory:");
+	if (strcmp(slot, "B") == 0 && !pl->has_b)
+		die(EXIT_RUNTIME, "%s: no slot B (B_filters is empty)", pl->file);
+	if (analyses)
+		put_analyses(m, pl, slot);
+	else
+		put_slot(m, pl, strcmp(slot, "B") == 0);
+	fclose(m);
+	for (line = text; *line; line = next) {
+		char *end = line + strcspn(line, "\n");
+
+		next = *end ? end + 1 : end;
+		*end = '\0';
+		if (analyses) {
+			char *out = strstr(line, " -o \"$O/");
+
+			if (!out)
+				die(EXIT_RUNTIME, "internal error: analysis line without its output: %s", line);
+			printf("%.*s\n", (int)(out - line), line);
+		} else if (strncmp(line, "stage ", 6) == 0) {
+			const char *cmd = strchr(line + 6, ' ');
+
+			printf("%s\n", cmd ? cmd + 1 : "");
+		}
+	}
+	free(text);
+}
+
 /* ------------------------------------------------------------------ */
 /* Make rules. */
 
@@ -656,10 +707,13 @@ main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		{ "make", no_argument, NULL, OPT_MAKE },
+		{ "stages", required_argument, NULL, OPT_STAGES },
+		{ "analyses", required_argument, NULL, OPT_ANALYSES },
 		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
 	};
 	const char *dir = NULL;
-	bool make = false;
+	bool make = false, analyses = false;
+	const char *slot = NULL;
 	char **args;
 	size_t n;
 	struct plan *pls;
@@ -671,6 +725,14 @@ main(int argc, char **argv)
 		case OPT_MAKE:
 			make = true;
 			break;
+		case OPT_STAGES:
+		case OPT_ANALYSES:
+			if (strcmp(optarg, "A") != 0 && strcmp(optarg, "B") != 0)
+				cli_usage_error("--%s: expected slot A or B, got '%s'",
+						c == OPT_STAGES ? "stages" : "analyses", optarg);
+			slot = optarg;
+			analyses = c == OPT_ANALYSES;
+			break;
 		case 'w':
 			dir = optarg;
 			break;
@@ -681,6 +743,17 @@ main(int argc, char **argv)
 	root = ws_root(dir);
 	args = argv + optind;
 	n = (size_t)(argc - optind);
+	if (slot && (make || n != 1 || cli_output))
+		cli_usage_error("--stages and --analyses take one PIPELINE, without --make or -o");
+	if (slot) {
+		struct plan pl = { 0 };
+
+		plan_load(&pl, args[0]);
+		print_slot(&pl, slot, analyses);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			die(EXIT_RUNTIME, "stdout: write error:");
+		return 0;
+	}
 	if (!make && n == 0)
 		cli_usage_error("no pipeline: give meta/pipeline/NAME.json (or --make)");
 	if (!make && n > 1 && cli_output)

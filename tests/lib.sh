@@ -11,6 +11,8 @@ T_DATA="$T_ROOT/tests/data"
 T_CHANDRA="$T_DATA/chandra"   # real event files with their PROVENANCE.md
 T_OTHER="$T_DATA/other"       # other OGIP missions (NICER, RXTE)
 T_SAMPLE="$T_ROOT/data/sample"
+# The suite's version, from the one place it is written.
+T_VERSION=$(sed -n 's/^LL_VERSION *:= *//p' "$T_ROOT/mk/config.mk")
 # Debian's python3 with numpy/astropy, not whatever python3 is first on PATH.
 T_PY=/usr/bin/python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/lltest.XXXXXX")

@@ -16,7 +16,7 @@ cd "$W" || exit 1
 t_run $P --help
 t_eq "$P-1" "--help exits 0 with the usage line and an example" "0 usage: $P --file FILE [-n NAME] [OPTIONS] [-w DIR] yes" \
 	"$T_STATUS $(head -n 1 "$T/out") $(grep -q '^Example: ' "$T/out" && echo yes)"
-t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) $T_VERSION" "$($P --version)"
 
 t_run $P --file data/sample/chandra_test.fits -n sample
 t_eq "$P-3" "a good file: status 0, the JSON's path on stdout" "0 meta/fits/sample.json" "$T_STATUS $(cat "$T/out")"

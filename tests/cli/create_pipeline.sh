@@ -17,7 +17,7 @@ t_run $P --help
 t_eq "$P-1" "--help exits 0 with the usage line and an example" \
 	"0 usage: $P -n NAME -a DATASET [-b DATASET] [OPTIONS] [-w DIR] yes" \
 	"$T_STATUS $(head -n 1 "$T/out") $(grep -q '^Example: ' "$T/out" && echo yes)"
-t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) $T_VERSION" "$($P --version)"
 
 t_run $P -n m82 -a sample
 t_eq "$P-3" "status 0, the JSON and the script on stdout" "0 meta/pipeline/m82.json pipelines/m82.sh" \

@@ -81,7 +81,7 @@ same_tree() {
 t_run $P --help
 t_eq "$P-1" "--help exits 0 and prints the usage line" \
 	"0 usage: $P URL [-d DIR] [-q] [--max-time S]" "$T_STATUS $(head -n 1 "$T/out")"
-t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) $T_VERSION" "$($P --version)"
 t_error "$P-3" "an unknown option is a usage error" 2 \
 	"$P: unknown option '--bogus' (see '$P --help')" $P --bogus http://127.0.0.1:1/
 t_error "$P-4" "a missing URL is a usage error" 2 "$P: missing URL (see '$P --help')" $P -d "$T/x"

@@ -225,3 +225,51 @@ else
 	t_skip llpipe-51 "the chunk pipelines run" "programs not built"
 	t_skip llpipe-52 "their tables" "programs not built"
 fi
+
+# --stages and --analyses: what a slot runs, from the script's own writers.
+# The golden script is the independent reference: its stage lines without
+# "stage LABEL", its analysis lines without their output and input.
+gold_stages() {	# gold_stages SLOT
+	awk -v s="$1" '$0 == "begin " s { b = 1; next } b && /^finish$/ { exit }
+		b && /^stage / { sub(/^stage [^ ]+ /, ""); print }' "$T_DATA/llpipe/gold.sh"
+}
+t_eq llpipe-53 "--stages A: slot A's commands, the source first, as in the golden script" \
+	"$(gold_stages A)" "$(llpipe -w "$W" --stages A gold)"
+t_eq llpipe-54 "--stages B: slot B's commands, as in the golden script" \
+	"$(gold_stages B)" "$(llpipe -w "$W" --stages B gold)"
+t_eq llpipe-55 "--analyses B: B's analyses without -o and input, as in the golden script" \
+	"$(sed -n 's/^\([a-z]*\) \(.*\) -o "\$O\/B_\1\.csv" <"\$O\/B\.ev"$/\1 \2/p' "$T_DATA/llpipe/gold.sh")" \
+	"$(llpipe -w "$W" --analyses B gold)"
+t_eq llpipe-56 "--stages B of a generated B: llgen from A's source, then the filters (exact text)" \
+	"llgen --params 'meta/generation/default.json' --seed '1' --source \"\$O/A.0.source.ev\"
+wrange --min '0.1' --max '1'
+wbin --n '4' --log --min '0.1' --max '1'" "$(llpipe -w "$W" --stages B demo)"
+printf '{"A_fits_id": "sample", "B_filters": []}\n' >"$W/meta/pipeline/fresh.json"
+llpipe -w "$W" --stages A fresh >/dev/null
+t_eq llpipe-57 "--stages writes no script" "no" "$([ -e "$W/pipelines/fresh.sh" ] && echo yes || echo no)"
+t_error llpipe-58 "--stages B of a pipeline without slot B" 1 \
+	"llpipe: meta/pipeline/fresh.json: no slot B (B_filters is empty)" llpipe -w "$W" --stages B fresh
+t_error llpipe-59 "--stages takes slot A or B" 2 \
+	"llpipe: --stages: expected slot A or B, got 'C' (see 'llpipe --help')" llpipe -w "$W" --stages C demo
+t_error llpipe-60 "--analyses takes one pipeline" 2 \
+	"llpipe: --stages and --analyses take one PIPELINE, without --make or -o (see 'llpipe --help')" \
+	llpipe -w "$W" --analyses A demo gold
+if [ $have_all = yes ]; then
+	# The commands, piped together from the workspace root, make the slot's
+	# stream: byte for byte what the script left in out/demo/A.ev and B.ev.
+	t_check llpipe-61 "slot A's and B's commands joined by pipes give the script's A.ev and B.ev" \
+		sh -c "cd '$W' && O=out/demo && for s in A B; do
+			eval \"\$(llpipe --stages \$s demo | paste -sd '|')\" >'$T/slot.ev' &&
+			cmp '$T/slot.ev' out/demo/\$s.ev || exit 1; done"
+else
+	t_skip llpipe-61 "slot commands piped together" "programs not built"
+fi
+# Every analysis of the default processing, whatever it runs: each printed
+# line is the start of one analysis line of the script, followed there by
+# exactly its output and input, and none is left out.
+llpipe -w "$W" --analyses A demo >"$T/an.txt"
+t_eq llpipe-62 "--analyses A: each of the script's analysis lines for A, without output and input" \
+	"$(grep -E -- ' -o "\$O/A_[a-z]+\.csv" <"\$O/A\.ev"$' "$W/pipelines/demo.sh")" \
+	"$(while IFS= read -r l; do
+		printf '%s -o "$O/A_%s.csv" <"$O/A.ev"\n' "$l" "${l%% *}"
+	done <"$T/an.txt")"

@@ -19,8 +19,8 @@ printf '{"min_wavelength": "0.2 nm", "max_wavelength": 0.8, "wbins": {"count": 2
 t_run $P --help
 t_eq "$P-1" "--help exits 0 with the usage line and an example" "0 usage: $P -p PIPELINE [-w DIR] yes" \
 	"$T_STATUS $(head -n 1 "$T/out") $(grep -q '^Example: ' "$T/out" && echo yes)"
-t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
-t_eq "$P-3" "the alias answers to its own name" "make_var_analysis_plots.sh (Lightlane Studio) 0.1.0" \
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) $T_VERSION" "$($P --version)"
+t_eq "$P-3" "the alias answers to its own name" "make_var_analysis_plots.sh (Lightlane Studio) $T_VERSION" \
 	"$(make_var_analysis_plots.sh --version)"
 
 (cd "$T" && make_var_analysis_plots.sh -a sample --pp quick -w ws >"$T/out" 2>"$T/err")

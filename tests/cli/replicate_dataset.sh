@@ -18,7 +18,7 @@ t_run $P --help
 t_eq "$P-1" "--help exits 0 with the usage line and an example" \
 	"0 usage: $P -n PIPELINE [--seed N] [--force] [-w DIR] yes" \
 	"$T_STATUS $(head -n 1 "$T/out") $(grep -q '^Example: ' "$T/out" && echo yes)"
-t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) $T_VERSION" "$($P --version)"
 
 t_run $P -n default
 code=$(cat "$T/out")

@@ -15,7 +15,7 @@ printf '{"timescales": {"min_s": 2, "max_s": 200, "count": 5}, "analyses": ["var
 t_run $P --help
 t_eq "$P-1" "--help exits 0 with the usage line and an example" "0 usage: $P [-j N] [-k] [-w DIR] [PIPELINE...] yes" \
 	"$T_STATUS $(head -n 1 "$T/out") $(grep -q '^Example: ' "$T/out" && echo yes)"
-t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) 0.1.0" "$($P --version)"
+t_eq "$P-2" "--version names the suite" "$P (Lightlane Studio) $T_VERSION" "$($P --version)"
 t_run $P
 t_eq "$P-3" "no pipelines: nothing to do, status 0" "0 " "$T_STATUS $(cat "$T/out" "$T/err")"
 

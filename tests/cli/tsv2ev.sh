@@ -82,4 +82,4 @@ t_eq ev2tsv-8 "a closed downstream pipe ends quietly" "ok" \
 for p in tsv2ev ev2tsv; do
 	t_check "$p-help" "$p --help prints usage and exits 0" $p --help
 done
-t_eq ev2tsv-9 "--version names the suite" "ev2tsv (Lightlane Studio) 0.1.0" "$(ev2tsv --version)"
+t_eq ev2tsv-9 "--version names the suite" "ev2tsv (Lightlane Studio) $T_VERSION" "$(ev2tsv --version)"
