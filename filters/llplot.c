@@ -1275,13 +1275,31 @@ log_rebin(struct group *g, double c)
 	g->n = n;
 }
 
-/* --dt and --seg of the psd command in a table's history. */
+/* The bin width and segment length a psd table was made with: from its
+ * frequencies j/seg, j = 1 .. seg/dt/2 - 1 (psd(1)), which are what was used
+ * (with a frame time psd rounds --dt to whole frames and --seg to an even
+ * number of them); else --dt and --seg of the psd command in its history. */
 static void
-psd_parameters(json_t *meta, double *dt, double *seg)
+psd_parameters(const struct table *t, double *dt, double *seg)
 {
-	json_t *h = json_object_get(meta, "history"), *v;
+	json_t *h = json_object_get(table_meta(t), "history"), *v;
+	long col = table_column(t, "freq_hz");
+	double fmin = INFINITY, fmax = 0;
 	size_t k;
 
+	for (size_t r = 0; col >= 0 && r < table_n_rows(t); r++) {
+		double f = table_value(t, r, (size_t)col);
+
+		if (f > 0) {
+			fmin = fmin < f ? fmin : f;
+			fmax = fmax > f ? fmax : f;
+		}
+	}
+	if (fmax > 0) {
+		*seg = 1 / fmin;
+		*dt = *seg / (2 * (nearbyint(fmax / fmin) + 1));
+		return;
+	}
 	*dt = *seg = NAN;
 	json_array_foreach(h, k, v) {
 		const char *s = json_string_value(v), *a;
@@ -1379,11 +1397,11 @@ build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
 		if (n_wb > 1)
 			plot_figure_tag(f, name);
 	}
-	psd_parameters(table_meta(d[0].t), &dt, &seg);
+	psd_parameters(d[0].t, &dt, &seg);
 	if (isfinite(dt))
-		caption_add(caption, "dt = %g s", dt);
+		caption_add(caption, "dt = %.6g s", dt);
 	if (isfinite(seg))
-		caption_add(caption, "segments of %g s", seg);
+		caption_add(caption, "segments of %.6g s", seg);
 	if (isfinite(n_avg))
 		caption_add(caption, "n_avg = %g segments", n_avg);
 	if (o->rebin > 1)

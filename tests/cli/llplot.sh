@@ -477,3 +477,11 @@ for p, m in enumerate(["fano_local", "odd_even"]):
     for s in ("0", "1"):
         assert got[(str(p), s)] == want, (m, s, got[(str(p), s)], want)
 ' "$T/a_cv.csv" "$T/b_cv.csv" "$T/ch.csv"
+
+# With a frame time psd bins in whole frames: the caption gives the dt and
+# segment length used (from the table's frequencies), not the ones asked.
+fits2ev "$T_SAMPLE/chandra_test.fits" | gtifilter | psd --dt 0.5 --seg 256 >"$T/framed_psd.csv"
+llplot --kind psd "$T/framed_psd.csv" -o "$T/framed_psd.pdf"
+"$T_PY" -c "$pdf_text" "$T/framed_psd.pdf" >"$T/framed_psd.txt"
+t_check llplot-55 "psd of framed data: the caption says the whole-frame dt and segment used" \
+	grep -q "dt = 0.44104 s;  segments of 255.803 s" "$T/framed_psd.txt"
