@@ -236,3 +236,29 @@ scan_parse_widths(const char *spec, const char *option, long max_count, size_t *
 	w[count - 1] = max;	/* exactly what the user typed */
 	return w;
 }
+
+double *
+scan_widths_used(struct scan *s, const double *requested, size_t n, const char *what,
+		 const char *one, size_t *n_used)
+{
+	double tau = s->frames.tau, *w = xmalloc((n ? n : 1) * sizeof *w);
+	size_t below = 0, repeats = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double used = scan_width(s, requested[i]);
+
+		if (requested[i] < tau * (1 - 1e-9))
+			below++;
+		else if (k > 0 && used == w[k - 1])
+			repeats++;
+		else
+			w[k++] = used;
+	}
+	if (below)
+		scan_note(s, "%zu %s below one frame (%.10g s) dropped", below, what, tau);
+	if (repeats)
+		scan_note(s, "%zu %s dropped: the same whole number of frames as the %s before",
+			  repeats, what, one);
+	*n_used = k;
+	return w;
+}

@@ -82,6 +82,14 @@ uint64_t scan_count(const struct scan *s);
  * whole number of frames, at least one. */
 double scan_width(const struct scan *s, double requested);
 
+/* The widths used for requested[0..n-1] (ascending): each scan_width'd,
+ * those below one frame and those that round to the same whole number of
+ * frames as the one before dropped, with a note for each kind naming them
+ * `what` ("time scales", "widths") and `one` ("scale", "width").  Returns a
+ * malloc'ed array of *n_used widths (possibly none). */
+double *scan_widths_used(struct scan *s, const double *requested, size_t n, const char *what,
+			 const char *one, size_t *n_used);
+
 /* Add a "# note: ..." line for the table (printf format). */
 void scan_note(struct scan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

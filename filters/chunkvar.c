@@ -371,30 +371,11 @@ write_table(struct state *st, const struct scan *scan, const struct opts *o, str
 	free(cursor);
 }
 
-/* The widths used: whole frames with timedel, those below one frame and
- * repeats after rounding dropped with notes (as varstat's scales). */
+/* The widths used: whole frames with timedel, as varstat's scales. */
 static void
 set_widths(struct state *st, struct scan *scan, const struct opts *o)
 {
-	double tau = scan->frames.tau;
-	size_t below = 0, repeats = 0;
-
-	st->w = xmalloc(o->n_widths * sizeof *st->w);
-	for (size_t i = 0; i < o->n_widths; i++) {
-		double w = scan_width(scan, o->widths[i]);
-
-		if (o->widths[i] < tau * (1 - 1e-9))
-			below++;
-		else if (st->n_widths > 0 && w == st->w[st->n_widths - 1])
-			repeats++;
-		else
-			st->w[st->n_widths++] = w;
-	}
-	if (below)
-		scan_note(scan, "%zu widths below one frame (%.10g s) dropped", below, tau);
-	if (repeats)
-		scan_note(scan, "%zu widths dropped: the same whole number of frames as "
-			  "the width before", repeats);
+	st->w = scan_widths_used(scan, o->widths, o->n_widths, "widths", "width", &st->n_widths);
 	st->n_full = xcalloc(st->n_widths + 1, sizeof *st->n_full);
 }
 

@@ -283,25 +283,12 @@ set_full_bins(struct state *st)
 static void
 set_scales(struct state *st, struct scan *scan, const struct opts *o)
 {
-	double tau = scan->frames.tau;
-	size_t below = 0, repeats = 0;
+	double *dt = scan_widths_used(scan, o->dt, o->n_dt, "time scales", "scale", &st->n_dt);
 
-	st->sc = xcalloc(o->n_dt, sizeof *st->sc);
-	for (size_t i = 0; i < o->n_dt; i++) {
-		double dt = scan_width(scan, o->dt[i]);
-
-		if (o->dt[i] < tau * (1 - 1e-9))
-			below++;
-		else if (st->n_dt > 0 && dt == st->sc[st->n_dt - 1].dt)
-			repeats++;
-		else
-			st->sc[st->n_dt++] = (struct scale){ .dt = dt, .inv_dt = 1 / dt };
-	}
-	if (below)
-		scan_note(scan, "%zu time scales below one frame (%.10g s) dropped", below, tau);
-	if (repeats)
-		scan_note(scan, "%zu time scales dropped: the same whole number of frames as "
-			  "the scale before", repeats);
+	st->sc = xcalloc(st->n_dt ? st->n_dt : 1, sizeof *st->sc);
+	for (size_t i = 0; i < st->n_dt; i++)
+		st->sc[i] = (struct scale){ .dt = dt[i], .inv_dt = 1 / dt[i] };
+	free(dt);
 }
 
 static void
