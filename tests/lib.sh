@@ -109,6 +109,25 @@ t_py() {
 # ev_from_text TEXT: an LLEV stream from "time wavelength wbin" lines.
 ev_from_text() { printf '%b' "$1" | tsv2ev; }
 
+# ev_set_meta JSON: the stream on stdin with the metadata keys of the JSON
+# object set (a null value removes the key), records untouched; e.g. to give
+# a stream a frame time, or take it away: '{"timedel": null}'.
+ev_set_meta() {
+	"$T_PY" -c '
+import json, struct, sys
+b = sys.stdin.buffer.read()
+h = struct.unpack("<I", b[8:12])[0]
+meta = json.loads(b[12:12 + h])
+for k, v in json.loads(sys.argv[1]).items():
+    if v is None:
+        meta.pop(k, None)
+    else:
+        meta[k] = v
+m = json.dumps(meta).encode()
+m += b" " * (-(12 + len(m)) % 8)
+sys.stdout.buffer.write(b[:8] + struct.pack("<I", len(m)) + m + b[12 + h:])' "$1"
+}
+
 # ev_times: print the times of the stream on stdin, one per line.
 ev_times() { ev2tsv --no-meta --no-header | cut -f1; }
 

@@ -58,12 +58,7 @@ EOF2
 t_check chunkvar-3 "hand-made stream: exact rows, empty bins as zeros, no chunk across a GTI gap or past a GTI's whole chunks" \
 	cmp_rows "$T/h.want" <(rows "$T/h.csv") 1e-12
 
-"$T_PY" -c '
-import json, struct, sys
-raw = open(sys.argv[1], "rb").read(); h = struct.unpack("<I", raw[8:12])[0]
-m = json.loads(raw[12:12 + h]); m["timedel"] = 3.0; m["timepixr"] = 0.5
-j = json.dumps(m).encode(); j += b" " * ((-12 - len(j)) % 8)
-open(sys.argv[2], "wb").write(raw[:8] + struct.pack("<I", len(j)) + j + raw[12 + h:])' "$T/a.ev" "$T/f.ev"
+ev_set_meta '{"timedel": 3.0, "timepixr": 0.5}' <"$T/a.ev" >"$T/f.ev"
 chunkvar --widths 1:10:5 --chunk 4 <"$T/f.ev" >"$T/f.csv"
 t_eq chunkvar-4 "with timedel 3 s: widths in whole frames, those below a frame dropped with a note" \
 	"3 6 9|# note: 2 widths below one frame (3 s) dropped" \

@@ -55,22 +55,11 @@ t_error lcurve-7 "an unsorted stream is refused" 1 \
 t_error lcurve-8 "an unwritable output path is one clear line" 1 \
 	"lcurve: $T/nodir/x.csv:*" lcurve --dt 10 -o "$T/nodir/x.csv" <"$T/a.ev"
 
-# with_meta PY_STATEMENTS <IN >OUT: the stream with its metadata m edited
-# (the header rewritten straight, no program of ours in between).
-with_meta() {
-	"$T_PY" -c '
-import json, struct, sys
-i, o = sys.stdin.buffer, sys.stdout.buffer
-head = i.read(12); m = json.loads(i.read(struct.unpack("<I", head[8:12])[0]))
-exec(sys.argv[1])
-b = json.dumps(m).encode(); b += b" " * ((-(12 + len(b))) % 8)
-o.write(head[:8] + struct.pack("<I", len(b)) + b + i.read())' "$1"
-}
 
 # Frames: the ACIS sample with its TIMEDEL 0.44104 s.
 if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
 	fits2ev "$T_SAMPLE/chandra_test.fits" |
-		with_meta 'm["timedel"] = 0.44104; m["timepixr"] = 0.5' >"$T/acis.ev"
+		ev_set_meta '{"timedel": 0.44104, "timepixr": 0.5}' >"$T/acis.ev"
 	lcurve --dt 10 <"$T/acis.ev" >"$T/acis.csv"
 	t_py lcurve-9 "with timedel: bins of 23 whole frames on the grid of the first event, counts equal numpy" '
 import csv, json, sys, numpy as np

@@ -210,21 +210,6 @@ t_error llgen-36 "a source wbin outside the source's edges is an error naming th
 # DESIGN §4a: with a source that has "timedel", B's times are stamps of the
 # source's frame grid.  The keys are set in (or, with null, removed from)
 # the stream header here, whatever fits2ev records.
-ev_set_meta() {
-	"$T_PY" -c '
-import json, struct, sys
-b = sys.stdin.buffer.read()
-h = struct.unpack("<I", b[8:12])[0]
-meta = json.loads(b[12:12 + h])
-for k, v in json.loads(sys.argv[1]).items():
-    if v is None:
-        meta.pop(k, None)
-    else:
-        meta[k] = v
-m = json.dumps(meta).encode()
-m += b" " * (-(12 + len(m)) % 8)
-sys.stdout.buffer.write(b[:8] + struct.pack("<I", len(m)) + m + b[12 + h:])' "$1"
-}
 FRAMECHECK='
 import sys, json, numpy as np
 def load(p):

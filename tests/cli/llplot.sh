@@ -152,12 +152,7 @@ done
 # taken out of A's metadata here (llplot-39 puts it back in a table to test
 # the frame-quantised drawing).
 fits2ev "$T_SAMPLE/chandra_test.fits" | gtifilter | wrange --min 0.1 --max 1 | wbin --n 3 --min 0.1 --max 1 |
-	"$T_PY" -c '
-import json, struct, sys
-raw = sys.stdin.buffer.read(); h = struct.unpack("<I", raw[8:12])[0]
-m = json.loads(raw[12:12 + h]); m.pop("timedel", None); m.pop("timepixr", None)
-j = json.dumps(m).encode(); j += b" " * ((-12 - len(j)) % 8)
-sys.stdout.buffer.write(raw[:8] + struct.pack("<I", len(j)) + j + raw[12 + h:])' >"$T/a.ev"
+	ev_set_meta '{"timedel": null, "timepixr": null}' >"$T/a.ev"
 poissonize --seed 1 <"$T/a.ev" >"$T/b.ev"
 gtifilter --gti 339469168.5:339469640 <"$T/a.ev" >"$T/c.ev"
 for s in a b c; do

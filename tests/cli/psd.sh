@@ -88,24 +88,13 @@ t_error psd-8 "--dt and --seg are required" 2 "psd: --dt S and --seg S are requi
 t_error psd-9 "an unwritable output path is one clear line" 1 "psd: $T/nodir/x.csv:*" \
 	psd --dt 1 --seg 8 -o "$T/nodir/x.csv" <"$T/p.ev"
 
-# with_meta PY_STATEMENTS <IN >OUT: the stream with its metadata m edited
-# (the header rewritten straight, no program of ours in between).
-with_meta() {
-	"$T_PY" -c '
-import json, struct, sys
-i, o = sys.stdin.buffer, sys.stdout.buffer
-head = i.read(12); m = json.loads(i.read(struct.unpack("<I", head[8:12])[0]))
-exec(sys.argv[1])
-b = json.dumps(m).encode(); b += b" " * ((-(12 + len(b))) % 8)
-o.write(head[:8] + struct.pack("<I", len(b)) + b + i.read())' "$1"
-}
 
 # The ACIS sample (TIMEDEL 0.44104 s): 0.5 s bins alias the 2.267 Hz frame
 # rate to 0.535 Hz; whole-frame bins see white noise.
 if command -v fits2ev >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
 	fits2ev "$T_SAMPLE/chandra_test.fits" >"$T/acis0.ev"
-	with_meta 'm["timedel"] = 0.44104; m["timepixr"] = 0.5' <"$T/acis0.ev" >"$T/acis.ev"
-	with_meta 'm.pop("timedel", None); m.pop("timepixr", None)' <"$T/acis0.ev" >"$T/acis_free.ev"
+	ev_set_meta '{"timedel": 0.44104, "timepixr": 0.5}' <"$T/acis0.ev" >"$T/acis.ev"
+	ev_set_meta '{"timedel": null, "timepixr": null}' <"$T/acis0.ev" >"$T/acis_free.ev"
 	psd --dt 0.5 --seg 256 --peaks <"$T/acis.ev" >"$T/acis.csv"
 	t_py psd-10 "ACIS sample with timedel, --dt 0.5 --seg 256 --peaks: no peak with false-alarm probability < 1e-3" '
 import csv, sys
