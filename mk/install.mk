@@ -4,7 +4,7 @@
 # share/lightlane/ the defaults create_default_pipeline.sh copies into a new
 # workspace (processing, generation, search) and the sample it onboards.
 # The workflow tools, and the files they source (not commands: no x bit).
-SH_LIBS := bin/ll_common.sh bin/ll_workspace_lock.sh bin/ll_version.sh
+SH_LIBS := bin/ll_common.sh bin/ll_workspace.sh bin/ll_workspace_lock.sh bin/ll_version.sh
 TOOLS := $(filter-out $(SH_LIBS),$(wildcard bin/*.sh))
 MANS  := $(wildcard man/*.1)
 MAN3  := $(wildcard man/*.3)
