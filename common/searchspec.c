@@ -9,7 +9,7 @@
 
 #include "genparams.h"
 #include "rng.h"
-#include "workspace.h"
+#include "jschema.h"
 
 /* The scalar generation keys llgen can set from its command line: a search
  * passes the sampled values as options after --params, so the pipeline's
