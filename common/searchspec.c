@@ -45,7 +45,8 @@ fail(char *why, size_t why_size, const char *fmt, ...)
 	return false;
 }
 
-const char *
+/* The searchable keys, comma-separated, for messages. */
+static const char *
 searchspec_known_keys(void)
 {
 	static char buf[512];
