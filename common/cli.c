@@ -65,6 +65,7 @@ build_command_line(int argc, char **argv)
 	/* Word 0 is the program's name, which can be longer than argv[0]. */
 	for (int i = 0; i < argc; i++)
 		cap += 4 * strlen(i == 0 ? ll_progname : argv[i]) + 3;
+	free(command_line);	/* a second cli_init (the unit tests) replaces it */
 	command_line = xmalloc(cap);
 	for (int i = 0; i < argc; i++) {
 		const char *a = i == 0 ? ll_progname : argv[i];

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "genparams.h"
-#include "workspace.h"
+#include "jschema.h"
 
 /* §5b keys kept apart from the strip model's so each reads on its own. */
 static void
@@ -107,19 +107,6 @@ genparams_kind_parse(const char *name, enum genparams_kind *k)
 	return true;
 }
 
-static const char *
-type_name(json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: case JSON_REAL: return "a number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
 #define FAIL(...) do { snprintf(why, why_size, __VA_ARGS__); return false; } while (0)
 
 /* Keys that also take a quantity string ("10 s", "30000 m/s"), read as the
@@ -146,7 +133,7 @@ get_number(json_t *v, const char *key, double *out, char *why, size_t why_size)
 		if (!ws_quantity(v, quantity_keys[q].dim, key, out, why, why_size))
 			return false;
 	} else if (!json_is_number(v)) {
-		FAIL("%s: expected a number, got %s", key, type_name(v));
+		FAIL("%s: expected a number, got %s", key, js_type_name(v));
 	} else {
 		*out = json_number_value(v);
 	}
@@ -155,31 +142,12 @@ get_number(json_t *v, const char *key, double *out, char *why, size_t why_size)
 	return true;
 }
 
-/* One object level: every key must be in `known`. */
-static bool
-check_keys(json_t *obj, const char *prefix, const char *const *known,
-	   char *why, size_t why_size)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(obj, k, v) {
-		bool ok = false;
-
-		for (size_t i = 0; known[i]; i++)
-			ok = ok || strcmp(k, known[i]) == 0;
-		if (!ok)
-			FAIL("%s%s: unknown key", prefix, k);
-	}
-	return true;
-}
-
 static bool
 get_object(json_t *parent, const char *name, json_t **out, char *why, size_t why_size)
 {
 	*out = json_object_get(parent, name);
 	if (*out && !json_is_object(*out))
-		FAIL("%s: expected an object, got %s", name, type_name(*out));
+		FAIL("%s: expected an object, got %s", name, js_type_name(*out));
 	return true;
 }
 
@@ -202,7 +170,7 @@ read_families(struct genparams *gp, json_t *arr, char *why, size_t why_size)
 
 	if (!json_is_array(arr))
 		FAIL("lanes.families: expected an array of {angle_deg, weight}, got %s",
-		     type_name(arr));
+		     js_type_name(arr));
 	if (json_array_size(arr) == 0)
 		FAIL("lanes.families: must hold at least one family, got an empty list");
 	if (json_array_size(arr) > LANESHEET_MAX_FAMILIES)
@@ -215,8 +183,8 @@ read_families(struct genparams *gp, json_t *arr, char *why, size_t why_size)
 		snprintf(prefix, sizeof prefix, "lanes.families[%zu].", i);
 		if (!json_is_object(f))
 			FAIL("lanes.families[%zu]: expected an object {angle_deg, weight}, got %s",
-			     i, type_name(f));
-		if (!check_keys(f, prefix, known, why, why_size))
+			     i, js_type_name(f));
+		if (!js_check_keys(f, prefix, known, why, why_size))
 			return false;
 		snprintf(key, sizeof key, "%sangle_deg", prefix);
 		if (!opt_number(f, "angle_deg", key, &fam.angle_deg, why, why_size))
@@ -241,7 +209,7 @@ get_choice(json_t *obj, const char *name, const char *full, const char *a, const
 	if (!v)
 		return true;
 	if (!json_is_string(v))
-		FAIL("%s: expected \"%s\" or \"%s\", got %s", full, a, b, type_name(v));
+		FAIL("%s: expected \"%s\" or \"%s\", got %s", full, a, b, js_type_name(v));
 	if (strcmp(json_string_value(v), a) == 0)
 		*choice = 0;
 	else if (strcmp(json_string_value(v), b) == 0)
@@ -288,13 +256,13 @@ genparams_from_json(struct genparams *gp, json_t *obj, char *why, size_t why_siz
 	json_t *v, *s, *l, *t;
 
 	if (!json_is_object(obj))
-		FAIL("expected a JSON object of generation parameters, got %s", type_name(obj));
-	if (!check_keys(obj, "", top, why, why_size))
+		FAIL("expected a JSON object of generation parameters, got %s", js_type_name(obj));
+	if (!js_check_keys(obj, "", top, why, why_size))
 		return false;
 	if ((v = json_object_get(obj, "seed"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
 			FAIL("seed: expected an integer in [0, 2^63), got %s",
-			     json_is_integer(v) ? "a negative number" : type_name(v));
+			     json_is_integer(v) ? "a negative number" : js_type_name(v));
 		gp->seed = (uint64_t)json_integer_value(v);
 		gp->has_seed = true;
 	}
@@ -314,12 +282,12 @@ genparams_from_json(struct genparams *gp, json_t *obj, char *why, size_t why_siz
 	    !get_object(obj, "telescope", &t, why, why_size))
 		return false;
 	if (s) {
-		if (!check_keys(s, "spectrum.", spec, why, why_size))
+		if (!js_check_keys(s, "spectrum.", spec, why, why_size))
 			return false;
 		if ((v = json_object_get(s, "kind"))) {
 			if (!json_is_string(v))
 				FAIL("spectrum.kind: expected \"source\", \"flat\" or \"powerlaw\", got %s",
-				     type_name(v));
+				     js_type_name(v));
 			if (!genparams_kind_parse(json_string_value(v), &gp->kind))
 				FAIL("spectrum.kind: expected \"source\", \"flat\" or \"powerlaw\", got \"%s\"",
 				     json_string_value(v));
@@ -330,7 +298,7 @@ genparams_from_json(struct genparams *gp, json_t *obj, char *why, size_t why_siz
 			return false;
 	}
 	if (l) {
-		if (!check_keys(l, "lanes.", lanes, why, why_size))
+		if (!js_check_keys(l, "lanes.", lanes, why, why_size))
 			return false;
 		if (!opt_number(l, "pitch_m_per_nm", "lanes.pitch_m_per_nm",
 				&gp->pitch_m_per_nm, why, why_size) ||
@@ -345,7 +313,7 @@ genparams_from_json(struct genparams *gp, json_t *obj, char *why, size_t why_siz
 	if (!read_hex_keys(gp, l, t, why, why_size))
 		return false;
 	if (t) {
-		if (!check_keys(t, "telescope.", tel, why, why_size))
+		if (!js_check_keys(t, "telescope.", tel, why, why_size))
 			return false;
 		if (!opt_number(t, "speed_km_s", "telescope.speed_km_s", &gp->speed_km_s,
 				why, why_size) ||

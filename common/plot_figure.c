@@ -213,7 +213,9 @@ plot_figure_z_range(struct plot_figure *f, double lo, double hi)
 	f->z.lo = lo, f->z.hi = hi, f->z_fixed = true;
 }
 
-struct plot_colour
+/* The colour of fraction v (0..1) of the colour map (viridis: dark blue to
+ * yellow, readable in grey and by colour-blind readers). */
+static struct plot_colour
 plot_colour_map(double v)
 {
 	/* viridis at ninths (van der Walt & Smith, matplotlib), interpolated

@@ -116,10 +116,6 @@ void plot_figure_tag(struct plot_figure *f, const char *tag);
 void plot_figure_colourbar(struct plot_figure *f, const char *label);
 void plot_figure_z_range(struct plot_figure *f, double lo, double hi);
 
-/* The colour of fraction v (0..1) of the colour map (viridis: dark blue to
- * yellow, readable in grey and by colour-blind readers). */
-struct plot_colour plot_colour_map(double v);
-
 /* Write every data point of the figure as CSV rows
  * "panel,series,label,kind,x,y,ylo,yhi,xlo,xhi" (empty fields for what a
  * series lacks): the numbers the figure draws, for tests and for readers

@@ -37,7 +37,8 @@ struct plot_output {
 	size_t n_texts;
 };
 
-enum plot_format
+/* The format an output name asks for. */
+static enum plot_format
 plot_format_of(const char *path)
 {
 	size_t n = strlen(path);

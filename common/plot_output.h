@@ -29,9 +29,6 @@
 
 enum plot_format { PLOT_PNG, PLOT_PDF, PLOT_SVG };
 
-/* The format an output name asks for. */
-enum plot_format plot_format_of(const char *path);
-
 /* Whether llplot writes the format of this name: .png, .pdf, .svg (any
  * case) or no extension (PNG).  False for any other extension (.jpg,
  * .eps...), which must not silently become a PNG under a wrong name. */

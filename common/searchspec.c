@@ -9,7 +9,7 @@
 
 #include "genparams.h"
 #include "rng.h"
-#include "workspace.h"
+#include "jschema.h"
 
 /* The scalar generation keys llgen can set from its command line: a search
  * passes the sampled values as options after --params, so the pipeline's
@@ -45,7 +45,8 @@ fail(char *why, size_t why_size, const char *fmt, ...)
 	return false;
 }
 
-const char *
+/* The searchable keys, comma-separated, for messages. */
+static const char *
 searchspec_known_keys(void)
 {
 	static char buf[512];

@@ -62,9 +62,6 @@ struct searchspec {
 /* Validate `obj` and decode it with the defaults filled in. */
 bool searchspec_from_json(json_t *obj, struct searchspec *s, char *why, size_t why_size);
 
-/* The searchable keys, comma-separated, for messages and --help. */
-const char *searchspec_known_keys(void);
-
 /* Unit coordinate u in [0, 1] to the parameter's value and back. */
 double searchspec_from_unit(const struct searchspec_param *p, double u);
 double searchspec_to_unit(const struct searchspec_param *p, double x);

@@ -26,15 +26,8 @@ stats_chi2_even_logsf(double x, long m)
 	return -h + max_term + log(sum);
 }
 
-double
-stats_chi2_even_sf(double x, long m)
-{
-	double l = stats_chi2_even_logsf(x, m);
-
-	return l >= 0 ? 1 : exp(l);
-}
-
-double
+/* 1 - (1 - p)^n without cancellation for tiny p. */
+static double
 stats_trials_fap(double p, double n_trials)
 {
 	if (p >= 1)
@@ -53,7 +46,9 @@ stats_trials_fap_log(double log_p, double n_trials)
 	return -expm1(-n_trials * exp(log_p));
 }
 
-double
+/* Kolmogorov distribution: P(sqrt(n) D_n > lambda) in the limit of large n,
+ * Q_KS(lambda) = 2 sum_{k>=1} (-1)^{k-1} exp(-2 k^2 lambda^2), in [0, 1]. */
+static double
 stats_kolmogorov_sf(double lambda)
 {
 	double sum = 0, sign = 1;

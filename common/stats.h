@@ -9,28 +9,19 @@
 
 /* Upper tail P(X > x) of the chi-square distribution with 2m degrees of
  * freedom (m >= 1 an integer), i.e. the regularised upper incomplete gamma
- * Q(m, x/2) = e^{-x/2} sum_{k<m} (x/2)^k / k!.  Exact series, relative error
- * near 1e-15 for any x >= 0 and m up to 1e7 (O(m) time). */
-double stats_chi2_even_sf(double x, long m);
-
-/* The same in natural log (for tails below 1e-308). */
+ * Q(m, x/2) = e^{-x/2} sum_{k<m} (x/2)^k / k!, in natural log (tails below
+ * 1e-308 stay finite).  Exact series, relative error near 1e-15 for any
+ * x >= 0 and m up to 1e7 (O(m) time). */
 double stats_chi2_even_logsf(double x, long m);
 
 /* Probability that at least one of n_trials independent trials, each with
- * single-trial probability p, happens: 1 - (1 - p)^n, computed without
- * cancellation for tiny p. */
-double stats_trials_fap(double p, double n_trials);
-
-/* The same from log p (when p itself underflows). */
+ * single-trial probability p = exp(log_p), happens: 1 - (1 - p)^n, computed
+ * without cancellation for tiny p, and from log p (when p underflows). */
 double stats_trials_fap_log(double log_p, double n_trials);
 
-/* Kolmogorov distribution: P(sqrt(n) D_n > lambda) in the limit of large n,
- * Q_KS(lambda) = 2 sum_{k>=1} (-1)^{k-1} exp(-2 k^2 lambda^2), in [0, 1].
- * With the Stephens (1970) small-sample correction the argument is
- * (sqrt(n) + 0.12 + 0.11/sqrt(n)) D, see stats_ks_pvalue. */
-double stats_kolmogorov_sf(double lambda);
-
-/* p-value of a one-sample KS statistic d over n points (Stephens). */
+/* p-value of a one-sample KS statistic d over n points: the Kolmogorov
+ * distribution's tail at the Stephens (1970) small-sample corrected
+ * argument (sqrt(n) + 0.12 + 0.11/sqrt(n)) d. */
 double stats_ks_pvalue(double d, size_t n);
 
 /* One-sample KS statistic of x[0..n-1] (sorted ascending in place) against

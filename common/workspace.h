@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "jschema.h"
+
 enum ws_kind { WS_FITS, WS_PROCESSING, WS_GENERATION, WS_PIPELINE, WS_SEARCH, WS_N_KINDS };
 
 /* "fits", "processing", ...; and back (false on another word). */
@@ -25,12 +27,6 @@ bool ws_kind_parse(const char *word, enum ws_kind *k);
  * NAME (malloc'ed) when `name` is not NULL.  False when the directory is not
  * a kind or the file name is not a valid NAME.json. */
 bool ws_kind_of_path(const char *path, enum ws_kind *k, char **name);
-
-/* [A-Za-z0-9][A-Za-z0-9_.-]{0,63} without "..": nothing that can leave
- * meta/KIND/.  Codes of generated datasets are [A-Z]{8}. */
-bool ws_name_ok(const char *name);
-bool ws_code_ok(const char *name);
-#define WS_NAME_RULE "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no '..'"
 
 /* The workspace root: `dir` (-w) if not NULL, else $LL_WORKSPACE if set and
  * non-empty, else ".". */
@@ -49,15 +45,6 @@ json_t *ws_load(const char *path, char *why, size_t why_size);
 /* Check an object against its kind's schema (every key known, types, ranges,
  * units; generation through genparams, search files through searchspec). */
 bool ws_validate(enum ws_kind k, json_t *obj, char *why, size_t why_size);
-
-/* Quantities: a number in the key's unit, or "VALUE UNIT" in a compatible
- * unit, converted.  False with "KEY: expected ..." in `why`. */
-enum ws_dim { WS_WAVELENGTH_NM, WS_TIME_S, WS_SPEED_KM_S };
-bool ws_quantity(json_t *v, enum ws_dim dim, const char *key, double *out,
-		 char *why, size_t why_size);
-
-/* The shortest text that reads back as exactly `v` (%.Ng, N = 1..17). */
-void ws_format_number(double v, char *buf, size_t size);
 
 /* ------------------------------------------------------------------ */
 /* Decoded files, defaults filled in (docs/workspace.md tables). */

@@ -224,7 +224,11 @@ parse_options(int argc, char **argv)
 		case OPT_TITLE: o.title = optarg; break;
 		case OPT_PIPELINE: {
 			size_t n = strlen(optarg) + sizeof "pipeline ";
-			char *t = xmalloc(n);
+			/* static: the title lives as long as the program (reachable at exit) */
+			static char *t;
+
+			free(t);
+			t = xmalloc(n);
 
 			snprintf(t, n, "pipeline %s", optarg);
 			o.title = t;

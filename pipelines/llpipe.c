@@ -219,6 +219,23 @@ plan_load(struct plan *pl, const char *arg)
 	}
 }
 
+static void
+plan_free(struct plan *pl)
+{
+	ws_processing_free(&pl->proc);
+	json_decref(pl->pj);
+	json_decref(pl->aj);
+	json_decref(pl->bj);
+	json_decref(pl->prj);
+	json_decref(pl->gj);
+	free(pl->name);
+	free(pl->file);
+	free(pl->a_file);
+	free(pl->b_file);
+	free(pl->proc_file);
+	free(pl->gen_file);
+}
+
 /* ------------------------------------------------------------------ */
 /* The script. */
 
@@ -814,6 +831,17 @@ main(int argc, char **argv)
 			free(out);
 			free(rel);
 		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		plan_free(&pls[i]);
+		free(text[i]);
+	}
+	free(text);
+	free(pls);
+	if (args != argv + optind) {
+		for (size_t i = 0; i < n; i++)
+			free(args[i]);
+		free(args);
 	}
 	return 0;
 }

@@ -543,7 +543,7 @@ static int
 append_locked(const char *path, const char *line)
 {
 	size_t len = strlen(line);
-	char *buf;
+	char *buf, *with_since = NULL;
 	int fd;
 	struct stat st;
 	char last;
@@ -577,7 +577,7 @@ append_locked(const char *path, const char *line)
 			elapsed = (double)ts.tv_sec + ts.tv_nsec * 1e-9 - o.since;
 		}
 		len = (size_t)sprintf(l2, "%s,%.3f", line, elapsed);
-		line = l2;
+		line = with_since = l2;
 	}
 	if (len + 1 >= PIPE_BUF)
 		die(EXIT_RUNTIME, "%s: a row of %zu bytes is too long (limit %d)", path, len + 1, PIPE_BUF - 1);
@@ -609,6 +609,7 @@ append_locked(const char *path, const char *line)
 		die(EXIT_RUNTIME, "%s: cannot write:", path);
 	}
 	free(buf);
+	free(with_since);
 	return fd;
 }
 

@@ -68,6 +68,24 @@ t_eq conv-tools-3 "... and from the checkout as sh bin/NAME.sh" \
 	"create_pipeline.sh (Lightlane Studio) $T_VERSION" \
 	"$(cd "$T_ROOT" && env PATH="$(dirname "$(command -v llws)"):/usr/bin:/bin" sh bin/create_pipeline.sh --version 2>&1)"
 
+# No #include cycle among the modules of common/: module X (X.c, X.h) depends
+# on Y when it includes "Y.h"; tsort names the loop it finds, if any.
+include_loops() {
+	for f in "$1"/*.[ch]; do
+		m=$(basename "$f"); m=${m%.[ch]}
+		sed -n 's/^#include "\([^"]*\)\.h".*/\1/p' "$f" | while read -r dep; do
+			[ "$dep" != "$m" ] && printf '%s %s\n' "$m" "$dep"
+		done
+	done | tsort 2>&1 >/dev/null | sed -n 's/^tsort: //p' | grep -v 'input contains a loop' | tr '\n' ' '
+}
+mkdir -p "$T/loop"
+printf '#include "b.h"\n' >"$T/loop/a.c"
+printf '#include "c.h"\n' >"$T/loop/b.h"
+printf '#include "a.h"\n' >"$T/loop/c.c"
+t_eq conv-include-1 "the include-loop check finds a three-module loop" "yes" \
+	"$([ -n "$(include_loops "$T/loop")" ] && echo yes || echo no)"
+t_eq conv-include-2 "no #include loop among the modules of common/" "" "$(include_loops "$T_ROOT/common")"
+
 if [ -n "${LL_BUILD:-}" ] && [ "$LL_BUILD" = "$T_ROOT/build" ]; then
 	make -s -C "$T_ROOT" install DESTDIR="$T/root" PREFIX=/usr >"$T/install.log" 2>&1
 	t_eq conv-install-1 "make install DESTDIR= PREFIX= installs programs, tools and pages" "yes yes yes" \
