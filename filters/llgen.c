@@ -669,7 +669,8 @@ generate_stream(struct gen *g, const struct gti_list *gti, const struct frame_gr
 {
 	struct ev_event *blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
 	double inv_rate = 1.0 / (rate * g->cand_max);
-	size_t n = 0;
+	double gap[256];	/* the next waiting times, drawn ahead */
+	size_t n = 0, next_gap = 256;
 
 	for (size_t k = 0; k < gti->n; k++) {
 		double start = gti->iv[k].start, stop = gti->iv[k].stop;
@@ -681,7 +682,15 @@ generate_stream(struct gen *g, const struct gti_list *gti, const struct frame_gr
 			double t;
 			float w;
 
-			s -= log(rng_uniform_pos(&g->r_time)) * inv_rate;
+			/* The waiting times in batches: the log calls run back to
+			 * back, not each on the loop's chain (r_time serves
+			 * nothing else, so the numbers are the same). */
+			if (next_gap == 256) {
+				for (size_t i = 0; i < 256; i++)
+					gap[i] = log(rng_uniform_pos(&g->r_time)) * inv_rate;
+				next_gap = 0;
+			}
+			s -= gap[next_gap++];
 			if (s >= len || (t = start + s) >= stop)
 				break;
 			w = draw_wavelength(g);
