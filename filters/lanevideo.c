@@ -1266,8 +1266,6 @@ encoder_start(struct encoder *e, const struct opts *o, const char *path, const c
 	snprintf(fps, sizeof fps, "%.10g", o->fps);
 	snprintf(meta_title, sizeof meta_title, "title=%s", title);
 	snprintf(meta_comment, sizeof meta_comment, "comment=%s", cli_command_line());
-	char *argv[40];
-	size_t n = 0;
 	char *const head[] = {
 		"ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
 		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-color_range", "tv",
@@ -1276,6 +1274,9 @@ encoder_start(struct encoder *e, const struct opts *o, const char *path, const c
 		"-color_range", "tv", "-colorspace", "smpte170m",
 		"-metadata", meta_title, "-metadata", meta_comment, "-movflags", "+faststart"
 	};
+	/* The head, -preset NAME, -f FORMAT PATH and the NULL. */
+	char *argv[sizeof head / sizeof head[0] + 6];
+	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
 		argv[n++] = head[i];
