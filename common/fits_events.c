@@ -792,8 +792,8 @@ gti_of_ccd(struct fits_events_reader *r, double c, size_t *hit)
 
 /* Which CCDs have events, whose GTIs then apply: read before anything is
  * written, and only when several per-CCD GTI extensions leave the choice to
- * the ccd_id column (a pass over that column alone; TIME is read once, in
- * fits_events_try_read). */
+ * the ccd_id column (a pass that decodes that column alone; TIME is read
+ * once, in fits_events_try_read). */
 static bool
 scan_ccds(struct fits_events_reader *r)
 {
