@@ -23,8 +23,11 @@
 
 /* hc in eV nm: wavelength_nm = HC_EV_NM / energy_eV. */
 #define HC_EV_NM 1239.84198
-/* Bytes of raw rows fetched at once (fewer for wide rows, see chunk_rows). */
-#define CHUNK_BYTES ((size_t)8 << 20)
+/* Bytes of raw rows fetched at once (fewer for wide rows, see chunk_rows):
+ * with the decoded columns and the records they become, a chunk stays in
+ * the L2 cache (8 MiB chunks lost locality: each column was decoded from
+ * memory). */
+#define CHUNK_BYTES ((size_t)64 << 10)
 /* cfitsio's "no TNULLn" marker (NULL_UNDEFINED in its private fitsio2.h). */
 #define TNULL_UNDEFINED 1234554321
 
@@ -834,17 +837,16 @@ gti_of_ccd(struct fits_events_reader *r, double c, size_t *hit)
 	return NULL;
 }
 
-/* One pass over the rows before anything is written: bad times are an error
- * naming the row, the header can say whether time order holds, and (with
- * need_ccd) which CCDs have events, whose GTIs then apply. */
+/* Which CCDs have events, whose GTIs then apply: read before anything is
+ * written, and only when several per-CCD GTI extensions leave the choice to
+ * the ccd_id column (a pass that decodes that column alone; TIME is read
+ * once, in fits_events_try_read). */
 static bool
-scan_rows(struct fits_events_reader *r, bool need_ccd, bool *sorted)
+scan_ccds(struct fits_events_reader *r)
 {
-	double last = -INFINITY;
 	size_t hit = 0;
 	uint64_t known = 0, present = 0;	/* CCDs 0-63 with a GTI extension, with events */
 
-	*sorted = true;
 	for (size_t k = 0; k < r->n_gx; k++)
 		if (r->gx[k].rows > 0 && r->gx[k].has_ccd && r->gx[k].ccd >= 0 && r->gx[k].ccd < 64)
 			known |= (uint64_t)1 << r->gx[k].ccd;
@@ -854,34 +856,21 @@ scan_rows(struct fits_events_reader *r, bool need_ccd, bool *sorted)
 
 		if (!read_raw(r, row, n))
 			return false;
-		decode_col(&r->time, r->raw, r->rowlen, n, r->t);
+		decode_col(&r->ccd, r->raw, r->rowlen, n, r->b);
 		for (size_t i = 0; i < n; i++) {
-			double t = r->t[i] + r->timezero;
+			double c = r->b[i];
+			struct gti_ext *x;
 
-			if (!(t >= 0 && t <= DBL_MAX))
-				return fail(r, "%s row %lld: %s is %s", r->table, row + (long long)i,
-					    r->time.name, isnan(t) ? "NaN" : t < 0 ? "negative" : "infinite");
-			if (t < last)
-				*sorted = false;
-			last = t;
-		}
-		if (need_ccd) {
-			decode_col(&r->ccd, r->raw, r->rowlen, n, r->b);
-			for (size_t i = 0; i < n; i++) {
-				double c = r->b[i];
-				struct gti_ext *x;
-
-				/* CCD numbers are small: a bit each, one test a row. */
-				if (c >= 0 && c < 64 && c == (double)(int)c && (known >> (int)c & 1)) {
-					present |= (uint64_t)1 << (int)c;
-					continue;
-				}
-				if (!(x = gti_of_ccd(r, c, &hit)))
-					return fail(r, "%s row %lld: %s %g has no GTI extension of its own; "
-						    "choose the GTIs with --gti-ccd N", r->table,
-						    row + (long long)i, r->ccd.name, c);
-				x->present = true;
+			/* CCD numbers are small: a bit each, one test a row. */
+			if (c >= 0 && c < 64 && c == (double)(int)c && (known >> (int)c & 1)) {
+				present |= (uint64_t)1 << (int)c;
+				continue;
 			}
+			if (!(x = gti_of_ccd(r, c, &hit)))
+				return fail(r, "%s row %lld: %s %g has no GTI extension of its own; "
+					    "choose the GTIs with --gti-ccd N", r->table,
+					    row + (long long)i, r->ccd.name, c);
+			x->present = true;
 		}
 		row += (long long)n;
 	}
@@ -1094,7 +1083,6 @@ static bool
 setup(struct fits_events_reader *r, const struct fits_events_opts *o)
 {
 	struct walk w;
-	bool sorted;
 	char *name;
 	int status = 0;
 
@@ -1146,9 +1134,13 @@ setup(struct fits_events_reader *r, const struct fits_events_opts *o)
 		meta_set_number(r->meta, "timezero_applied", r->timezero);
 	else
 		json_object_del(r->meta, "timezero_applied");
-	if (!scan_rows(r, gti_by_ccd(r, o), &sorted))
+	if (gti_by_ccd(r, o) && !scan_ccds(r))
 		return false;
-	meta_set_sorted(r->meta, sorted);
+	/* One pass over the rows: time order is not known when the header
+	 * goes out, so it claims nothing (a "sorted" stored by ev2fits is of
+	 * the stream the file was made from); programs that need order check
+	 * it event by event. */
+	json_object_del(r->meta, "sorted");
 	if (!choose_gti(r, o))
 		return false;
 	r->next_row = 1;
@@ -1275,26 +1267,140 @@ to_wavelengths(struct fits_events_reader *r, struct ev_event *ev, size_t n)
 	}
 }
 
-long
-fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t max,
-		     char *why, size_t why_size)
+/* The first bad time among t[0..n), as try_read's reason; rows counted
+ * from `row`. */
+static void
+bad_time(const struct fits_events_reader *r, const double *t, size_t n, long long row,
+	 char *why, size_t why_size)
 {
-	long long left = r->n_rows - r->next_row + 1;
-	size_t n = max < r->chunk ? max : r->chunk;
-	double tz = r->timezero;
+	for (size_t i = 0; i < n; i++)
+		if (!(t[i] >= 0 && t[i] <= DBL_MAX)) {
+			snprintf(why, why_size, "%s row %lld: %s is %s", r->table, row + (long long)i,
+				 r->time.name, isnan(t[i]) ? "NaN" : t[i] < 0 ? "negative" : "infinite");
+			return;
+		}
+}
 
-	if (left <= 0)
-		return 0;
-	if ((long long)n > left)
-		n = (size_t)left;
+/* x[i] = v[i]·scale and q[i] = k / x[i] (energy) or x[i] / k (length),
+ * two at a time: the divisions bound the whole read, and a packed divide
+ * does two in the time of one. */
+static void
+divide_column(double *v, double *q, size_t n, bool energy, double k, double scale)
+{
+	typedef double v2d __attribute__((vector_size(16)));
+	size_t i = 0;
+
+	for (; i + 2 <= n; i += 2) {
+		v2d x = { v[i] * scale, v[i + 1] * scale }, kk = { k, k }, d = energy ? kk / x : x / kk;
+
+		v[i] = x[0];
+		v[i + 1] = x[1];
+		q[i] = d[0];
+		q[i + 1] = d[1];
+	}
+	for (; i < n; i++) {
+		v[i] *= scale;
+		q[i] = energy ? k / v[i] : v[i] / k;
+	}
+}
+
+/* The common case in one pass over a chunk (an unscaled double TIME, no
+ * dither, no WBIN): time decoded, checked and stored with its wavelength,
+ * without the intermediate time array.  The wavelength rules are those of
+ * to_wavelengths.  False when a time is bad. */
+static bool
+read_chunk_fused(struct fits_events_reader *r, struct ev_event *ev, size_t n)
+{
+	const unsigned char *p = r->raw + r->time.offset;
+	const double *x = r->w, *q = r->t;
+	double tz = r->timezero;
+	bool energy = r->unit.base == FITS_EVENTS_UNIT_EV || r->unit.base == FITS_EVENTS_UNIT_KEV;
+	double k = r->unit.base == FITS_EVENTS_UNIT_EV ? HC_EV_NM :
+		   r->unit.base == FITS_EVENTS_UNIT_KEV ? HC_EV_NM / 1000 :
+		   r->unit.base == FITS_EVENTS_UNIT_ANGSTROM ? 10 : 1;
+	int good = 1;
+
+	/* Each loop is free of per-row branches: the bad-time test is a
+	 * running AND, the row looked for only when one is bad. */
+	if (r->unit.base == FITS_EVENTS_UNIT_NONE) {
+		for (size_t i = 0; i < n; i++, p += r->rowlen) {
+			double t = be_f64(p) + tz;
+
+			good &= (t >= 0) & (t <= DBL_MAX);
+			ev[i] = (struct ev_event){ t, NAN, -1 };
+		}
+		return good;
+	}
+	decode_col(&r->wave, r->raw, r->rowlen, n, r->w);
+	divide_column(r->w, r->t, n, energy, k, r->unit.scale);
+	if (energy) {
+		typedef double v2d __attribute__((vector_size(16)));
+		typedef long long v2i __attribute__((vector_size(16)));
+		v2i ok = { -1, -1 };
+		size_t i = 0;
+
+		/* Times two at a time: one packed test for both. */
+		for (; i + 2 <= n; i += 2, p += 2 * r->rowlen) {
+			v2d t = { be_f64(p), be_f64(p + r->rowlen) };
+			float w0 = (float)q[i], w1 = (float)q[i + 1];
+
+			t += tz;
+			ok &= (t >= 0) & (t <= DBL_MAX);
+			ev[i] = (struct ev_event){ t[0], x[i] > 0 && w0 <= FLT_MAX ? w0 : NAN, -1 };
+			ev[i + 1] = (struct ev_event){ t[1], x[i + 1] > 0 && w1 <= FLT_MAX ? w1 : NAN, -1 };
+		}
+		good = ok[0] & ok[1] & 1;
+		for (; i < n; i++, p += r->rowlen) {
+			double t = be_f64(p) + tz;
+			float w = (float)q[i];
+
+			good &= (t >= 0) & (t <= DBL_MAX);
+			ev[i] = (struct ev_event){ t, x[i] > 0 && w <= FLT_MAX ? w : NAN, -1 };
+		}
+	} else {
+		for (size_t i = 0; i < n; i++, p += r->rowlen) {
+			double t = be_f64(p) + tz;
+			float w = (float)q[i];
+
+			good &= (t >= 0) & (t <= DBL_MAX);
+			ev[i] = (struct ev_event){ t, w >= 0 && w <= FLT_MAX ? w : NAN, -1 };
+		}
+	}
+	return good;
+}
+
+/* Decode rows [r->next_row, + n) (n <= r->chunk) into ev; false with the
+ * reason in `why` on a read error, a bad time or a bad WBIN. */
+static bool
+read_chunk(struct fits_events_reader *r, struct ev_event *ev, size_t n, char *why, size_t why_size)
+{
+	double tz = r->timezero;
+	int good = 1;
+
 	if (!read_raw(r, r->next_row, n)) {
 		snprintf(why, why_size, "%s", r->why);
-		return -1;
+		return false;
+	}
+	if (r->time.type == TDOUBLE && !r->time.scaled && !r->dither && !r->wbin.num) {
+		if (read_chunk_fused(r, ev, n)) {
+			r->next_row += (long long)n;
+			return true;
+		}
+		good = 0;	/* the slow path below finds the row */
 	}
 	decode_col(&r->time, r->raw, r->rowlen, n, r->t);
-	if (tz != 0)
-		for (size_t i = 0; i < n; i++)
-			r->t[i] += tz;
+	/* Every time is checked, in a loop without branches (it vectorises);
+	 * the row is looked for only when one is bad. */
+	for (size_t i = 0; i < n; i++) {
+		double t = r->t[i] + tz;
+
+		r->t[i] = t;
+		good &= (t >= 0) & (t <= DBL_MAX);
+	}
+	if (!good) {
+		bad_time(r, r->t, n, r->next_row, why, why_size);
+		return false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		ev[i].time = r->t[i];
 		ev[i].wbin = -1;
@@ -1314,13 +1420,34 @@ fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t m
 			if (!(b >= -1 && b <= INT32_MAX && b == floor(b))) {
 				snprintf(why, why_size, "%s row %lld: %s is not an integer >= -1",
 					 r->table, r->next_row + (long long)i, r->wbin.name);
-				return -1;
+				return false;
 			}
 			ev[i].wbin = (int32_t)b;
 		}
 	}
 	r->next_row += (long long)n;
-	return (long)n;
+	return true;
+}
+
+long
+fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t max,
+		     char *why, size_t why_size)
+{
+	long long left = r->n_rows - r->next_row + 1;
+	size_t done = 0;
+
+	if (left <= 0)
+		return 0;
+	if ((long long)max > left)
+		max = (size_t)left;
+	while (done < max) {
+		size_t n = max - done < r->chunk ? max - done : r->chunk;
+
+		if (!read_chunk(r, ev + done, n, why, why_size))
+			return -1;
+		done += n;
+	}
+	return (long)done;
 }
 
 size_t

@@ -77,14 +77,15 @@ struct fits_events_reader;
 /* Open o->path, find the events table (DESIGN §4: named EVENTS, else
  * HDUCLAS1 EVENT(S), else the first binary table with a TIME column), its
  * TIME, wavelength, WBIN and ccd_id columns, the GTI extensions and the
- * header facts, and scan the rows once (so the metadata can say "sorted" and
- * which CCDs' GTIs apply before the first record is written).  Dies with one
+ * header facts; with several per-CCD GTI extensions, read the ccd_id column
+ * once to know which CCDs' GTIs apply before the first record is written.
+ * The metadata has no "sorted": order is not known before the rows are read
+ * (once, by fits_events_read).  Dies with one
  * line "PATH: what: why" on a missing or unreadable file, not-FITS, a
  * truncated or corrupt file or gzip stream, a table larger than the file, no
  * events table, no TIME column, no wavelength column (unless
- * o->no_wavelength), a bad filter, a NaN/negative/infinite TIME (naming the
- * row, 1-based), a GTI row with START > STOP (naming extension and row), or
- * GTIs without any good time. */
+ * o->no_wavelength), a bad filter, a GTI row with START > STOP (naming
+ * extension and row), or GTIs without any good time. */
 struct fits_events_reader *fits_events_open(const struct fits_events_opts *o);
 
 /* The same from a FITS file held in memory (cfitsio's memory driver; plain,
@@ -103,7 +104,8 @@ json_t *fits_events_meta(struct fits_events_reader *r);
 long long fits_events_rows(const struct fits_events_reader *r);
 
 /* Decode up to `max` next rows into `ev`; returns how many, 0 at the end.
- * Dies on an unreadable chunk or a WBIN value below -1. */
+ * Dies on an unreadable chunk, a NaN/negative/infinite TIME (naming the row,
+ * 1-based) or a WBIN value below -1 or not an integer. */
 size_t fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max);
 
 /* The inner form of fits_events_read: -1 with the reason in `why` instead

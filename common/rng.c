@@ -13,12 +13,6 @@ splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-static inline uint64_t
-rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
 void
 rng_seed(struct rng *g, uint64_t seed)
 {
@@ -36,34 +30,6 @@ rng_split(uint64_t seed, uint64_t stream)
 
 	rng_seed(&g, splitmix64(&x));
 	return g;
-}
-
-uint64_t
-rng_next(struct rng *g)
-{
-	uint64_t *s = g->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-double
-rng_uniform(struct rng *g)
-{
-	return (double)(rng_next(g) >> 11) * 0x1.0p-53;
-}
-
-double
-rng_uniform_pos(struct rng *g)
-{
-	return ((double)(rng_next(g) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 uint64_t

@@ -32,10 +32,12 @@ def check(kind, fitsname, streamname, mode, filt, col):
         want = {"obs_id": str(e["OBS_ID"]), "object": e["OBJECT"], "instrument": e["INSTRUME"],
                 "detnam": e["DETNAM"], "grating": e["GRATING"], "telescope": e["TELESCOP"],
                 "mjdref": e["MJDREF"], "timesys": e["TIMESYS"], "tstart": e["TSTART"],
-                "tstop": e["TSTOP"], "exposure": e["EXPOSURE"], "sorted": True,
+                "tstop": e["TSTOP"], "exposure": e["EXPOSURE"],
                 "gti": [[float(a), float(b)] for a, b in zip(g["START"], g["STOP"])]}
         for k, v in want.items():
             assert meta.get(k) == v, (k, meta.get(k), v)
+        # One pass: time order is not known when the header is written.
+        assert "sorted" not in meta, meta.get("sorted")
         return
     d = h['EVENTS'].data
     if filt:
@@ -123,6 +125,10 @@ write('fits_units.fits', [fits.Column('TIME', 'D', array=t),
 write('fits_unsorted.fits', [fits.Column('TIME', 'D', array=np.array([1.0, 3.0, 2.0]))], gti=False)
 write('fits_nantime.fits', [fits.Column('TIME', 'D', array=np.array([1.0, 2.0, np.nan]))])
 write('fits_negtime.fits', [fits.Column('TIME', 'D', array=np.array([1.0, -2.0, 3.0]))])
+# A bad time far past the first chunk read, after records were written.
+late = np.arange(1.0, 100001.0)
+late[99990] = np.inf
+write('fits_latebad.fits', [fits.Column('TIME', 'D', array=late)])
 write('fits_notime.fits', [fits.Column('ENERGY', 'E', array=np.array([1.0, 2.0], np.float32))])
 write('fits_noevents.fits', [fits.Column('X', 'D', array=t)], extname='STUFF')
 EOF
@@ -149,7 +155,7 @@ job fits2ev-16 "--filter selects the rows astropy selects" \
 t_eq fits2ev-17 "--filter is recorded, GTIs still read" "\"energy > 500 && grade == 0\" $(ev_meta gti <"$T/a.ev")" \
 	"$(ev_meta fits_filter <"$T/f.ev") $(ev_meta gti <"$T/f.ev")"
 
-t_eq fits2ev-18 "time order is checked: an unsorted table says sorted false" "false 1 3 2 " \
+t_eq fits2ev-18 "an unsorted table: rows in file order, the header claims no order" "null 1 3 2 " \
 	"$(fits2ev --no-wavelength "$T/fits_unsorted.fits" | ev_meta sorted) $(fits2ev --no-wavelength "$T/fits_unsorted.fits" | ev_times | tr '\n' ' ')"
 
 # --meta: the dataset JSON.
@@ -548,6 +554,20 @@ t_error fits2ev-92 "--dither with no_wavelength from --meta" 2 \
 	"fits2ev: --dither needs a wavelength column, not --no-wavelength (see 'fits2ev --help')" \
 	fits2ev --dither --meta "$T/nw.json"
 
+# One pass: a bad time is refused at its row, after the records before it
+# went out; the stage fails, and -o leaves no file.
+rm -f "$T/late.ev"
+t_error fits2ev-93 "a bad time past the first chunk names its row; -o leaves no file" 1 \
+	"fits2ev: $T/fits_latebad.fits: EVENTS row 99991: TIME is infinite" \
+	fits2ev --no-wavelength -o "$T/late.ev" "$T/fits_latebad.fits"
+t_check fits2ev-94 "no output file after a bad time" test ! -e "$T/late.ev"
+fits2ev --no-wavelength "$T/fits_latebad.fits" >"$T/late_stdout.ev" 2>/dev/null
+t_eq fits2ev-95 "to stdout: status 1, whole records of rows before the bad one" "1 ok" \
+	"$? $(ev_times <"$T/late_stdout.ev" | awk '$1 != NR { bad = 1 } END { print (bad || NR == 0 || NR > 99990) ? "bad" : "ok" }')"
+fits2ev --no-wavelength "$T/fits_unsorted.fits" | gtifilter --gti 0:10 | tthinning --dt 1 >/dev/null 2>"$T/order.err"
+t_eq fits2ev-96 "a program that needs order refuses the unsorted table's stream at the step back" \
+	"1 1" "$? $(grep -c 'earlier than the previous' "$T/order.err")"
+
 # A header value of non-ASCII bytes running past its card overflowed a fixed
 # buffer inside cfitsio (abort, found by fuzzing): refused before cfitsio
 # parses the header.
@@ -557,5 +577,5 @@ d = bytearray(open(sys.argv[1], "rb").read())
 i = d.find(b"TTYPE4  = ")
 d[i + 10:i + 85] = b"\x05" * 75
 open(sys.argv[2], "wb").write(bytes(d))' "$T_SAMPLE/chandra_test.fits" "$T/badcard.fits"
-t_error fits2ev-93 "a header card that is not ASCII text is refused with one line, no crash" 1 \
+t_error fits2ev-97 "a header card that is not ASCII text is refused with one line, no crash" 1 \
 	"fits2ev: $T/badcard.fits: corrupt file: extension 1: header card 21 is not ASCII text" fits2ev "$T/badcard.fits"

@@ -51,31 +51,31 @@ else
 	t_skip lanevideo-2 "decoded frame shows the lane period" "no ffmpeg"
 fi
 
-lanevideo "${common[@]}" --min 0.2 --max 1.0 --size 320x240 --fps 10 --duration 1 --scale 25000 --raw \
+lanevideo "${common[@]}" --min 0.2 --max 1.0 --size 320x240 --fps 10 --duration 1 --scale 25000 --raw --pix-fmt rgb24 \
 	<"$T/few.ev" >"$T/p6.rgb"
 t_py lanevideo-3 "lanes are drawn for the middle wavelength (0.6 nm: 24 px)" \
 	"$period_py" "$T/p6.rgb" 320 240 24
 
-lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --scale 9000 --raw <"$T/few.ev" >"$T/p9.rgb"
+lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --scale 9000 --raw --pix-fmt rgb24 <"$T/few.ev" >"$T/p9.rgb"
 t_py lanevideo-4 "the period follows --scale (5e5/9000 = 55.6 px)" \
 	"$period_py" "$T/p9.rgb" 320 240 55.5556
 
-t_eq lanevideo-5 "--raw writes width*height*3 bytes per frame (3 s at 10 fps: 30 frames)" \
+t_eq lanevideo-5 "--raw --pix-fmt rgb24 writes width*height*3 bytes per frame (3 s at 10 fps: 30 frames)" \
 	$((160 * 120 * 3 * 30)) \
-	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/few.ev" | wc -c)"
+	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw --pix-fmt rgb24 <"$T/few.ev" | wc -c)"
 
-lanevideo "${common[@]}" --size 160x120 --fps 10 --speedup 20 --raw -o "$T/r.rgb" <"$T/few.ev"
+lanevideo "${common[@]}" --size 160x120 --fps 10 --speedup 20 --raw --pix-fmt rgb24 -o "$T/r.rgb" <"$T/few.ev"
 t_eq lanevideo-6 "--speedup 20 over 100 s at 10 fps gives 50 frames; --raw -o writes a file" \
 	$((160 * 120 * 3 * 50)) "$(wc -c <"$T/r.rgb")"
 
-lanevideo "${common[@]}" --size 160x120 --fps 10 --speedup 20 -o - <"$T/few.ev" >"$T/r2.rgb"
+lanevideo "${common[@]}" --size 160x120 --fps 10 --speedup 20 --pix-fmt rgb24 -o - <"$T/few.ev" >"$T/r2.rgb"
 t_files_eq lanevideo-7 "-o - writes the same raw frames to stdout" "$T/r.rgb" "$T/r2.rgb"
 
 # One event at t = 51 s; 100 s in 30 frames: frame 15 covers [50, 53.3).
 # Against an empty stream, the sheet panel (rows 40-80 of 120) differs in
 # frame 15, near the aperture at the centre, and not in frame 2.
-lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/one.ev" >"$T/one.rgb"
-lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/none.ev" >"$T/none.rgb"
+lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw --pix-fmt rgb24 <"$T/one.ev" >"$T/one.rgb"
+lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw --pix-fmt rgb24 <"$T/none.ev" >"$T/none.rgb"
 events_py='
 import sys, numpy as np
 w, h = 160, 120
@@ -121,48 +121,48 @@ else
 fi
 
 t_run lanevideo --params "$T/gen.json" --min 0.1 --max 1 --start 0 --stop 1000 --size 160x120 --fps 10 \
-	--duration 1 --raw <"$T/few.ev"
+	--duration 1 --raw --pix-fmt rgb24 <"$T/few.ev"
 t_eq lanevideo-14 "a range too wide for one lanesheet is warned about (drift over half a pitch)" \
 	"lanevideo: warning: wavelength range 0.1-1 nm too wide for one lanesheet: over the 1000 s shown the lanes of 0.1 and 1 nm slip 270 pitches apart (over half a pitch), so events do not follow the lanes drawn for 0.55 nm" \
 	"$(head -n 1 "$T/err")"
 t_eq lanevideo-15 "a narrow range at a slow pace gets no warning" "" \
 	"$(lanevideo --params "$T/gen.json" --min 0.5 --max 0.505 --start 0 --stop 100 --size 160x120 --fps 10 \
-		--duration 3 --raw <"$T/few.ev" 2>&1 >/dev/null)"
+		--duration 3 --raw --pix-fmt rgb24 <"$T/few.ev" 2>&1 >/dev/null)"
 t_eq lanevideo-24 "lanes moving over a quarter pitch per frame are warned about (10 s of P = 16.7 s)" \
 	"lanevideo: warning: the lanes move 0.6 pitches per frame: the motion will alias; lower --speedup or raise --fps" \
 	"$(lanevideo --params "$T/gen.json" --min 0.5 --max 0.505 --start 0 --stop 100 --size 160x120 --fps 10 \
-		--duration 1 --raw <"$T/few.ev" 2>&1 >/dev/null)"
+		--duration 1 --raw --pix-fmt rgb24 <"$T/few.ev" 2>&1 >/dev/null)"
 
 # Parameters from the stream's own metadata (llgen's "generation").
 llgen --params "$T/gen.json" --min 0.49 --max 0.51 --duration 100 --rate 5 --seed 1 >"$T/gen.ev"
-lanevideo -q --size 320x240 --fps 10 --duration 1 --scale 25000 --raw <"$T/gen.ev" >"$T/g.rgb"
+lanevideo -q --size 320x240 --fps 10 --duration 1 --scale 25000 --raw --pix-fmt rgb24 <"$T/gen.ev" >"$T/g.rgb"
 t_py lanevideo-16 "without --params the stream's generation metadata gives the lanes (20 px)" \
 	"$period_py" "$T/g.rgb" 320 240 20
 
 t_error lanevideo-17 "an odd frame size is a usage error" 2 \
 	"lanevideo: --size: width and height must be even (H.264 yuv420p): '161x120' (see 'lanevideo --help')" \
-	lanevideo --size 161x120 --raw <"$T/few.ev"
+	lanevideo --size 161x120 --raw --pix-fmt rgb24 <"$T/few.ev"
 t_error lanevideo-18 "--speedup and --duration together are a usage error" 2 \
 	"lanevideo: --speedup and --duration exclude each other (see 'lanevideo --help')" \
-	lanevideo --speedup 2 --duration 3 --raw <"$T/few.ev"
+	lanevideo --speedup 2 --duration 3 --raw --pix-fmt rgb24 <"$T/few.ev"
 t_error lanevideo-19 "no output named is a usage error" 2 \
 	"lanevideo: give -o FILE.mp4 (or --raw for raw frames on stdout) (see 'lanevideo --help')" \
 	lanevideo <"$T/few.ev"
 t_error lanevideo-20 "an unreadable size is a usage error" 2 \
 	"lanevideo: --size: expected WxH, 16 to 8192 pixels each: '100' (see 'lanevideo --help')" \
-	lanevideo --size 100 --raw <"$T/few.ev"
+	lanevideo --size 100 --raw --pix-fmt rgb24 <"$T/few.ev"
 t_error lanevideo-21 "an empty stream without a time range is a runtime error" 1 \
 	"lanevideo: stdin: no time range (no tstart/tstop, no events): give --start and --stop" \
-	lanevideo --raw <"$T/none.ev"
+	lanevideo --raw --pix-fmt rgb24 <"$T/none.ev"
 t_error lanevideo-22 "unsorted input is a runtime error" 1 "lanevideo: stdin: *" \
-	lanevideo --raw < <(printf '5 0.5\n2 0.5\n' | tsv2ev --unsorted)
+	lanevideo --raw --pix-fmt rgb24 < <(printf '5 0.5\n2 0.5\n' | tsv2ev --unsorted)
 printf '{"lanes": {"pitch_m_per_nm": -1}}' >"$T/badgen.json"
 t_error lanevideo-23 "bad generation parameters name the file and key" 1 \
 	"lanevideo: $T/badgen.json: lanes.pitch_m_per_nm*" \
-	lanevideo --params "$T/badgen.json" --raw <"$T/few.ev"
+	lanevideo --params "$T/badgen.json" --raw --pix-fmt rgb24 <"$T/few.ev"
 
 t_eq lanevideo-26 "a closed downstream pipe ends --raw quietly" "ok" \
-	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/few.ev" 2>"$T/pipe.err" | head -c 10 >/dev/null
+	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw --pix-fmt rgb24 <"$T/few.ev" 2>"$T/pipe.err" | head -c 10 >/dev/null
 	   s=${PIPESTATUS[0]}; { [ "$s" = 0 ] || [ "$s" = 141 ]; } && [ ! -s "$T/pipe.err" ] && echo ok || echo "status $s: $(cat "$T/pipe.err")")"
 
 # The drawn lanes are llgen's: with no background, events arrive only while
@@ -175,7 +175,7 @@ llgen --family 0 --background 0 --min 0.5 --max 0.5001 --rate 2 --duration 300 -
 wrange --min 5 --max 6 <"$T/lanes.ev" >"$T/empty.ev"
 ev2tsv --no-meta --no-header <"$T/lanes.ev" | cut -f1 >"$T/lanes.times"
 lanevideo -q --min 0.5 --max 0.5001 --start 0 --stop 300 --fps 10 --speedup 10 --size 128x96 \
-	--scale 46875 --trail 0 --raw <"$T/empty.ev" >"$T/lanes.rgb"
+	--scale 46875 --trail 0 --raw --pix-fmt rgb24 <"$T/empty.ev" >"$T/lanes.rgb"
 t_py lanevideo-27 "frames holding an event show the aperture inside a drawn lane (>= 95 %, half the frames do)" '
 import sys, numpy as np
 w, h = 128, 96
@@ -194,7 +194,7 @@ sys.exit(0 if len(k) > 100 and hit >= 0.95 and 0.35 < base < 0.65 else 1)' "$T/l
 # range shown, so 100 s at --speedup 10 and 10 fps is 100 frames, not 10,000.
 printf '{"tstart":0,"tstop":10000,"gti":[[100,200]]}' >"$T/cut.json"
 printf '150 0.5\n' | tsv2ev --meta "$T/cut.json" >"$T/cut.ev"
-lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --speedup 10 --raw \
+lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --speedup 10 --raw --pix-fmt rgb24 \
 	<"$T/cut.ev" >"$T/cut.rgb"
 t_eq lanevideo-28 "the default time range follows the GTIs, not a wider tstart/tstop" \
 	"$((100 * 16 * 16 * 3))" "$(wc -c <"$T/cut.rgb")"
@@ -205,7 +205,7 @@ t_eq lanevideo-28 "the default time range follows the GTIs, not a wider tstart/t
 for th in 60 120; do
 	sed "s/\"angle_deg\": 0/\"angle_deg\": $th/" "$T/gen.json" >"$T/gen$th.json"
 	lanevideo --params "$T/gen$th.json" --min 0.4 --max 0.6 --start 0 --stop 100 -q --size 320x240 \
-		--fps 10 --duration 1 --scale 25000 --raw <"$T/few.ev" >"$T/a$th.rgb"
+		--fps 10 --duration 1 --scale 25000 --raw --pix-fmt rgb24 <"$T/few.ev" >"$T/a$th.rgb"
 done
 t_py lanevideo-29 "lanes across 60 degrees repeat every 40 px along a row" \
 	"$period_py" "$T/a60.rgb" 320 240 40
@@ -213,7 +213,7 @@ t_py lanevideo-30 "lanes across 120 degrees (mirrored walk) repeat every 40 px t
 	"$period_py" "$T/a120.rgb" 320 240 40
 
 # Neither --duration nor --speedup: the documented 60 s (at 10 fps, 600 frames).
-lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --raw <"$T/few.ev" >"$T/dflt.rgb"
+lanevideo --params "$T/gen.json" --min 0.4 --max 0.6 -q --size 16x16 --fps 10 --raw --pix-fmt rgb24 <"$T/few.ev" >"$T/dflt.rgb"
 t_eq lanevideo-31 "the default length is 60 s of video: 600 frames at 10 fps" \
 	"$((600 * 16 * 16 * 3))" "$(wc -c <"$T/dflt.rgb")"
 
@@ -222,7 +222,7 @@ t_eq lanevideo-31 "the default length is 60 s of video: 600 frames at 10 fps" \
 ev_from_text '51 0.8\n' >"$T/out.ev"
 ev_from_text '51 nan\n' >"$T/nan.ev"
 printf '{"min_wavelength": 0.4, "max_wavelength": 0.6}\n' >"$T/proc.json"
-frames() { lanevideo --params "$T/gen.json" --start 0 --stop 100 -q --size 64x48 --fps 10 --duration 10 --raw "$@"; }
+frames() { lanevideo --params "$T/gen.json" --start 0 --stop 100 -q --size 64x48 --fps 10 --duration 10 --raw --pix-fmt rgb24 "$@"; }
 frames --min 0.4 --max 0.6 <"$T/none.ev" >"$T/sel_none.rgb"
 frames --min 0.4 --max 0.6 <"$T/out.ev" >"$T/sel_out.rgb"
 frames --min 0.4 --max 0.6 <"$T/one.ev" >"$T/sel_in.rgb"
@@ -240,7 +240,7 @@ t_eq lanevideo-34 "an event without a wavelength (one band, HRC) is drawn" "diff
 # at the panel's top right where the time label used to sit.  At 320x240
 # the font is 7.33 px: the panel starts at row 182, its plot area spans rows
 # 191-220, the tick labels end at row 229, the axis label lies in rows 231-239.
-lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --raw <"$T/few.ev" | head -c $((320 * 240 * 3)) >"$T/label.rgb"
+lanevideo "${common[@]}" --size 320x240 --fps 10 --duration 1 --raw --pix-fmt rgb24 <"$T/few.ev" | head -c $((320 * 240 * 3)) >"$T/label.rgb"
 t_py lanevideo-35 "the time axis label sits under the tick labels, not over the panel's right" '
 import sys, numpy as np
 a = np.fromfile(sys.argv[1], np.uint8).reshape(240, 320, 3).astype(int).sum(axis=2)
@@ -259,7 +259,7 @@ sys.exit(0 if under > 30 and top_right == 0 and top_left > 10 else 1)' "$T/label
 printf '{"lanes": {"geometry": "hex", "pitch_law": "exp", "alpha_m": 3, "lucretius_per_nm": -1},
  "telescope": {"speed_km_s": 0.001, "heading_deg": 0, "aperture_m": 1.2}}' >"$T/hex.json"
 lanevideo --params "$T/hex.json" --min 0.49 --max 0.51 --start 0 --stop 100 -q --size 320x240 \
-	--fps 10 --duration 1 --scale 0.05 --raw <"$T/none.ev" >"$T/hex.rgb"
+	--fps 10 --duration 1 --scale 0.05 --raw --pix-fmt rgb24 <"$T/none.ev" >"$T/hex.rgb"
 t_py lanevideo-36 "hex: disks every g/scale = 36.4 px along a row, rows 31.5 px apart" '
 import sys, numpy as np
 w, h = 320, 240
@@ -278,3 +278,59 @@ across = period(rows)
 print("along", along, "across", across)
 assert abs(along - 36.39) < 1 and abs(across - 31.52) < 1.5
 ' "$T/hex.rgb"
+
+# yuv420p, what ffmpeg is sent: the Y plane, then U and V at half size,
+# BT.601 limited range.  Checked against the rgb24 frames of the same run by
+# the studio-swing equations in floating point (numpy): Y within 1 of each
+# pixel's, U and V within 1 of those of each 2x2 block's mean colour.
+lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw <"$T/few.ev" >"$T/y.yuv"
+lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 3 --raw --pix-fmt rgb24 <"$T/few.ev" >"$T/y.rgb"
+t_eq lanevideo-37 "--raw writes yuv420p by default: width*height*3/2 bytes per frame (30 frames)" \
+	$((160 * 120 * 3 / 2 * 30)) "$(wc -c <"$T/y.yuv")"
+t_py lanevideo-38 "yuv420p frames are the rgb24 frames by BT.601 limited range (Y, U, V within 1)" '
+import sys, numpy as np
+w, h = 160, 120
+rgb = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w, 3).astype(float)
+yuv = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h * w * 3 // 2).astype(float)
+assert len(rgb) == len(yuv) == 30
+r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
+m = rgb.reshape(-1, h // 2, 2, w // 2, 2, 3).mean(axis=(2, 4))
+r, g, b = m[..., 0], m[..., 1], m[..., 2]
+u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
+v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255
+n, q = h * w, h * w // 4
+dy = np.abs(yuv[:, :n] - y.reshape(-1, n)).max()
+du = np.abs(yuv[:, n:n + q] - u.reshape(-1, q)).max()
+dv = np.abs(yuv[:, n + q:] - v.reshape(-1, q)).max()
+print("max |dY|", dy, "|dU|", du, "|dV|", dv, "colours", len(np.unique(rgb.reshape(-1, 3), axis=0)))
+sys.exit(0 if dy <= 1 and du <= 1 and dv <= 1 and len(np.unique(rgb.reshape(-1, 3), axis=0)) > 20 else 1)' \
+	"$T/y.rgb" "$T/y.yuv"
+if [ $have_ffmpeg = 1 ]; then
+	t_eq lanevideo-39 "the MP4 says what it was sent: BT.601 (smpte170m), limited (tv) range" \
+		"tv smpte170m" \
+		"$(ffprobe -v error -select_streams v:0 -show_entries stream=color_range,color_space \
+			-of default=nw=1:nk=1 "$T/v.mp4" | tr '\n' ' ' | sed 's/ $//')"
+	# ffmpeg's own yuv420p -> rgb24 of the raw frames (tagged as lanevideo
+	# tags them) gives back the colours lanevideo drew, up to chroma
+	# subsampling at edges.
+	ffmpeg -v error -f rawvideo -pix_fmt yuv420p -color_range tv -colorspace smpte170m -s 160x120 \
+		-i "$T/y.yuv" -f rawvideo -pix_fmt rgb24 "$T/back.rgb"
+	t_py lanevideo-40 "ffmpeg decodes the yuv420p frames to the rgb24 ones (median |d| <= 2, 99% <= 24)" '
+import sys, numpy as np
+a = np.fromfile(sys.argv[1], np.uint8).astype(int)
+b = np.fromfile(sys.argv[2], np.uint8).astype(int)
+assert a.size == b.size
+d = np.abs(a - b)
+print("median", np.median(d), "p99", np.percentile(d, 99))
+sys.exit(0 if np.median(d) <= 2 and np.percentile(d, 99) <= 24 else 1)' "$T/y.rgb" "$T/back.rgb"
+else
+	t_skip lanevideo-39 "the MP4's colour tags" "no ffmpeg"
+	t_skip lanevideo-40 "ffmpeg decodes the yuv420p frames" "no ffmpeg"
+fi
+t_error lanevideo-41 "--pix-fmt is for --raw" 2 \
+	"lanevideo: --pix-fmt is for --raw (ffmpeg is always sent yuv420p) (see 'lanevideo --help')" \
+	lanevideo --pix-fmt rgb24 -o "$T/x.mp4" <"$T/few.ev"
+t_error lanevideo-42 "an unknown --pix-fmt" 2 \
+	"lanevideo: --pix-fmt: yuv420p or rgb24, not 'rgba' (see 'lanevideo --help')" \
+	lanevideo --pix-fmt rgba --raw <"$T/few.ev"

@@ -42,7 +42,7 @@ fi
 
 # The processing's range in angstrom reaches lanevideo in nm: the caption
 # and the lanes use 0.5 nm.  Raw frames through the script's command.
-make_lanesheet_video.sh -p lp -w "$ws" -o - -- -q --size 320x240 --fps 10 --duration 1 --scale 25000 >"$T/f.rgb"
+make_lanesheet_video.sh -p lp -w "$ws" -o - -- -q --pix-fmt rgb24 --size 320x240 --fps 10 --duration 1 --scale 25000 >"$T/f.rgb"
 t_py make_lanesheet_video-5 "lanes for the middle of 4.9 angstrom..0.51 nm: p = 5e5 m, 20 px at 25000 m/px" '
 import sys, numpy as np
 w, h = 320, 240
