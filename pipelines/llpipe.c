@@ -767,6 +767,7 @@ main(int argc, char **argv)
 
 		plan_load(&pl, args[0]);
 		print_slot(&pl, slot, analyses);
+		plan_free(&pl);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			die(EXIT_RUNTIME, "stdout: write error:");
 		return 0;
