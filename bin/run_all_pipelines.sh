@@ -49,6 +49,8 @@ EOF
 
 # shellcheck source=bin/ll_workspace_lock.sh
 . "$ll_dir/ll_workspace_lock.sh"
+# shellcheck source=bin/ll_workspace.sh
+. "$ll_dir/ll_workspace.sh"
 ll_need llpipe
 
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -99,7 +101,7 @@ if [ -z "$all" ]; then
 fi
 # Names are checked words (no blanks, no globs), so they split safely.
 for n in $names; do
-	[ -f "meta/pipeline/$n.json" ] || die "pipeline '$n': no meta/pipeline/$n.json"
+	[ -f "meta/pipeline/$n.json" ] || missing pipeline pipeline "$n"
 done
 [ -n "$names" ] || names=$all
 

@@ -37,7 +37,8 @@ t_run $P p1
 t_eq "$P-7" "a changed processing reruns; a named pipeline runs alone" "0 out/p1/ 4 absent" \
 	"$T_STATUS $(cat "$T/out") $(wf_rows out/p1/A_varstat.csv | awk -F, '$1 == 0' | wc -l) $([ -e out/p2 ] && echo present || echo absent)"
 
-t_error "$P-8" "an unknown pipeline name" 1 "$P: pipeline 'p3': no meta/pipeline/p3.json" $P p3
+t_error "$P-8" "an unknown pipeline name: the nearest existing one and what creates one" 1 \
+	"$P: pipeline 'p3': no meta/pipeline/p3.json (did you mean 'p1'?); create_pipeline.sh -n p3 -a DATASET (or create_default_pipeline.sh) creates it" $P p3
 t_error "$P-9" "-j must be a positive number" 2 "$P: --jobs: not a positive whole number: '0' (see '$P --help')" $P -j 0
 t_error "$P-10" "an unknown option is a usage error" 2 "$P: unknown option '--bogus' (see '$P --help')" $P --bogus
 printf '{"A_fits_id": "sample", "bogus": 1}\n' >meta/pipeline/p3.json
