@@ -128,6 +128,23 @@ m += b" " * (-(12 + len(m)) % 8)
 sys.stdout.buffer.write(b[:8] + struct.pack("<I", len(m)) + m + b[12 + h:])' "$1"
 }
 
+# T_PY_FRAMES: a Python prelude for checks of a stream B drawn from a
+# source A on the ACIS sample's frame grid (tau 0.44104 s): A and B read
+# from argv[1], argv[2]; t, gti, off (each time's distance from a stamp, in
+# frames) and on_grid set for the script that follows.
+T_PY_FRAMES='
+import sys, json, numpy as np
+def load(p):
+    b = open(p, "rb").read()
+    h = int.from_bytes(b[8:12], "little")
+    return json.loads(b[12:12 + h]), np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
+ma, a = load(sys.argv[1]); mb, b = load(sys.argv[2])
+tau = 0.44104; t0 = a["time"][0]; t = b["time"]
+gti = np.array(ma["gti"], dtype=float)
+off = np.abs((t - t0) / tau - np.round((t - t0) / tau))
+on_grid = off < 1e-6
+'
+
 # ev_times: print the times of the stream on stdin, one per line.
 ev_times() { ev2tsv --no-meta --no-header | cut -f1; }
 

@@ -210,17 +210,7 @@ t_error llgen-36 "a source wbin outside the source's edges is an error naming th
 # DESIGN §4a: with a source that has "timedel", B's times are stamps of the
 # source's frame grid.  The keys are set in (or, with null, removed from)
 # the stream header here, whatever fits2ev records.
-FRAMECHECK='
-import sys, json, numpy as np
-def load(p):
-    b = open(p, "rb").read()
-    h = int.from_bytes(b[8:12], "little")
-    return json.loads(b[12:12 + h]), np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
-ma, a = load(sys.argv[1]); mb, b = load(sys.argv[2])
-tau = 0.44104; t0 = a["time"][0]; t = b["time"]
-gti = np.array(ma["gti"], dtype=float)
-off = np.abs((t - t0) / tau - np.round((t - t0) / tau))
-on_grid = off < 1e-6
+FRAMECHECK="$T_PY_FRAMES"'
 inside = ((t[:, None] >= gti[:, 0]) & (t[:, None] < gti[:, 1])).any(axis=1)
 print("events", len(t), "source", len(a), "worst offset", off.max() if len(t) else None)
 '

@@ -133,17 +133,7 @@ fi
 # DESIGN §4a: with "timedel" in the metadata the control's times are stamps
 # of the source's frame grid.  The keys are set in (or, with null, removed
 # from) the stream header here, whatever fits2ev records.
-FRAMECHECK='
-import sys, json, numpy as np
-def load(p):
-    b = open(p, "rb").read()
-    h = int.from_bytes(b[8:12], "little")
-    return json.loads(b[12:12 + h]), np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
-ma, a = load(sys.argv[1]); mb, b = load(sys.argv[2])
-tau = 0.44104; t0 = a["time"][0]; t = b["time"]
-gti = np.array(ma["gti"], dtype=float)
-off = np.abs((t - t0) / tau - np.round((t - t0) / tau))
-on_grid = off < 1e-6
+FRAMECHECK="$T_PY_FRAMES"'
 '
 if command -v fits2ev >/dev/null && command -v wbin >/dev/null && [ -f "$T_SAMPLE/chandra_test.fits" ]; then
 	fits2ev "$T_SAMPLE/chandra_test.fits" | wbin --n 4 --min 0.1 --max 1 |
