@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "atomic.h"
-#include "cli.h"
 #include "die.h"
 #include "ev.h"
 
@@ -469,21 +468,23 @@ write_all(struct ev_writer *w, const void *p, size_t n)
 }
 
 static void
-append_history(json_t *meta)
+append_history(json_t *meta, const char *history)
 {
 	json_t *h = json_object_get(meta, "history");
 
+	if (!history)
+		return;
 	if (!h) {
 		h = json_array();
 		json_object_set_new(meta, "history", h);
 	} else if (!json_is_array(h)) {
 		die(EXIT_RUNTIME, "metadata: history: expected an array of command lines");
 	}
-	json_array_append_new(h, json_string(cli_command_line()));
+	json_array_append_new(h, json_string(history));
 }
 
 struct ev_writer *
-ev_writer_open(int fd, const char *name, json_t *meta)
+ev_writer_open(int fd, const char *name, const char *history, json_t *meta)
 {
 	struct ev_writer *w = xcalloc(1, sizeof *w);
 	unsigned char *header;
@@ -493,7 +494,7 @@ ev_writer_open(int fd, const char *name, json_t *meta)
 	w->name = xstrdup(name);
 	w->buf = xmalloc(BLOCK_BYTES);
 	widen_pipe(fd);
-	append_history(meta);
+	append_history(meta, history);
 	header = ev_format_header(meta, &size);
 	/* The header waits in the buffer with the first records: a program that
 	 * fails early then leaves nothing at all downstream, rather than a
@@ -509,15 +510,15 @@ ev_writer_open(int fd, const char *name, json_t *meta)
 }
 
 struct ev_writer *
-ev_writer_open_output(json_t *meta)
+ev_writer_open_path(const char *path, const char *history, json_t *meta)
 {
 	struct atomic_file *af;
 	struct ev_writer *w;
 
-	if (!cli_output)
-		return ev_writer_open(STDOUT_FILENO, "stdout", meta);
-	af = atomic_open(cli_output);
-	w = ev_writer_open(atomic_fd(af), cli_output, meta);
+	if (!path)
+		return ev_writer_open(STDOUT_FILENO, "stdout", history, meta);
+	af = atomic_open(path);
+	w = ev_writer_open(atomic_fd(af), path, history, meta);
 	w->af = af;
 	return w;
 }

@@ -117,14 +117,19 @@ void ev_reader_close(struct ev_reader *r);
 
 struct ev_writer;
 
-/* Append this program's command line to meta's `history` and write the
- * header to `fd` at once.  `name` is used in messages.  `meta` stays the
- * caller's. */
-struct ev_writer *ev_writer_open(int fd, const char *name, json_t *meta);
+/* Append `history` (the command line that makes this stream; NULL adds
+ * nothing) to meta's "history" array and write the header to `fd` at once.
+ * `name` is used in messages.  `meta` is changed only by that append. */
+struct ev_writer *ev_writer_open(int fd, const char *name, const char *history,
+				 json_t *meta);
 
-/* Open the program's stream output: the -o file (written atomically) when
- * cli_output is set, else stdout. */
-struct ev_writer *ev_writer_open_output(json_t *meta);
+/* The same on the file `path`, written atomically (it appears, or replaces
+ * the old one, only at ev_writer_close; FIFOs and devices are written
+ * through), or on stdout when `path` is NULL.  A program passes its -o
+ * value and command line: ev_writer_open_path(cli_output,
+ * cli_command_line(), meta). */
+struct ev_writer *ev_writer_open_path(const char *path, const char *history,
+				      json_t *meta);
 
 void ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n);
 

@@ -13,7 +13,6 @@
 
 #include <fitsio.h>
 
-#include "cli.h"
 #include "die.h"
 #include "ev.h"
 #include "fits_events.h"

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "atomic.h"
-#include "cli.h"
 #include "die.h"
 #include "table.h"
 
@@ -22,7 +21,7 @@
 struct table_writer {
 	FILE *f;
 	struct atomic_file *af;		/* NULL when writing to stdout */
-	const char *name;
+	char *name;
 	size_t n_columns, n_fields;	/* fields put in the current row */
 	/* ECSV: the header names each column's type, which the first row's
 	 * fields tell, so until that row ends f is a memory stream and the
@@ -327,29 +326,30 @@ table_format_double(char *buf, size_t size, double v)
 }
 
 struct table_writer *
-table_writer_open(json_t *meta, const char *const *columns, const char *const *comments)
+table_writer_open(const char *path, const char *history, json_t *meta,
+		  const char *const *columns, const char *const *comments)
 {
 	struct table_writer *w = xcalloc(1, sizeof *w);
 	json_t *m = meta ? json_deep_copy(meta) : json_object();
 	json_t *h = json_object_get(m, "history");
 	char *text;
 
-	if (cli_output) {
-		w->af = atomic_open(cli_output);
+	if (path) {
+		w->af = atomic_open(path);
 		w->f = atomic_stream(w->af);
-		w->name = cli_output;
 	} else {
 		w->f = stdout;
-		w->name = "stdout";
 	}
+	w->name = xstrdup(path ? path : "stdout");
 	if (!h) {
 		h = json_array();
 		json_object_set_new(m, "history", h);
 	} else if (!json_is_array(h)) {
 		die(EXIT_RUNTIME, "metadata: history: expected an array of command lines");
 	}
-	json_array_append_new(h, json_string(cli_command_line()));
-	w->ecsv = want_ecsv(cli_output);
+	if (history)
+		json_array_append_new(h, json_string(history));
+	w->ecsv = want_ecsv(path);
 	if (w->ecsv && comments && comments[0]) {
 		/* astropy shows the metadata, not comment lines: the notes too. */
 		json_t *notes = json_array();
@@ -481,6 +481,7 @@ table_writer_close(struct table_writer *w)
 		if (fclose(w->f) != 0 && errno != EINTR)
 			die(EXIT_RUNTIME, "%s: write error:", w->name);
 	}
+	free(w->name);
 	free(w);
 }
 

@@ -41,15 +41,16 @@
 
 struct table_writer;
 
-/* Open the program's table output: the -o file when cli_output is set
- * (written atomically: it appears only at table_writer_close), else stdout.
- * Writes at once: "# meta: {JSON}" from a copy of `meta` (NULL: an empty
- * object) whose "history" gets this program's command line appended (the
- * caller's object is not changed); then "# C" for each string C of
+/* Open a table on the file `path` (written atomically: it appears only at
+ * table_writer_close; ECSV when the name ends in ".ecsv"), or on stdout when
+ * `path` is NULL.  Writes at once: "# meta: {JSON}" from a copy of `meta`
+ * (NULL: an empty object) whose "history" gets `history` appended (the
+ * command line that makes the table; NULL appends nothing; the caller's
+ * object is not changed); then "# C" for each string C of
  * `comments` (NULL-terminated "KEY: TEXT" list, or NULL for none); then the
  * header row from `columns` (a NULL-terminated list of column names). */
-struct table_writer *table_writer_open(json_t *meta, const char *const *columns,
-				       const char *const *comments);
+struct table_writer *table_writer_open(const char *path, const char *history, json_t *meta,
+				       const char *const *columns, const char *const *comments);
 
 /* Append "# TEXT" (printf format; no newline inside).  Allowed anywhere. */
 void table_writer_comment(struct table_writer *w, const char *fmt, ...)

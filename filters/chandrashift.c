@@ -103,7 +103,7 @@ main(int argc, char **argv)
 	json_object_set_new(meta, "chandrashift", json_true());
 	/* "sorted" stays as it is: the output times are t2..t(N-1), a
 	 * subsequence of the input's, so order holds exactly when it held. */
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		/* Indices start-1 .. start+n-2 now know their successor's time;
 		 * index 0 (e0) is never written. */

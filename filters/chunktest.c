@@ -377,7 +377,7 @@ main(int argc, char **argv)
 
 		snprintf(c0, sizeof c0, "b: %s", o.b_path);
 		snprintf(c1, sizeof c1, "percentile: %s", pct);
-		tw = table_writer_open(meta, columns, comments);
+		tw = table_writer_open(cli_output, cli_command_line(), meta, columns, comments);
 	}
 	for (size_t k = 0; k < N_METRICS; k++) {
 		if (o.metric >= 0 && (size_t)o.metric != k)

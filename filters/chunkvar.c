@@ -327,7 +327,8 @@ write_table(struct state *st, const struct scan *scan, const struct opts *o, str
 	if (ferror(st->spool))
 		die(EXIT_RUNTIME, "temporary file: read failed:");
 
-	struct table_writer *tw = table_writer_open(scan->meta, columns, scan_notes(scan));
+	struct table_writer *tw = table_writer_open(cli_output, cli_command_line(),
+						    scan->meta, columns, scan_notes(scan));
 	uint64_t row = 0;
 
 	for (size_t k = 0; k < scan->n_slots; k++) {

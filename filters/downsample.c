@@ -241,12 +241,12 @@ main(int argc, char **argv)
 			warn("stream has %llu events, fewer than --n %llu: all kept",
 			     (unsigned long long)n_seen, (unsigned long long)o.n);
 		json_object_set_new(meta, "downsample", json_pack("{sI}", "n", (json_int_t)o.n));
-		out = ev_writer_open_output(meta);
+		out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 		ev_write_block(out, res, n_kept);
 		free(res);
 	} else {
 		json_object_set_new(meta, "downsample", json_pack("{sf}", "fraction", o.fraction));
-		out = ev_writer_open_output(meta);
+		out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 		thin(in, out, o.fraction, &g);
 	}
 	ev_writer_close(out);

@@ -108,7 +108,7 @@ main(int argc, char **argv)
 	meta_add_seed(meta, seed);
 	meta_set_sorted(meta, true);
 	json_object_set_new(meta, "equalize_count", json_integer((json_int_t)largest));
-	o.w = ev_writer_open_output(meta);
+	o.w = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	o.buf = xmalloc(EV_BLOCK_EVENTS * sizeof *o.buf);
 	o.used = 0;
 	/* Which events get the extra copy: selection sampling (Knuth's

@@ -86,7 +86,8 @@ main(int argc, char **argv)
 	}
 
 	json_t *meta = json_pack("{s:s, s:s}", "a", argv[optind], "b", argv[optind + 1]);
-	struct table_writer *tw = table_writer_open(meta, columns, NULL);
+	struct table_writer *tw = table_writer_open(cli_output, cli_command_line(),
+						    meta, columns, NULL);
 
 	table_put_double(tw, terms ? sum / (double)terms : NAN);
 	table_put_long(tw, terms);

@@ -241,7 +241,7 @@ main(int argc, char **argv)
 
 	if (o.fe.dither)
 		meta_add_seed(fits_events_meta(in), o.fe.seed);
-	out = ev_writer_open_output(fits_events_meta(in));
+	out = ev_writer_open_path(cli_output, cli_command_line(), fits_events_meta(in));
 	while ((n = fits_events_read(in, blk, EV_BLOCK_EVENTS)) > 0)
 		ev_write_block(out, blk, n);
 	ev_writer_close(out);

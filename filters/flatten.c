@@ -73,7 +73,7 @@ main(int argc, char **argv)
 
 	meta_add_seed(meta, seed);
 	json_object_set_new(meta, "flatten_count", json_integer((json_int_t)smallest));
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	for (size_t i = 0; i < kept; i += EV_BLOCK_EVENTS)
 		ev_write_block(out, ev + i, kept - i < EV_BLOCK_EVENTS ? kept - i : EV_BLOCK_EVENTS);
 	ev_writer_close(out);

@@ -119,7 +119,7 @@ main(int argc, char **argv)
 
 	meta_set_gti(meta, &g);
 	meta_set_number(meta, "exposure", gti_exposure(&g));
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 

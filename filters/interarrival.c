@@ -204,7 +204,8 @@ main(int argc, char **argv)
 			add_event(&gs, &gs.slot[ev.slot], &ev);
 	}
 	double exposure = gti_exposure(&scan.gti);
-	struct table_writer *tw = table_writer_open(scan.meta, columns, scan_notes(&scan));
+	struct table_writer *tw = table_writer_open(cli_output, cli_command_line(),
+						    scan.meta, columns, scan_notes(&scan));
 
 	for (size_t k = 0; k < gs.n_slots; k++) {
 		size_t s = scan_row_slot(&scan, k);

@@ -183,7 +183,8 @@ write_table(const struct curve *c, const struct scan *scan)
 		"wbin", "time_start", "time_stop", "counts", "exposure_s", "rate", "rate_err", NULL
 	};
 	const struct gti_list *gti = &scan->gti;
-	struct table_writer *tw = table_writer_open(scan->meta, columns, scan_notes(scan));
+	struct table_writer *tw = table_writer_open(cli_output, cli_command_line(),
+						    scan->meta, columns, scan_notes(scan));
 
 	for (size_t k = 0; k < scan->n_slots; k++) {
 		size_t s = scan_row_slot(scan, k);

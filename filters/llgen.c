@@ -1039,7 +1039,7 @@ main(int argc, char **argv)
 		"t0", t0, "middle_nm", mid, "periods_s", periods,
 		"modulation_max", g.mod_max, "exact_count", o.exact_n));
 
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	if (o.exact_n)
 		generate_exact(&g, draw, frames, o.n, out);
 	else

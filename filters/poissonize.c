@@ -143,7 +143,7 @@ main(int argc, char **argv)
 
 	meta_add_seed(meta, seed);
 	meta_set_sorted(meta, true);
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	for (size_t i = 0; i < n; i += EV_BLOCK_EVENTS)
 		ev_write_block(out, ev + i, n - i < EV_BLOCK_EVENTS ? n - i : EV_BLOCK_EVENTS);
 	ev_writer_close(out);

@@ -292,7 +292,8 @@ write_table(const struct psd *p, const struct scan *scan, bool peaks)
 	static const char *const peak_columns[] = {
 		"wbin", "freq_hz", "power", "false_alarm_prob", NULL
 	};
-	struct table_writer *tw = table_writer_open(scan->meta, peaks ? peak_columns : spec_columns,
+	struct table_writer *tw = table_writer_open(cli_output, cli_command_line(), scan->meta,
+						    peaks ? peak_columns : spec_columns,
 						    scan_notes(scan));
 
 	for (size_t k = 0; k < p->n_slots; k++) {

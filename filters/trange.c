@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	json_object_set_new(meta, "time_window", json_pack("{sfsosf}",
 		"start_s", o.start, "stop_s", o.has_stop ? json_real(o.stop) : json_null(),
 		"reference", t0));
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 

@@ -192,7 +192,7 @@ main(int argc, char **argv)
 			if (!meta)
 				meta = json_object();
 			meta_set_sorted(meta, !o.unsorted);
-			out = ev_writer_open_output(meta);
+			out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 		}
 		if (++n == EV_BLOCK_EVENTS) {
 			ev_write_block(out, blk, n);
@@ -205,7 +205,7 @@ main(int argc, char **argv)
 		if (!meta)
 			meta = json_object();
 		meta_set_sorted(meta, true);
-		out = ev_writer_open_output(meta);
+		out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	}
 	ev_write_block(out, blk, n);
 	ev_writer_close(out);

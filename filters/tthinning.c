@@ -261,7 +261,7 @@ main(int argc, char **argv)
 	meta_add_seed(meta, seed);
 	json_object_set_new(meta, "thinning", json_pack("{sfsfsI}", "dt_s", b.dt,
 		"mean_count", mean, "n_bins", (json_int_t)b.n_bins));
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 
 	/* Pass 2: in bin k keep each event with probability need/left. */
 	blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);

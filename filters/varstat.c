@@ -367,7 +367,8 @@ write_table(const struct state *st, const struct scan *scan)
 		"wbin", "wmin_nm", "wmax_nm", "timescale_s", "n_bins", "mean", "variance",
 		"fano", "fano_err", "z", "nxs", "nxs_err", "allan", NULL
 	};
-	struct table_writer *tw = table_writer_open(scan->meta, columns, scan_notes(scan));
+	struct table_writer *tw = table_writer_open(cli_output, cli_command_line(),
+						    scan->meta, columns, scan_notes(scan));
 
 	for (size_t k = 0; k < scan->n_slots; k++) {
 		size_t slot = scan_row_slot(scan, k);

@@ -162,7 +162,7 @@ main(int argc, char **argv)
 	 * close; fe[] alone decides. */
 	scale = (double)k / ((double)fe[k] - (double)fe[0]);
 	meta_set_wbin_edges(meta, o.edges, o.n_edges);
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 

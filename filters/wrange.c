@@ -81,7 +81,7 @@ main(int argc, char **argv)
 	float min = (float)o.min, max = (float)o.max;
 
 	json_object_set_new(meta, "wavelength_range_nm", json_pack("[ff]", o.min, o.max));
-	out = ev_writer_open_output(meta);
+	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 

@@ -221,7 +221,7 @@ static void
 writer_child(int fd)
 {
 	json_t *m = json_pack("{ss}", "dataset", "roundtrip");
-	struct ev_writer *w = ev_writer_open(fd, "pipe", m);
+	struct ev_writer *w = ev_writer_open(fd, "pipe", "test_ev --roundtrip", m);
 	struct ev_event buf[5003];
 	size_t i = 0;
 
@@ -302,7 +302,7 @@ test_read_all(void)
 		check(0, "read_all: temp file");
 		return;
 	}
-	w = ev_writer_open(fd, path, m);	/* closes fd */
+	w = ev_writer_open(fd, path, "test", m);	/* closes fd */
 	for (size_t i = 0; i < total; i += 3) {
 		size_t k = total - i < 3 ? total - i : 3;
 
@@ -329,12 +329,14 @@ test_read_all(void)
 	/* An empty stream (header only). */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	m = json_object();
-	w = ev_writer_open(fd, path, m);
+	w = ev_writer_open(fd, path, NULL, m);	/* no history line */
 	ev_writer_close(w);
 	json_decref(m);
 	r = ev_reader_open_path(path);
 	all = ev_read_all(r, &n);
 	check(n == 0 && all != NULL, "read_all: header-only stream gives zero events");
+	check(json_object_get(ev_reader_meta(r), "history") == NULL,
+	      "writer: a NULL history adds no history array");
 	free(all);
 	ev_reader_close(r);
 	unlink(path);
@@ -450,7 +452,7 @@ test_unsorted_stream(void)
 		check(0, "unsorted: temp file");
 		return;
 	}
-	w = ev_writer_open(fd, path, m);
+	w = ev_writer_open(fd, path, "test", m);
 	for (size_t i = 0; i < total; i++) {
 		struct ev_event e = { (double)i, 0.5f, 0 };
 

@@ -21,7 +21,7 @@ stream(const char *meta_json, const struct ev_event *ev, size_t n)
 	FILE *f = tmpfile();
 	json_t *meta = json_loads(meta_json, 0, NULL);
 	int fd = fileno(f);
-	struct ev_writer *w = ev_writer_open(dup(fd), "tmp", meta);
+	struct ev_writer *w = ev_writer_open(dup(fd), "tmp", "test", meta);
 
 	ev_write_block(w, ev, n);
 	ev_writer_close(w);

@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "rng.h"
 #include "table.h"
 #include "tap.h"
@@ -58,15 +57,13 @@ check_integers(void)
 
 	if (fd >= 0)
 		close(fd);
-	cli_output = path;
-	struct table_writer *w = table_writer_open(NULL, columns, NULL);
+	struct table_writer *w = table_writer_open(path, "test", NULL, columns, NULL);
 
 	for (size_t i = 0; i < n_vals; i++) {
 		table_put_long(w, vals[i]);
 		table_end_row(w);
 	}
 	table_writer_close(w);
-	cli_output = NULL;
 	f = fopen(path, "r");
 	while (same && f && fgets(line, sizeof line, f)) {
 		if (line[0] == '#' || strcmp(line, "n\n") == 0)
