@@ -10,7 +10,8 @@ include mk/rules.mk
 
 .PHONY: all deps demo check check-plain check-asan asan unit fuzz bench install clean
 
-all: $(BINS) $(UNIT_BINS) bin/ll_version.sh
+# The shared libll is for users (make install); the sanitizer build skips it.
+all: $(BINS) $(UNIT_BINS) bin/ll_version.sh $(if $(SANFLAGS),,$(LIBLL_SO))
 
 # The workflow tools' version, sourced by bin/ll_common.sh: LL_VERSION of
 # mk/config.mk, the one place it is written.

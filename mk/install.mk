@@ -1,9 +1,11 @@
 # make install [PREFIX=/usr/local] [DESTDIR=]: programs, workflow tools, man
 # pages; libll for filters built outside the tree: headers under include/ll,
-# lib/libll.a and lib/pkgconfig/libll.pc (man 3 libll); and in
+# lib/libll.so (soname libll.so.0), lib/libll.a and lib/pkgconfig/libll.pc
+# (man 3 libll); and in
 # share/lightlane/ the defaults create_default_pipeline.sh copies into a new
 # workspace (processing, generation, search) and the sample it onboards.
 # The workflow tools, and the files they source (not commands: no x bit).
+comma := ,
 SH_LIBS := bin/ll_common.sh bin/ll_workspace.sh bin/ll_workspace_lock.sh bin/ll_version.sh
 TOOLS := $(filter-out $(SH_LIBS),$(wildcard bin/*.sh))
 MANS  := $(wildcard man/*.1)
@@ -20,8 +22,14 @@ install: all
 	install -m 644 $(SH_LIBS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBLL_HEADERS) $(DESTDIR)$(PREFIX)/include/ll
 	install -m 644 $(O)/libll.a $(DESTDIR)$(PREFIX)/lib
-	# Made here, not in the build tree: it names this install's PREFIX.
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LL_VERSION)|' mk/libll.pc.in \
+	install -m 755 $(LIBLL_SO) $(DESTDIR)$(PREFIX)/lib
+	ln -sf $(notdir $(LIBLL_SO)) $(DESTDIR)$(PREFIX)/lib/libll.so.$(LIBLL_SOMAJOR)
+	ln -sf libll.so.$(LIBLL_SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libll.so
+	# Made here, not in the build tree: it names this install's PREFIX.  A
+	# prefix outside /usr is not on the dynamic linker's path: the filters
+	# built against it find libll.so through their run path.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LL_VERSION)|' \
+		-e 's|@RPATH@|$(if $(filter /usr,$(PREFIX)),,-Wl$(comma)-rpath$(comma)$${libdir})|' mk/libll.pc.in \
 		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libll.pc
 	# The pages' version is this build's LL_VERSION (tests/cli/conventions.sh
 	# checks that the pages in man/ already say so).

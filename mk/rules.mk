@@ -12,6 +12,17 @@ $(O)/libll.a: $(CORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# libll as a shared library too, for users' filters (man 3 libll): the core
+# sources again, position-independent, in $(O)/pic.  The suite's own
+# programs link libll.a, so bin/ runs from the checkout without it.
+LIBLL_SOMAJOR := 0
+LIBLL_SO  := $(O)/libll.so.$(LL_VERSION)
+PIC_OBJ   := $(patsubst %.c,$(O)/pic/%.o,$(CORE_SRC))
+
+$(LIBLL_SO): $(PIC_OBJ)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libll.so.$(LIBLL_SOMAJOR) -Wl,--no-undefined \
+		-o $@ $^ $(LIBS_core)
+
 define ext_lib
 $(O)/libll_$(1).a: $(patsubst %.c,$(O)/%.o,$(call EXT_SRC,$(1)))
 	@rm -f $$@
@@ -23,11 +34,15 @@ $(foreach e,$(LIBLL_EXT),$(eval $(call ext_lib,$(e))))
 # chunk_has_bad_value in common/ev.c) and psd's per-bin loops around the FFT,
 # all element by element (no reordered sums: the same results); -O2 alone
 # leaves them scalar on gcc 12.
-$(O)/common/ev.o $(O)/filters/psd.o: ALL_CFLAGS += -ftree-vectorize
+$(O)/common/ev.o $(O)/pic/common/ev.o $(O)/filters/psd.o: ALL_CFLAGS += -ftree-vectorize
 
 # The objects that embed LL_VERSION follow mk/config.mk.
-$(O)/common/cli.o $(O)/common/fits_events.o $(O)/filters/llplot.o $(O)/filters/searchplot.o \
+$(O)/common/cli.o $(O)/pic/common/cli.o $(O)/common/fits_events.o $(O)/filters/llplot.o $(O)/filters/searchplot.o \
 	$(O)/pipelines/llpipe.o: mk/config.mk
+
+$(O)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)

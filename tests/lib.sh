@@ -15,8 +15,9 @@ T_SAMPLE="$T_ROOT/data/sample"
 T_VERSION=$(sed -n 's/^LL_VERSION *:= *//p' "$T_ROOT/mk/config.mk")
 # Debian's python3 with numpy/astropy, not whatever python3 is first on PATH.
 T_PY=/usr/bin/python3
+# The script's scratch directory; T_KEEP=1 keeps it for a look after a failure.
 T=$(mktemp -d "${TMPDIR:-/tmp}/lltest.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${T_KEEP:-}" ] || rm -rf "$T"' EXIT
 
 t_pass() { printf 'ok %s - %s\n' "$1" "$2"; }
 t_skip() { printf 'skip %s - %s: %s\n' "$1" "$2" "$3"; }

@@ -36,3 +36,17 @@ t_error libll-4 "its usage errors follow the suite's conventions" 2 \
 # Cut 7 bytes into a record: a valid header, then a short last record.
 t_error libll-5 "a truncated stream is refused by the library with the byte offset" 1 \
 	"tlate: stdin: *offset*" "$T/tlate" 1 < <(head -c $(( $(wc -c <"$T/a.ev") - 9 )) "$T/a.ev")
+
+# The shared library is what pkg-config links by default; the prefix is not
+# on the dynamic linker's path, so the run path must find it.
+t_eq libll-6 "make install puts libll.so.0 (soname) and the pkg-config build links it" \
+	"libll.so.0 yes libll.so.0" \
+	"$(objdump -p "$T/prefix/lib/libll.so" 2>/dev/null | awk '$1 == "SONAME" { print $2 }') $([ -L "$T/prefix/lib/libll.so" ] && echo yes) $(objdump -p "$T/tlate" 2>/dev/null | awk '$1 == "NEEDED" && $2 ~ /^libll/ { print $2 }')"
+# shellcheck disable=SC2046 # pkg-config's flags are meant to split
+cc -Wall -Wextra -Werror -o "$T/tlate-static" "$T/tlate.c" $(pkg-config --cflags libll) \
+	"$T/prefix/lib/libll.a" $(pkg-config --libs jansson) -lm 2>"$T/static.err"
+env -u LD_LIBRARY_PATH "$T/tlate" 900 <"$T/a.ev" >"$T/late-shared.ev" 2>"$T/shared.err"
+"$T/tlate-static" 900 <"$T/a.ev" >"$T/late-static.ev" 2>>"$T/static.err"
+t_eq libll-7 "the shared build runs from its run path, a static one against libll.a, same bytes" \
+	"same" "$(cmp -s "$T/late-shared.ev" "$T/late-static.ev" && cmp -s "$T/late.ev" "$T/late-static.ev" &&
+		[ -s "$T/late-static.ev" ] && ! objdump -p "$T/tlate-static" | grep -q 'NEEDED.*libll' && echo same)"
