@@ -719,8 +719,17 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-main(int argc, char **argv)
+struct opts {
+	const char *dir;	/* -w */
+	bool make;
+	const char *slot;	/* --stages/--analyses SLOT */
+	bool analyses;
+	char **args;		/* the pipelines named */
+	size_t n;
+};
+
+static void
+parse_options(int argc, char **argv, struct opts *o)
 {
 	static const struct option long_opts[] = {
 		{ "make", no_argument, NULL, OPT_MAKE },
@@ -728,68 +737,74 @@ main(int argc, char **argv)
 		{ "analyses", required_argument, NULL, OPT_ANALYSES },
 		CLI_OPT_OUTPUT, CLI_OPT_HELP, CLI_OPT_END
 	};
-	const char *dir = NULL;
-	bool make = false, analyses = false;
-	const char *slot = NULL;
-	char **args;
-	size_t n;
-	struct plan *pls;
 	int c;
 
-	cli_init(argc, argv, "llpipe", usage_text);
 	while ((c = cli_getopt(argc, argv, "o:w:", long_opts)) != -1) {
 		switch (c) {
 		case OPT_MAKE:
-			make = true;
+			o->make = true;
 			break;
 		case OPT_STAGES:
 		case OPT_ANALYSES:
 			if (strcmp(optarg, "A") != 0 && strcmp(optarg, "B") != 0)
 				cli_usage_error("--%s: expected slot A or B, got '%s'",
 						c == OPT_STAGES ? "stages" : "analyses", optarg);
-			slot = optarg;
-			analyses = c == OPT_ANALYSES;
+			o->slot = optarg;
+			o->analyses = c == OPT_ANALYSES;
 			break;
 		case 'w':
-			dir = optarg;
+			o->dir = optarg;
 			break;
 		default:
 			cli_common_option(c);
 		}
 	}
-	root = ws_root(dir);
-	args = argv + optind;
-	n = (size_t)(argc - optind);
-	if (slot && (make || n != 1 || cli_output))
+	o->args = argv + optind;
+	o->n = (size_t)(argc - optind);
+	if (o->slot && (o->make || o->n != 1 || cli_output))
 		cli_usage_error("--stages and --analyses take one PIPELINE, without --make or -o");
-	if (slot) {
-		struct plan pl = { 0 };
-
-		plan_load(&pl, args[0]);
-		print_slot(&pl, slot, analyses);
-		plan_free(&pl);
-		if (fflush(stdout) != 0 || ferror(stdout))
-			die(EXIT_RUNTIME, "stdout: write error:");
-		return 0;
-	}
-	if (!make && n == 0)
+	if (!o->slot && !o->make && o->n == 0)
 		cli_usage_error("no pipeline: give meta/pipeline/NAME.json (or --make)");
-	if (!make && n > 1 && cli_output)
+	if (!o->make && o->n > 1 && cli_output)
 		cli_usage_error("-o names one script: give one pipeline");
-	if (make && n == 0) {
-		list_pipelines(&args, &n);
-		qsort(args, n, sizeof *args, cmp_str);
-	}
-	pls = xcalloc(n ? n : 1, sizeof *pls);
-	/* Everything is read and checked before anything is written. */
+}
+
+/* --stages/--analyses: one slot's program lines, for parameter_search.sh. */
+static int
+print_slot_only(const struct opts *o)
+{
+	struct plan pl = { 0 };
+
+	plan_load(&pl, o->args[0]);
+	print_slot(&pl, o->slot, o->analyses);
+	plan_free(&pl);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_RUNTIME, "stdout: write error:");
+	return 0;
+}
+
+/* Everything is read and checked before anything is written. */
+static struct plan *
+load_plans(char **args, size_t n)
+{
+	struct plan *pls = xcalloc(n ? n : 1, sizeof *pls);
+
 	for (size_t i = 0; i < n; i++) {
 		plan_load(&pls[i], args[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(pls[i].name, pls[j].name) == 0)
 				cli_usage_error("pipeline %s given twice", pls[i].name);
 	}
-	/* The scripts are made in memory: that fills in the program lists. */
+	return pls;
+}
+
+/* The scripts are made in memory first: that fills in the program lists
+ * the makefile's rules depend on. */
+static char **
+render_scripts(struct plan *pls, size_t n)
+{
 	char **text = xcalloc(n ? n : 1, sizeof *text);
+
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		FILE *f = open_memstream(&text[i], &len);
@@ -799,50 +814,85 @@ main(int argc, char **argv)
 		write_script(f, &pls[i]);
 		fclose(f);
 	}
-	if (make) {
-		char *out = ws_join(root, cli_output ? cli_output : "pipelines/all.mk");
-		char *pdir = ws_join(root, "pipelines");
-		struct atomic_file *af;
+	return text;
+}
 
-		for (size_t i = 0; i < n; i++) {
-			need_make_safe(pls[i].a_file, "path", pls[i].a.path);
-			if (pls[i].b_file)
-				need_make_safe(pls[i].b_file, "path", pls[i].b.path);
-			need_make_safe(pls[i].file, "file", pls[i].file);
-		}
-		mkdir(pdir, 0777);
-		free(pdir);
-		af = atomic_open(out);
-		write_make(atomic_stream(af), pls, n);
-		atomic_commit(af);
-		free(out);
-	} else {
-		char *pdir = ws_join(root, "pipelines");
+/* A new workspace has no pipelines/ yet. */
+static void
+make_pipelines_dir(void)
+{
+	char *pdir = ws_join(root, "pipelines");
 
-		mkdir(pdir, 0777);	/* a new workspace has none yet */
-		free(pdir);
-		for (size_t i = 0; i < n; i++) {
-			char *rel = cli_output ? xstrdup(cli_output) : fmt("pipelines/%s.sh", pls[i].name);
-			char *out = ws_join(root, rel);
-			struct atomic_file *af = atomic_open(out);
+	mkdir(pdir, 0777);
+	free(pdir);
+}
 
-			fputs(text[i], atomic_stream(af));
-			atomic_commit(af);
-			chmod(out, 0755);
-			free(out);
-			free(rel);
-		}
-	}
+static void
+write_makefile(struct plan *pls, size_t n)
+{
+	char *out = ws_join(root, cli_output ? cli_output : "pipelines/all.mk");
+	struct atomic_file *af;
+
 	for (size_t i = 0; i < n; i++) {
+		need_make_safe(pls[i].a_file, "path", pls[i].a.path);
+		if (pls[i].b_file)
+			need_make_safe(pls[i].b_file, "path", pls[i].b.path);
+		need_make_safe(pls[i].file, "file", pls[i].file);
+	}
+	make_pipelines_dir();
+	af = atomic_open(out);
+	write_make(atomic_stream(af), pls, n);
+	atomic_commit(af);
+	free(out);
+}
+
+static void
+write_scripts(const struct plan *pls, char **text, size_t n)
+{
+	make_pipelines_dir();
+	for (size_t i = 0; i < n; i++) {
+		char *rel = cli_output ? xstrdup(cli_output) : fmt("pipelines/%s.sh", pls[i].name);
+		char *out = ws_join(root, rel);
+		struct atomic_file *af = atomic_open(out);
+
+		fputs(text[i], atomic_stream(af));
+		atomic_commit(af);
+		chmod(out, 0755);
+		free(out);
+		free(rel);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	char **listed = NULL, **text;
+	struct plan *pls;
+
+	cli_init(argc, argv, "llpipe", usage_text);
+	parse_options(argc, argv, &o);
+	root = ws_root(o.dir);
+	if (o.slot)
+		return print_slot_only(&o);
+	if (o.make && o.n == 0) {
+		list_pipelines(&listed, &o.n);
+		qsort(listed, o.n, sizeof *listed, cmp_str);
+		o.args = listed;
+	}
+	pls = load_plans(o.args, o.n);
+	text = render_scripts(pls, o.n);
+	if (o.make)
+		write_makefile(pls, o.n);
+	else
+		write_scripts(pls, text, o.n);
+	for (size_t i = 0; i < o.n; i++) {
 		plan_free(&pls[i]);
 		free(text[i]);
+		free(listed ? listed[i] : NULL);
 	}
 	free(text);
 	free(pls);
-	if (args != argv + optind) {
-		for (size_t i = 0; i < n; i++)
-			free(args[i]);
-		free(args);
-	}
+	free(listed);
 	return 0;
 }
