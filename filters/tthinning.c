@@ -189,6 +189,117 @@ spill_open(void)
 	return fd;
 }
 
+/* The bins to thin in: whole (frame-aligned) bins of the stream's GTIs. */
+static void
+bins_init(struct bins *b, const struct opts *o, json_t *meta, struct frame_grid *fg)
+{
+	char why[256];
+
+	if (!meta_gti(meta, &b->gti) || b->gti.n == 0)
+		die(EXIT_RUNTIME, "stdin: no GTI in the metadata to lay the bins in: give the "
+		    "good time intervals with gtifilter --gti START:STOP first");
+	if (!frame_grid_from_meta(meta, !o->no_frames, fg, why, sizeof why))
+		die(EXIT_RUNTIME, "stdin: %s", why);
+	b->dt = frame_grid_on(fg) ? (double)frame_count(fg, o->dt) * fg->tau : o->dt;
+}
+
+/* Pass 1: count the events per bin (returned, n_bins + 1 long) and copy the
+ * stream aside to `spill`; *total is the count inside bins. */
+static uint64_t *
+count_and_spill(struct ev_reader *in, struct bins *b, struct frame_grid *fg, int spill,
+		uint64_t *total)
+{
+	uint64_t *count = NULL;
+	struct ev_event *blk;
+	size_t n, cursor = 0;
+
+	while ((n = ev_read_block(in, &blk)) > 0 || !count) {
+		if (!count) {
+			/* The frame grid's phase comes from the first event. */
+			if (n > 0)
+				frame_grid_anchor(fg, blk[0].time);
+			bins_layout(b, fg);
+			count = xcalloc(b->n_bins + 1, sizeof *count);
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t k = bin_of(b, blk[i].time, &cursor);
+
+			if (k != SIZE_MAX) {
+				count[k]++;
+				(*total)++;
+			}
+		}
+		write_all(spill, blk, n * sizeof *blk);
+	}
+	if (b->n_bins == 0)
+		die(EXIT_RUNTIME, "stdin: no whole bin of %g s fits in any GTI", b->dt);
+	return count;
+}
+
+/* Targets T_k, rounded at random so that they average the mean; no bin
+ * can give more than it has. */
+static uint64_t *
+bin_targets(const struct bins *b, const uint64_t *count, double mean, struct rng *r)
+{
+	uint64_t *need = xmalloc((b->n_bins + 1) * sizeof *need);
+	double fl = floor(mean);
+
+	for (size_t k = 0; k < b->n_bins; k++) {
+		uint64_t t = (uint64_t)fl + (rng_uniform(r) < mean - fl);
+
+		need[k] = count[k] < t ? count[k] : t;
+	}
+	return need;
+}
+
+/* The output covers the whole bins only: its GTIs, exposure and what was done. */
+static void
+describe_output(json_t *meta, const struct bins *b, struct gti_list *full, double mean,
+		uint64_t seed)
+{
+	full->iv = xmalloc((b->gti.n + 1) * sizeof *full->iv);
+	for (size_t g = 0; g < b->gti.n; g++)
+		if (b->n[g] > 0)
+			full->iv[full->n++] = (struct gti){ b->origin[g],
+							   b->origin[g] + (double)b->n[g] * b->dt };
+	gti_normalize(full);
+	meta_set_gti(meta, full);
+	meta_set_number(meta, "exposure", gti_exposure(full));
+	meta_add_seed(meta, seed);
+	json_object_set_new(meta, "thinning", json_pack("{sfsfsI}", "dt_s", b->dt,
+		"mean_count", mean, "n_bins", (json_int_t)b->n_bins));
+}
+
+/* Pass 2: in bin k keep each event with probability need/left, so that
+ * exactly need[k] of its left[k] events stay, every subset equally likely. */
+static void
+thin_spilled(int spill, const struct bins *b, uint64_t *left, uint64_t *need, struct rng *r,
+	     struct ev_writer *out)
+{
+	struct ev_event *blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
+	size_t n, cursor = 0;
+
+	if (lseek(spill, 0, SEEK_SET) != 0)
+		die(EXIT_RUNTIME, "temporary file: cannot rewind:");
+	while ((n = read_events(spill, blk, EV_BLOCK_EVENTS)) > 0) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			size_t k = bin_of(b, blk[i].time, &cursor);
+
+			if (k == SIZE_MAX)
+				continue;
+			if (need[k] > 0 && rng_below(r, left[k]) < need[k]) {
+				blk[kept++] = blk[i];
+				need[k]--;
+			}
+			left[k]--;
+		}
+		ev_write_block(out, blk, kept);
+	}
+	free(blk);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -198,97 +309,24 @@ main(int argc, char **argv)
 	struct frame_grid fg;
 	struct bins b = { 0 };
 	struct gti_list full = { 0 };
-	struct ev_writer *out;
-	struct ev_event *blk;
-	uint64_t *left, *need, total = 0, seed = cli_seed();
+	uint64_t *count, *need, total = 0, seed = cli_seed();
 	struct rng r_target = rng_split(seed, 1), r_keep = rng_split(seed, 2);
-	size_t n, cursor = 0;
-	bool laid_out = false;
-	double mean, fl;
-	char why[256];
 	int spill = spill_open();
+	struct ev_writer *out;
+	double mean;
 
 	ev_reader_require_sorted(in);
-	if (!meta_gti(meta, &b.gti) || b.gti.n == 0)
-		die(EXIT_RUNTIME, "stdin: no GTI in the metadata to lay the bins in: give the "
-		    "good time intervals with gtifilter --gti START:STOP first");
-	if (!frame_grid_from_meta(meta, !o.no_frames, &fg, why, sizeof why))
-		die(EXIT_RUNTIME, "stdin: %s", why);
-	b.dt = frame_grid_on(&fg) ? (double)frame_count(&fg, o.dt) * fg.tau : o.dt;
-
-	/* Pass 1: count per bin, copy the stream aside. */
-	left = NULL;
-	while ((n = ev_read_block(in, &blk)) > 0 || !laid_out) {
-		if (!laid_out) {
-			/* The frame grid's phase comes from the first event. */
-			if (n > 0)
-				frame_grid_anchor(&fg, blk[0].time);
-			bins_layout(&b, &fg);
-			left = xcalloc(b.n_bins + 1, sizeof *left);
-			laid_out = true;
-		}
-		for (size_t i = 0; i < n; i++) {
-			size_t k = bin_of(&b, blk[i].time, &cursor);
-
-			if (k != SIZE_MAX) {
-				left[k]++;
-				total++;
-			}
-		}
-		write_all(spill, blk, n * sizeof *blk);
-	}
-	if (b.n_bins == 0)
-		die(EXIT_RUNTIME, "stdin: no whole bin of %g s fits in any GTI", b.dt);
-
-	/* Targets T_k, rounded at random so that they average the mean. */
+	bins_init(&b, &o, meta, &fg);
+	count = count_and_spill(in, &b, &fg, spill, &total);
 	mean = (double)total / (double)b.n_bins;
-	fl = floor(mean);
-	need = xmalloc((b.n_bins + 1) * sizeof *need);
-	for (size_t k = 0; k < b.n_bins; k++) {
-		uint64_t t = (uint64_t)fl + (rng_uniform(&r_target) < mean - fl);
-
-		need[k] = left[k] < t ? left[k] : t;
-	}
-
-	full.iv = xmalloc((b.gti.n + 1) * sizeof *full.iv);
-	for (size_t g = 0; g < b.gti.n; g++)
-		if (b.n[g] > 0)
-			full.iv[full.n++] = (struct gti){ b.origin[g],
-							 b.origin[g] + (double)b.n[g] * b.dt };
-	gti_normalize(&full);
-	meta_set_gti(meta, &full);
-	meta_set_number(meta, "exposure", gti_exposure(&full));
-	meta_add_seed(meta, seed);
-	json_object_set_new(meta, "thinning", json_pack("{sfsfsI}", "dt_s", b.dt,
-		"mean_count", mean, "n_bins", (json_int_t)b.n_bins));
+	need = bin_targets(&b, count, mean, &r_target);
+	describe_output(meta, &b, &full, mean, seed);
 	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
-
-	/* Pass 2: in bin k keep each event with probability need/left. */
-	blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
-	if (lseek(spill, 0, SEEK_SET) != 0)
-		die(EXIT_RUNTIME, "temporary file: cannot rewind:");
-	cursor = 0;
-	while ((n = read_events(spill, blk, EV_BLOCK_EVENTS)) > 0) {
-		size_t kept = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			size_t k = bin_of(&b, blk[i].time, &cursor);
-
-			if (k == SIZE_MAX)
-				continue;
-			if (need[k] > 0 && rng_below(&r_keep, left[k]) < need[k]) {
-				blk[kept++] = blk[i];
-				need[k]--;
-			}
-			left[k]--;
-		}
-		ev_write_block(out, blk, kept);
-	}
+	thin_spilled(spill, &b, count, need, &r_keep, out);
 	ev_writer_close(out);
 	ev_reader_close(in);
 	close(spill);
-	free(blk);
-	free(left);
+	free(count);
 	free(need);
 	free(b.origin);
 	free(b.first);
