@@ -70,6 +70,64 @@ sorted_uniform_times(struct ev_event *ev, size_t n, const struct gti_list *g,
 	}
 }
 
+/* No GTI in the metadata: the events' own span is the time to spread over. */
+static void
+span_of_events(const struct ev_event *ev, size_t n, struct gti_list *gti)
+{
+	double lo = ev[0].time, hi = ev[0].time;
+
+	for (size_t i = 1; i < n; i++) {
+		lo = ev[i].time < lo ? ev[i].time : lo;
+		hi = ev[i].time > hi ? ev[i].time : hi;
+	}
+	gti->n = 1;
+	gti->iv = xmalloc(sizeof *gti->iv);
+	gti->iv[0] = (struct gti){ lo, hi };
+}
+
+/* Fisher-Yates on the (wavelength, wbin) pairs; the times are replaced
+ * next, so which slot a pair lands in is its new time. */
+static void
+shuffle_labels(struct ev_event *ev, size_t n, struct rng *r)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rng_below(r, i);
+		float w = ev[i - 1].wavelength;
+		int32_t b = ev[i - 1].wbin;
+
+		ev[i - 1].wavelength = ev[j].wavelength;
+		ev[i - 1].wbin = ev[j].wbin;
+		ev[j].wavelength = w;
+		ev[j].wbin = b;
+	}
+}
+
+/* New sorted times, uniform over the GTIs (n > 0). */
+static void
+draw_times(struct ev_event *ev, size_t n, const struct gti_list *gti,
+	   const struct frame_grid *frames, struct rng *r)
+{
+	if (gti_exposure(gti) > 0 && frame_grid_on(frames)) {
+		/* Draw over the frames whose stamps are in the GTIs, then
+		 * stamp: A's frame grid, A's GTIs. */
+		struct gti_list on_frames;
+
+		frame_gtis(frames, gti, &on_frames);
+		if (on_frames.n == 0)
+			die(EXIT_RUNTIME, "stdin: no frame of the timedel %g s grid has its "
+			    "time stamp inside the GTIs", frames->tau);
+		sorted_uniform_times(ev, n, &on_frames, frames, r);
+		gti_free(&on_frames);
+	} else if (gti_exposure(gti) > 0) {
+		sorted_uniform_times(ev, n, gti, NULL, r);
+	} else {
+		/* One instant (a single event, or all at the same time and no
+		 * range in the metadata): nothing to spread over. */
+		for (size_t i = 0; i < n; i++)
+			ev[i].time = gti->iv[0].start;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -93,54 +151,13 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, "metadata: %s", why);
 	if (n > 0)
 		frame_grid_anchor(&frames, ev[0].time);	/* a stamp of the data */
-	if (!meta_analysis_gti(meta, &gti) && n > 0) {
-		double lo = ev[0].time, hi = ev[0].time;
-
-		for (size_t i = 1; i < n; i++) {
-			lo = ev[i].time < lo ? ev[i].time : lo;
-			hi = ev[i].time > hi ? ev[i].time : hi;
-		}
-		gti.n = 1;
-		gti.iv = xmalloc(sizeof *gti.iv);
-		gti.iv[0] = (struct gti){ lo, hi };
-	}
+	if (!meta_analysis_gti(meta, &gti) && n > 0)
+		span_of_events(ev, n, &gti);
 	r_time = rng_split(seed, 1);
 	r_shuffle = rng_split(seed, 2);
-
-	/* Fisher-Yates on the (wavelength, wbin) pairs; the times are replaced
-	 * next, so which slot a pair lands in is its new time. */
-	for (size_t i = n; i > 1; i--) {
-		size_t j = rng_below(&r_shuffle, i);
-		float w = ev[i - 1].wavelength;
-		int32_t b = ev[i - 1].wbin;
-
-		ev[i - 1].wavelength = ev[j].wavelength;
-		ev[i - 1].wbin = ev[j].wbin;
-		ev[j].wavelength = w;
-		ev[j].wbin = b;
-	}
-	if (n > 0) {
-		if (gti_exposure(&gti) > 0 && frame_grid_on(&frames)) {
-			/* Draw over the frames whose stamps are in the GTIs, then
-			 * stamp: A's frame grid, A's GTIs. */
-			struct gti_list on_frames;
-
-			frame_gtis(&frames, &gti, &on_frames);
-			if (on_frames.n == 0)
-				die(EXIT_RUNTIME, "stdin: no frame of the timedel %g s grid has its "
-				    "time stamp inside the GTIs", frames.tau);
-			sorted_uniform_times(ev, n, &on_frames, &frames, &r_time);
-			gti_free(&on_frames);
-		} else if (gti_exposure(&gti) > 0) {
-			sorted_uniform_times(ev, n, &gti, NULL, &r_time);
-		} else {
-			/* One instant (a single event, or all at the same time and no
-			 * range in the metadata): nothing to spread over. */
-			for (size_t i = 0; i < n; i++)
-				ev[i].time = gti.iv[0].start;
-		}
-	}
-
+	shuffle_labels(ev, n, &r_shuffle);
+	if (n > 0)
+		draw_times(ev, n, &gti, &frames, &r_time);
 	meta_add_seed(meta, seed);
 	meta_set_sorted(meta, true);
 	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
