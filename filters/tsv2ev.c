@@ -118,95 +118,114 @@ parse_number(const char *s, double *v)
 	return end != s && *end == '\0' && errno != ERANGE;
 }
 
+/* Where the text comes from: the file named by --input, else stdin. */
+struct source {
+	FILE *f;
+	const char *name;
+	unsigned long lineno;
+	bool seen_data;		/* a data line (or the one header line) was read */
+};
+
+/* "# meta: {JSON}" before the first event replaces the metadata. */
+static void
+read_meta_line(struct source *src, const char *line, size_t len, json_t **meta, bool started)
+{
+	char why[256];
+
+	if (started)
+		die(EXIT_RUNTIME, "%s: line %lu: metadata after the first event", src->name,
+		    src->lineno);
+	json_decref(*meta);
+	if (ev_parse_meta(line + 8, len - 8, meta, why, sizeof why) != EV_OK)
+		die(EXIT_RUNTIME, "%s: line %lu: %s", src->name, src->lineno, why);
+}
+
+/* One data line to an event; false for a blank line or the header line. */
+static bool
+parse_event(struct source *src, char *line, bool have_meta, struct ev_event *ev)
+{
+	char *field[4];
+	int nf = split_fields(line, field);
+	double t, w = NAN, b = -1;
+
+	if (nf == 0)
+		return false;
+	if (nf > 3)
+		die(EXIT_RUNTIME, "%s: line %lu: expected at most 3 fields (time, wavelength, wbin)",
+		    src->name, src->lineno);
+	if (!parse_number(field[0], &t)) {
+		if (!src->seen_data && src->lineno <= 2UL + have_meta) {
+			src->seen_data = true;	/* the one header line */
+			return false;
+		}
+		die(EXIT_RUNTIME, "%s: line %lu: time is not a number: '%s'",
+		    src->name, src->lineno, field[0]);
+	}
+	src->seen_data = true;
+	if (nf > 1 && !parse_number(field[1], &w))
+		die(EXIT_RUNTIME, "%s: line %lu: wavelength is not a number: '%s'",
+		    src->name, src->lineno, field[1]);
+	if (nf > 2 && (!parse_number(field[2], &b) || b != floor(b) || b > INT32_MAX))
+		die(EXIT_RUNTIME, "%s: line %lu: wbin is not an integer: '%s'",
+		    src->name, src->lineno, field[2]);
+	*ev = (struct ev_event){ t, (float)w, (int32_t)b };
+	return true;
+}
+
+/* The stream starts with the first event (or at the end of an empty input),
+ * so that metadata lines before it still count. */
+static struct ev_writer *
+open_output(json_t **meta, bool sorted)
+{
+	if (!*meta)
+		*meta = json_object();
+	meta_set_sorted(*meta, sorted);
+	return ev_writer_open_path(cli_output, cli_command_line(), *meta);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = parse_options(argc, argv);
-	FILE *in = stdin;
-	const char *in_name = "stdin";
-	json_t *meta = NULL;
+	struct source src = { stdin, "stdin", 0, false };
+	json_t *meta = o.meta_file ? load_meta_file(o.meta_file) : NULL;
 	struct ev_writer *out = NULL;
 	struct ev_event *blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
 	size_t n = 0, cap = 0;
 	char *line = NULL;
 	ssize_t len;
-	unsigned long lineno = 0;
-	bool seen_data = false;
 	double last = -INFINITY;
+	const char *why;
 
 	if (o.input && strcmp(o.input, "-") != 0) {
-		in = fopen(o.input, "r");
-		if (!in)
+		src.f = fopen(o.input, "r");
+		if (!src.f)
 			die(EXIT_RUNTIME, "%s: cannot open:", o.input);
-		in_name = o.input;
+		src.name = o.input;
 	}
-	if (o.meta_file)
-		meta = load_meta_file(o.meta_file);
-	while ((len = getline(&line, &cap, in)) != -1) {
-		char *field[4];
-		int nf;
-		double t, w = NAN, b = -1;
-		const char *why;
-
-		lineno++;
+	while ((len = getline(&line, &cap, src.f)) != -1) {
+		src.lineno++;
 		if (line[0] == '#') {
-			if (strncmp(line, "# meta: ", 8) == 0 && !o.meta_file) {
-				char why_meta[256];
-
-				if (out)
-					die(EXIT_RUNTIME, "%s: line %lu: metadata after the first event",
-					    in_name, lineno);
-				json_decref(meta);
-				if (ev_parse_meta(line + 8, (size_t)len - 8, &meta, why_meta,
-						  sizeof why_meta) != EV_OK)
-					die(EXIT_RUNTIME, "%s: line %lu: %s", in_name, lineno, why_meta);
-			}
+			if (strncmp(line, "# meta: ", 8) == 0 && !o.meta_file)
+				read_meta_line(&src, line, (size_t)len, &meta, out != NULL);
 			continue;
 		}
-		nf = split_fields(line, field);
-		if (nf == 0)
+		if (!parse_event(&src, line, meta != NULL, &blk[n]))
 			continue;
-		if (nf > 3)
-			die(EXIT_RUNTIME, "%s: line %lu: expected at most 3 fields (time, wavelength, wbin)",
-			    in_name, lineno);
-		if (!parse_number(field[0], &t)) {
-			if (!seen_data && lineno <= 2 + (meta != NULL)) {
-				seen_data = true;	/* the one header line */
-				continue;
-			}
-			die(EXIT_RUNTIME, "%s: line %lu: time is not a number: '%s'",
-			    in_name, lineno, field[0]);
-		}
-		seen_data = true;
-		if (nf > 1 && !parse_number(field[1], &w))
-			die(EXIT_RUNTIME, "%s: line %lu: wavelength is not a number: '%s'",
-			    in_name, lineno, field[1]);
-		if (nf > 2 && (!parse_number(field[2], &b) || b != floor(b) || b > INT32_MAX))
-			die(EXIT_RUNTIME, "%s: line %lu: wbin is not an integer: '%s'",
-			    in_name, lineno, field[2]);
-		blk[n] = (struct ev_event){ t, (float)w, (int32_t)b };
 		if (ev_check_events(&blk[n], 1, o.unsorted ? NULL : &last, &why) == 0)
-			die(EXIT_RUNTIME, "%s: line %lu: %s%s", in_name, lineno, why,
+			die(EXIT_RUNTIME, "%s: line %lu: %s%s", src.name, src.lineno, why,
 			    o.unsorted ? "" : strstr(why, "sorted") ? " (or pass --unsorted)" : "");
-		if (!out) {
-			if (!meta)
-				meta = json_object();
-			meta_set_sorted(meta, !o.unsorted);
-			out = ev_writer_open_path(cli_output, cli_command_line(), meta);
-		}
+		if (!out)
+			out = open_output(&meta, !o.unsorted);
 		if (++n == EV_BLOCK_EVENTS) {
 			ev_write_block(out, blk, n);
 			n = 0;
 		}
 	}
-	if (ferror(in))
-		die(EXIT_RUNTIME, "%s: read error:", in_name);
-	if (!out) {
-		if (!meta)
-			meta = json_object();
-		meta_set_sorted(meta, true);
-		out = ev_writer_open_path(cli_output, cli_command_line(), meta);
-	}
+	if (ferror(src.f))
+		die(EXIT_RUNTIME, "%s: read error:", src.name);
+	if (!out)
+		out = open_output(&meta, true);
 	ev_write_block(out, blk, n);
 	ev_writer_close(out);
 	json_decref(meta);
