@@ -737,11 +737,77 @@ cmd_record(const char *csv_path, const char *line)
 		die(EXIT_RUNTIME, "%s: cannot write:", csv_path);
 }
 
+/* record CSV LINE [options]: one finished run's row. */
+static void
+run_record(int argc, char **argv, int i)
+{
+	const char *csv_arg = argv[i], *line = argv[i + 1];
+
+	i = parse_options(argc, argv, i + 2);
+	if (i != argc)
+		cli_usage_error("record: unexpected argument '%s'", argv[i]);
+	if (o.dataset && (!o.processing || !o.generation || !o.source))
+		cli_usage_error("record: --dataset needs --processing, --generation and --source");
+	if (o.dataset && !ws_name_ok(o.generation))
+		cli_usage_error("record: --generation: invalid name '%s'", o.generation);
+	cmd_record(csv_arg, line);
+}
+
+/* scan, best, drop CSV [options]: questions about the search's results. */
+static void
+run_on_results(const char *cmd, int argc, char **argv, int i)
+{
+	const char *csv_arg = argv[i];
+
+	i = parse_options(argc, argv, i + 1);
+	if (i != argc)
+		cli_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);
+	load_csv(csv_arg);
+	if (strcmp(cmd, "scan") == 0)
+		cmd_scan();
+	else
+		cmd_best(strcmp(cmd, "drop") == 0);
+}
+
+/* The commands that take SEARCH, with argv[i] its first argument after it. */
+static void
+run_on_search(const char *cmd, int argc, char **argv, int i)
+{
+	int n = argc - i;
+
+	if (strcmp(cmd, "check") == 0) {
+		need(n, 0, 0, cmd);
+		cmd_check();
+	} else if (strcmp(cmd, "header") == 0) {
+		need(n, 0, 0, cmd);
+		print_header();
+	} else if (strcmp(cmd, "points") == 0) {
+		need(n, 0, 0, cmd);
+		if (o.skip)
+			load_csv(o.skip);
+		cmd_points();
+	} else if (strcmp(cmd, "args") == 0) {
+		cmd_args(n, argv + i);
+	} else if (strcmp(cmd, "code") == 0) {
+		char code[9];
+
+		need(n, 1, 1, cmd);
+		searchspec_code(spec_name, spec.seed, argv[i], code);
+		printf("%s\n", code);
+	} else if (strcmp(cmd, "record") == 0) {
+		need(n, 2, -1, cmd);
+		run_record(argc, argv, i);
+	} else {
+		need(n, 1, -1, cmd);
+		run_on_results(cmd, argc, argv, i);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *cmd;
-	int i, n;
+	int i;
 
 	cli_init(argc, argv, "llsample", usage_text);
 	i = parse_options(argc, argv, 1);
@@ -763,55 +829,7 @@ main(int argc, char **argv)
 	/* Options may also follow SEARCH; values of args that could look like
 	 * options (negative numbers) come after "--". */
 	i = parse_options(argc, argv, i);
-	n = argc - i;
-	if (strcmp(cmd, "check") == 0) {
-		need(n, 0, 0, cmd);
-		cmd_check();
-	} else if (strcmp(cmd, "header") == 0) {
-		need(n, 0, 0, cmd);
-		print_header();
-	} else if (strcmp(cmd, "points") == 0) {
-		need(n, 0, 0, cmd);
-		if (o.skip)
-			load_csv(o.skip);
-		cmd_points();
-	} else if (strcmp(cmd, "args") == 0) {
-		cmd_args(n, argv + i);
-	} else if (strcmp(cmd, "code") == 0) {
-		char code[9];
-
-		need(n, 1, 1, cmd);
-		searchspec_code(spec_name, spec.seed, argv[i], code);
-		printf("%s\n", code);
-	} else {
-		const char *csv_arg;
-
-		need(n, 1, -1, cmd);
-		csv_arg = argv[i];
-		if (strcmp(cmd, "record") == 0) {
-			const char *line;
-
-			need(n, 2, -1, cmd);
-			line = argv[i + 1];
-			i = parse_options(argc, argv, i + 2);
-			if (i != argc)
-				cli_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);
-			if (o.dataset && (!o.processing || !o.generation || !o.source))
-				cli_usage_error("record: --dataset needs --processing, --generation and --source");
-			if (o.dataset && !ws_name_ok(o.generation))
-				cli_usage_error("record: --generation: invalid name '%s'", o.generation);
-			cmd_record(csv_arg, line);
-			return EXIT_OK;
-		}
-		i = parse_options(argc, argv, i + 1);
-		if (i != argc)
-			cli_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);
-		load_csv(csv_arg);
-		if (strcmp(cmd, "scan") == 0)
-			cmd_scan();
-		else
-			cmd_best(strcmp(cmd, "drop") == 0);
-	}
+	run_on_search(cmd, argc, argv, i);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(EXIT_RUNTIME, "stdout: cannot write:");
 	return EXIT_OK;
