@@ -287,39 +287,42 @@ print_reason(nlopt_result res)
 		printf("; no point was better than the start");
 }
 
-int
-main(int argc, char **argv)
+/* The starting point in the unit cube: --start's values, else its centre. */
+static void
+starting_point(double *u)
 {
-	double u[SEARCHSPEC_MAX_PARAMS], lo[SEARCHSPEC_MAX_PARAMS], hi[SEARCHSPEC_MAX_PARAMS];
-	double f = 0;
-	nlopt_opt opt;
-	nlopt_result res;
-	int algorithm;
-
-	parse_options(argc, argv);
-	load_spec();
-	if (o.start) {
-		size_t n;
-		double *x = cli_double_list(o.start, "--start", &n);
-
-		if (n != spec.n_params)
-			cli_usage_error("--start: %zu values for %zu parameters", n, spec.n_params);
-		for (size_t i = 0; i < n; i++) {
-			const char *rule = searchspec_value_rule(&spec.param[i], x[i]);
-
-			if (rule)
-				cli_usage_error("--start: %s %g %s", spec.param[i].key, x[i], rule);
-			u[i] = searchspec_to_unit(&spec.param[i], x[i]);
-		}
-		free(x);
-	} else
+	if (!o.start) {
 		for (size_t i = 0; i < spec.n_params; i++)
 			u[i] = 0.5;
+		return;
+	}
+	size_t n;
+	double *x = cli_double_list(o.start, "--start", &n);
+
+	if (n != spec.n_params)
+		cli_usage_error("--start: %zu values for %zu parameters", n, spec.n_params);
+	for (size_t i = 0; i < n; i++) {
+		const char *rule = searchspec_value_rule(&spec.param[i], x[i]);
+
+		if (rule)
+			cli_usage_error("--start: %s %g %s", spec.param[i].key, x[i], rule);
+		u[i] = searchspec_to_unit(&spec.param[i], x[i]);
+	}
+	free(x);
+}
+
+/* The local optimiser over the unit cube, with the search's stopping rules. */
+static nlopt_opt
+make_optimiser(void)
+{
+	double lo[SEARCHSPEC_MAX_PARAMS], hi[SEARCHSPEC_MAX_PARAMS];
+	int algorithm = o.algorithm >= 0 ? o.algorithm : (int)spec.algorithm;
+	nlopt_opt opt;
+
 	for (size_t i = 0; i < spec.n_params; i++) {
 		lo[i] = 0;
 		hi[i] = 1;
 	}
-	algorithm = o.algorithm >= 0 ? o.algorithm : (int)spec.algorithm;
 	/* BOBYQA needs a quadratic model in at least two dimensions. */
 	if (spec.n_params < 2)
 		algorithm = SEARCHSPEC_SBPLX;
@@ -333,10 +336,13 @@ main(int argc, char **argv)
 	nlopt_set_xtol_abs1(opt, o.xtol > 0 ? o.xtol : spec.xtol);
 	nlopt_set_maxeval(opt, (int)(o.max_evals ? o.max_evals : spec.max_evals));
 	nlopt_set_initial_step1(opt, 0.05);
-	res = nlopt_optimize(opt, u, &f);
-	nlopt_destroy(opt);
-	if (res < 0 && st.k == 0)
-		die(EXIT_RUNTIME, "nlopt: %s", nlopt_result_to_string(res));
+	return opt;
+}
+
+/* The answer, KEY=VALUE lines for the workflow script. */
+static void
+print_result(nlopt_result res)
+{
 	printf("best_run=%s\nbest_distance=", st.best_run);
 	if (isfinite(st.best))
 		printf("%.17g", st.best);
@@ -349,5 +355,23 @@ main(int argc, char **argv)
 	putchar('\n');
 	if (fflush(stdout) != 0)
 		die(EXIT_RUNTIME, "stdout: cannot write:");
+}
+
+int
+main(int argc, char **argv)
+{
+	double u[SEARCHSPEC_MAX_PARAMS], f = 0;
+	nlopt_opt opt;
+	nlopt_result res;
+
+	parse_options(argc, argv);
+	load_spec();
+	starting_point(u);
+	opt = make_optimiser();
+	res = nlopt_optimize(opt, u, &f);
+	nlopt_destroy(opt);
+	if (res < 0 && st.k == 0)
+		die(EXIT_RUNTIME, "nlopt: %s", nlopt_result_to_string(res));
+	print_result(res);
 	return EXIT_OK;
 }
