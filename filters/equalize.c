@@ -68,15 +68,75 @@ put(struct outbuf *o, const struct ev_event *e, size_t copies)
 	}
 }
 
+/* Every bin is raised to the largest one's count: `copies` whole copies of
+ * each of its events, and one more for `extra` of them. */
+static size_t
+plan_copies(const struct wbinmap *bins, size_t **copies, size_t **extra)
+{
+	size_t largest = 0, nb = bins->n_bins ? bins->n_bins : 1;
+
+	for (size_t b = 0; b < bins->n_bins; b++)
+		if (bins->count[b] > largest)
+			largest = bins->count[b];
+	*copies = xmalloc(nb * sizeof **copies);
+	*extra = xmalloc(nb * sizeof **extra);
+	for (size_t b = 0; b < bins->n_bins; b++) {
+		(*copies)[b] = largest / bins->count[b];
+		(*extra)[b] = largest % bins->count[b];
+	}
+	return largest;
+}
+
+/* The events' indices in time order, or NULL when they already are. */
+static size_t *
+time_order(struct ev_event *ev, size_t n, bool sorted)
+{
+	size_t *order;
+
+	if (sorted)
+		return NULL;
+	order = xmalloc(n * sizeof *order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	sort_events = ev;
+	qsort(order, n, sizeof *order, cmp_time_index);
+	return order;
+}
+
+/* Which events get the extra copy: selection sampling (Knuth's Algorithm S)
+ * per bin, in output order, so copies come out in place and time order
+ * needs no second sort.  Uses up bins->count and extra. */
+static void
+write_copies(struct outbuf *o, const struct ev_event *ev, size_t n, const size_t *order,
+	     struct wbinmap *bins, const size_t *copies, size_t *extra, uint64_t seed)
+{
+	struct rng g;
+
+	rng_seed(&g, seed);
+	for (size_t k = 0; k < n; k++) {
+		const struct ev_event *e = &ev[order ? order[k] : k];
+		size_t b = wbinmap_index(bins, e->wbin);
+		size_t c = copies[b];
+
+		if (extra[b] && rng_below(&g, bins->count[b]) < extra[b]) {
+			extra[b]--;
+			c++;
+		}
+		bins->count[b]--;
+		put(o, e, c);
+	}
+	if (o->used)
+		ev_write_block(o->w, o->buf, o->used);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ev_reader *in;
-	struct outbuf o;
+	struct outbuf o = { 0 };
 	struct ev_event *ev;
 	struct wbinmap bins;
-	struct rng g;
-	size_t n, largest = 0, *order = NULL, *copies, *extra;
+	size_t n, largest, *order, *copies, *extra;
 	uint64_t seed;
 	json_t *meta;
 
@@ -88,47 +148,14 @@ main(int argc, char **argv)
 	wbinmap_require_within(meta, ev, n, 0, "stdin");
 	wbinmap_build(&bins, ev, n);
 	wbinmap_require_assigned(&bins, n);
-	for (size_t b = 0; b < bins.n_bins; b++)
-		if (bins.count[b] > largest)
-			largest = bins.count[b];
-	copies = xmalloc((bins.n_bins ? bins.n_bins : 1) * sizeof *copies);
-	extra = xmalloc((bins.n_bins ? bins.n_bins : 1) * sizeof *extra);
-	for (size_t b = 0; b < bins.n_bins; b++) {
-		copies[b] = largest / bins.count[b];
-		extra[b] = largest % bins.count[b];
-	}
-	if (!ev_reader_sorted(in)) {
-		order = xmalloc(n * sizeof *order);
-		for (size_t i = 0; i < n; i++)
-			order[i] = i;
-		sort_events = ev;
-		qsort(order, n, sizeof *order, cmp_time_index);
-	}
-
+	largest = plan_copies(&bins, &copies, &extra);
+	order = time_order(ev, n, ev_reader_sorted(in));
 	meta_add_seed(meta, seed);
 	meta_set_sorted(meta, true);
 	json_object_set_new(meta, "equalize_count", json_integer((json_int_t)largest));
 	o.w = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	o.buf = xmalloc(EV_BLOCK_EVENTS * sizeof *o.buf);
-	o.used = 0;
-	/* Which events get the extra copy: selection sampling (Knuth's
-	 * Algorithm S) per bin, in output order, so copies come out in place and
-	 * time order needs no second sort. */
-	rng_seed(&g, seed);
-	for (size_t k = 0; k < n; k++) {
-		const struct ev_event *e = &ev[order ? order[k] : k];
-		size_t b = wbinmap_index(&bins, e->wbin);
-		size_t c = copies[b];
-
-		if (extra[b] && rng_below(&g, bins.count[b]) < extra[b]) {
-			extra[b]--;
-			c++;
-		}
-		bins.count[b]--;
-		put(&o, e, c);
-	}
-	if (o.used)
-		ev_write_block(o.w, o.buf, o.used);
+	write_copies(&o, ev, n, order, &bins, copies, extra, seed);
 	ev_writer_close(o.w);
 	free(o.buf);
 	free(order);
