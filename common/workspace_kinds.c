@@ -224,6 +224,173 @@ get_chunkvar(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
 /* ------------------------------------------------------------------ */
 /* The kinds. */
 
+/* Both null: no wavelength range, for datasets analysed as one band (HRC);
+ * wrange and a wbin by count then have nothing to go by. */
+static bool
+get_wavelength_range(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
+{
+	json_t *lo = json_object_get(obj, "min_wavelength"), *hi = json_object_get(obj, "max_wavelength");
+
+	if ((lo && json_is_null(lo)) != (hi && json_is_null(hi)))
+		FAIL("%s: expected null like %s (no wavelength range), or both wavelengths",
+		     lo && json_is_null(lo) ? "max_wavelength" : "min_wavelength",
+		     lo && json_is_null(lo) ? "min_wavelength" : "max_wavelength");
+	if (lo && json_is_null(lo))
+		p->has_range = false;
+	else if (!js_get_positive(obj, "min_wavelength", "min_wavelength", WS_WAVELENGTH_NM, &p->min_nm, why, why_size) ||
+		 !js_get_positive(obj, "max_wavelength", "max_wavelength", WS_WAVELENGTH_NM, &p->max_nm, why, why_size))
+		return false;
+	if (!(p->min_nm < p->max_nm))
+		FAIL("max_wavelength: expected a wavelength above min_wavelength (%g nm), got %g nm",
+		     p->min_nm, p->max_nm);
+	return true;
+}
+
+static bool
+get_wbin_edges(json_t *v, struct ws_processing *p, char *why, size_t why_size)
+{
+	char buf[64];
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) < 2)
+		FAIL("wbins.edges: expected a list of at least 2 increasing wavelengths, got %s",
+		     js_got(v, buf, sizeof buf));
+	p->n_edges = json_array_size(v);
+	p->edges = xmalloc(p->n_edges * sizeof *p->edges);
+	p->wbin_count = 0;
+	json_array_foreach(v, i, e) {
+		char key[40];
+
+		snprintf(key, sizeof key, "wbins.edges[%zu]", i);
+		if (!ws_quantity(e, WS_WAVELENGTH_NM, key, &p->edges[i], why, why_size))
+			return false;
+		if (!(p->edges[i] > 0) || (i > 0 && !(p->edges[i] > p->edges[i - 1])))
+			FAIL("%s: expected a wavelength > 0 above the edge before, got %s",
+			     key, js_got(e, buf, sizeof buf));
+	}
+	return true;
+}
+
+static bool
+get_wbins(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
+{
+	static const char *const wbins_keys[] = { "count", "scale", "edges", NULL };
+	json_t *o, *v;
+	const char *s = NULL;
+	long long x;
+	char buf[64];
+
+	if (!js_get_object(obj, "wbins", "{\"count\": K, \"scale\": \"lin\"|\"log\"} or {\"edges\": [nm, ...]}",
+			wbins_keys, &o, why, why_size))
+		return false;
+	if (!o)
+		return true;
+	if ((v = json_object_get(o, "edges"))) {
+		if (json_object_get(o, "count") || json_object_get(o, "scale"))
+			FAIL("wbins: expected either edges or count and scale, not both");
+		return get_wbin_edges(v, p, why, why_size);
+	}
+	x = (long long)p->wbin_count;
+	if (!js_get_int(o, "count", "wbins.count", 1, 1000000, &x, why, why_size))
+		return false;
+	p->wbin_count = (size_t)x;
+	if (!js_get_string(o, "scale", "\"lin\" or \"log\"", &s, why, why_size))
+		return false;
+	v = json_object_get(o, "scale");
+	if (s && strcmp(s, "lin") != 0 && strcmp(s, "log") != 0)
+		FAIL("wbins.scale: expected \"lin\" or \"log\", got %s", js_got(v, buf, sizeof buf));
+	if (s)
+		p->wbin_log = strcmp(s, "log") == 0;
+	return true;
+}
+
+static bool
+get_timescales(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
+{
+	static const char *const ts_keys[] = { "min_s", "max_s", "count", NULL };
+	json_t *o;
+	long long x = p->ts_count;
+
+	if (!js_get_object(obj, "timescales", "{\"min_s\", \"max_s\", \"count\"}", ts_keys, &o, why, why_size))
+		return false;
+	if (!o)
+		return true;
+	if (!js_get_positive(o, "min_s", "timescales.min_s", WS_TIME_S, &p->ts_min_s, why, why_size) ||
+	    !js_get_positive(o, "max_s", "timescales.max_s", WS_TIME_S, &p->ts_max_s, why, why_size) ||
+	    !js_get_int(o, "count", "timescales.count", 1, 10000, &x, why, why_size))
+		return false;
+	p->ts_count = (long)x;
+	if (p->ts_max_s < p->ts_min_s)
+		FAIL("timescales.max_s: expected at least timescales.min_s (%g s), got %g s",
+		     p->ts_min_s, p->ts_max_s);
+	return true;
+}
+
+static bool
+get_downsample(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
+{
+	static const char *const ds_keys[] = { "n", "fraction", NULL };
+	json_t *o, *v = json_object_get(obj, "downsample");
+	long long x = 1;
+	char buf[64];
+
+	if (!v || json_is_null(v))
+		return true;
+	if (!js_get_object(obj, "downsample", "null, {\"n\": N} or {\"fraction\": F}", ds_keys, &o, why, why_size))
+		return false;
+	if (!!json_object_get(o, "n") == !!json_object_get(o, "fraction"))
+		FAIL("downsample: expected {\"n\": N} or {\"fraction\": F}, one of the two");
+	if (json_object_get(o, "n")) {
+		if (!js_get_int(o, "n", "downsample.n", 1, LLONG_MAX, &x, why, why_size))
+			return false;
+		p->ds_n = true;
+		p->ds_count = (uint64_t)x;
+		return true;
+	}
+	v = json_object_get(o, "fraction");
+	if (!json_is_number(v) || !(json_number_value(v) > 0 && json_number_value(v) <= 1))
+		FAIL("downsample.fraction: expected a number in (0, 1], got %s", js_got(v, buf, sizeof buf));
+	p->ds_fraction = true;
+	p->ds_frac = json_number_value(v);
+	return true;
+}
+
+/* lcurve, psd and interarrival's parameters. */
+static bool
+get_series_params(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
+{
+	static const char *const lc_keys[] = { "dt_s", NULL };
+	static const char *const psd_keys[] = { "dt_s", "seg_s", NULL };
+	static const char *const ia_keys[] = { "bins", NULL };
+	json_t *o;
+	long long x = p->interarrival_bins;
+	double r, k;
+
+	if (!js_get_object(obj, "lcurve", "{\"dt_s\"}", lc_keys, &o, why, why_size))
+		return false;
+	if (o && !js_get_positive(o, "dt_s", "lcurve.dt_s", WS_TIME_S, &p->lcurve_dt_s, why, why_size))
+		return false;
+	if (!js_get_object(obj, "psd", "{\"dt_s\", \"seg_s\"}", psd_keys, &o, why, why_size))
+		return false;
+	if (o && (!js_get_positive(o, "dt_s", "psd.dt_s", WS_TIME_S, &p->psd_dt_s, why, why_size) ||
+		  !js_get_positive(o, "seg_s", "psd.seg_s", WS_TIME_S, &p->psd_seg_s, why, why_size)))
+		return false;
+	/* psd needs seg = an even number (>= 4) of dt bins; say so here, not
+	 * halfway through a pipeline run. */
+	r = p->psd_seg_s / p->psd_dt_s;
+	k = round(r);
+	if (fabs(r - k) > 1e-9 * k || k < 4 || fmod(k, 2) != 0)
+		FAIL("psd.seg_s: expected an even multiple (at least 4) of psd.dt_s (%g s), got %g s",
+		     p->psd_dt_s, p->psd_seg_s);
+	if (!js_get_object(obj, "interarrival", "{\"bins\"}", ia_keys, &o, why, why_size))
+		return false;
+	if (o && !js_get_int(o, "bins", "interarrival.bins", 1, 100000, &x, why, why_size))
+		return false;
+	p->interarrival_bins = (long)x;
+	return true;
+}
+
 bool
 ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t why_size)
 {
@@ -232,16 +399,8 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 		"lcurve", "psd", "interarrival", "analyses", "description", "trange", "tthinning",
 		"chunkvar", NULL,
 	};
-	static const char *const wbins_keys[] = { "count", "scale", "edges", NULL };
-	static const char *const ts_keys[] = { "min_s", "max_s", "count", NULL };
-	static const char *const ds_keys[] = { "n", "fraction", NULL };
-	static const char *const lc_keys[] = { "dt_s", NULL };
-	static const char *const psd_keys[] = { "dt_s", "seg_s", NULL };
-	static const char *const ia_keys[] = { "bins", NULL };
-	json_t *o, *v;
 	long long x;
 	const char *s = NULL;
-	char buf[64];
 
 	*p = (struct ws_processing){
 		.min_nm = 0.1, .max_nm = 1, .wbin_count = 4, .wbin_log = true,
@@ -254,146 +413,22 @@ ws_processing_from_json(json_t *obj, struct ws_processing *p, char *why, size_t 
 		FAIL("expected a JSON object of processing parameters, got %s", js_type_name(obj));
 	if (!js_check_keys(obj, "", keys, why, why_size))
 		return false;
-	/* Both null: no wavelength range, for datasets analysed as one band
-	 * (HRC); wrange and a wbin by count then have nothing to go by. */
-	v = json_object_get(obj, "min_wavelength");
-	o = json_object_get(obj, "max_wavelength");
-	if ((v && json_is_null(v)) != (o && json_is_null(o)))
-		FAIL("%s: expected null like %s (no wavelength range), or both wavelengths",
-		     v && json_is_null(v) ? "max_wavelength" : "min_wavelength",
-		     v && json_is_null(v) ? "min_wavelength" : "max_wavelength");
-	if (v && json_is_null(v))
-		p->has_range = false;
-	else if (!js_get_positive(obj, "min_wavelength", "min_wavelength", WS_WAVELENGTH_NM, &p->min_nm, why, why_size) ||
-		 !js_get_positive(obj, "max_wavelength", "max_wavelength", WS_WAVELENGTH_NM, &p->max_nm, why, why_size))
-		return false;
-	if (!(p->min_nm < p->max_nm))
-		FAIL("max_wavelength: expected a wavelength above min_wavelength (%g nm), got %g nm",
-		     p->min_nm, p->max_nm);
-
-	if (!js_get_object(obj, "wbins", "{\"count\": K, \"scale\": \"lin\"|\"log\"} or {\"edges\": [nm, ...]}",
-			wbins_keys, &o, why, why_size))
-		return false;
-	if (o && (v = json_object_get(o, "edges"))) {
-		size_t i;
-		json_t *e;
-
-		if (json_object_get(o, "count") || json_object_get(o, "scale"))
-			FAIL("wbins: expected either edges or count and scale, not both");
-		if (!json_is_array(v) || json_array_size(v) < 2)
-			FAIL("wbins.edges: expected a list of at least 2 increasing wavelengths, got %s",
-			     js_got(v, buf, sizeof buf));
-		p->n_edges = json_array_size(v);
-		p->edges = xmalloc(p->n_edges * sizeof *p->edges);
-		p->wbin_count = 0;
-		json_array_foreach(v, i, e) {
-			char key[40];
-
-			snprintf(key, sizeof key, "wbins.edges[%zu]", i);
-			if (!ws_quantity(e, WS_WAVELENGTH_NM, key, &p->edges[i], why, why_size))
-				goto fail;
-			if (!(p->edges[i] > 0) || (i > 0 && !(p->edges[i] > p->edges[i - 1]))) {
-				snprintf(why, why_size, "%s: expected a wavelength > 0 above the edge before, got %s",
-					 key, js_got(e, buf, sizeof buf));
-				goto fail;
-			}
-		}
-	} else if (o) {
-		x = (long long)p->wbin_count;
-		if (!js_get_int(o, "count", "wbins.count", 1, 1000000, &x, why, why_size))
-			return false;
-		p->wbin_count = (size_t)x;
-		if (!js_get_string(o, "scale", "\"lin\" or \"log\"", &s, why, why_size))
-			return false;
-		v = json_object_get(o, "scale");
-		if (s && strcmp(s, "lin") != 0 && strcmp(s, "log") != 0)
-			FAIL("wbins.scale: expected \"lin\" or \"log\", got %s", js_got(v, buf, sizeof buf));
-		if (s)
-			p->wbin_log = strcmp(s, "log") == 0;
-	}
-
-	if (!js_get_object(obj, "timescales", "{\"min_s\", \"max_s\", \"count\"}", ts_keys, &o, why, why_size))
-		goto fail;
-	if (o) {
-		x = p->ts_count;
-		if (!js_get_positive(o, "min_s", "timescales.min_s", WS_TIME_S, &p->ts_min_s, why, why_size) ||
-		    !js_get_positive(o, "max_s", "timescales.max_s", WS_TIME_S, &p->ts_max_s, why, why_size) ||
-		    !js_get_int(o, "count", "timescales.count", 1, 10000, &x, why, why_size))
-			goto fail;
-		p->ts_count = (long)x;
-		if (p->ts_max_s < p->ts_min_s) {
-			snprintf(why, why_size, "timescales.max_s: expected at least timescales.min_s (%g s), got %g s",
-				 p->ts_min_s, p->ts_max_s);
-			goto fail;
-		}
-	}
-
-	v = json_object_get(obj, "downsample");
-	if (v && !json_is_null(v)) {
-		if (!js_get_object(obj, "downsample", "null, {\"n\": N} or {\"fraction\": F}", ds_keys, &o, why, why_size))
-			goto fail;
-		if (!!json_object_get(o, "n") == !!json_object_get(o, "fraction")) {
-			snprintf(why, why_size, "downsample: expected {\"n\": N} or {\"fraction\": F}, one of the two");
-			goto fail;
-		}
-		if (json_object_get(o, "n")) {
-			x = 1;
-			if (!js_get_int(o, "n", "downsample.n", 1, LLONG_MAX, &x, why, why_size))
-				goto fail;
-			p->ds_n = true;
-			p->ds_count = (uint64_t)x;
-		} else {
-			v = json_object_get(o, "fraction");
-			if (!json_is_number(v) || !(json_number_value(v) > 0 && json_number_value(v) <= 1)) {
-				snprintf(why, why_size, "downsample.fraction: expected a number in (0, 1], got %s",
-					 js_got(v, buf, sizeof buf));
-				goto fail;
-			}
-			p->ds_fraction = true;
-			p->ds_frac = json_number_value(v);
-		}
-	}
-
 	x = (long long)p->seed;
-	if (!js_get_int(obj, "seed", "seed", 0, LLONG_MAX, &x, why, why_size))
-		goto fail;
-	p->seed = (uint64_t)x;
-
-	if (!js_get_object(obj, "lcurve", "{\"dt_s\"}", lc_keys, &o, why, why_size))
-		goto fail;
-	if (o && !js_get_positive(o, "dt_s", "lcurve.dt_s", WS_TIME_S, &p->lcurve_dt_s, why, why_size))
-		goto fail;
-	if (!js_get_object(obj, "psd", "{\"dt_s\", \"seg_s\"}", psd_keys, &o, why, why_size))
-		goto fail;
-	if (o && (!js_get_positive(o, "dt_s", "psd.dt_s", WS_TIME_S, &p->psd_dt_s, why, why_size) ||
-		  !js_get_positive(o, "seg_s", "psd.seg_s", WS_TIME_S, &p->psd_seg_s, why, why_size)))
-		goto fail;
-	{
-		/* psd needs seg = an even number (>= 4) of dt bins; say so here, not
-		 * halfway through a pipeline run. */
-		double r = p->psd_seg_s / p->psd_dt_s, k = round(r);
-
-		if (fabs(r - k) > 1e-9 * k || k < 4 || fmod(k, 2) != 0) {
-			snprintf(why, why_size, "psd.seg_s: expected an even multiple (at least 4) of psd.dt_s "
-				 "(%g s), got %g s", p->psd_dt_s, p->psd_seg_s);
-			goto fail;
-		}
-	}
-	if (!js_get_object(obj, "interarrival", "{\"bins\"}", ia_keys, &o, why, why_size))
-		goto fail;
-	x = p->interarrival_bins;
-	if (o && !js_get_int(o, "bins", "interarrival.bins", 1, 100000, &x, why, why_size))
-		goto fail;
-	p->interarrival_bins = (long)x;
-	if (!get_analyses(obj, p->analyses, NULL, why, why_size) ||
+	if (!get_wavelength_range(obj, p, why, why_size) ||
+	    !get_wbins(obj, p, why, why_size) ||
+	    !get_timescales(obj, p, why, why_size) ||
+	    !get_downsample(obj, p, why, why_size) ||
+	    !js_get_int(obj, "seed", "seed", 0, LLONG_MAX, &x, why, why_size) ||
+	    !get_series_params(obj, p, why, why_size) ||
+	    !get_analyses(obj, p->analyses, NULL, why, why_size) ||
 	    !js_get_string(obj, "description", "a string", &s, why, why_size) ||
 	    !get_time_filters(obj, p, why, why_size) ||
-	    !get_chunkvar(obj, p, why, why_size))
-		goto fail;
+	    !get_chunkvar(obj, p, why, why_size)) {
+		ws_processing_free(p);
+		return false;
+	}
+	p->seed = (uint64_t)x;
 	return true;
-fail:
-	ws_processing_free(p);
-	return false;
 }
 
 void
