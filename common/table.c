@@ -591,6 +591,105 @@ parse_number(const char *s, double *v)
 	return end != s && *end == '\0' && *s != ' ' && *s != '\t';
 }
 
+/* "# KEY: TEXT" or "# TEXT" (s, l: the line without its newline); the
+ * first "# meta: {JSON}" is the table's metadata. */
+static bool
+add_comment(struct table *t, const char *s, size_t l, char *why, size_t why_size)
+{
+	size_t k = 1;
+	const char *colon;
+
+	if (k < l && s[k] == ' ')
+		k++;
+	if (l - k >= 6 && memcmp(s + k, "meta: ", 6) == 0 && !t->meta) {
+		json_error_t err;
+
+		t->meta = json_loadb(s + k + 6, l - k - 6, 0, &err);
+		if (!t->meta || !json_is_object(t->meta)) {
+			snprintf(why, why_size, "metadata is not a JSON object");
+			return false;
+		}
+	}
+	t->comments = xrealloc(t->comments, (t->n_comments + 1) * sizeof *t->comments);
+	colon = memchr(s + k, ':', l - k);
+	if (colon && colon + 1 < s + l && colon[1] == ' ') {
+		t->comments[t->n_comments].key = strndup_x(s + k, (size_t)(colon - (s + k)));
+		t->comments[t->n_comments].value = strndup_x(colon + 2, (size_t)(s + l - colon - 2));
+	} else {
+		t->comments[t->n_comments].key = strndup_x(s + k, l - k);
+		t->comments[t->n_comments].value = NULL;
+	}
+	t->n_comments++;
+	return true;
+}
+
+/* The header row: named, distinct columns.  Takes f. */
+static bool
+set_columns(struct table *t, char **f, long nf, char *why, size_t why_size)
+{
+	t->columns = f;
+	t->n_columns = (size_t)nf;
+	for (size_t i = 0; i < t->n_columns; i++) {
+		if (!t->columns[i][0]) {
+			snprintf(why, why_size, "empty column name");
+			return false;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(t->columns[i], t->columns[j]) == 0) {
+				snprintf(why, why_size, "duplicate column '%.64s'", t->columns[i]);
+				return false;
+			}
+	}
+	return true;
+}
+
+/* A data row as wide as the header.  Takes f. */
+static bool
+add_row(struct table *t, char **f, long nf, unsigned long lineno, size_t *cap_rows,
+	char *why, size_t why_size)
+{
+	if ((size_t)nf != t->n_columns) {
+		for (long j = 0; j < nf; j++)
+			free(f[j]);
+		free(f);
+		snprintf(why, why_size, "%ld field%s, expected %zu", nf, nf == 1 ? "" : "s",
+			 t->n_columns);
+		return false;
+	}
+	if (t->n_rows == *cap_rows) {
+		*cap_rows = *cap_rows ? 2 * *cap_rows : 64;
+		t->text = xrealloc(t->text, *cap_rows * t->n_columns * sizeof *t->text);
+		t->value = xrealloc(t->value, *cap_rows * t->n_columns * sizeof *t->value);
+		t->numeric = xrealloc(t->numeric, *cap_rows * t->n_columns);
+		t->line = xrealloc(t->line, *cap_rows * sizeof *t->line);
+	}
+	for (size_t j = 0; j < t->n_columns; j++) {
+		size_t c = t->n_rows * t->n_columns + j;
+		double v = NAN;
+
+		t->text[c] = f[j];
+		t->numeric[c] = f[j][0] == '\0' || parse_number(f[j], &v);
+		t->value[c] = f[j][0] == '\0' ? NAN : v;
+	}
+	free(f);
+	t->line[t->n_rows++] = lineno;
+	return true;
+}
+
+/* The line number of the first NUL byte, or 0 when there is none. */
+static unsigned long
+nul_line(const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+	unsigned long l = 1;
+
+	if (!nul)
+		return 0;
+	for (const char *p = text; p < nul; p++)
+		l += *p == '\n';
+	return l;
+}
+
 bool
 table_parse(const char *text, size_t len, const char *name,
 	    struct table **out, unsigned long *line, char *why, size_t why_size)
@@ -601,13 +700,7 @@ table_parse(const char *text, size_t len, const char *name,
 
 	*line = 0;
 	t->name = xstrdup(name);
-	if (memchr(text, '\0', len)) {
-		const char *nul = memchr(text, '\0', len);
-		unsigned long l = 1;
-
-		for (const char *p = text; p < nul; p++)
-			l += *p == '\n';
-		*line = l;
+	if ((lineno = nul_line(text, len)) > 0) {
 		snprintf(why, why_size, "not a text file (NUL byte)");
 		goto fail;
 	}
@@ -615,97 +708,31 @@ table_parse(const char *text, size_t len, const char *name,
 		const char *s = text + pos;
 		const char *nl = memchr(s, '\n', len - pos);
 		size_t l = nl ? (size_t)(nl - s) : len - pos;
+		char **f;
+		long nf;
 
 		pos += l + (nl != NULL);
 		lineno++;
 		if (l > 0 && s[l - 1] == '\r')
 			l--;
 		if (l > 0 && s[0] == '#') {
-			size_t k = 1;
-			const char *colon;
-
-			if (k < l && s[k] == ' ')
-				k++;
-			if (l - k >= 6 && memcmp(s + k, "meta: ", 6) == 0 && !t->meta) {
-				json_error_t err;
-
-				t->meta = json_loadb(s + k + 6, l - k - 6, 0, &err);
-				if (!t->meta || !json_is_object(t->meta)) {
-					*line = lineno;
-					snprintf(why, why_size, "metadata is not a JSON object");
-					goto fail;
-				}
-			}
-			t->comments = xrealloc(t->comments, (t->n_comments + 1) * sizeof *t->comments);
-			colon = memchr(s + k, ':', l - k);
-			if (colon && colon + 1 < s + l && colon[1] == ' ') {
-				t->comments[t->n_comments].key = strndup_x(s + k, (size_t)(colon - (s + k)));
-				t->comments[t->n_comments].value =
-					strndup_x(colon + 2, (size_t)(s + l - colon - 2));
-			} else {
-				t->comments[t->n_comments].key = strndup_x(s + k, l - k);
-				t->comments[t->n_comments].value = NULL;
-			}
-			t->n_comments++;
+			if (!add_comment(t, s, l, why, why_size))
+				goto fail;
 			continue;
 		}
 		if (l == 0)
 			continue;	/* blank lines carry nothing */
-		char **f;
-		long nf = split_fields(s, l, &f);
-
+		nf = split_fields(s, l, &f);
 		if (nf < 0) {
-			*line = lineno;
 			snprintf(why, why_size, "unterminated quoted field");
 			goto fail;
 		}
-		if (!t->columns) {
-			t->columns = f;
-			t->n_columns = (size_t)nf;
-			for (size_t i = 0; i < t->n_columns; i++) {
-				if (!t->columns[i][0]) {
-					*line = lineno;
-					snprintf(why, why_size, "empty column name");
-					goto fail;
-				}
-				for (size_t j = 0; j < i; j++)
-					if (strcmp(t->columns[i], t->columns[j]) == 0) {
-						*line = lineno;
-						snprintf(why, why_size, "duplicate column '%.64s'",
-							 t->columns[i]);
-						goto fail;
-					}
-			}
-			continue;
-		}
-		if ((size_t)nf != t->n_columns) {
-			for (long j = 0; j < nf; j++)
-				free(f[j]);
-			free(f);
-			*line = lineno;
-			snprintf(why, why_size, "%ld field%s, expected %zu", nf,
-				 nf == 1 ? "" : "s", t->n_columns);
+		if (!(t->columns ? add_row(t, f, nf, lineno, &cap_rows, why, why_size)
+				 : set_columns(t, f, nf, why, why_size)))
 			goto fail;
-		}
-		if (t->n_rows == cap_rows) {
-			cap_rows = cap_rows ? 2 * cap_rows : 64;
-			t->text = xrealloc(t->text, cap_rows * t->n_columns * sizeof *t->text);
-			t->value = xrealloc(t->value, cap_rows * t->n_columns * sizeof *t->value);
-			t->numeric = xrealloc(t->numeric, cap_rows * t->n_columns);
-			t->line = xrealloc(t->line, cap_rows * sizeof *t->line);
-		}
-		for (size_t j = 0; j < t->n_columns; j++) {
-			size_t c = t->n_rows * t->n_columns + j;
-			double v = NAN;
-
-			t->text[c] = f[j];
-			t->numeric[c] = f[j][0] == '\0' || parse_number(f[j], &v);
-			t->value[c] = f[j][0] == '\0' ? NAN : v;
-		}
-		free(f);
-		t->line[t->n_rows++] = lineno;
 	}
 	if (!t->columns) {
+		lineno = 0;
 		snprintf(why, why_size, "empty table: no header row");
 		goto fail;
 	}
@@ -714,6 +741,7 @@ table_parse(const char *text, size_t len, const char *name,
 	*out = t;
 	return true;
 fail:
+	*line = lineno;
 	table_free(t);
 	*out = NULL;
 	return false;
