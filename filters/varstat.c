@@ -471,18 +471,18 @@ write_row(struct table_writer *w, const struct state *st, size_t slot, size_t i,
 /* Grid mode pays each bin change with a visit of every slot (a few
  * instructions for a slot without events in the bin), where the per-slot
  * lists pay it only in the slots that change bin but with the list's
- * upkeep, several times dearer.  So: grid mode for a few slots, fixed by
- * the metadata edges (slots never grow), and provided no open bin's end
- * reaches into the next GTI (a whole last bin that floor's slack in
- * scan_whole_bins let overhang a GTI gap narrower than 1e-9 of the GTI):
- * there, a slot's own list keeps counting the next GTI's first events in
- * its old bin, a shared end would for every slot, so the two could differ. */
+ * upkeep, several times dearer.  So grid mode while there are few slots
+ * (leave_grid when wbins without metadata edges bring more), provided no
+ * open bin's end reaches into the next GTI (a whole last bin that floor's
+ * slack in scan_whole_bins let overhang a GTI gap narrower than 1e-9 of the
+ * GTI): there a slot's own list keeps counting the next GTI's first events
+ * in its old bin, a shared end would for every slot, so the two differ. */
 #define GRID_MAX_SLOTS 32
 
 static bool
-use_grid(const struct state *st, const struct scan *scan)
+use_grid(const struct state *st)
 {
-	if (!scan->edges || scan->n_slots > GRID_MAX_SLOTS)
+	if (st->n_slots > GRID_MAX_SLOTS)
 		return false;
 	for (size_t i = 0; i < st->n_dt; i++)
 		for (size_t g = 0; g + 1 < st->gti->n; g++) {
@@ -493,6 +493,26 @@ use_grid(const struct state *st, const struct scan *scan)
 				return false;
 		}
 	return true;
+}
+
+/* Hand the shared open bins to every slot's own list.  Each slot's events
+ * so far lie in the shared bins, so its list goes on as if it had been
+ * kept all along. */
+static void
+leave_grid(struct state *st)
+{
+	size_t n = st->n_dt;
+
+	for (size_t s = 0; s < st->n_slots; s++) {
+		memcpy(st->end + s * n, st->grid_end, n * sizeof *st->end);
+		memcpy(st->scale_of + s * n, st->grid_scale_of, n * sizeof *st->scale_of);
+		st->slot[s].head = st->grid_head;
+		for (size_t i = 0; i < n; i++) {
+			st->bins[s * n + i].g = st->grid_g[i];
+			st->bins[s * n + i].k = st->grid_k[i];
+		}
+	}
+	st->grid = false;
 }
 
 static void
@@ -520,11 +540,7 @@ static void
 close_all(struct state *st)
 {
 	if (st->grid)
-		for (size_t s = 0; s < st->n_slots; s++)
-			for (size_t i = 0; i < st->n_dt; i++) {
-				st->bins[s * st->n_dt + i].g = st->grid_g[i];
-				st->bins[s * st->n_dt + i].k = st->grid_k[i];
-			}
+		leave_grid(st);
 	for (size_t s = 0; s < st->n_slots; s++)
 		for (size_t i = 0; i < st->n_dt; i++) {
 			struct bins *cs = &st->bins[s * st->n_dt + i];
@@ -585,16 +601,18 @@ main(int argc, char **argv)
 	st.gti = &scan.gti;
 	set_full_bins(&st);
 	grow_slots(&st, scan.n_slots);
-	if (use_grid(&st, &scan))
+	if (use_grid(&st))
 		init_grid(&st);
 	while (scan_next_run(&scan, &run)) {
-		if (st.grid) {
-			count_run_grid(&st, run.ev, run.n, (long)run.g);
-			continue;
-		}
-		if (scan.n_slots > st.n_slots)
+		if (scan.n_slots > st.n_slots) {
 			grow_slots(&st, scan.n_slots);
-		count_run(&st, run.ev, run.n, (long)run.g);
+			if (st.grid && st.n_slots > GRID_MAX_SLOTS)
+				leave_grid(&st);
+		}
+		if (st.grid)
+			count_run_grid(&st, run.ev, run.n, (long)run.g);
+		else
+			count_run(&st, run.ev, run.n, (long)run.g);
 	}
 	if (scan_count(&scan) > 3000000000ull)
 		die(EXIT_RUNTIME, "stdin: over 3e9 events: split the stream (64-bit sums)");
