@@ -102,10 +102,11 @@ close_events_gti(struct scan *s)
 	s->gti.iv[0].stop = b;
 }
 
+/* Event i of the current block has wbin w past the slots known so far. */
 static void
-new_wbin(struct scan *s, int32_t w)
+new_wbin_at(struct scan *s, int32_t w, size_t i)
 {
-	unsigned long long index = (unsigned long long)(ev_reader_count(s->in) - s->n_blk + s->next - 1);
+	unsigned long long index = (unsigned long long)(ev_reader_count(s->in) - s->n_blk + i);
 
 	if (s->edges)
 		die(EXIT_RUNTIME, "%s: event %llu: wbin %d is outside the %zu bins of the "
@@ -138,12 +139,64 @@ scan_next(struct scan *s, struct scan_event *ev)
 		if (s->g == s->gti.n || t < s->gti.iv[s->g].start)
 			continue;	/* sorted: past the last GTI, or in a gap */
 		if (e->wbin >= 0 && (size_t)e->wbin + 1 >= s->n_slots)
-			new_wbin(s, e->wbin);
+			new_wbin_at(s, e->wbin, s->next - 1);
 		ev->t = t;
 		ev->g = s->g;
 		ev->slot = e->wbin >= 0 ? (size_t)e->wbin + 1 : 0;
 		return true;
 	}
+}
+
+/* Read the next block when the current one is used up; false at the end
+ * of the stream (the events' GTI then closed). */
+static bool
+block_ready(struct scan *s)
+{
+	if (s->next < s->n_blk)
+		return true;
+	if (s->n_blk > 0)
+		s->last = s->blk[s->n_blk - 1].time;
+	s->next = 0;
+	s->n_blk = ev_read_block(s->in, &s->blk);
+	if (s->n_blk > 0)
+		return true;
+	close_events_gti(s);
+	return false;
+}
+
+bool
+scan_next_run(struct scan *s, struct scan_run *run)
+{
+	while (block_ready(s)) {
+		const struct ev_event *b = s->blk;
+		size_t i = s->next;
+		double t = b[i].time;
+
+		while (s->g < s->gti.n && t >= s->gti.iv[s->g].stop)
+			s->g++;
+		if (s->g == s->gti.n || t < s->gti.iv[s->g].start) {
+			s->next++;	/* sorted: past the last GTI, or in a gap */
+			continue;
+		}
+		/* The run: up to the GTI's stop or an event with a new wbin.  wbin
+		 * >= -1 (the reader checks), so 1 + wbin as unsigned is the slot. */
+		double stop = s->gti.iv[s->g].stop;
+		size_t n_slots = s->n_slots, j = i;
+
+		if ((size_t)b[j].wbin + 1 >= n_slots) {
+			new_wbin_at(s, b[j].wbin, j);
+			n_slots = s->n_slots;
+		}
+		for (j++; j < s->n_blk; j++)
+			if (!(b[j].time < stop) || (size_t)b[j].wbin + 1 >= n_slots)
+				break;
+		run->ev = b + i;
+		run->n = j - i;
+		run->g = s->g;
+		s->next = j;
+		return true;
+	}
+	return false;
 }
 
 uint64_t

@@ -75,6 +75,23 @@ void scan_open(struct scan *s, int fd, const char *name, bool use_frames);
  * metadata's edges or over SCAN_MAX_WBINS. */
 bool scan_next(struct scan *s, struct scan_event *ev);
 
+/* A run of consecutive events of one block, all inside GTI g, in time
+ * order, each with wbin + 1 < n_slots (so 1 + wbin indexes per-slot arrays
+ * sized n_slots at the time of the call). */
+struct scan_run {
+	const struct ev_event *ev;	/* valid until the next scan_next_run */
+	size_t n;			/* >= 1 */
+	size_t g;
+};
+
+/* The next run of events inside the GTIs; false at the end of the stream,
+ * as scan_next.  The same events in the same order as scan_next, with the
+ * same errors at the same event: a run ends before an event whose wbin
+ * grows the slots (or dies), so that everything before it is counted
+ * first.  For analyzers whose per-event work is a few instructions, which a
+ * call per event would double.  Do not mix with scan_next on one scan. */
+bool scan_next_run(struct scan *s, struct scan_run *run);
+
 /* Events read from the stream (inside the GTIs or not). */
 uint64_t scan_count(const struct scan *s);
 

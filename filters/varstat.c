@@ -89,11 +89,12 @@ parse_options(int argc, char **argv)
 	return o;
 }
 
-/* The open bin of one (wbin, time scale): touched for every event. */
-/* The rest of the state, touched only when a bin closes. */
-struct cold {
+/* One (slot, time scale): its open bin and its sums, touched only when an
+ * event passes the open bin's end. */
+struct bins {
 	long g;			/* GTI of the open bin; -1 before the first event */
 	int64_t k;		/* its index in that GTI; -1: the partial tail */
+	uint64_t opened_at;	/* the slot's total when it opened */
 	long prev_g;		/* last closed non-empty bin, or prev_g -1 */
 	int64_t prev_k;
 	uint64_t prev_c;
@@ -109,44 +110,56 @@ struct scale {
 	int64_t *n_full;	/* per GTI: floor((b - a)/dt) full bins */
 };
 
+/* Touched for every event. */
+struct slot {
+	double head;		/* the earliest end of the slot's open bins */
+	uint64_t total;		/* events counted */
+};
+
 struct state {
 	size_t n_dt, n_slots;	/* slot 0: all events; slot 1 + w: wbin w */
 	struct scale *sc;
 	const struct gti_list *gti;	/* the scan's */
-	/* Counting is lazy: a slot counts its events once, in total[], and an
-	 * open bin remembers the total when it opened, so an event that closes
-	 * no bin costs one comparison and one increment per slot, whatever the
-	 * number of scales. */
-	double *t_end;		/* per (slot, scale): first time past the open bin */
-	uint64_t *opened_at;	/* per (slot, scale): total[slot] when it opened */
-	uint64_t *total;	/* per slot: events counted */
-	double *first_end;	/* per slot: the earliest t_end of its scales */
-	struct cold *cold;
+	/* Counting is lazy: a slot counts its events once, in total, and an
+	 * open bin remembers the total when it opened.  Each slot keeps the
+	 * ends of its open bins sorted (end[], with the scale of each in
+	 * scale_of[]), so an event inside every open bin costs one comparison
+	 * (with head) and one increment whatever the number of scales, and an
+	 * event past some ends visits those scales only. */
+	struct slot *slot;
+	double *end;		/* per (slot, rank): open bins' ends, ascending */
+	uint32_t *scale_of;	/* per (slot, rank): the scale of that end */
+	struct bins *bins;	/* per (slot, scale) */
+	/* Grid mode (see use_grid): the open bin of each scale is shared by
+	 * every slot, since all slots bin the same times; one sorted list of
+	 * ends serves them all and an event costs one comparison for every
+	 * slot and scale.  bins[].g and .k are unused until close_all. */
+	bool grid;
+	double grid_head;	/* the earliest end of the open bins */
+	double *grid_end;	/* per rank: the open bins' ends, ascending */
+	uint32_t *grid_scale_of;
+	long *grid_g;		/* per scale: GTI of the open bin, -1 before */
+	int64_t *grid_k;	/* per scale: its index, -1 for the partial tail */
 };
-
-static void
-init_slots(struct state *st, size_t from, size_t to)
-{
-	for (size_t i = from * st->n_dt; i < to * st->n_dt; i++) {
-		st->t_end[i] = -INFINITY;
-		st->opened_at[i] = 0;
-		st->cold[i] = (struct cold){ .g = -1, .prev_g = -1 };
-	}
-}
 
 static void
 grow_slots(struct state *st, size_t n_slots)
 {
-	st->t_end = xrealloc(st->t_end, n_slots * st->n_dt * sizeof *st->t_end);
-	st->opened_at = xrealloc(st->opened_at, n_slots * st->n_dt * sizeof *st->opened_at);
-	st->cold = xrealloc(st->cold, n_slots * st->n_dt * sizeof *st->cold);
-	st->first_end = xrealloc(st->first_end, n_slots * sizeof *st->first_end);
-	st->total = xrealloc(st->total, n_slots * sizeof *st->total);
+	size_t n = st->n_dt;
+
+	st->slot = xrealloc(st->slot, n_slots * sizeof *st->slot);
+	st->end = xrealloc(st->end, n_slots * n * sizeof *st->end);
+	st->scale_of = xrealloc(st->scale_of, n_slots * n * sizeof *st->scale_of);
+	st->bins = xrealloc(st->bins, n_slots * n * sizeof *st->bins);
 	for (size_t s = st->n_slots; s < n_slots; s++) {
-		st->first_end[s] = -INFINITY;
-		st->total[s] = 0;
+		/* No bin open: the first event passes every end. */
+		st->slot[s] = (struct slot){ .head = n ? -INFINITY : INFINITY };
+		for (size_t i = 0; i < n; i++) {
+			st->end[s * n + i] = -INFINITY;
+			st->scale_of[s * n + i] = (uint32_t)i;
+			st->bins[s * n + i] = (struct bins){ .g = -1, .prev_g = -1 };
+		}
 	}
-	init_slots(st, st->n_slots, n_slots);
 	st->n_slots = n_slots;
 }
 
@@ -188,71 +201,183 @@ sq(uint64_t c)
 
 /* Fold the closed non-empty bin (g, k) with c events into the sums. */
 static inline void
-close_bin(struct cold *cs, const struct scale *sc, long g, int64_t k, uint64_t c)
+close_bin(struct bins *b, const struct scale *sc, long g, int64_t k, uint64_t c)
 {
-	cs->s1 += c;
-	cs->s2 += c * c;
-	if (cs->prev_g == g && cs->prev_k == k - 1) {
-		uint64_t d = c > cs->prev_c ? c - cs->prev_c : cs->prev_c - c;
+	b->s1 += c;
+	b->s2 += c * c;
+	if (b->prev_g == g && b->prev_k == k - 1) {
+		uint64_t d = c > b->prev_c ? c - b->prev_c : b->prev_c - c;
 
-		cs->allan += d * d;
+		b->allan += d * d;
 	} else {
 		/* A gap of empty bins (or a GTI start) lies on each side. */
 		if (k > 0)
-			cs->allan += sq(c);
-		if (cs->prev_g >= 0 && cs->prev_k + 1 < sc->n_full[cs->prev_g])
-			cs->allan += sq(cs->prev_c);
+			b->allan += sq(c);
+		if (b->prev_g >= 0 && b->prev_k + 1 < sc->n_full[b->prev_g])
+			b->allan += sq(b->prev_c);
 	}
-	cs->prev_g = g;
-	cs->prev_k = k;
-	cs->prev_c = c;
+	b->prev_g = g;
+	b->prev_k = k;
+	b->prev_c = c;
 }
 
-/* The event at t (in GTI g), not yet counted, is past the open bin of
- * (slot, scale i): close that bin and open the event's. */
-static inline void
-advance(struct state *st, size_t slot, size_t i, double t, long g)
+/* The event at t (in GTI g), not yet counted in `slot` (whose total is
+ * `total`), is at or past `end`, the end of the open bin of scale i: close
+ * that bin and open the event's.  Returns the new end (`end` itself when
+ * t, just under the true end, is still in the open bin). */
+static inline double
+advance(struct state *st, struct bins *b, size_t i, uint64_t total, double t, long g,
+	double end)
 {
-	size_t idx = slot * st->n_dt + i;
-	struct cold *cs = &st->cold[idx];
 	const struct scale *sc = &st->sc[i];
 	double a = st->gti->iv[g].start;
-	uint64_t c = st->total[slot] - st->opened_at[idx];
+	uint64_t c = total - b->opened_at;
 	int64_t k;
 
 	k = bin_index(t, a, sc);
 	if (k >= sc->n_full[g])
 		k = -1;		/* the partial bin at the GTI end: not counted */
-	if (cs->g == g && cs->k == k)
-		return;		/* just under the bin end: still the open bin */
-	if (cs->g >= 0 && cs->k >= 0 && c > 0)
-		close_bin(cs, sc, cs->g, cs->k, c);
-	cs->g = g;
-	cs->k = k;
-	st->opened_at[idx] = st->total[slot];
-	st->t_end[idx] = k < 0 ? st->gti->iv[g].stop : bin_end_below(a, sc, k);
+	if (b->g == g && b->k == k)
+		return end;
+	if (b->g >= 0 && b->k >= 0 && c > 0)
+		close_bin(b, sc, b->g, b->k, c);
+	b->g = g;
+	b->k = k;
+	b->opened_at = total;
+	return k < 0 ? st->gti->iv[g].stop : bin_end_below(a, sc, k);
 }
 
-/* Count the event at t (in GTI g) in every scale of `slot`.  Each slot keeps
- * the earliest end of its open bins, so the common case, the event inside
- * every open bin, is one comparison and one increment; only an event past
- * some bin's end looks at the scales one by one. */
+/* end[0..m) changed, end[m..n) is ascending: make all of it ascending,
+ * scale_of[] alongside.  New ends lie near t for the short scales, which
+ * pass most often, so they seldom travel far. */
 static inline void
-count_event(struct state *st, size_t slot, double t, long g)
+sort_back(double *end, uint32_t *scale_of, size_t n, size_t m)
 {
-	if (t >= st->first_end[slot]) {
-		const double *te = st->t_end + slot * st->n_dt;
-		double first_end = INFINITY;
+	for (size_t r = m; r-- > 0;) {
+		double x = end[r];
+		uint32_t i = scale_of[r];
+		size_t j = r;
 
-		for (size_t i = 0; i < st->n_dt; i++) {
-			if (!(t < te[i]))
-				advance(st, slot, i, t, g);
-			if (te[i] < first_end)
-				first_end = te[i];
+		for (; j + 1 < n && end[j + 1] < x; j++) {
+			end[j] = end[j + 1];
+			scale_of[j] = scale_of[j + 1];
 		}
-		st->first_end[slot] = first_end;
+		end[j] = x;
+		scale_of[j] = i;
 	}
-	st->total[slot]++;
+}
+
+/* The event at t (in GTI g), not yet counted, is at or past the earliest
+ * end of `slot`'s open bins: advance the scales whose ends it passed (the
+ * front of the sorted ends), then sort their new ends back in. */
+static void __attribute__((noinline))
+pass_ends(struct state *st, size_t slot, double t, long g)
+{
+	size_t n = st->n_dt, m = 0;
+	double *end = st->end + slot * n;
+	uint32_t *scale_of = st->scale_of + slot * n;
+	struct bins *bins = st->bins + slot * n;
+	uint64_t total = st->slot[slot].total;
+
+	while (m < n && !(t < end[m]))
+		m++;
+	for (size_t r = 0; r < m; r++)
+		end[r] = advance(st, &bins[scale_of[r]], scale_of[r], total, t, g, end[r]);
+	sort_back(end, scale_of, n, m);
+	st->slot[slot].head = n ? end[0] : INFINITY;
+}
+
+/* Grid mode: the event at t (in GTI g), not yet counted in any slot, is at
+ * or past the end of scale i's open bin: close that bin in every slot that
+ * has events in it, open the event's.  Returns the new end, as advance. */
+static double
+grid_advance(struct state *st, size_t i, double t, long g, double end)
+{
+	const struct scale *sc = &st->sc[i];
+	double a = st->gti->iv[g].start;
+	int64_t k = bin_index(t, a, sc);
+	long open_g = st->grid_g[i];
+	int64_t open_k = st->grid_k[i];
+	size_t n = st->n_dt;
+
+	if (k >= sc->n_full[g])
+		k = -1;
+	if (open_g == g && open_k == k)
+		return end;
+	for (size_t s = 0; s < st->n_slots; s++) {
+		struct bins *b = &st->bins[s * n + i];
+		uint64_t total = st->slot[s].total, c = total - b->opened_at;
+
+		if (c == 0)
+			continue;
+		if (open_g >= 0 && open_k >= 0)
+			close_bin(b, sc, open_g, open_k, c);
+		b->opened_at = total;
+	}
+	st->grid_g[i] = g;
+	st->grid_k[i] = k;
+	return k < 0 ? st->gti->iv[g].stop : bin_end_below(a, sc, k);
+}
+
+static void __attribute__((noinline))
+grid_pass_ends(struct state *st, double t, long g)
+{
+	size_t n = st->n_dt, m = 0;
+	double *end = st->grid_end;
+	uint32_t *scale_of = st->grid_scale_of;
+
+	while (m < n && !(t < end[m]))
+		m++;
+	for (size_t r = 0; r < m; r++)
+		end[r] = grid_advance(st, scale_of[r], t, g, end[r]);
+	sort_back(end, scale_of, n, m);
+	st->grid_head = n ? end[0] : INFINITY;
+}
+
+/* Count a run of events of GTI g in slot 0 and in their wbin's slot (all
+ * below st->n_slots).  The loop keeps slot 0's total in a register: it is
+ * stored only before pass_ends, which reads it. */
+static void
+count_run(struct state *st, const struct ev_event *ev, size_t n, long g)
+{
+	struct slot *sl = st->slot;
+	uint64_t total0 = sl[0].total;
+
+	for (size_t j = 0; j < n; j++) {
+		double t = ev[j].time;
+		size_t s = (size_t)ev[j].wbin + 1;	/* wbin -1: slot 0 only */
+
+		if (!(t < sl[0].head)) {
+			sl[0].total = total0 + j;
+			pass_ends(st, 0, t, g);
+		}
+		if (s) {
+			if (!(t < sl[s].head))
+				pass_ends(st, s, t, g);
+			sl[s].total++;
+		}
+	}
+	sl[0].total = total0 + n;
+}
+
+/* count_run in grid mode: the slots' totals, and one list of ends. */
+static void
+count_run_grid(struct state *st, const struct ev_event *ev, size_t n, long g)
+{
+	struct slot *sl = st->slot;
+	uint64_t total0 = sl[0].total;
+
+	for (size_t j = 0; j < n; j++) {
+		double t = ev[j].time;
+		size_t s = (size_t)ev[j].wbin + 1;
+
+		if (!(t < st->grid_head)) {
+			sl[0].total = total0 + j;
+			grid_pass_ends(st, t, g);
+		}
+		sl[s].total += s != 0;	/* slot 0 counts every event, below */
+	}
+	sl[0].total = total0 + n;
 }
 
 /* Whole bins per GTI; their total must have exact indices (2^53). */
@@ -304,7 +429,7 @@ static void
 write_row(struct table_writer *w, const struct state *st, size_t slot, size_t i,
 	  long wbin, double wmin, double wmax)
 {
-	const struct cold *cs = &st->cold[slot * st->n_dt + i];
+	const struct bins *cs = &st->bins[slot * st->n_dt + i];
 	const struct scale *sc = &st->sc[i];
 	int64_t n = 0, n_pairs = 0;
 
@@ -343,15 +468,83 @@ write_row(struct table_writer *w, const struct state *st, size_t slot, size_t i,
 	table_end_row(w);
 }
 
+/* Grid mode pays each bin change with a visit of every slot (a few
+ * instructions for a slot without events in the bin), where the per-slot
+ * lists pay it only in the slots that change bin but with the list's
+ * upkeep, several times dearer.  So grid mode while there are few slots
+ * (leave_grid when wbins without metadata edges bring more), provided no
+ * open bin's end reaches into the next GTI (a whole last bin that floor's
+ * slack in scan_whole_bins let overhang a GTI gap narrower than 1e-9 of the
+ * GTI): there a slot's own list keeps counting the next GTI's first events
+ * in its old bin, a shared end would for every slot, so the two differ. */
+#define GRID_MAX_SLOTS 32
+
+static bool
+use_grid(const struct state *st)
+{
+	if (st->n_slots > GRID_MAX_SLOTS)
+		return false;
+	for (size_t i = 0; i < st->n_dt; i++)
+		for (size_t g = 0; g + 1 < st->gti->n; g++) {
+			int64_t k = st->sc[i].n_full[g];
+
+			if (k > 0 && bin_end_below(st->gti->iv[g].start, &st->sc[i], k - 1) >
+				     st->gti->iv[g + 1].start)
+				return false;
+		}
+	return true;
+}
+
+/* Hand the shared open bins to every slot's own list.  Each slot's events
+ * so far lie in the shared bins, so its list goes on as if it had been
+ * kept all along. */
+static void
+leave_grid(struct state *st)
+{
+	size_t n = st->n_dt;
+
+	for (size_t s = 0; s < st->n_slots; s++) {
+		memcpy(st->end + s * n, st->grid_end, n * sizeof *st->end);
+		memcpy(st->scale_of + s * n, st->grid_scale_of, n * sizeof *st->scale_of);
+		st->slot[s].head = st->grid_head;
+		for (size_t i = 0; i < n; i++) {
+			st->bins[s * n + i].g = st->grid_g[i];
+			st->bins[s * n + i].k = st->grid_k[i];
+		}
+	}
+	st->grid = false;
+}
+
+static void
+init_grid(struct state *st)
+{
+	size_t n = st->n_dt;
+
+	st->grid = true;
+	st->grid_head = n ? -INFINITY : INFINITY;
+	st->grid_end = xmalloc(n * sizeof *st->grid_end);
+	st->grid_scale_of = xmalloc(n * sizeof *st->grid_scale_of);
+	st->grid_g = xmalloc(n * sizeof *st->grid_g);
+	st->grid_k = xmalloc(n * sizeof *st->grid_k);
+	for (size_t i = 0; i < n; i++) {
+		st->grid_end[i] = -INFINITY;
+		st->grid_scale_of[i] = (uint32_t)i;
+		st->grid_g[i] = -1;
+		st->grid_k[i] = -1;
+	}
+}
+
 /* Close the open bins, then account the empty bins after the last
  * non-empty one of each (slot, scale). */
 static void
 close_all(struct state *st)
 {
+	if (st->grid)
+		leave_grid(st);
 	for (size_t s = 0; s < st->n_slots; s++)
 		for (size_t i = 0; i < st->n_dt; i++) {
-			uint64_t c = st->total[s] - st->opened_at[s * st->n_dt + i];
-			struct cold *cs = &st->cold[s * st->n_dt + i];
+			struct bins *cs = &st->bins[s * st->n_dt + i];
+			uint64_t c = st->slot[s].total - cs->opened_at;
 
 			if (cs->g >= 0 && cs->k >= 0 && cs->k < st->sc[i].n_full[cs->g] && c > 0)
 				close_bin(cs, &st->sc[i], cs->g, cs->k, c);
@@ -386,11 +579,14 @@ free_state(struct state *st)
 	for (size_t i = 0; i < st->n_dt; i++)
 		free(st->sc[i].n_full);
 	free(st->sc);
-	free(st->t_end);
-	free(st->opened_at);
-	free(st->total);
-	free(st->first_end);
-	free(st->cold);
+	free(st->slot);
+	free(st->end);
+	free(st->scale_of);
+	free(st->bins);
+	free(st->grid_end);
+	free(st->grid_scale_of);
+	free(st->grid_g);
+	free(st->grid_k);
 }
 
 int
@@ -398,7 +594,7 @@ main(int argc, char **argv)
 {
 	struct opts o = parse_options(argc, argv);
 	struct scan scan;
-	struct scan_event ev;
+	struct scan_run run;
 	struct state st = { 0 };
 
 	scan_open(&scan, 0, "stdin", !o.no_frames);
@@ -406,12 +602,18 @@ main(int argc, char **argv)
 	st.gti = &scan.gti;
 	set_full_bins(&st);
 	grow_slots(&st, scan.n_slots);
-	while (scan_next(&scan, &ev)) {
-		if (scan.n_slots > st.n_slots)
+	if (use_grid(&st))
+		init_grid(&st);
+	while (scan_next_run(&scan, &run)) {
+		if (scan.n_slots > st.n_slots) {
 			grow_slots(&st, scan.n_slots);
-		count_event(&st, 0, ev.t, (long)ev.g);
-		if (ev.slot)
-			count_event(&st, ev.slot, ev.t, (long)ev.g);
+			if (st.grid && st.n_slots > GRID_MAX_SLOTS)
+				leave_grid(&st);
+		}
+		if (st.grid)
+			count_run_grid(&st, run.ev, run.n, (long)run.g);
+		else
+			count_run(&st, run.ev, run.n, (long)run.g);
 	}
 	if (scan_count(&scan) > 3000000000ull)
 		die(EXIT_RUNTIME, "stdin: over 3e9 events: split the stream (64-bit sums)");

@@ -236,3 +236,30 @@ t_error varstat-29 "the same without GTIs (over the events' span)" 2 \
 printf '0 0.5 0\n1 0.5 0\n2 0.5 0\n3 0.5 0\n' | tsv2ev --meta <(echo '{"gti": [[0, 2], [2, 4]]}') >"$T/touch.ev"
 t_eq varstat-30 "touching GTIs are merged: a bin may span their common edge" "-1,,,4,1,4,,,,,,," \
 	"$(varstat --timescales 4:4:1 <"$T/touch.ev" | grep '^-1,')"
+
+# Many wbins that the events bring (no metadata edges), 30 of them first
+# seen in the last third: the table grows past the 32 slots whose bins
+# varstat shares, mid-stream.  With edges, the same 41 slots from the start.
+"$T_PY" - "$T" <<'PY'
+import json, sys, numpy as np
+d = sys.argv[1]; rng = np.random.default_rng(31)
+gti = [[10.0, 700.0], [700.5, 1500.0], [1600.0, 2400.125]]
+t = np.sort(np.concatenate([rng.uniform(0, 2500, 30000), 900 + rng.normal(0, 20, 3000),
+                            np.round(rng.uniform(0, 2500, 2000))]))
+wb = np.where(t < 1700, rng.integers(-1, 10, t.size), rng.integers(-1, 40, t.size))
+with open(d + "/m.txt", "w") as f:
+    for x, w in zip(t, wb):
+        f.write(f"{x!r} 0.5 {w}\n")
+json.dump({"gti": gti}, open(d + "/m.json", "w"))
+json.dump({"gti": gti, "wbins": {"edges": [0.1 + 0.025 * i for i in range(41)]}},
+          open(d + "/me.json", "w"))
+PY
+tsv2ev --meta "$T/m.json" "$T/m.txt" >"$T/m.ev"
+tsv2ev --meta "$T/me.json" "$T/m.txt" >"$T/me.ev"
+varstat --timescales 0.25:1000:15 <"$T/m.ev" >"$T/m.csv"
+"$T_PY" "$REF" "$T/m.ev" 0.25:1000:15 >"$T/m.ref"
+t_check varstat-31 "40 wbins without edges, 30 first seen late (past 32 slots mid-stream): equals numpy to 1e-9" \
+	cmp_tables "$T/m.csv" "$T/m.ref" 1e-9
+varstat --timescales 0.25:1000:15 <"$T/me.ev" >"$T/me.csv"
+t_eq varstat-32 "the same events with metadata edges: the same table but for wmin_nm and wmax_nm" \
+	"$(grep -v '^#' "$T/m.csv" | cut -d, -f1,4-)" "$(grep -v '^#' "$T/me.csv" | cut -d, -f1,4-)"

@@ -126,12 +126,68 @@ frames(void)
 	scan_close(&s);
 }
 
+static void
+runs(void)
+{
+	const struct ev_event ev[] = {
+		{ 0.5, 1, 0 }, { 1.0, 1, 1 }, { 2.5, 1, -1 }, { 3.0, 1, 2 }, { 5.5, 1, 0 }, { 9.0, 1, 0 },
+	};
+	struct scan s;
+	struct scan_run r[4];
+	size_t slots[4], n = 0;
+
+	scan_open(&s, stream("{\"gti\": [[1, 2], [2, 4], [5, 6]]}", ev, 6), "t", true);
+	while (n < 4 && scan_next_run(&s, &r[n])) {
+		slots[n] = s.n_slots;
+		n++;
+	}
+	check(n == 3 && r[0].n == 2 && r[0].ev[0].time == 1.0 && r[0].g == 0 && slots[0] == 3,
+	      "runs: the first from the first event inside a GTI, its new wbin already a slot");
+	check(r[1].n == 1 && r[1].ev[0].time == 3.0 && r[1].g == 0 && slots[1] == 4,
+	      "runs: cut before an event with a new wbin, which starts the next");
+	check(r[2].n == 1 && r[2].ev[0].time == 5.5 && r[2].g == 1 && scan_count(&s) == 6,
+	      "runs: cut at a GTI's stop; events outside the GTIs left out");
+	scan_close(&s);
+}
+
+/* Over several blocks, the runs hand out what scan_next does. */
+static void
+runs_as_events(void)
+{
+	enum { N = 3 * EV_BLOCK_EVENTS + 17 };
+	struct ev_event *ev = malloc(N * sizeof *ev);
+	struct scan a, b;
+	struct scan_event e;
+	struct scan_run r;
+	size_t n_runs = 0, i = 0;
+	bool same = true;
+
+	for (size_t k = 0; k < N; k++)
+		ev[k] = (struct ev_event){ 0.01 * (double)k, 1, k % 7 == 0 ? -1 : (int32_t)(k % 5) };
+	ev[185000].wbin = 6;	/* a late new wbin, at 1850 s */
+	scan_open(&a, stream("{\"gti\": [[10, 700], [700.5, 1500], [1600, 1900.004]]}", ev, N), "a", true);
+	scan_open(&b, stream("{\"gti\": [[10, 700], [700.5, 1500], [1600, 1900.004]]}", ev, N), "b", true);
+	while (scan_next_run(&b, &r)) {
+		n_runs++;
+		for (size_t j = 0; j < r.n; j++, i++)
+			same = same && scan_next(&a, &e) && e.t == r.ev[j].time && e.g == r.g &&
+			       e.slot == (size_t)r.ev[j].wbin + 1 && e.slot < b.n_slots;
+	}
+	check(same && !scan_next(&a, &e) && i > 150000 && n_runs >= 6 && a.n_slots == 8 &&
+	      b.n_slots == 8, "runs over blocks: the same events, GTIs and slots as scan_next");
+	scan_close(&a);
+	scan_close(&b);
+	free(ev);
+}
+
 int
 main(void)
 {
 	metadata_gtis();
 	events_span();
 	frames();
+	runs();
+	runs_as_events();
 	check(scan_whole_bins(0, 10, 3) == 3 && scan_whole_bins(0, INFINITY, 1) == INT64_MAX &&
 	      scan_whole_bins(0, 1000, 1e-17) == -1 && scan_whole_bins(5, 4, 1) == 0,
 	      "whole bins: floor, open GTI, over 2^53, none");
