@@ -1599,6 +1599,28 @@ plot_render(struct plot_figure *f, cairo_t *cr, double width, double height)
 }
 
 size_t
+plot_render_tiles(struct plot_figure *const *f, size_t n, size_t cols, cairo_t *cr,
+		  double cell_w, double cell_h)
+{
+	size_t drawn = 0;
+
+	if (cols == 0)
+		return 0;
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	for (size_t i = 0; i < n; i++) {
+		cairo_save(cr);
+		cairo_translate(cr, (double)(i % cols) * cell_w, (double)(i / cols) * cell_h);
+		/* Each figure paints its own background: keep it to its cell. */
+		cairo_rectangle(cr, 0, 0, cell_w, cell_h);
+		cairo_clip(cr);
+		drawn += plot_render(f[i], cr, cell_w, cell_h);
+		cairo_restore(cr);
+	}
+	return drawn;
+}
+
+size_t
 plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool shared_x,
 		 cairo_t *cr, const struct plot_canvas *c, const char *title, const char *subtitle)
 {

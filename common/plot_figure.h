@@ -137,6 +137,13 @@ struct plot_canvas {
  * error). */
 size_t plot_render(struct plot_figure *f, cairo_t *cr, double width, double height);
 
+/* n complete figures, each with its own title, as tiles of cell_w×cell_h
+ * units (0.45 pt per unit, as plot_render()), `cols` per row from the top
+ * left, on a white canvas: independent charts side by side, unlike the
+ * panels of plot_render_grid().  Returns the points drawn. */
+size_t plot_render_tiles(struct plot_figure *const *f, size_t n, size_t cols, cairo_t *cr,
+			 double cell_w, double cell_h);
+
 /* The same on a canvas of a given print size. */
 size_t plot_render_canvas(struct plot_figure *f, cairo_t *cr, const struct plot_canvas *c);
 
