@@ -65,6 +65,7 @@ struct plot_figure {
 	double fx0, fx1;		/* axes left and right, panel units */
 	bool no_side_legend;		/* panels of a column: axes must line up */
 	char *tag;			/* panel name, inside the axes top left */
+	bool legend_above;		/* legend in rows above the axes, always */
 };
 
 /* Everything the layout decides, in canvas units. */
@@ -190,6 +191,12 @@ void
 plot_figure_y_headroom(struct plot_figure *f, double fraction)
 {
 	f->y_headroom = fraction < 0 ? 0 : fraction > 0.5 ? 0.5 : fraction;
+}
+
+void
+plot_figure_legend_above(struct plot_figure *f)
+{
+	f->legend_above = true;
 }
 
 void
@@ -777,6 +784,16 @@ colourbar_width(struct layout *L, const struct plot_figure *f)
 	       (f->zlabel[0] ? 1.3 * L->fs_label : 0);
 }
 
+/* The height of the band of x tick labels: room for superscript exponents
+ * (drawn 0.42 of a label higher) only on an axis that has them, so that
+ * the axis title sits close under plain labels, where it reads as the
+ * axis's (in a grid, not as the next panel's). */
+static double
+x_label_band(const struct layout *L, const struct plot_figure *f)
+{
+	return (plot_axis_exponent_form(&f->x) ? 1.9 : 1.2) * L->fs_tick;
+}
+
 static void
 layout(struct layout *L, const struct plot_figure *f)
 {
@@ -790,11 +807,10 @@ layout(struct layout *L, const struct plot_figure *f)
 		top += 1.3 * L->fs_title * (L->title_split ? 2 : 1);
 	top += 1.2 * L->fs_sub * (double)L->n_sub_lines + (L->n_sub_lines ? 0.1 * L->fs_sub : 0);
 	L->y0 = top + 0.8 * L->fs_tick;
-	/* 1.9 tick-label heights: superscript exponents sit 0.42 higher. */
 	if (f->hide_x_labels)
 		L->y1 = L->h - tick_len - 4 * L->u;
 	else
-		L->y1 = L->h - margin - (f->xlabel ? 1.3 * L->fs_label : 0) - 1.9 * L->fs_tick -
+		L->y1 = L->h - margin - (f->xlabel ? 1.3 * L->fs_label : 0) - x_label_band(L, f) -
 			tick_len - 8 * L->u;
 	/* A long x title with two parts (a light curve's "time since T0;
 	 * T0 = date") takes two lines rather than shrinking below 7 pt. */
@@ -826,6 +842,8 @@ layout(struct layout *L, const struct plot_figure *f)
 	legend_size(L, f, 1);
 	if (L->n_legend == 0)
 		goto labels;
+	if (f->legend_above)
+		goto above;
 	{
 		double pad = 16 * L->u, lw = L->legend_w, lh = L->legend_h;
 
@@ -859,6 +877,7 @@ layout(struct layout *L, const struct plot_figure *f)
 		L->legend_y = L->y0;
 		goto labels;
 	}
+above:
 	{
 		size_t cols = L->n_legend;
 
@@ -1620,6 +1639,41 @@ plot_render_tiles(struct plot_figure *const *f, size_t n, size_t cols, cairo_t *
 	return drawn;
 }
 
+/* One x range for each column of a grid (the panels of a column share
+ * their x axis). */
+static void
+share_x_ranges(struct plot_figure *const *f, size_t n, size_t cols)
+{
+	for (size_t col = 0; col < cols; col++) {
+		double lo = INFINITY, hi = -INFINITY;
+
+		for (size_t i = col; i < n; i += cols) {
+			fit_axes(f[i]);
+			lo = fmin(lo, f[i]->x.lo), hi = fmax(hi, f[i]->x.hi);
+		}
+		for (size_t i = col; i < n; i += cols) {
+			plot_figure_x_range(f[i], lo, hi);
+			fit_axes(f[i]);
+		}
+	}
+}
+
+/* One label form for the log y axes of a grid's panels: 10^k on all when
+ * any needs it (a panel reaching 10^5), so the panels read alike. */
+static void
+same_y_labels(struct plot_figure *const *f, size_t n)
+{
+	bool exponents = false;
+
+	for (size_t i = 0; i < n; i++) {
+		f[i]->y.exponent_labels = false;
+		fit_axes(f[i]);
+		exponents |= f[i]->y.scale == PLOT_LOG && plot_axis_exponent_form(&f[i]->y);
+	}
+	for (size_t i = 0; i < n; i++)
+		f[i]->y.exponent_labels = exponents;
+}
+
 size_t
 plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool shared_x,
 		 cairo_t *cr, const struct plot_canvas *c, const char *title, const char *subtitle)
@@ -1658,29 +1712,30 @@ plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool share
 		f[i]->x_extent_forced = false;
 		f[i]->no_side_legend = shared_x;
 	}
+	same_y_labels(f, n);
+	if (shared_x)
+		share_x_ranges(f, n, cols);
 	/* A bottom panel keeps room for the x labels; the others share the
 	 * rest, so every panel's axes are equally tall. */
 	row_h = xcalloc(rows, sizeof *row_h);
 	{
-		double xlab = 26 * L->u + 1.3 * L->fs_label + 1.9 * L->fs_tick + 8 * L->u - 4 * L->u;
-		double extra = shared_x ? xlab : 0, avail = c->height - top - extra;
+		double band = 0, extra, avail;
 
+		for (size_t i = (rows - 1) * cols; i < n; i++)
+			band = fmax(band, x_label_band(L, f[i]));
+		extra = shared_x ? 26 * L->u + 1.3 * L->fs_label + band + 8 * L->u - 4 * L->u : 0;
+		avail = c->height - top - extra;
 		for (size_t r = 0; r < rows; r++)
 			row_h[r] = avail / (double)rows + (r + 1 == rows ? extra : 0);
 	}
 	if (shared_x) {
-		/* One x range per column, and the axes of a column aligned. */
+		/* The axes of a column aligned. */
 		for (size_t col = 0; col < cols; col++) {
-			double lo = INFINITY, hi = -INFINITY, x0 = 0, x1 = INFINITY;
+			double x0 = 0, x1 = INFINITY;
 
-			for (size_t i = col; i < n; i += cols) {
-				fit_axes(f[i]);
-				lo = fmin(lo, f[i]->x.lo), hi = fmax(hi, f[i]->x.hi);
-			}
 			for (size_t i = col; i < n; i += cols) {
 				struct layout M = *L;
 
-				plot_figure_x_range(f[i], lo, hi);
 				M.w = cell_w, M.h = row_h[i / cols];
 				M.ref_pos = NULL;
 				fit_axes(f[i]);

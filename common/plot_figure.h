@@ -107,6 +107,10 @@ void plot_figure_hline(struct plot_figure *f, double value, const struct plot_st
 void plot_figure_vline(struct plot_figure *f, double value, const struct plot_style *style,
 		       const char *label, bool extend);
 
+/* The legend in rows above the axes, wherever the data lie: figures to be
+ * compared side by side (A's and B's) then have it in the same place. */
+void plot_figure_legend_above(struct plot_figure *f);
+
 /* A panel's name, drawn in bold inside the axes at the top left (panels
  * of a grid: "0.1–0.4 nm"); copied. */
 void plot_figure_tag(struct plot_figure *f, const char *tag);

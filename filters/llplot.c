@@ -32,7 +32,8 @@ static const char usage_text[] =
 	"  lcurve        lcurve: count rate vs time per wavelength bin\n"
 	"  psd           psd: Leahy power vs frequency, log-rebinned, with the 99%\n"
 	"                and 99.9% single-trial detection levels; a panel per wbin\n"
-	"  interarrival  interarrival: histogram against the exponential, KS test\n"
+	"  interarrival  interarrival: histogram against its expectation (the\n"
+	"                exponential, or with frames the frame-grid model), KS test\n"
 	"  counts        lcurve: counts spectrum, rate per nm against wavelength\n"
 	"  heatmap       lcurve: time x wavelength map of the rate per nm\n"
 	"  chunkhist     chunkvar: histograms of the chunk metrics, A over B\n"
@@ -1216,6 +1217,37 @@ interarrival_axes(struct plot_figure *f, const struct dataset *d, size_t n_d, lo
 	}
 }
 
+/* Whether interarrival compared a table with a Poisson process seen on
+ * the frame grid (its "# note: frames: ..." line: the stream had timedel)
+ * rather than with the exponential; *tau the frame time. */
+static bool
+frame_model(const struct dataset *d, double *tau)
+{
+	const char *note;
+
+	for (size_t i = 0; (note = table_comment_nth(d->t, "note", i)); i++)
+		if (strncmp(note, "frames:", 7) == 0) {
+			if (!meta_number(table_meta(d->t), "timedel", tau))
+				*tau = strtod(note + strcspn(note, "0123456789"), NULL);
+			return true;
+		}
+	return false;
+}
+
+/* The name of the expectation the tables were compared with: the
+ * exponential, the frame-grid model, or each table's own when they differ. */
+static const char *
+expectation_name(const struct dataset *d, size_t n_d)
+{
+	size_t n_framed = 0;
+	double tau;
+
+	for (size_t i = 0; i < n_d; i++)
+		n_framed += frame_model(&d[i], &tau);
+	return n_framed == 0 ? "exponential expectation"
+	       : n_framed == n_d ? "frame-grid expectation" : "expectation";
+}
+
 /* Each table's observed histogram (solid) and expectation (dotted) in the
  * panel of one wbin, the k-th. */
 static void
@@ -1245,8 +1277,45 @@ interarrival_series(struct plot_figure *f, const struct dataset *d, size_t n_d, 
 		if (n_d > 1)
 			ex.colour = plot_black;
 		add_points(f, PLOT_POINTS, g, &ex, false, true,
-			   n_d > 1 && k == 0 && i == 0 ? "exponential expectation" : NULL);
+			   n_d > 1 && k == 0 && i == 0 ? expectation_name(d, n_d) : NULL);
 	}
+}
+
+/* What the dotted line and the KS test compare with: the exponential, or
+ * (the stream had timedel) a Poisson process seen on the frame grid, whose
+ * gaps are whole frames, geometric beyond the first. */
+static void
+expectation_caption(char **caption, const struct dataset *d, size_t n_d)
+{
+	size_t n_framed = 0;
+	double tau = NAN;
+	char framed[200] = "";
+
+	for (size_t i = 0; i < n_d; i++)
+		if (frame_model(&d[i], &tau)) {
+			size_t len = strlen(framed);
+
+			n_framed++;
+			snprintf(framed + len, sizeof framed - len, "%s%.40s", len ? ", " : "", d[i].label);
+		}
+	if (n_framed == 0) {
+		if (n_d == 1)
+			caption_add(caption, "solid: observed, dotted: the exponential expectation");
+		caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against the exponential");
+		return;
+	}
+	if (n_d == 1)
+		caption_add(caption, "solid: observed, dotted: the expectation of a Poisson process "
+			    "seen on the %.4g s frame grid (gaps of whole frames, geometric)", tau);
+	else if (n_framed == n_d)
+		caption_add(caption, "dotted: the expectation of a Poisson process seen on the "
+			    "frame grid (gaps of whole frames, geometric)");
+	else
+		caption_add(caption, "dotted: each table's expectation, a Poisson process seen on "
+			    "the frame grid for %s (gaps of whole frames, geometric), else the "
+			    "exponential", framed);
+	caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against %s",
+		    n_framed == n_d ? "that frame-grid model" : "each table's expectation");
 }
 
 static void
@@ -1256,9 +1325,7 @@ interarrival_caption(char **caption, const struct dataset *d, size_t n_d, bool f
 	if (framed)
 		caption_add(caption, "times are frame stamps: bins merged to whole frames of %s%.4g s",
 			    estimated ? "about " : "", tau);
-	if (n_d == 1)
-		caption_add(caption, "solid: observed, dotted: the exponential expectation");
-	caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against the exponential");
+	expectation_caption(caption, d, n_d);
 	caption_tables(caption, d, n_d);
 }
 
@@ -1455,6 +1522,9 @@ psd_panel(const struct dataset *d, size_t n_d, const long *wb, size_t n_wb, size
 
 	plot_figure_x(f, PLOT_LOG, "frequency (Hz)");
 	plot_figure_y(f, PLOT_LOG, "Leahy power");
+	/* Not in a corner free of data: A's and B's figures of an analysis,
+	 * side by side, have their legends in the same place. */
+	plot_figure_legend_above(f);
 	plot_figure_hline(f, 2, &(struct plot_style){ .colour = plot_black, .line_width = 1.5 },
 			  k == 0 ? "white noise 2" : NULL, true);
 	mark_dither(f, true, table_meta(d[0].t));
