@@ -647,25 +647,35 @@ caption_add(char **s, const char *fmt, ...)
 	sprintf(*s + len, "%s%s", len ? ";  " : "", part);
 }
 
+/* What a table is, "B: model of sample": its label and dataset. */
+static void
+table_entry(const struct dataset *d, char *buf, size_t size)
+{
+	json_t *m = table_meta(d->t);
+	const char *what = meta_string(m, "dataset");
+
+	if (!what)
+		what = meta_string(m, "object");
+	if (!what)
+		what = d->path;
+	/* A label that already names the dataset needs no repeat. */
+	if (strstr(d->label, what))
+		snprintf(buf, size, "%s", d->label);
+	else
+		snprintf(buf, size, "%s: %.60s", d->label, what);
+}
+
 /* What the overlaid tables are, when there are several. */
 static void
 caption_tables(char **s, const struct dataset *d, size_t n)
 {
+	char entry[400];
+
 	if (n < 2)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		json_t *m = table_meta(d[i].t);
-		const char *what = meta_string(m, "dataset");
-
-		if (!what)
-			what = meta_string(m, "object");
-		if (!what)
-			what = d[i].path;
-		/* A label that already names the dataset needs no repeat. */
-		if (strstr(d[i].label, what))
-			caption_add(s, "%s", d[i].label);
-		else
-			caption_add(s, "%s: %.60s", d[i].label, what);
+		table_entry(&d[i], entry, sizeof entry);
+		caption_add(s, "%s", entry);
 	}
 }
 
@@ -2034,15 +2044,22 @@ chunkhist_panel(const struct opts *o, const struct chunks *c, size_t n_d, size_t
 static void
 chunkhist_caption(const struct opts *o, char **caption, const struct dataset *d, size_t n_d)
 {
-	for (size_t i = 0; i < n_d; i++)
-		caption_add(caption, "%s (%s)", d[i].label,
+	/* Each table once, with its line style (the panels have no legend). */
+	for (size_t i = 0; i < n_d; i++) {
+		char entry[400];
+
+		if (n_d > 1)
+			table_entry(&d[i], entry, sizeof entry);
+		else
+			snprintf(entry, sizeof entry, "%s", d[i].label);
+		caption_add(caption, "%s (%s)", entry,
 			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
 						   "purple dash-dot" }[i % 4]);
+	}
 	caption_add(caption, "y: fraction of each table's chunks in 2n^(1/3) bins "
 		    "(n: the fewest chunks of a table) from the 0.5%% to the 99.5%% quantile "
 		    "(values beyond in the end bins)");
 	caption_add(caption, "all widths%s together", o->n_wbins ? "" : " and wavelength bins");
-	caption_tables(caption, d, n_d);
 }
 
 /* One panel per metric: every table's histogram on the same bins (from the

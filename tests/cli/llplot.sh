@@ -575,3 +575,16 @@ assert len(runs) == 3, runs
 labels, title = runs[1], runs[2]
 assert title[0] - labels[1] < 1.2 * (labels[1] - labels[0]), runs
 ' "$T/gap.png"
+
+# chunkhist names each table once in the caption, with its line style
+# (its small panels have no legend).
+llplot --kind chunkhist "$T/a_cv.csv" "$T/b_cv.csv" -o "$T/chcap.pdf"
+"$T_PY" -c "$pdf_text" "$T/chcap.pdf" | tr '\n' ' ' >"$T/chcap.txt"
+t_py llplot-62 "chunkhist: each table once in the caption, with its line style" '
+import re, sys
+t = " ".join(open(sys.argv[1]).read().split())
+for style in ("blue solid", "orange dashed"):
+    m = re.search(r"\b([AB](?:: [^;()]*)?) \(" + style + r"\)", t)
+    assert m, (style, t)
+    assert t.count(m.group(1)) == 1, (m.group(1), t)
+' "$T/chcap.txt"
