@@ -216,6 +216,22 @@ linear_ticks(const struct plot_axis *a, double length_px, double min_gap_px,
 	return n;
 }
 
+bool
+plot_axis_exponent_form(const struct plot_axis *a)
+{
+	if (a->scale != PLOT_LOG || !(a->lo > 0) || !(a->hi >= a->lo))
+		return false;
+	if (a->exponent_labels)
+		return true;
+	/* One label form per axis: 10^k throughout when any decade label
+	 * would be very long as plain decimals. */
+	for (int k = (int)floor(log10(a->lo)); k <= (int)ceil(log10(a->hi)); k++)
+		if (pow(10, k) >= a->lo * (1 - 1e-9) && pow(10, k) <= a->hi * (1 + 1e-9) &&
+		    (k < -3 || k > 4))
+			return true;
+	return false;
+}
+
 size_t
 plot_axis_ticks(const struct plot_axis *a, double length_px, double min_gap_px,
 		struct plot_tick *t, size_t max)
@@ -272,12 +288,7 @@ plot_axis_ticks(const struct plot_axis *a, double length_px, double min_gap_px,
 			stride = 1;
 		}
 	}
-	/* One label form per axis: 10^k throughout when any decade label
-	 * would be very long as plain decimals. */
-	for (int k = klo; k <= khi; k++)
-		if (pow(10, k) >= a->lo * (1 - 1e-9) && pow(10, k) <= a->hi * (1 + 1e-9) &&
-		    (k < -3 || k > 4))
-			exponent_form = true;
+	exponent_form = plot_axis_exponent_form(a);
 	if (set == set9 && exponent_form) {
 		/* "7×10⁻⁵" nine times a decade is clutter: keep 1, 2, 5. */
 		set = set3;

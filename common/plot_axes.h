@@ -19,6 +19,9 @@ struct plot_axis {
 	enum plot_scale scale;
 	double lo, hi;		/* shown range; lo < hi, both > 0 on a log axis */
 	const char *label;	/* title with unit, e.g. "time scale (s)"; borrowed */
+	bool exponent_labels;	/* log axis: decades as 10^k even where plain
+				 * decimals would be short (the panels of a
+				 * grid then label alike) */
 };
 
 /* The extent of the values an axis must show. */
@@ -58,6 +61,11 @@ double plot_axis_fraction(const struct plot_axis *a, double v);
  * least `min_gap_px` apart.  Fills t (up to `max`), returns the count. */
 size_t plot_axis_ticks(const struct plot_axis *a, double length_px, double min_gap_px,
 		       struct plot_tick *t, size_t max);
+
+/* Whether a log axis labels its decades as 10^k: when any decade it shows
+ * would be long as plain decimals (below 0.001 or above 10000), or when
+ * exponent_labels asks for it.  False for a linear axis. */
+bool plot_axis_exponent_form(const struct plot_axis *a);
 
 /* A "nice" step (1, 2 or 5 times a power of ten) not below `raw`. */
 double plot_nice_step(double raw);

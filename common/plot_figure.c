@@ -65,6 +65,7 @@ struct plot_figure {
 	double fx0, fx1;		/* axes left and right, panel units */
 	bool no_side_legend;		/* panels of a column: axes must line up */
 	char *tag;			/* panel name, inside the axes top left */
+	bool legend_above;		/* legend in rows above the axes, always */
 };
 
 /* Everything the layout decides, in canvas units. */
@@ -190,6 +191,12 @@ void
 plot_figure_y_headroom(struct plot_figure *f, double fraction)
 {
 	f->y_headroom = fraction < 0 ? 0 : fraction > 0.5 ? 0.5 : fraction;
+}
+
+void
+plot_figure_legend_above(struct plot_figure *f)
+{
+	f->legend_above = true;
 }
 
 void
@@ -345,6 +352,81 @@ series_x(const struct series *s, size_t i)
 	return NAN;
 }
 
+/* Widen the x, y and z ranges to series s's drawable values (a cell's
+ * extent and value, a band's ends, a point's bin or x, its error bar; bars
+ * start at 0).  Returns whether s drew a bar. */
+static bool
+series_ranges(const struct plot_figure *f, const struct series *s, struct plot_range *xr,
+	      struct plot_range *yr, struct plot_range *zr)
+{
+	bool bars = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		double x = series_x(s, i);
+
+		if (s->kind == PLOT_CELLS) {
+			if (!isfinite(s->y[i]))
+				continue;
+			plot_range_add(xr, s->xlo[i], f->x.scale);
+			plot_range_add(xr, s->xhi[i], f->x.scale);
+			plot_range_add(yr, s->ylo[i], f->y.scale);
+			plot_range_add(yr, s->yhi[i], f->y.scale);
+			plot_range_add(zr, s->y[i], f->z.scale);
+			continue;
+		}
+		if (!plot_scale_accepts(f->x.scale, x))
+			continue;
+		if (s->kind == PLOT_BAND) {
+			if (plot_scale_accepts(f->y.scale, s->ylo[i]) &&
+			    plot_scale_accepts(f->y.scale, s->yhi[i])) {
+				plot_range_add(xr, x, f->x.scale);
+				plot_range_add(yr, s->ylo[i], f->y.scale);
+				plot_range_add(yr, s->yhi[i], f->y.scale);
+			}
+			continue;
+		}
+		if (!plot_scale_accepts(f->y.scale, s->y[i]))
+			continue;
+		plot_range_add(yr, s->y[i], f->y.scale);
+		if (s->xlo) {
+			plot_range_add(xr, s->xlo[i], f->x.scale);
+			plot_range_add(xr, s->xhi[i], f->x.scale);
+		} else {
+			plot_range_add(xr, x, f->x.scale);
+		}
+		if (s->ylo)
+			plot_range_add(yr, s->ylo[i], f->y.scale);
+		if (s->yhi)
+			plot_range_add(yr, s->yhi[i], f->y.scale);
+		if (s->kind == PLOT_BARS) {
+			bars = true;
+			plot_range_add(yr, 0, f->y.scale);
+		}
+	}
+	return bars;
+}
+
+/* The y axis from its range yr: bars from 0 on a linear axis, the floor,
+ * the headroom. */
+static void
+fit_y(struct plot_figure *f, const struct plot_range *yr, bool bars, bool cells)
+{
+	plot_axis_fit(&f->y, yr, cells ? 0 : 0.06);
+	if (bars && f->y.scale == PLOT_LINEAR && yr->lo >= 0)
+		f->y.lo = 0;
+	if (f->y_floored && f->y.lo < f->y_floor && f->y_floor < f->y.hi &&
+	    plot_scale_accepts(f->y.scale, f->y_floor))
+		f->y.lo = f->y_floor;
+	if (f->y_headroom > 0 && f->y.hi > f->y.lo) {
+		double k = 1 / (1 - f->y_headroom);
+
+		if (f->y.scale == PLOT_LOG && f->y.lo > 0)
+			f->y.hi = f->y.lo * pow(f->y.hi / f->y.lo, k);
+		else if (f->y.scale != PLOT_LOG)
+			f->y.hi = f->y.lo + (f->y.hi - f->y.lo) * k;
+	}
+}
+
 static void
 fit_axes(struct plot_figure *f)
 {
@@ -356,52 +438,8 @@ fit_axes(struct plot_figure *f)
 	plot_range_init(&zr);
 	for (size_t k = 0; k < f->n_s; k++)
 		cells |= f->s[k].kind == PLOT_CELLS;
-	for (size_t k = 0; k < f->n_s; k++) {
-		const struct series *s = &f->s[k];
-
-		for (size_t i = 0; i < s->n; i++) {
-			double x = series_x(s, i);
-
-			if (s->kind == PLOT_CELLS) {
-				if (!isfinite(s->y[i]))
-					continue;
-				plot_range_add(&xr, s->xlo[i], f->x.scale);
-				plot_range_add(&xr, s->xhi[i], f->x.scale);
-				plot_range_add(&yr, s->ylo[i], f->y.scale);
-				plot_range_add(&yr, s->yhi[i], f->y.scale);
-				plot_range_add(&zr, s->y[i], f->z.scale);
-				continue;
-			}
-			if (!plot_scale_accepts(f->x.scale, x))
-				continue;
-			if (s->kind == PLOT_BAND) {
-				if (plot_scale_accepts(f->y.scale, s->ylo[i]) &&
-				    plot_scale_accepts(f->y.scale, s->yhi[i])) {
-					plot_range_add(&xr, x, f->x.scale);
-					plot_range_add(&yr, s->ylo[i], f->y.scale);
-					plot_range_add(&yr, s->yhi[i], f->y.scale);
-				}
-				continue;
-			}
-			if (!plot_scale_accepts(f->y.scale, s->y[i]))
-				continue;
-			plot_range_add(&yr, s->y[i], f->y.scale);
-			if (s->xlo) {
-				plot_range_add(&xr, s->xlo[i], f->x.scale);
-				plot_range_add(&xr, s->xhi[i], f->x.scale);
-			} else {
-				plot_range_add(&xr, x, f->x.scale);
-			}
-			if (s->ylo)
-				plot_range_add(&yr, s->ylo[i], f->y.scale);
-			if (s->yhi)
-				plot_range_add(&yr, s->yhi[i], f->y.scale);
-			if (s->kind == PLOT_BARS) {
-				bars = true;
-				plot_range_add(&yr, 0, f->y.scale);
-			}
-		}
-	}
+	for (size_t k = 0; k < f->n_s; k++)
+		bars |= series_ranges(f, &f->s[k], &xr, &yr, &zr);
 	for (size_t k = 0; k < f->n_l; k++)
 		if (f->l[k].extend)
 			plot_range_add(f->l[k].vertical ? &xr : &yr, f->l[k].value,
@@ -420,22 +458,8 @@ fit_axes(struct plot_figure *f)
 			f->z.lo = 0;	/* counts: the map starts at none */
 	}
 	f->z.label = f->zlabel;
-	if (!f->y_fixed) {
-		plot_axis_fit(&f->y, &yr, cells ? 0 : 0.06);
-		if (bars && f->y.scale == PLOT_LINEAR && yr.lo >= 0)
-			f->y.lo = 0;
-		if (f->y_floored && f->y.lo < f->y_floor && f->y_floor < f->y.hi &&
-		    plot_scale_accepts(f->y.scale, f->y_floor))
-			f->y.lo = f->y_floor;
-		if (f->y_headroom > 0 && f->y.hi > f->y.lo) {
-			double k = 1 / (1 - f->y_headroom);
-
-			if (f->y.scale == PLOT_LOG && f->y.lo > 0)
-				f->y.hi = f->y.lo * pow(f->y.hi / f->y.lo, k);
-			else if (f->y.scale != PLOT_LOG)
-				f->y.hi = f->y.lo + (f->y.hi - f->y.lo) * k;
-		}
-	}
+	if (!f->y_fixed)
+		fit_y(f, &yr, bars, cells);
 	f->x.label = f->xlabel;
 	f->y.label = f->ylabel;
 }
@@ -777,12 +801,85 @@ colourbar_width(struct layout *L, const struct plot_figure *f)
 	       (f->zlabel[0] ? 1.3 * L->fs_label : 0);
 }
 
+/* The legend in the corner of the axes that hides no data, when one
+ * does not. */
+static bool
+legend_in_corner(struct layout *L, const struct plot_figure *f)
+{
+	double pad = 16 * L->u, lw = L->legend_w, lh = L->legend_h, corners[4][2];
+	size_t best = 0, best_hits = (size_t)-1;
+
+	corners[0][0] = L->x1 - pad - lw, corners[0][1] = L->y0 + pad;
+	corners[1][0] = L->x0 + pad, corners[1][1] = L->y0 + pad;
+	corners[2][0] = L->x1 - pad - lw, corners[2][1] = L->y1 - pad - lh;
+	corners[3][0] = L->x0 + pad, corners[3][1] = L->y1 - pad - lh;
+	if (lw + 2 * pad < L->x1 - L->x0 && lh + 2 * pad < L->y1 - L->y0)
+		for (size_t c = 0; c < 4; c++) {
+			size_t hits = count_hidden(L, f, corners[c][0], corners[c][1], lw, lh);
+
+			if (hits < best_hits)
+				best = c, best_hits = hits;
+		}
+	if (best_hits != 0)
+		return false;
+	L->legend_x = corners[best][0];
+	L->legend_y = corners[best][1];
+	return true;
+}
+
+/* The legend in a column right of the axes (and of a colour bar), when
+ * the axes keep most of the width and need not line up with others'. */
+static bool
+legend_beside(struct layout *L, const struct plot_figure *f, double cb_w)
+{
+	double margin = 26 * L->u;
+
+	if (f->x_extent_forced || f->no_side_legend ||
+	    !(L->w - 2 * margin - L->legend_w - 1.2 * L->fs_tick - cb_w - (L->x0 - margin) >
+	      0.45 * (L->w - 2 * margin)))
+		return false;
+	L->x1 = L->w - margin - L->legend_w - 1.2 * L->fs_tick - cb_w;
+	L->cb_x0 = L->x1 + 0.8 * L->fs_tick;
+	L->cb_x1 = L->cb_x0 + 0.9 * L->fs_tick;
+	choose_x_ticks(L, f);
+	L->legend_x = L->w - margin - L->legend_w;
+	L->legend_y = L->y0;
+	return true;
+}
+
+/* The legend in rows above the axes (as few as fit the width), which
+ * move down to make room. */
+static void
+legend_above(struct layout *L, const struct plot_figure *f)
+{
+	double margin = 26 * L->u;
+	size_t cols = L->n_legend;
+
+	for (legend_size(L, f, cols); L->legend_w > L->w - 2 * margin && cols > 1;)
+		legend_size(L, f, --cols);
+	L->legend_x = 0.5 * (L->w - L->legend_w);
+	L->legend_y = L->y0 - 0.8 * L->fs_tick;
+	L->y0 += L->legend_h + 0.2 * L->fs_tick;
+	L->top_legend_h = L->legend_h + 0.2 * L->fs_tick;
+	if (L->y1 - L->y0 < 40 * L->u)
+		L->y1 = L->y0 + 40 * L->u;
+	L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 1.7 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
+}
+
+/* The height of the band of x tick labels: room for superscript exponents
+ * (drawn 0.42 of a label higher) only on an axis that has them, so that
+ * the axis title sits close under plain labels, where it reads as the
+ * axis's (in a grid, not as the next panel's). */
+static double
+x_label_band(const struct layout *L, const struct plot_figure *f)
+{
+	return (plot_axis_exponent_form(&f->x) ? 1.9 : 1.2) * L->fs_tick;
+}
+
 static void
 layout(struct layout *L, const struct plot_figure *f)
 {
 	double margin = 26 * L->u, tick_len = 12 * L->lu, top, ylab_w, cb_w;
-	double corners[4][2];
-	size_t best = 0, best_hits = (size_t)-1;
 
 	top = margin;
 	wrap_subtitle(L, f);
@@ -790,11 +887,10 @@ layout(struct layout *L, const struct plot_figure *f)
 		top += 1.3 * L->fs_title * (L->title_split ? 2 : 1);
 	top += 1.2 * L->fs_sub * (double)L->n_sub_lines + (L->n_sub_lines ? 0.1 * L->fs_sub : 0);
 	L->y0 = top + 0.8 * L->fs_tick;
-	/* 1.9 tick-label heights: superscript exponents sit 0.42 higher. */
 	if (f->hide_x_labels)
 		L->y1 = L->h - tick_len - 4 * L->u;
 	else
-		L->y1 = L->h - margin - (f->xlabel ? 1.3 * L->fs_label : 0) - 1.9 * L->fs_tick -
+		L->y1 = L->h - margin - (f->xlabel ? 1.3 * L->fs_label : 0) - x_label_band(L, f) -
 			tick_len - 8 * L->u;
 	/* A long x title with two parts (a light curve's "time since T0;
 	 * T0 = date") takes two lines rather than shrinking below 7 pt. */
@@ -824,55 +920,11 @@ layout(struct layout *L, const struct plot_figure *f)
 	L->top_legend_h = 0;
 	place_ref_labels(L, f, true);
 	legend_size(L, f, 1);
-	if (L->n_legend == 0)
-		goto labels;
-	{
-		double pad = 16 * L->u, lw = L->legend_w, lh = L->legend_h;
-
-		corners[0][0] = L->x1 - pad - lw, corners[0][1] = L->y0 + pad;
-		corners[1][0] = L->x0 + pad, corners[1][1] = L->y0 + pad;
-		corners[2][0] = L->x1 - pad - lw, corners[2][1] = L->y1 - pad - lh;
-		corners[3][0] = L->x0 + pad, corners[3][1] = L->y1 - pad - lh;
-		if (lw + 2 * pad < L->x1 - L->x0 && lh + 2 * pad < L->y1 - L->y0)
-			for (size_t c = 0; c < 4; c++) {
-				size_t hits = count_hidden(L, f, corners[c][0], corners[c][1], lw, lh);
-
-				if (hits < best_hits)
-					best = c, best_hits = hits;
-			}
-	}
-	if (best_hits == 0) {
-		L->legend_x = corners[best][0];
-		L->legend_y = corners[best][1];
-		goto labels;
-	}
-	/* No free corner: a column right of the axes (and of a colour bar)
-	 * while the axes keep most of the width, else rows above the axes. */
-	if (!f->x_extent_forced && !f->no_side_legend &&
-	    L->w - 2 * margin - L->legend_w - 1.2 * L->fs_tick - cb_w - (L->x0 - margin) >
-		    0.45 * (L->w - 2 * margin)) {
-		L->x1 = L->w - margin - L->legend_w - 1.2 * L->fs_tick - cb_w;
-		L->cb_x0 = L->x1 + 0.8 * L->fs_tick;
-		L->cb_x1 = L->cb_x0 + 0.9 * L->fs_tick;
-		choose_x_ticks(L, f);
-		L->legend_x = L->w - margin - L->legend_w;
-		L->legend_y = L->y0;
-		goto labels;
-	}
-	{
-		size_t cols = L->n_legend;
-
-		for (legend_size(L, f, cols); L->legend_w > L->w - 2 * margin && cols > 1;)
-			legend_size(L, f, --cols);
-		L->legend_x = 0.5 * (L->w - L->legend_w);
-		L->legend_y = L->y0 - 0.8 * L->fs_tick;
-		L->y0 += L->legend_h + 0.2 * L->fs_tick;
-		L->top_legend_h = L->legend_h + 0.2 * L->fs_tick;
-		if (L->y1 - L->y0 < 40 * L->u)
-			L->y1 = L->y0 + 40 * L->u;
-		L->n_yt = plot_axis_ticks(&f->y, L->y1 - L->y0, 1.7 * L->fs_tick, L->yt, PLOT_MAX_TICKS);
-	}
-labels:
+	/* A corner free of data, else a column beside the axes, else rows
+	 * above them; above at once when the figure asks. */
+	if (L->n_legend > 0 &&
+	    (f->legend_above || (!legend_in_corner(L, f) && !legend_beside(L, f, cb_w))))
+		legend_above(L, f);
 	place_ref_labels(L, f, false);
 }
 
@@ -961,151 +1013,202 @@ map_y_end(const struct layout *L, const struct plot_figure *f, double v)
 	return isfinite(y) ? y : L->y1 + 10 * L->lu;
 }
 
+/* A band: one polygon per run of drawable points. */
+static void
+draw_band(const struct layout *L, const struct plot_figure *f, const struct series *s, double alpha)
+{
+	cairo_t *cr = L->cr;
+	size_t i = 0;
+
+	while (i < s->n) {
+		size_t j = i;
+
+		while (j < s->n && isfinite(map_x(L, f, s->x[j])) &&
+		       isfinite(map_y(L, f, s->ylo[j])) && isfinite(map_y(L, f, s->yhi[j])))
+			j++;
+		if (j > i) {
+			for (size_t k = i; k < j; k++)
+				cairo_line_to(cr, map_x(L, f, s->x[k]), map_y(L, f, s->yhi[k]));
+			for (size_t k = j; k-- > i;)
+				cairo_line_to(cr, map_x(L, f, s->x[k]), map_y(L, f, s->ylo[k]));
+			cairo_close_path(cr);
+			set_colour(cr, s->style.colour, alpha);
+			cairo_fill(cr);
+		}
+		i = j + 1;
+	}
+}
+
 static size_t
-draw_series(const struct layout *L, const struct plot_figure *f, const struct series *s)
+draw_cells(const struct layout *L, const struct plot_figure *f, const struct series *s)
+{
+	cairo_t *cr = L->cr;
+	size_t drawn = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		double xa = map_x(L, f, s->xlo[i]), xb = map_x(L, f, s->xhi[i]);
+		double ya = map_y(L, f, s->ylo[i]), yb = map_y(L, f, s->yhi[i]);
+		double v = plot_axis_fraction(&f->z, s->y[i]);
+
+		if (!isfinite(xa) || !isfinite(xb) || !isfinite(ya) || !isfinite(yb) ||
+		    !isfinite(s->y[i]))
+			continue;
+		drawn++;
+		/* A hair of overlap, so neighbouring cells show no seam. */
+		cairo_rectangle(cr, xa - 0.3, yb - 0.3, xb - xa + 0.6, ya - yb + 0.6);
+		set_colour(cr, plot_colour_map(isfinite(v) ? v : 0), 1);
+		cairo_fill(cr);
+	}
+	return drawn;
+}
+
+/* Bars, or a histogram outline (steps), over the bins [xlo, xhi). */
+static size_t
+draw_bins(const struct layout *L, const struct plot_figure *f, const struct series *s, double alpha)
 {
 	cairo_t *cr = L->cr;
 	const struct plot_style *st = &s->style;
-	double alpha = st->alpha > 0 ? st->alpha : 1;
 	size_t drawn = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		double xa = map_x(L, f, s->xlo[i]), xb = map_x(L, f, s->xhi[i]);
+		double y = map_y(L, f, s->y[i]), base = map_y_end(L, f, 0);
+
+		/* An empty bin of a histogram on a log axis is a drop to the
+		 * bottom edge, not a hole. */
+		if (s->kind == PLOT_STEPS && s->y[i] == 0 && !isfinite(y))
+			y = map_y_end(L, f, 0);
+		if (!isfinite(xa) || !isfinite(xb) || !isfinite(y))
+			continue;
+		drawn++;
+		if (s->kind == PLOT_BARS) {
+			cairo_rectangle(cr, xa, y, xb - xa, base - y);
+			set_colour(cr, st->colour, alpha);
+			cairo_fill_preserve(cr);
+			set_colour(cr, st->colour, 1);
+			set_line(L, st, 2.0);
+			cairo_stroke(cr);
+		} else {
+			/* Join to the previous bin when the bins touch. */
+			bool join = i > 0 && s->xhi[i - 1] == s->xlo[i] &&
+				    (isfinite(map_y(L, f, s->y[i - 1])) || s->y[i - 1] == 0);
+
+			if (join)
+				cairo_line_to(cr, xa, y);
+			else
+				cairo_move_to(cr, xa, y);
+			cairo_line_to(cr, xb, y);
+		}
+	}
+	if (s->kind == PLOT_STEPS) {
+		set_colour(cr, st->colour, 1);
+		set_line(L, st, st->line_width > 0 ? st->line_width : 3);
+		cairo_stroke(cr);
+	}
+	return drawn;
+}
+
+/* The line through the points, broken where a point cannot be drawn. */
+static void
+draw_polyline(const struct layout *L, const struct plot_figure *f, const struct series *s)
+{
+	cairo_t *cr = L->cr;
+	bool pen = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		double x = map_x(L, f, s->x[i]), y = map_y(L, f, s->y[i]);
+
+		if (!isfinite(x) || !isfinite(y)) {
+			pen = false;
+			continue;
+		}
+		if (pen)
+			cairo_line_to(cr, x, y);
+		else
+			cairo_move_to(cr, x, y);
+		pen = true;
+	}
+	set_colour(cr, s->style.colour, 1);
+	set_line(L, &s->style, s->style.line_width);
+	cairo_stroke(cr);
+}
+
+/* Error bars ylo..yhi, with caps when the points are few enough to
+ * leave room for them. */
+static void
+draw_error_bars(const struct layout *L, const struct plot_figure *f, const struct series *s)
+{
+	cairo_t *cr = L->cr;
 	bool caps = s->n <= 120;
 
-	switch (s->kind) {
-	case PLOT_BAND: {
-		/* One polygon per run of drawable points. */
-		size_t i = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		double x = map_x(L, f, series_x(s, i)), y = map_y(L, f, s->y[i]);
+		double a = s->ylo ? map_y_end(L, f, s->ylo[i]) : y;
+		double b = s->yhi ? map_y_end(L, f, s->yhi[i]) : y;
+		double cw = 5 * L->lu;
 
-		while (i < s->n) {
-			size_t j = i;
-
-			while (j < s->n && isfinite(map_x(L, f, s->x[j])) &&
-			       isfinite(map_y(L, f, s->ylo[j])) && isfinite(map_y(L, f, s->yhi[j])))
-				j++;
-			if (j > i) {
-				for (size_t k = i; k < j; k++)
-					cairo_line_to(cr, map_x(L, f, s->x[k]), map_y(L, f, s->yhi[k]));
-				for (size_t k = j; k-- > i;)
-					cairo_line_to(cr, map_x(L, f, s->x[k]), map_y(L, f, s->ylo[k]));
-				cairo_close_path(cr);
-				set_colour(cr, st->colour, alpha);
-				cairo_fill(cr);
-			}
-			i = j + 1;
+		if (!isfinite(x) || !isfinite(y))
+			continue;
+		if (s->ylo && isnan(s->ylo[i]))
+			a = y;
+		if (s->yhi && isnan(s->yhi[i]))
+			b = y;
+		cairo_move_to(cr, x, a);
+		cairo_line_to(cr, x, b);
+		if (caps) {
+			cairo_move_to(cr, x - cw, a), cairo_line_to(cr, x + cw, a);
+			cairo_move_to(cr, x - cw, b), cairo_line_to(cr, x + cw, b);
 		}
-		return 0;
 	}
-	case PLOT_CELLS:
-		for (size_t i = 0; i < s->n; i++) {
-			double xa = map_x(L, f, s->xlo[i]), xb = map_x(L, f, s->xhi[i]);
-			double ya = map_y(L, f, s->ylo[i]), yb = map_y(L, f, s->yhi[i]);
-			double v = plot_axis_fraction(&f->z, s->y[i]);
+	set_colour(cr, s->style.colour, 1);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_line_width(cr, 2.0 * L->lu);
+	cairo_stroke(cr);
+}
 
-			if (!isfinite(xa) || !isfinite(xb) || !isfinite(ya) || !isfinite(yb) ||
-			    !isfinite(s->y[i]))
-				continue;
-			drawn++;
-			/* A hair of overlap, so neighbouring cells show no seam. */
-			cairo_rectangle(cr, xa - 0.3, yb - 0.3, xb - xa + 0.6, ya - yb + 0.6);
-			set_colour(cr, plot_colour_map(isfinite(v) ? v : 0), 1);
-			cairo_fill(cr);
-		}
-		return drawn;
+static size_t
+draw_markers(const struct layout *L, const struct plot_figure *f, const struct series *s)
+{
+	size_t drawn = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		double x = map_x(L, f, s->x[i]), y = map_y(L, f, s->y[i]);
+
+		if (!isfinite(x) || !isfinite(y))
+			continue;
+		drawn++;
+		draw_marker(L, &s->style, x, y);
+	}
+	return drawn;
+}
+
+/* Draw one series; returns the data points drawn (bands count none). */
+static size_t
+draw_series(const struct layout *L, const struct plot_figure *f, const struct series *s)
+{
+	double alpha = s->style.alpha > 0 ? s->style.alpha : 1;
+	size_t drawn = 0;
+
+	switch (s->kind) {
+	case PLOT_BAND:
+		draw_band(L, f, s, alpha);
+		return 0;
+	case PLOT_CELLS:
+		return draw_cells(L, f, s);
 	case PLOT_BARS:
 	case PLOT_STEPS:
-		for (size_t i = 0; i < s->n; i++) {
-			double xa = map_x(L, f, s->xlo[i]), xb = map_x(L, f, s->xhi[i]);
-			double y = map_y(L, f, s->y[i]), base = map_y_end(L, f, 0);
-
-			/* An empty bin of a histogram on a log axis is a drop to
-			 * the bottom edge, not a hole. */
-			if (s->kind == PLOT_STEPS && s->y[i] == 0 && !isfinite(y))
-				y = map_y_end(L, f, 0);
-			if (!isfinite(xa) || !isfinite(xb) || !isfinite(y))
-				continue;
-			drawn++;
-			if (s->kind == PLOT_BARS) {
-				cairo_rectangle(cr, xa, y, xb - xa, base - y);
-				set_colour(cr, st->colour, alpha);
-				cairo_fill_preserve(cr);
-				set_colour(cr, st->colour, 1);
-				set_line(L, st, 2.0);
-				cairo_stroke(cr);
-			} else {
-				/* Join to the previous bin when the bins touch. */
-				bool join = i > 0 && s->xhi[i - 1] == s->xlo[i] &&
-					    (isfinite(map_y(L, f, s->y[i - 1])) || s->y[i - 1] == 0);
-
-				if (join)
-					cairo_line_to(cr, xa, y);
-				else
-					cairo_move_to(cr, xa, y);
-				cairo_line_to(cr, xb, y);
-			}
-		}
-		if (s->kind == PLOT_STEPS) {
-			set_colour(cr, st->colour, 1);
-			set_line(L, st, st->line_width > 0 ? st->line_width : 3);
-			cairo_stroke(cr);
-		}
+		drawn = draw_bins(L, f, s, alpha);
 		break;
 	case PLOT_POINTS:
-		if (st->line_width > 0) {
-			bool pen = false;
-
-			for (size_t i = 0; i < s->n; i++) {
-				double x = map_x(L, f, s->x[i]), y = map_y(L, f, s->y[i]);
-
-				if (!isfinite(x) || !isfinite(y)) {
-					pen = false;
-					continue;
-				}
-				if (pen)
-					cairo_line_to(cr, x, y);
-				else
-					cairo_move_to(cr, x, y);
-				pen = true;
-			}
-			set_colour(cr, st->colour, 1);
-			set_line(L, st, st->line_width);
-			cairo_stroke(cr);
-		}
+		if (s->style.line_width > 0)
+			draw_polyline(L, f, s);
 		break;
 	}
 	/* Error bars, then markers on top. */
-	if (s->ylo || s->yhi) {
-		for (size_t i = 0; i < s->n; i++) {
-			double x = map_x(L, f, series_x(s, i)), y = map_y(L, f, s->y[i]);
-			double a = s->ylo ? map_y_end(L, f, s->ylo[i]) : y;
-			double b = s->yhi ? map_y_end(L, f, s->yhi[i]) : y;
-			double cw = 5 * L->lu;
-
-			if (!isfinite(x) || !isfinite(y))
-				continue;
-			if (s->ylo && isnan(s->ylo[i]))
-				a = y;
-			if (s->yhi && isnan(s->yhi[i]))
-				b = y;
-			cairo_move_to(cr, x, a);
-			cairo_line_to(cr, x, b);
-			if (caps) {
-				cairo_move_to(cr, x - cw, a), cairo_line_to(cr, x + cw, a);
-				cairo_move_to(cr, x - cw, b), cairo_line_to(cr, x + cw, b);
-			}
-		}
-		set_colour(cr, st->colour, 1);
-		cairo_set_dash(cr, NULL, 0, 0);
-		cairo_set_line_width(cr, 2.0 * L->lu);
-		cairo_stroke(cr);
-	}
+	if (s->ylo || s->yhi)
+		draw_error_bars(L, f, s);
 	if (s->kind == PLOT_POINTS)
-		for (size_t i = 0; i < s->n; i++) {
-			double x = map_x(L, f, s->x[i]), y = map_y(L, f, s->y[i]);
-
-			if (!isfinite(x) || !isfinite(y))
-				continue;
-			drawn++;
-			draw_marker(L, st, x, y);
-		}
+		drawn += draw_markers(L, f, s);
 	return drawn;
 }
 
@@ -1507,6 +1610,34 @@ set_font_options(cairo_t *cr)
 	cairo_font_options_destroy(fo);
 }
 
+/* The panel's name inside the axes, in the corner where it hides the
+ * fewest data, never the legend's, on a white ground. */
+static void
+draw_tag(const struct layout *L, const struct plot_figure *f)
+{
+	cairo_t *cr = L->cr;
+	double tw = text_width(cr, f->tag, L->fs_legend, true), pad = 5 * L->tu;
+	double th = 1.3 * L->fs_legend, tx = L->x0 + 10 * L->tu, ty = L->y0 + 8 * L->tu;
+	size_t best = (size_t)-1;
+
+	for (int c = 0; c < 4; c++) {
+		double cx = c & 1 ? L->x1 - 10 * L->tu - tw : L->x0 + 10 * L->tu;
+		double cy = c & 2 ? L->y1 - 8 * L->tu - th : L->y0 + 8 * L->tu;
+		size_t hits = data_hidden(L, f, cx - pad, cy, tw + 2 * pad, th);
+
+		if (L->n_legend && L->legend_x < cx + tw && L->legend_y < cy + th &&
+		    L->legend_x + L->legend_w > cx && L->legend_y + L->legend_h > cy)
+			hits += 100000;
+		if (hits < best)
+			best = hits, tx = cx, ty = cy;
+	}
+	cairo_rectangle(cr, tx - pad, ty, tw + 2 * pad, 1.3 * L->fs_legend);
+	cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+	cairo_fill(cr);
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	draw_text(cr, tx, ty + 0.65 * L->fs_legend, f->tag, L->fs_legend, true, 0, 0.5);
+}
+
 /* Layout and draw f in the panel at the origin of cr, w x h units, with
  * the sizes already in L. */
 static size_t
@@ -1539,30 +1670,8 @@ render_panel(struct plot_figure *f, struct layout *L, double w, double h, bool p
 		if (f->s[k].kind != PLOT_BAND && f->s[k].kind != PLOT_CELLS)
 			drawn += draw_series(L, f, &f->s[k]);
 	draw_reflines(L, f, true);
-	if (f->tag) {
-		double tw = text_width(cr, f->tag, L->fs_legend, true), pad = 5 * L->tu;
-		double th = 1.3 * L->fs_legend, tx = L->x0 + 10 * L->tu, ty = L->y0 + 8 * L->tu;
-		size_t best = (size_t)-1;
-
-		/* The corner where the name hides the fewest data, never the
-		 * legend's. */
-		for (int c = 0; c < 4; c++) {
-			double cx = c & 1 ? L->x1 - 10 * L->tu - tw : L->x0 + 10 * L->tu;
-			double cy = c & 2 ? L->y1 - 8 * L->tu - th : L->y0 + 8 * L->tu;
-			size_t hits = data_hidden(L, f, cx - pad, cy, tw + 2 * pad, th);
-
-			if (L->n_legend && L->legend_x < cx + tw && L->legend_y < cy + th &&
-			    L->legend_x + L->legend_w > cx && L->legend_y + L->legend_h > cy)
-				hits += 100000;
-			if (hits < best)
-				best = hits, tx = cx, ty = cy;
-		}
-		cairo_rectangle(cr, tx - pad, ty, tw + 2 * pad, 1.3 * L->fs_legend);
-		cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
-		cairo_fill(cr);
-		cairo_set_source_rgb(cr, 0, 0, 0);
-		draw_text(cr, tx, ty + 0.65 * L->fs_legend, f->tag, L->fs_legend, true, 0, 0.5);
-	}
+	if (f->tag)
+		draw_tag(L, f);
 	cairo_restore(cr);
 
 	draw_axes(L, f);
@@ -1599,11 +1708,141 @@ plot_render(struct plot_figure *f, cairo_t *cr, double width, double height)
 }
 
 size_t
+plot_render_tiles(struct plot_figure *const *f, size_t n, size_t cols, cairo_t *cr,
+		  double cell_w, double cell_h)
+{
+	size_t drawn = 0;
+
+	if (cols == 0)
+		return 0;
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	for (size_t i = 0; i < n; i++) {
+		cairo_save(cr);
+		cairo_translate(cr, (double)(i % cols) * cell_w, (double)(i / cols) * cell_h);
+		/* Each figure paints its own background: keep it to its cell. */
+		cairo_rectangle(cr, 0, 0, cell_w, cell_h);
+		cairo_clip(cr);
+		drawn += plot_render(f[i], cr, cell_w, cell_h);
+		cairo_restore(cr);
+	}
+	return drawn;
+}
+
+/* One x range for each column of a grid (the panels of a column share
+ * their x axis). */
+static void
+share_x_ranges(struct plot_figure *const *f, size_t n, size_t cols)
+{
+	for (size_t col = 0; col < cols; col++) {
+		double lo = INFINITY, hi = -INFINITY;
+
+		for (size_t i = col; i < n; i += cols) {
+			fit_axes(f[i]);
+			lo = fmin(lo, f[i]->x.lo), hi = fmax(hi, f[i]->x.hi);
+		}
+		for (size_t i = col; i < n; i += cols) {
+			plot_figure_x_range(f[i], lo, hi);
+			fit_axes(f[i]);
+		}
+	}
+}
+
+/* One label form for the log y axes of a grid's panels: 10^k on all when
+ * any needs it (a panel reaching 10^5), so the panels read alike. */
+static void
+same_y_labels(struct plot_figure *const *f, size_t n)
+{
+	bool exponents = false;
+
+	for (size_t i = 0; i < n; i++) {
+		f[i]->y.exponent_labels = false;
+		fit_axes(f[i]);
+		exponents |= f[i]->y.scale == PLOT_LOG && plot_axis_exponent_form(&f[i]->y);
+	}
+	for (size_t i = 0; i < n; i++)
+		f[i]->y.exponent_labels = exponents;
+}
+
+/* Paint the canvas white and draw the grid's title and subtitle; returns
+ * the height they take. */
+static double
+grid_heading(struct layout *L, const char *title, const char *subtitle)
+{
+	struct plot_figure head = { 0 };
+	double top;
+
+	cairo_set_source_rgb(L->cr, 1, 1, 1);
+	cairo_paint(L->cr);
+	head.title = (char *)title;
+	head.subtitle = (char *)subtitle;
+	wrap_subtitle(L, &head);
+	draw_title(L, &head);
+	top = 26 * L->u + (title ? 1.3 * L->fs_title * (L->title_split ? 2 : 1) : 0) +
+	      1.2 * L->fs_sub * (double)L->n_sub_lines;
+	for (size_t i = 0; i < L->n_sub_lines; i++)
+		free(L->sub_lines[i]);
+	L->n_sub_lines = 0;
+	return top;
+}
+
+/* The heights of the rows sharing `avail`: a bottom row with the shared x
+ * axis's labels keeps room for them, the others share the rest, so every
+ * panel's axes are equally tall. */
+static double *
+grid_rows(const struct layout *L, struct plot_figure *const *f, size_t n, size_t cols,
+	  size_t rows, bool shared_x, double avail)
+{
+	double *row_h = xcalloc(rows, sizeof *row_h), band = 0, extra;
+
+	for (size_t i = (rows - 1) * cols; i < n; i++)
+		band = fmax(band, x_label_band(L, f[i]));
+	extra = shared_x ? 26 * L->u + 1.3 * L->fs_label + band + 8 * L->u - 4 * L->u : 0;
+	avail -= extra;
+	for (size_t r = 0; r < rows; r++)
+		row_h[r] = avail / (double)rows + (r + 1 == rows ? extra : 0);
+	return row_h;
+}
+
+/* Align the axes of each column (the widest left margin, the narrowest
+ * right one); returns the height a legend above the first row's axes
+ * takes. */
+static double
+align_columns(const struct layout *L, struct plot_figure *const *f, size_t n, size_t cols,
+	      double cell_w, const double *row_h)
+{
+	double top_extra = 0;
+
+	for (size_t col = 0; col < cols; col++) {
+		double x0 = 0, x1 = INFINITY;
+
+		for (size_t i = col; i < n; i += cols) {
+			struct layout M = *L;
+
+			M.w = cell_w, M.h = row_h[i / cols];
+			M.ref_pos = NULL;
+			fit_axes(f[i]);
+			layout(&M, f[i]);
+			free(M.ref_pos);
+			x0 = fmax(x0, M.x0), x1 = fmin(x1, M.x1);
+			/* A legend above the first row's axes: that row grows so
+			 * its axes stay as tall as the others. */
+			if (i < cols && M.top_legend_h > top_extra)
+				top_extra = M.top_legend_h;
+		}
+		for (size_t i = col; i < n; i += cols) {
+			f[i]->x_extent_forced = true;
+			f[i]->fx0 = x0, f[i]->fx1 = x1;
+		}
+	}
+	return top_extra;
+}
+
+size_t
 plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool shared_x,
 		 cairo_t *cr, const struct plot_canvas *c, const char *title, const char *subtitle)
 {
 	struct layout *L = xcalloc(1, sizeof *L);
-	struct plot_figure head = { 0 };
 	size_t rows, drawn = 0;
 	double top, cell_w, *row_h, top_extra = 0;
 
@@ -1617,17 +1856,7 @@ plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool share
 	set_sizes(L, cr, c);
 	set_font_options(cr);
 	L->w = c->width;
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	head.title = (char *)title;
-	head.subtitle = (char *)subtitle;
-	wrap_subtitle(L, &head);
-	draw_title(L, &head);
-	top = 26 * L->u + (title ? 1.3 * L->fs_title * (L->title_split ? 2 : 1) : 0) +
-	      1.2 * L->fs_sub * (double)L->n_sub_lines;
-	for (size_t i = 0; i < L->n_sub_lines; i++)
-		free(L->sub_lines[i]);
-	L->n_sub_lines = 0;
+	top = grid_heading(L, title, subtitle);
 	cell_w = c->width / (double)cols;
 	for (size_t i = 0; i < n; i++) {
 		free(f[i]->title), free(f[i]->subtitle);
@@ -1636,46 +1865,12 @@ plot_render_grid(struct plot_figure *const *f, size_t n, size_t cols, bool share
 		f[i]->x_extent_forced = false;
 		f[i]->no_side_legend = shared_x;
 	}
-	/* A bottom panel keeps room for the x labels; the others share the
-	 * rest, so every panel's axes are equally tall. */
-	row_h = xcalloc(rows, sizeof *row_h);
-	{
-		double xlab = 26 * L->u + 1.3 * L->fs_label + 1.9 * L->fs_tick + 8 * L->u - 4 * L->u;
-		double extra = shared_x ? xlab : 0, avail = c->height - top - extra;
-
-		for (size_t r = 0; r < rows; r++)
-			row_h[r] = avail / (double)rows + (r + 1 == rows ? extra : 0);
-	}
-	if (shared_x) {
-		/* One x range per column, and the axes of a column aligned. */
-		for (size_t col = 0; col < cols; col++) {
-			double lo = INFINITY, hi = -INFINITY, x0 = 0, x1 = INFINITY;
-
-			for (size_t i = col; i < n; i += cols) {
-				fit_axes(f[i]);
-				lo = fmin(lo, f[i]->x.lo), hi = fmax(hi, f[i]->x.hi);
-			}
-			for (size_t i = col; i < n; i += cols) {
-				struct layout M = *L;
-
-				plot_figure_x_range(f[i], lo, hi);
-				M.w = cell_w, M.h = row_h[i / cols];
-				M.ref_pos = NULL;
-				fit_axes(f[i]);
-				layout(&M, f[i]);
-				free(M.ref_pos);
-				x0 = fmax(x0, M.x0), x1 = fmin(x1, M.x1);
-				/* A legend above the first row's axes: that row grows
-				 * so its axes stay as tall as the others. */
-				if (i < cols && M.top_legend_h > top_extra)
-					top_extra = M.top_legend_h;
-			}
-			for (size_t i = col; i < n; i += cols) {
-				f[i]->x_extent_forced = true;
-				f[i]->fx0 = x0, f[i]->fx1 = x1;
-			}
-		}
-	}
+	same_y_labels(f, n);
+	if (shared_x)
+		share_x_ranges(f, n, cols);
+	row_h = grid_rows(L, f, n, cols, rows, shared_x, c->height - top);
+	if (shared_x)
+		top_extra = align_columns(L, f, n, cols, cell_w, row_h);
 	if (top_extra > 0 && rows > 1) {
 		for (size_t r = 0; r < rows; r++)
 			row_h[r] -= top_extra / (double)rows;

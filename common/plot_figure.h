@@ -107,6 +107,10 @@ void plot_figure_hline(struct plot_figure *f, double value, const struct plot_st
 void plot_figure_vline(struct plot_figure *f, double value, const struct plot_style *style,
 		       const char *label, bool extend);
 
+/* The legend in rows above the axes, wherever the data lie: figures to be
+ * compared side by side (A's and B's) then have it in the same place. */
+void plot_figure_legend_above(struct plot_figure *f);
+
 /* A panel's name, drawn in bold inside the axes at the top left (panels
  * of a grid: "0.1–0.4 nm"); copied. */
 void plot_figure_tag(struct plot_figure *f, const char *tag);
@@ -136,6 +140,13 @@ struct plot_canvas {
  * drawn (0 means an empty chart: the caller decides whether that is an
  * error). */
 size_t plot_render(struct plot_figure *f, cairo_t *cr, double width, double height);
+
+/* n complete figures, each with its own title, as tiles of cell_w×cell_h
+ * units (0.45 pt per unit, as plot_render()), `cols` per row from the top
+ * left, on a white canvas: independent charts side by side, unlike the
+ * panels of plot_render_grid().  Returns the points drawn. */
+size_t plot_render_tiles(struct plot_figure *const *f, size_t n, size_t cols, cairo_t *cr,
+			 double cell_w, double cell_h);
 
 /* The same on a canvas of a given print size. */
 size_t plot_render_canvas(struct plot_figure *f, cairo_t *cr, const struct plot_canvas *c);

@@ -32,7 +32,8 @@ static const char usage_text[] =
 	"  lcurve        lcurve: count rate vs time per wavelength bin\n"
 	"  psd           psd: Leahy power vs frequency, log-rebinned, with the 99%\n"
 	"                and 99.9% single-trial detection levels; a panel per wbin\n"
-	"  interarrival  interarrival: histogram against the exponential, KS test\n"
+	"  interarrival  interarrival: histogram against its expectation (the\n"
+	"                exponential, or with frames the frame-grid model), KS test\n"
 	"  counts        lcurve: counts spectrum, rate per nm against wavelength\n"
 	"  heatmap       lcurve: time x wavelength map of the rate per nm\n"
 	"  chunkhist     chunkvar: histograms of the chunk metrics, A over B\n"
@@ -224,6 +225,60 @@ parse_metrics(const char *arg, struct opts *o)
 		cli_usage_error("--metric: no metric in '%s'", arg);
 }
 
+/* What getopt cannot see: required options, the table count and
+ * options that do not fit the kind; the default metrics. */
+static void
+check_options(struct opts *o, int argc, char **argv, bool metric_given)
+{
+	if (o->kind == K_NONE)
+		cli_usage_error("--kind is required");
+	if (!cli_output)
+		cli_usage_error("an output file is required (-o FILE)");
+	if (!plot_format_known(cli_output))
+		cli_usage_error("-o: '%s': llplot writes .png, .pdf or .svg", cli_output);
+	if (optind >= argc)
+		cli_usage_error("no input table");
+	o->paths = argv + optind;
+	o->n_paths = (size_t)(argc - optind);
+	if (o->n_paths > MAX_TABLES)
+		cli_usage_error("at most %d tables, got %zu", MAX_TABLES, o->n_paths);
+	if (o->n_labels > o->n_paths)
+		cli_usage_error("%zu labels for %zu tables", o->n_labels, o->n_paths);
+	if (o->logy && (o->kind == K_PSD || o->kind == K_INTERARRIVAL || o->kind == K_HEATMAP ||
+			o->kind == K_CHUNKMAP))
+		cli_usage_error("--logy: the %s plot chooses its own y axis", kind_names[o->kind]);
+	if (metric_given && o->kind != K_CHUNKHIST && o->kind != K_CHUNKMAP)
+		cli_usage_error("--metric: only for chunkhist and chunkmap");
+	if (metric_given && o->kind == K_CHUNKMAP && o->n_metric != 1)
+		cli_usage_error("--metric: chunkmap draws one metric");
+	if (!metric_given) {
+		for (size_t m = 0; m < N_METRICS; m++)
+			o->metric[m] = o->kind == K_CHUNKHIST || m == 2;	/* fano_local */
+		o->n_metric = o->kind == K_CHUNKHIST ? N_METRICS : 1;
+	}
+}
+
+/* The print size and dpi: a book's column by default, else --size in
+ * print units or pixels (whose print size follows from the dpi). */
+static void
+print_size(struct opts *o)
+{
+	if (!o->size_given) {
+		/* A book's column; main() makes it taller for several panels. */
+		o->print_size = true;
+		o->width_pt = 89 * MM, o->height_pt = 62 * MM;
+	}
+	if (o->dpi == 0)
+		o->dpi = o->print_size ? 300 : 72.0 / PLOT_POINTS_PER_PX;
+	if (!o->print_size) {
+		/* Pixels: their print size follows from the dpi. */
+		o->width_pt *= 72.0 / o->dpi;
+		o->height_pt *= 72.0 / o->dpi;
+	} else if (o->width_pt * o->dpi / 72 > 20000 || o->height_pt * o->dpi / 72 > 20000) {
+		cli_usage_error("--size at --dpi %g: more than 20000 pixels a side", o->dpi);
+	}
+}
+
 static struct opts
 parse_options(int argc, char **argv)
 {
@@ -316,46 +371,8 @@ parse_options(int argc, char **argv)
 			cli_common_option(c);
 		}
 	}
-	if (o.kind == K_NONE)
-		cli_usage_error("--kind is required");
-	if (!cli_output)
-		cli_usage_error("an output file is required (-o FILE)");
-	if (!plot_format_known(cli_output))
-		cli_usage_error("-o: '%s': llplot writes .png, .pdf or .svg", cli_output);
-	if (optind >= argc)
-		cli_usage_error("no input table");
-	o.paths = argv + optind;
-	o.n_paths = (size_t)(argc - optind);
-	if (o.n_paths > MAX_TABLES)
-		cli_usage_error("at most %d tables, got %zu", MAX_TABLES, o.n_paths);
-	if (o.n_labels > o.n_paths)
-		cli_usage_error("%zu labels for %zu tables", o.n_labels, o.n_paths);
-	if (o.logy && (o.kind == K_PSD || o.kind == K_INTERARRIVAL || o.kind == K_HEATMAP ||
-		       o.kind == K_CHUNKMAP))
-		cli_usage_error("--logy: the %s plot chooses its own y axis", kind_names[o.kind]);
-	if (metric_given && o.kind != K_CHUNKHIST && o.kind != K_CHUNKMAP)
-		cli_usage_error("--metric: only for chunkhist and chunkmap");
-	if (metric_given && o.kind == K_CHUNKMAP && o.n_metric != 1)
-		cli_usage_error("--metric: chunkmap draws one metric");
-	if (!metric_given) {
-		for (size_t m = 0; m < N_METRICS; m++)
-			o.metric[m] = o.kind == K_CHUNKHIST || m == 2;	/* fano_local */
-		o.n_metric = o.kind == K_CHUNKHIST ? N_METRICS : 1;
-	}
-	if (!o.size_given) {
-		/* A book's column; main() makes it taller for several panels. */
-		o.print_size = true;
-		o.width_pt = 89 * MM, o.height_pt = 62 * MM;
-	}
-	if (o.dpi == 0)
-		o.dpi = o.print_size ? 300 : 72.0 / PLOT_POINTS_PER_PX;
-	if (!o.print_size) {
-		/* Pixels: their print size follows from the dpi. */
-		o.width_pt *= 72.0 / o.dpi;
-		o.height_pt *= 72.0 / o.dpi;
-	} else if (o.width_pt * o.dpi / 72 > 20000 || o.height_pt * o.dpi / 72 > 20000) {
-		cli_usage_error("--size at --dpi %g: more than 20000 pixels a side", o.dpi);
-	}
+	check_options(&o, argc, argv, metric_given);
+	print_size(&o);
 	return o;
 }
 
@@ -419,90 +436,116 @@ name_group(struct group *g, const struct table *t, size_t row, long cmin, long c
 		snprintf(g->name, sizeof g->name, "wbin %ld", g->wbin);
 }
 
-static void
-read_dataset(struct dataset *d, const struct opts *o)
-{
-	struct table *t = table_read_path(d->path);
-	size_t cw, cx = 0, cy = 0, ce = 0, clo = 0, chi = 0, caux = 0, cn = 0;
-	long cmin = -1, cmax = -1;
+/* The columns a kind reads from its table (kinds that read their own
+ * leave them 0; wmin/wmax -1 when the table has no wavelength range). */
+struct columns {
+	size_t wbin, x, y, err, lo, hi, aux, n_bins;
+	long wmin, wmax;
+};
 
-	d->t = t;
-	cw = table_require_numeric(t, "wbin");
-	switch (o->kind) {
+static struct columns
+kind_columns(const struct table *t, enum kind kind)
+{
+	struct columns c = { .wmin = -1, .wmax = -1 };
+
+	c.wbin = table_require_numeric(t, "wbin");
+	switch (kind) {
 	case K_FANO:
 	case K_NXS:
-		cx = table_require_numeric(t, "timescale_s");
-		cy = table_require_numeric(t, o->kind == K_FANO ? "fano" : "nxs");
-		ce = table_require_numeric(t, o->kind == K_FANO ? "fano_err" : "nxs_err");
-		cn = table_require_numeric(t, "n_bins");
-		cmin = (long)table_require_numeric(t, "wmin_nm");
-		cmax = (long)table_require_numeric(t, "wmax_nm");
+		c.x = table_require_numeric(t, "timescale_s");
+		c.y = table_require_numeric(t, kind == K_FANO ? "fano" : "nxs");
+		c.err = table_require_numeric(t, kind == K_FANO ? "fano_err" : "nxs_err");
+		c.n_bins = table_require_numeric(t, "n_bins");
+		c.wmin = (long)table_require_numeric(t, "wmin_nm");
+		c.wmax = (long)table_require_numeric(t, "wmax_nm");
 		break;
 	case K_LCURVE:
-		clo = table_require_numeric(t, "time_start");
-		chi = table_require_numeric(t, "time_stop");
-		cy = table_require_numeric(t, "rate");
-		ce = table_require_numeric(t, "rate_err");
+		c.lo = table_require_numeric(t, "time_start");
+		c.hi = table_require_numeric(t, "time_stop");
+		c.y = table_require_numeric(t, "rate");
+		c.err = table_require_numeric(t, "rate_err");
 		break;
 	case K_PSD:
-		cx = table_require_numeric(t, "freq_hz");
-		cy = table_require_numeric(t, "power");
-		ce = table_require_numeric(t, "power_err");
-		caux = table_require_numeric(t, "n_avg");
+		c.x = table_require_numeric(t, "freq_hz");
+		c.y = table_require_numeric(t, "power");
+		c.err = table_require_numeric(t, "power_err");
+		c.aux = table_require_numeric(t, "n_avg");
 		break;
 	case K_INTERARRIVAL:
-		clo = table_require_numeric(t, "dt_lo_s");
-		chi = table_require_numeric(t, "dt_hi_s");
-		cy = table_require_numeric(t, "count");
-		caux = table_require_numeric(t, "expected");
+		c.lo = table_require_numeric(t, "dt_lo_s");
+		c.hi = table_require_numeric(t, "dt_hi_s");
+		c.y = table_require_numeric(t, "count");
+		c.aux = table_require_numeric(t, "expected");
 		break;
 	default:
 		/* The map and chunk kinds read their columns themselves. */
 		break;
 	}
+	return c;
+}
+
+/* Row r as a point: x the bin centre for binned kinds, error bars from the
+ * error column, aux the expectation (interarrival) or n_avg (psd). */
+static struct pt
+row_point(const struct table *t, size_t r, const struct columns *c, enum kind kind)
+{
+	struct pt p;
+
+	memset(&p, 0, sizeof p);
+	p.y = table_value(t, r, c->y);
+	if (kind == K_LCURVE || kind == K_INTERARRIVAL) {
+		p.xlo = table_value(t, r, c->lo);
+		p.xhi = table_value(t, r, c->hi);
+		p.x = 0.5 * (p.xlo + p.xhi);
+	} else {
+		p.x = table_value(t, r, c->x);
+	}
+	if (kind == K_INTERARRIVAL) {
+		p.aux = table_value(t, r, c->aux);
+	} else {
+		double e = table_value(t, r, c->err);
+
+		p.ylo = p.y - e, p.yhi = p.y + e;
+		if (kind == K_PSD)
+			p.aux = table_value(t, r, c->aux);
+	}
+	return p;
+}
+
+/* Read a table into groups of points per wanted wbin, sorted by x; the
+ * map and chunk kinds get the named groups only. */
+static void
+read_dataset(struct dataset *d, const struct opts *o)
+{
+	struct table *t = table_read_path(d->path);
+	struct columns c = kind_columns(t, o->kind);
+	bool points = o->kind == K_FANO || o->kind == K_NXS || o->kind == K_LCURVE ||
+		      o->kind == K_PSD || o->kind == K_INTERARRIVAL;
+
+	d->t = t;
 	if (table_n_rows(t) == 0)
 		die(EXIT_RUNTIME, "%s: empty table: no rows", table_name(t));
 	for (size_t r = 0; r < table_n_rows(t); r++) {
-		double w = table_value(t, r, cw);
+		double w = table_value(t, r, c.wbin);
 		struct group *g;
-		struct pt p;
 
 		if (!(w >= -1) || w != floor(w))
 			die(EXIT_RUNTIME, "%s:%lu: column 'wbin': not a wavelength bin index: '%s'",
-			    table_name(t), table_row_line(t, r), table_text(t, r, cw));
+			    table_name(t), table_row_line(t, r), table_text(t, r, c.wbin));
 		if (!wanted_wbin(o, (long)w))
 			continue;
 		g = find_group(d, (long)w);
 		if (g->n == 0 && !g->name[0])
-			name_group(g, t, r, cmin, cmax);
-		if (o->kind != K_FANO && o->kind != K_NXS && o->kind != K_LCURVE &&
-		    o->kind != K_PSD && o->kind != K_INTERARRIVAL)
+			name_group(g, t, r, c.wmin, c.wmax);
+		if (!points)
 			continue;
 		/* A variance of a handful of bins is noise that would set the
 		 * y range (DESIGN §4a). */
 		if ((o->kind == K_FANO || o->kind == K_NXS) &&
-		    !(table_value(t, r, cn) >= (double)o->min_bins))
+		    !(table_value(t, r, c.n_bins) >= (double)o->min_bins))
 			continue;
-		memset(&p, 0, sizeof p);
-		p.y = table_value(t, r, cy);
-		if (o->kind == K_LCURVE || o->kind == K_INTERARRIVAL) {
-			p.xlo = table_value(t, r, clo);
-			p.xhi = table_value(t, r, chi);
-			p.x = 0.5 * (p.xlo + p.xhi);
-		} else {
-			p.x = table_value(t, r, cx);
-		}
-		if (o->kind == K_INTERARRIVAL) {
-			p.aux = table_value(t, r, caux);
-		} else {
-			double e = table_value(t, r, ce);
-
-			p.ylo = p.y - e, p.yhi = p.y + e;
-			if (o->kind == K_PSD)
-				p.aux = table_value(t, r, caux);
-		}
 		g->p = xrealloc(g->p, (g->n + 1) * sizeof *g->p);
-		g->p[g->n++] = p;
+		g->p[g->n++] = row_point(t, r, &c, o->kind);
 	}
 	for (size_t i = 0; i < d->n_g; i++)
 		if (d->g[i].n)
@@ -604,25 +647,35 @@ caption_add(char **s, const char *fmt, ...)
 	sprintf(*s + len, "%s%s", len ? ";  " : "", part);
 }
 
+/* What a table is, "B: model of sample": its label and dataset. */
+static void
+table_entry(const struct dataset *d, char *buf, size_t size)
+{
+	json_t *m = table_meta(d->t);
+	const char *what = meta_string(m, "dataset");
+
+	if (!what)
+		what = meta_string(m, "object");
+	if (!what)
+		what = d->path;
+	/* A label that already names the dataset needs no repeat. */
+	if (strstr(d->label, what))
+		snprintf(buf, size, "%s", d->label);
+	else
+		snprintf(buf, size, "%s: %.60s", d->label, what);
+}
+
 /* What the overlaid tables are, when there are several. */
 static void
 caption_tables(char **s, const struct dataset *d, size_t n)
 {
+	char entry[400];
+
 	if (n < 2)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		json_t *m = table_meta(d[i].t);
-		const char *what = meta_string(m, "dataset");
-
-		if (!what)
-			what = meta_string(m, "object");
-		if (!what)
-			what = d[i].path;
-		/* A label that already names the dataset needs no repeat. */
-		if (strstr(d[i].label, what))
-			caption_add(s, "%s", d[i].label);
-		else
-			caption_add(s, "%s: %.60s", d[i].label, what);
+		table_entry(&d[i], entry, sizeof entry);
+		caption_add(s, "%s", entry);
 	}
 }
 
@@ -893,6 +946,42 @@ t0_text(json_t *meta, double t0, char *buf, size_t size)
 	snprintf(buf, size, "MJD %.5f (%s) = %s UTC", mjd, sys ? sys : "TT", date);
 }
 
+/* The time axis title: time since T0, saying where its zero is (as a
+ * date when the metadata allows, else in mission seconds). */
+static void
+time_axis_title(json_t *meta, double t0, char *buf, size_t size)
+{
+	char when[128];
+
+	t0_text(meta, t0, when, sizeof when);
+	if (when[0])
+		snprintf(buf, size, "time since T0 (s);  T0 = %s", when);
+	else
+		snprintf(buf, size, "time since T0 = %.1f s mission time (s)", t0);
+}
+
+/* Whether the mean positive rates of the curves are more than a factor 30
+ * apart (a bright B over a faint A, narrow bins under all events): each
+ * then keeps its shape only on a log axis. */
+static bool
+curves_far_apart(const struct dataset *d, size_t n_d)
+{
+	double lo = INFINITY, hi = 0;
+
+	for (size_t i = 0; i < n_d; i++)
+		for (size_t j = 0; j < d[i].n_g; j++) {
+			double sum = 0;
+			size_t n = 0;
+
+			for (size_t r = 0; r < d[i].g[j].n; r++)
+				if (d[i].g[j].p[r].y > 0)
+					sum += d[i].g[j].p[r].y, n++;
+			if (n)
+				lo = fmin(lo, sum / (double)n), hi = fmax(hi, sum / (double)n);
+		}
+	return hi > 30 * lo;
+}
+
 static struct plot_figure *
 build_lcurve(const struct opts *o, struct dataset *d, size_t n_d, char **caption)
 {
@@ -900,7 +989,7 @@ build_lcurve(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 	long *wb;
 	size_t n_wb = all_wbins(d, n_d, &wb);
 	double t0 = INFINITY;
-	char when[128], xlabel[200];
+	char xlabel[200];
 
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++)
@@ -914,31 +1003,10 @@ build_lcurve(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 
 				p->x -= t0, p->xlo -= t0, p->xhi -= t0;
 			}
-	t0_text(table_meta(d[0].t), t0, when, sizeof when);
-	/* The axis says where its zero is. */
-	if (when[0])
-		snprintf(xlabel, sizeof xlabel, "time since T0 (s);  T0 = %s", when);
-	else
-		snprintf(xlabel, sizeof xlabel, "time since T0 = %.1f s mission time (s)", t0);
+	time_axis_title(table_meta(d[0].t), t0, xlabel, sizeof xlabel);
 	plot_figure_x(f, PLOT_LINEAR, xlabel);
-	/* Curves more than a factor 30 apart (a bright B over a faint A,
-	 * narrow bins under all events) each keep their shape on a log axis. */
-	{
-		double lo = INFINITY, hi = 0;
-
-		for (size_t i = 0; i < n_d; i++)
-			for (size_t j = 0; j < d[i].n_g; j++) {
-				double sum = 0;
-				size_t n = 0;
-
-				for (size_t r = 0; r < d[i].g[j].n; r++)
-					if (d[i].g[j].p[r].y > 0)
-						sum += d[i].g[j].p[r].y, n++;
-				if (n)
-					lo = fmin(lo, sum / (double)n), hi = fmax(hi, sum / (double)n);
-			}
-		plot_figure_y(f, o->logy || hi > 30 * lo ? PLOT_LOG : PLOT_LINEAR, "count rate (counts/s)");
-	}
+	plot_figure_y(f, o->logy || curves_far_apart(d, n_d) ? PLOT_LOG : PLOT_LINEAR,
+		      "count rate (counts/s)");
 	legend_bins_and_tables(f, d, n_d, wb, n_wb, false);
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
@@ -1066,6 +1134,213 @@ estimate_frame_time(const struct group *g)
 	}
 }
 
+/* The frame time of a table: its metadata's timedel, else estimated from
+ * the bin whose histogram is finest (*estimated then set); 0 for none. */
+static double
+table_frame_time(const struct dataset *d, bool *estimated)
+{
+	double t = 0, finest = INFINITY;
+
+	if (meta_number(table_meta(d->t), "timedel", &t) && t > 0)
+		return t;
+	t = 0;
+	for (size_t j = 0; j < d->n_g; j++) {
+		const struct group *g = &d->g[j];
+		double e;
+
+		if (g->n > 1 && g->p[0].xhi - g->p[0].xlo < finest && (e = estimate_frame_time(g)) > 0)
+			t = e, finest = g->p[0].xhi - g->p[0].xlo;
+	}
+	*estimated |= t > 0;
+	return t;
+}
+
+/* Merge bins narrower than a frame to whole frames (one clock per table)
+ * and set the Poisson counting errors.  Returns whether any table was
+ * merged, with the largest frame time merged to in *tau. */
+static bool
+frame_histograms(struct dataset *d, size_t n_d, double *tau, bool *estimated)
+{
+	bool framed = false;
+
+	*tau = 0;
+	for (size_t i = 0; i < n_d; i++) {
+		double t = table_frame_time(&d[i], estimated);
+
+		for (size_t j = 0; j < d[i].n_g; j++) {
+			struct group *g = &d[i].g[j];
+
+			if (t > 0 && g->n > 1 && g->p[0].xhi - g->p[0].xlo < 0.75 * t) {
+				merge_to_frames(g, t);
+				framed = true;
+				*tau = fmax(*tau, t);
+			}
+			for (size_t r = 0; r < g->n; r++) {
+				g->p[r].ylo = g->p[r].y - sqrt(g->p[r].y);
+				g->p[r].yhi = g->p[r].y + sqrt(g->p[r].y);
+			}
+		}
+	}
+	return framed;
+}
+
+/* The axes of the panel of one wbin, and its tag: the bin's name, with
+ * the KS result when there is one table. */
+static void
+interarrival_axes(struct plot_figure *f, const struct dataset *d, size_t n_d, long wbin,
+		  size_t n_wb)
+{
+	double wmin = INFINITY, wmax = 0, lo = INFINITY;
+	const char *name = NULL;
+	char tag[200] = "";
+
+	for (size_t i = 0; i < n_d; i++) {
+		const struct group *g = group_of(&d[i], wbin);
+		char ks[96];
+
+		if (!g)
+			continue;
+		if (!name)
+			name = g->name;
+		for (size_t r = 0; r < g->n; r++) {
+			double w = g->p[r].xhi - g->p[r].xlo;
+
+			if (w > 0)
+				wmin = fmin(wmin, w), wmax = fmax(wmax, w);
+			lo = fmin(lo, g->p[r].xlo);
+		}
+		if (n_d == 1 && ks_text(&d[i], wbin, ks, sizeof ks))
+			snprintf(tag, sizeof tag, "%s   KS %s", g->name, ks);
+	}
+	if (!tag[0])
+		snprintf(tag, sizeof tag, "%s", name ? name : "");
+	/* Geometric bins read best on a log axis. */
+	plot_figure_x(f, lo > 0 && wmax > 5 * wmin ? PLOT_LOG : PLOT_LINEAR, "inter-arrival time (s)");
+	plot_figure_y(f, PLOT_LOG, "events per bin");
+	/* The expectation's far tail must not squash the observed counts. */
+	plot_figure_y_floor(f, 0.3);
+	if (n_wb > 1 || n_d == 1) {
+		plot_figure_tag(f, tag);
+		/* The tag, with its KS result, is as wide as half the panel:
+		 * room above the histogram, not over it. */
+		plot_figure_y_headroom(f, 0.22);
+	}
+}
+
+/* Whether interarrival compared a table with a Poisson process seen on
+ * the frame grid (its "# note: frames: ..." line: the stream had timedel)
+ * rather than with the exponential; *tau the frame time. */
+static bool
+frame_model(const struct dataset *d, double *tau)
+{
+	const char *note;
+
+	for (size_t i = 0; (note = table_comment_nth(d->t, "note", i)); i++)
+		if (strncmp(note, "frames:", 7) == 0) {
+			if (!meta_number(table_meta(d->t), "timedel", tau))
+				*tau = strtod(note + strcspn(note, "0123456789"), NULL);
+			return true;
+		}
+	return false;
+}
+
+/* The name of the expectation the tables were compared with: the
+ * exponential, the frame-grid model, or each table's own when they differ. */
+static const char *
+expectation_name(const struct dataset *d, size_t n_d)
+{
+	size_t n_framed = 0;
+	double tau;
+
+	for (size_t i = 0; i < n_d; i++)
+		n_framed += frame_model(&d[i], &tau);
+	return n_framed == 0 ? "exponential expectation"
+	       : n_framed == n_d ? "frame-grid expectation" : "expectation";
+}
+
+/* Each table's observed histogram (solid) and expectation (dotted) in the
+ * panel of one wbin, the k-th. */
+static void
+interarrival_series(struct plot_figure *f, const struct dataset *d, size_t n_d, long wbin,
+		    size_t k)
+{
+	for (size_t i = 0; i < n_d; i++) {
+		const struct group *g = group_of(&d[i], wbin);
+		struct plot_style st = dataset_style(i, plot_palette(i), 0);
+		struct plot_style ex = st;
+		char label[200], ks[96];
+
+		if (!g)
+			continue;
+		st.marker = PLOT_MARK_NONE;
+		st.line_width = 2.5;
+		if (n_d > 1 && ks_text(&d[i], wbin, ks, sizeof ks))
+			snprintf(label, sizeof label, "%s  KS %s", d[i].label, ks);
+		else
+			snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label : "observed");
+		/* One table: the caption says which line is which, so no
+		 * legend competes with the panel's tag for the top. */
+		add_points(f, PLOT_STEPS, g, &st, true, false, n_d > 1 ? label : NULL);
+		ex.dash = PLOT_DOTTED;
+		ex.line_width = 3;
+		ex.marker = PLOT_MARK_NONE;
+		if (n_d > 1)
+			ex.colour = plot_black;
+		add_points(f, PLOT_POINTS, g, &ex, false, true,
+			   n_d > 1 && k == 0 && i == 0 ? expectation_name(d, n_d) : NULL);
+	}
+}
+
+/* What the dotted line and the KS test compare with: the exponential, or
+ * (the stream had timedel) a Poisson process seen on the frame grid, whose
+ * gaps are whole frames, geometric beyond the first. */
+static void
+expectation_caption(char **caption, const struct dataset *d, size_t n_d)
+{
+	size_t n_framed = 0;
+	double tau = NAN;
+	char framed[200] = "";
+
+	for (size_t i = 0; i < n_d; i++)
+		if (frame_model(&d[i], &tau)) {
+			size_t len = strlen(framed);
+
+			n_framed++;
+			snprintf(framed + len, sizeof framed - len, "%s%.40s", len ? ", " : "", d[i].label);
+		}
+	if (n_framed == 0) {
+		if (n_d == 1)
+			caption_add(caption, "solid: observed, dotted: the exponential expectation");
+		caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against the exponential");
+		return;
+	}
+	if (n_d == 1)
+		caption_add(caption, "solid: observed, dotted: the expectation of a Poisson process "
+			    "seen on the %.4g s frame grid (gaps of whole frames, geometric)", tau);
+	else if (n_framed == n_d)
+		caption_add(caption, "dotted: the expectation of a Poisson process seen on the "
+			    "frame grid (gaps of whole frames, geometric)");
+	else
+		caption_add(caption, "dotted: each table's expectation, a Poisson process seen on "
+			    "the frame grid for %s (gaps of whole frames, geometric), else the "
+			    "exponential", framed);
+	caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against %s",
+		    n_framed == n_d ? "that frame-grid model" : "each table's expectation");
+}
+
+static void
+interarrival_caption(char **caption, const struct dataset *d, size_t n_d, bool framed,
+		     bool estimated, double tau)
+{
+	if (framed)
+		caption_add(caption, "times are frame stamps: bins merged to whole frames of %s%.4g s",
+			    estimated ? "about " : "", tau);
+	expectation_caption(caption, d, n_d);
+	caption_tables(caption, d, n_d);
+}
+
+/* One panel per wavelength bin (shared time axis), each with every
+ * table's histogram against its expectation. */
 static size_t
 build_interarrival(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
 		   struct plot_figure ***panels)
@@ -1073,118 +1348,16 @@ build_interarrival(const struct opts *o, struct dataset *d, size_t n_d, char **c
 	long *wb;
 	size_t n_wb = all_wbins(d, n_d, &wb);
 	struct plot_figure **p = xcalloc(n_wb + 1, sizeof *p);
-	double tau = 0;
-	bool framed = false;
-
-	bool estimated = false;
+	double tau;
+	bool estimated = false, framed = frame_histograms(d, n_d, &tau, &estimated);
 
 	(void)o;
-	for (size_t i = 0; i < n_d; i++) {
-		double t = 0;
-
-		/* One clock per table: estimated, when the metadata lacks it,
-		 * from the bin whose histogram is finest. */
-		if (!meta_number(table_meta(d[i].t), "timedel", &t) || !(t > 0)) {
-			double finest = INFINITY;
-
-			t = 0;
-			for (size_t j = 0; j < d[i].n_g; j++) {
-				const struct group *g = &d[i].g[j];
-				double e;
-
-				if (g->n > 1 && g->p[0].xhi - g->p[0].xlo < finest &&
-				    (e = estimate_frame_time(g)) > 0)
-					t = e, finest = g->p[0].xhi - g->p[0].xlo;
-			}
-			estimated |= t > 0;
-		}
-		for (size_t j = 0; j < d[i].n_g; j++) {
-			struct group *g = &d[i].g[j];
-
-			if (t > 0 && g->n > 1 && g->p[0].xhi - g->p[0].xlo < 0.75 * t) {
-				merge_to_frames(g, t);
-				framed = true;
-				tau = fmax(tau, t);
-			}
-			for (size_t r = 0; r < g->n; r++) {
-				/* Poisson counting error of the observed histogram. */
-				g->p[r].ylo = g->p[r].y - sqrt(g->p[r].y);
-				g->p[r].yhi = g->p[r].y + sqrt(g->p[r].y);
-			}
-		}
-	}
 	for (size_t k = 0; k < n_wb; k++) {
-		struct plot_figure *f = p[k] = plot_figure_new();
-		double wmin = INFINITY, wmax = 0, lo = INFINITY;
-		const char *name = NULL;
-		char tag[200] = "";
-
-		for (size_t i = 0; i < n_d; i++) {
-			const struct group *g = group_of(&d[i], wb[k]);
-			char ks[96];
-
-			if (!g)
-				continue;
-			if (!name)
-				name = g->name;
-			for (size_t r = 0; r < g->n; r++) {
-				double w = g->p[r].xhi - g->p[r].xlo;
-
-				if (w > 0)
-					wmin = fmin(wmin, w), wmax = fmax(wmax, w);
-				lo = fmin(lo, g->p[r].xlo);
-			}
-			if (n_d == 1 && ks_text(&d[i], wb[k], ks, sizeof ks))
-				snprintf(tag, sizeof tag, "%s   KS %s", g->name, ks);
-		}
-		if (!tag[0])
-			snprintf(tag, sizeof tag, "%s", name ? name : "");
-		/* Geometric bins read best on a log axis. */
-		plot_figure_x(f, lo > 0 && wmax > 5 * wmin ? PLOT_LOG : PLOT_LINEAR,
-			      "inter-arrival time (s)");
-		plot_figure_y(f, PLOT_LOG, "events per bin");
-		/* The expectation's far tail must not squash the observed counts. */
-		plot_figure_y_floor(f, 0.3);
-		if (n_wb > 1 || n_d == 1) {
-			plot_figure_tag(f, tag);
-			/* The tag, with its KS result, is as wide as half the
-			 * panel: room above the histogram, not over it. */
-			plot_figure_y_headroom(f, 0.22);
-		}
-		for (size_t i = 0; i < n_d; i++) {
-			const struct group *g = group_of(&d[i], wb[k]);
-			struct plot_style st = dataset_style(i, plot_palette(i), 0);
-			struct plot_style ex = st;
-			char label[200], ks[96];
-
-			if (!g)
-				continue;
-			st.marker = PLOT_MARK_NONE;
-			st.line_width = 2.5;
-			if (n_d > 1 && ks_text(&d[i], wb[k], ks, sizeof ks))
-				snprintf(label, sizeof label, "%s  KS %s", d[i].label, ks);
-			else
-				snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label : "observed");
-			/* One table: the caption says which line is which, so
-			 * no legend competes with the panel's tag for the top. */
-			add_points(f, PLOT_STEPS, g, &st, true, false,
-				   n_d > 1 ? label : NULL);
-			ex.dash = PLOT_DOTTED;
-			ex.line_width = 3;
-			ex.marker = PLOT_MARK_NONE;
-			if (n_d > 1)
-				ex.colour = plot_black;
-			add_points(f, PLOT_POINTS, g, &ex, false, true,
-				   n_d > 1 && k == 0 && i == 0 ? "exponential expectation" : NULL);
-		}
+		p[k] = plot_figure_new();
+		interarrival_axes(p[k], d, n_d, wb[k], n_wb);
+		interarrival_series(p[k], d, n_d, wb[k], k);
 	}
-	if (framed)
-		caption_add(caption, "times are frame stamps: bins merged to whole frames of %s%.4g s",
-			    estimated ? "about " : "", tau);
-	if (n_d == 1)
-		caption_add(caption, "solid: observed, dotted: the exponential expectation");
-	caption_add(caption, "KS: Kolmogorov\xe2\x80\x93Smirnov test against the exponential");
-	caption_tables(caption, d, n_d);
+	interarrival_caption(caption, d, n_d, framed, estimated, tau);
 	free(wb);
 	*panels = p;
 	return n_wb;
@@ -1328,75 +1501,78 @@ add_level(struct plot_figure *f, const struct group *g, double p, enum plot_dash
 	free(x), free(y);
 }
 
-/* One panel per wavelength bin when there are several (shared frequency
- * axis), each with A, B... overlaid. */
-static size_t
-build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
-	  struct plot_figure ***panels)
+/* Log-rebin every group; returns whether every group averages as many
+ * segments as the first table's first (*n_avg, NaN when none). */
+static bool
+rebin_all(const struct opts *o, struct dataset *d, size_t n_d, double *n_avg)
 {
-	long *wb;
-	size_t n_wb = all_wbins(d, n_d, &wb);
-	double dt, seg, n_avg = NAN;
-	struct plot_figure **p = xcalloc(n_wb + 1, sizeof *p);
 	bool same_n = true;
-	char l99[64], l999[64];
 
-	marker_limit = 60;
+	*n_avg = NAN;
 	for (size_t i = 0; i < n_d; i++)
 		for (size_t j = 0; j < d[i].n_g; j++) {
-			if (d[i].g[j].n && i == 0 && !isfinite(n_avg))
-				n_avg = d[i].g[j].p[0].aux;
-			if (d[i].g[j].n && isfinite(n_avg) && d[i].g[j].p[0].aux != n_avg)
+			if (d[i].g[j].n && i == 0 && !isfinite(*n_avg))
+				*n_avg = d[i].g[j].p[0].aux;
+			if (d[i].g[j].n && isfinite(*n_avg) && d[i].g[j].p[0].aux != *n_avg)
 				same_n = false;
 			log_rebin(&d[i].g[j], o->rebin);
 		}
-	/* The levels are the first table's; another averaging other numbers
-	 * of segments has its own, higher or lower. */
-	snprintf(l99, sizeof l99, "99%% single trial%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
-		 same_n ? "" : ")");
-	snprintf(l999, sizeof l999, "99.9%%%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
-		 same_n ? "" : ")");
-	for (size_t k = 0; k < n_wb; k++) {
-		struct plot_figure *f = plot_figure_new();
-		const struct group *first = NULL;
-		const char *name = NULL;
+	return same_n;
+}
 
-		p[k] = f;
-		plot_figure_x(f, PLOT_LOG, "frequency (Hz)");
-		plot_figure_y(f, PLOT_LOG, "Leahy power");
-		plot_figure_hline(f, 2, &(struct plot_style){ .colour = plot_black, .line_width = 1.5 },
-				  k == 0 ? "white noise 2" : NULL, true);
-		mark_dither(f, true, table_meta(d[0].t));
-		for (size_t i = 0; i < n_d; i++) {
-			const struct group *g = group_of(&d[i], wb[k]);
+/* The panel of one wbin, the k-th of n_wb: every table's powers and the
+ * first table's detection levels; the legend in the first panel only. */
+static struct plot_figure *
+psd_panel(const struct dataset *d, size_t n_d, const long *wb, size_t n_wb, size_t k,
+	  const char *l99, const char *l999)
+{
+	struct plot_figure *f = plot_figure_new();
+	const struct group *first = NULL;
+	const char *name = NULL;
 
-			if (g && !first)
-				first = g;
-			if (g && !name)
-				name = g->name;
-		}
-		for (size_t i = 0; i < n_d; i++) {
-			const struct group *g = group_of(&d[i], wb[k]);
-			struct plot_style st;
-			char label[200];
+	plot_figure_x(f, PLOT_LOG, "frequency (Hz)");
+	plot_figure_y(f, PLOT_LOG, "Leahy power");
+	/* Not in a corner free of data: A's and B's figures of an analysis,
+	 * side by side, have their legends in the same place. */
+	plot_figure_legend_above(f);
+	plot_figure_hline(f, 2, &(struct plot_style){ .colour = plot_black, .line_width = 1.5 },
+			  k == 0 ? "white noise 2" : NULL, true);
+	mark_dither(f, true, table_meta(d[0].t));
+	for (size_t i = 0; i < n_d; i++) {
+		const struct group *g = group_of(&d[i], wb[k]);
 
-			if (!g)
-				continue;
-			st = dataset_style(i, n_wb > 1 ? plot_palette(i) : wbin_colour(wb[k], wb, n_wb), g->n);
-			st.line_width = 1.5;
-			/* One legend, in the first panel; the others are named by
-			 * their tag. */
-			snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label
-							   : n_wb > 1 ? "averaged power" : name);
-			add_points(f, PLOT_POINTS, g, &st, true, false, k == 0 ? label : NULL);
-		}
-		if (first) {
-			add_level(f, first, 0.01, PLOT_DASHED, k == 0 ? l99 : NULL);
-			add_level(f, first, 0.001, PLOT_DOTTED, k == 0 ? l999 : NULL);
-		}
-		if (n_wb > 1)
-			plot_figure_tag(f, name);
+		if (g && !first)
+			first = g;
+		if (g && !name)
+			name = g->name;
 	}
+	for (size_t i = 0; i < n_d; i++) {
+		const struct group *g = group_of(&d[i], wb[k]);
+		struct plot_style st;
+		char label[200];
+
+		if (!g)
+			continue;
+		st = dataset_style(i, n_wb > 1 ? plot_palette(i) : wbin_colour(wb[k], wb, n_wb), g->n);
+		st.line_width = 1.5;
+		snprintf(label, sizeof label, "%s", n_d > 1 ? d[i].label : n_wb > 1 ? "averaged power" : name);
+		add_points(f, PLOT_POINTS, g, &st, true, false, k == 0 ? label : NULL);
+	}
+	if (first) {
+		add_level(f, first, 0.01, PLOT_DASHED, k == 0 ? l99 : NULL);
+		add_level(f, first, 0.001, PLOT_DOTTED, k == 0 ? l999 : NULL);
+	}
+	if (n_wb > 1)
+		plot_figure_tag(f, name);
+	return f;
+}
+
+static void
+psd_caption(const struct opts *o, char **caption, const struct dataset *d, size_t n_d,
+	    double n_avg)
+{
+	double dt, seg;
+
 	psd_parameters(d[0].t, &dt, &seg);
 	if (isfinite(dt))
 		caption_add(caption, "dt = %.6g s", dt);
@@ -1408,12 +1584,145 @@ build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
 		caption_add(caption, "powers averaged in bins %g\xc3\x97 wider each (log rebinning)",
 			    o->rebin);
 	caption_tables(caption, d, n_d);
+}
+
+/* One panel per wavelength bin when there are several (shared frequency
+ * axis), each with A, B... overlaid. */
+static size_t
+build_psd(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+	  struct plot_figure ***panels)
+{
+	long *wb;
+	size_t n_wb = all_wbins(d, n_d, &wb);
+	double n_avg;
+	struct plot_figure **p = xcalloc(n_wb + 1, sizeof *p);
+	bool same_n;
+	char l99[64], l999[64];
+
+	marker_limit = 60;
+	same_n = rebin_all(o, d, n_d, &n_avg);
+	/* The levels are the first table's; another averaging other numbers
+	 * of segments has its own, higher or lower. */
+	snprintf(l99, sizeof l99, "99%% single trial%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
+		 same_n ? "" : ")");
+	snprintf(l999, sizeof l999, "99.9%%%s%s%s", same_n ? "" : " (", same_n ? "" : d[0].label,
+		 same_n ? "" : ")");
+	for (size_t k = 0; k < n_wb; k++)
+		p[k] = psd_panel(d, n_d, wb, n_wb, k, l99, l999);
+	psd_caption(o, caption, d, n_d, n_avg);
 	free(wb);
 	*panels = p;
 	return n_wb;
 }
 
 /* --- Counts spectrum ----------------------------------------------------- */
+
+/* The number of bars without wavelength edges: one per wbin index seen
+ * (at least one). */
+static size_t
+n_bars(const struct dataset *d, size_t n_d)
+{
+	size_t n_b = 0;
+
+	for (size_t i = 0; i < n_d; i++)
+		for (size_t j = 0; j < d[i].n_g; j++)
+			if ((size_t)(d[i].g[j].wbin + 1) > n_b)
+				n_b = (size_t)(d[i].g[j].wbin + 1);
+	return n_b ? n_b : 1;
+}
+
+/* A table's counts and exposure summed per bin b < n_b; returns whether
+ * the table has only all-events rows (wbin -1, then counted in bin 0 of
+ * a single bar). */
+static bool
+sum_counts(const struct opts *o, struct table *t, size_t n_b, double *cnt, double *exp_s)
+{
+	size_t cw = table_require_numeric(t, "wbin"), cc = table_require_numeric(t, "counts");
+	size_t ce = table_require_numeric(t, "exposure_s");
+	bool only_all = true;
+
+	for (size_t r = 0; r < table_n_rows(t); r++)
+		only_all &= table_value(t, r, cw) == -1;
+	for (size_t r = 0; r < table_n_rows(t); r++) {
+		double w = table_value(t, r, cw), c = table_value(t, r, cc), e = table_value(t, r, ce);
+		long b = (long)w;
+
+		if (w == -1 && only_all && n_b == 1)
+			b = 0;
+		if (b < 0 || (size_t)b >= n_b || !wanted_wbin(o, (long)w))
+			continue;
+		if (isfinite(c) && isfinite(e))
+			cnt[b] += c, exp_s[b] += e;
+	}
+	return only_all;
+}
+
+/* Table i's rates per nm (steps over the wavelength edges) or per bin
+ * (bars side by side in each category); widens [*ymin, *ymax] to the
+ * positive rates.  Returns whether the table has only all-events rows. */
+static bool
+counts_series(struct plot_figure *f, const struct opts *o, const struct dataset *d, size_t i,
+	      size_t n_d, const double *edges, size_t n_b, double *ymin, double *ymax)
+{
+	double *cnt = xcalloc(n_b, sizeof *cnt), *exp_s = xcalloc(n_b, sizeof *exp_s);
+	double *x = xmalloc(n_b * sizeof *x), *y = xmalloc(n_b * sizeof *y);
+	double *lo = xmalloc(n_b * sizeof *lo), *hi = xmalloc(n_b * sizeof *hi);
+	double *xl = xmalloc(n_b * sizeof *xl), *xh = xmalloc(n_b * sizeof *xh);
+	struct plot_style st = dataset_style(i, plot_palette(i), 0);
+	bool only_all = sum_counts(o, d[i].t, n_b, cnt, exp_s);
+
+	for (size_t b = 0; b < n_b; b++) {
+		double width = edges ? edges[b + 1] - edges[b] : 1;
+		double rate = exp_s[b] > 0 ? cnt[b] / exp_s[b] / width : NAN;
+		double err = exp_s[b] > 0 ? sqrt(cnt[b]) / exp_s[b] / width : NAN;
+
+		if (edges) {
+			xl[b] = edges[b], xh[b] = edges[b + 1];
+		} else {
+			double bw = 0.8 / (double)n_d;
+
+			xl[b] = (double)b - 0.4 + bw * (double)i + 0.06 * bw;
+			xh[b] = xl[b] + 0.88 * bw;
+		}
+		x[b] = 0.5 * (xl[b] + xh[b]);
+		y[b] = rate, lo[b] = rate - err, hi[b] = rate + err;
+		if (rate > 0)
+			*ymin = fmin(*ymin, rate), *ymax = fmax(*ymax, rate);
+	}
+	if (edges) {
+		st.marker = PLOT_MARK_NONE;
+		st.line_width = 2.5;
+		plot_figure_add(f, PLOT_STEPS, n_b, x, y, lo, hi, xl, xh, &st, d[i].label);
+	} else {
+		struct plot_style bs = { .colour = plot_palette(i), .alpha = 0.55 };
+
+		plot_figure_add(f, PLOT_BARS, n_b, x, y, lo, hi, xl, xh, &bs, n_d > 1 ? d[i].label : NULL);
+	}
+	free(cnt), free(exp_s), free(x), free(y), free(lo), free(hi), free(xl), free(xh);
+	return only_all;
+}
+
+/* Without wavelength edges: a category per bar, "wbin N" (or "all
+ * events" for a single band). */
+static void
+counts_categories(struct plot_figure *f, size_t n_b, bool all_only)
+{
+	const char **names = xcalloc(n_b, sizeof *names);
+
+	for (size_t b = 0; b < n_b; b++) {
+		names[b] = xmalloc(32);
+		if (all_only && n_b == 1)
+			snprintf((char *)names[b], 32, "all events");
+		else
+			snprintf((char *)names[b], 32, "wbin %zu", b);
+	}
+	plot_figure_x_categories(f, n_b, names);
+	plot_figure_x(f, PLOT_LINEAR, all_only ? "one band (no wavelengths)"
+					       : "wavelength bin (no wavelength edges in the metadata)");
+	for (size_t b = 0; b < n_b; b++)
+		free((char *)names[b]);
+	free(names);
+}
 
 /* Rate per nm against wavelength, from lcurve tables: each wavelength bin's
  * counts over its exposure and width, so that tables of different exposure
@@ -1426,100 +1735,24 @@ build_counts(const struct opts *o, struct dataset *d, size_t n_d, char **caption
 	double *edges = NULL, ymin = INFINITY, ymax = 0;
 	size_t n_edges = 0;
 	bool by_nm = meta_wbin_edges(table_meta(d[0].t), &edges, &n_edges) && n_edges >= 2;
-	size_t n_b = by_nm ? n_edges - 1 : 0;
-	const char **names = NULL;
-	bool all_only = true;
+	size_t n_b = by_nm ? n_edges - 1 : n_bars(d, n_d);
+	bool all_only = true, log_y;
 
-	if (!by_nm) {
-		/* No wavelength edges: one bar per bin, counts per second. */
-		for (size_t i = 0; i < n_d; i++)
-			for (size_t j = 0; j < d[i].n_g; j++)
-				if ((size_t)(d[i].g[j].wbin + 1) > n_b)
-					n_b = (size_t)(d[i].g[j].wbin + 1);
-		if (n_b == 0)
-			n_b = 1;
-		names = xcalloc(n_b, sizeof *names);
-	}
-	for (size_t i = 0; i < n_d; i++) {
-		struct table *t = d[i].t;
-		size_t cw = table_require_numeric(t, "wbin"), cc = table_require_numeric(t, "counts");
-		size_t ce = table_require_numeric(t, "exposure_s");
-		double *cnt = xcalloc(n_b, sizeof *cnt), *exp_s = xcalloc(n_b, sizeof *exp_s);
-		double *x = xmalloc(n_b * sizeof *x), *y = xmalloc(n_b * sizeof *y);
-		double *lo = xmalloc(n_b * sizeof *lo), *hi = xmalloc(n_b * sizeof *hi);
-		double *xl = xmalloc(n_b * sizeof *xl), *xh = xmalloc(n_b * sizeof *xh);
-		struct plot_style st = dataset_style(i, plot_palette(i), 0);
-		bool only_all = true;
-
-		for (size_t r = 0; r < table_n_rows(t); r++)
-			only_all &= table_value(t, r, cw) == -1;
-		all_only &= only_all;
-		for (size_t r = 0; r < table_n_rows(t); r++) {
-			double w = table_value(t, r, cw), c = table_value(t, r, cc), e = table_value(t, r, ce);
-			long b = (long)w;
-
-			if (w == -1 && only_all && n_b == 1)
-				b = 0;
-			if (b < 0 || (size_t)b >= n_b || !wanted_wbin(o, (long)w))
-				continue;
-			if (isfinite(c) && isfinite(e))
-				cnt[b] += c, exp_s[b] += e;
-		}
-		for (size_t b = 0; b < n_b; b++) {
-			double width = by_nm ? edges[b + 1] - edges[b] : 1;
-			double rate = exp_s[b] > 0 ? cnt[b] / exp_s[b] / width : NAN;
-			double err = exp_s[b] > 0 ? sqrt(cnt[b]) / exp_s[b] / width : NAN;
-
-			if (by_nm) {
-				xl[b] = edges[b], xh[b] = edges[b + 1];
-			} else {
-				double bw = 0.8 / (double)n_d;
-
-				xl[b] = (double)b - 0.4 + bw * (double)i + 0.06 * bw;
-				xh[b] = xl[b] + 0.88 * bw;
-			}
-			x[b] = 0.5 * (xl[b] + xh[b]);
-			y[b] = rate, lo[b] = rate - err, hi[b] = rate + err;
-			if (rate > 0)
-				ymin = fmin(ymin, rate), ymax = fmax(ymax, rate);
-		}
-		if (by_nm) {
-			st.marker = PLOT_MARK_NONE;
-			st.line_width = 2.5;
-			plot_figure_add(f, PLOT_STEPS, n_b, x, y, lo, hi, xl, xh, &st, d[i].label);
-		} else {
-			struct plot_style bs = { .colour = plot_palette(i), .alpha = 0.55 };
-
-			plot_figure_add(f, PLOT_BARS, n_b, x, y, lo, hi, xl, xh, &bs,
-					n_d > 1 ? d[i].label : NULL);
-		}
-		free(cnt), free(exp_s), free(x), free(y), free(lo), free(hi), free(xl), free(xh);
-	}
+	for (size_t i = 0; i < n_d; i++)
+		all_only &= counts_series(f, o, d, i, n_d, by_nm ? edges : NULL, n_b, &ymin, &ymax);
+	log_y = o->logy || ymax > 30 * ymin;
 	if (by_nm) {
 		plot_figure_x(f, PLOT_LINEAR, "wavelength (nm)");
-		plot_figure_y(f, o->logy || ymax > 30 * ymin ? PLOT_LOG : PLOT_LINEAR,
+		plot_figure_y(f, log_y ? PLOT_LOG : PLOT_LINEAR,
 			      "rate (counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9)");
 		caption_add(caption, "counts over exposure and bin width, \xe2\x88\x9aN errors");
 	} else {
-		for (size_t b = 0; b < n_b; b++) {
-			names[b] = xmalloc(32);
-			if (all_only && n_b == 1)
-				snprintf((char *)names[b], 32, "all events");
-			else
-				snprintf((char *)names[b], 32, "wbin %zu", b);
-		}
-		plot_figure_x_categories(f, n_b, names);
-		plot_figure_x(f, PLOT_LINEAR, all_only ? "one band (no wavelengths)"
-						       : "wavelength bin (no wavelength edges in the metadata)");
-		plot_figure_y(f, o->logy || ymax > 30 * ymin ? PLOT_LOG : PLOT_LINEAR,
-			      "count rate (counts/s)");
-		for (size_t b = 0; b < n_b; b++)
-			free((char *)names[b]);
+		counts_categories(f, n_b, all_only);
+		plot_figure_y(f, log_y ? PLOT_LOG : PLOT_LINEAR, "count rate (counts/s)");
 	}
-	if (!o->logy && !(ymax > 30 * ymin))
+	if (!log_y)
 		plot_figure_y_floor(f, 0);
 	caption_tables(caption, d, n_d);
-	free(names);
 	free(edges);
 	return f;
 }
@@ -1543,17 +1776,12 @@ edges_geometric(const double *e, size_t n)
 	return (e[n - 1] - e[n - 2]) > 2 * (e[1] - e[0]);
 }
 
-/* One panel per lcurve table: time (since the earliest bin of all tables)
- * by wavelength, coloured by counts per second per nm on one scale for all
- * panels.  Bins without exposure and the time between GTIs (where lcurve
- * writes no bins) stay white. */
-static size_t
-build_heatmap(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
-	      struct plot_figure ***panels)
+/* The earliest time_start of all tables (their common T0); checks the
+ * columns a heat map reads. */
+static double
+heatmap_t0(const struct dataset *d, size_t n_d)
 {
-	struct plot_figure **p = xcalloc(n_d, sizeof *p);
-	double t0 = INFINITY, zmax = 0;
-	char when[128], xlabel[200];
+	double t0 = INFINITY;
 
 	for (size_t i = 0; i < n_d; i++) {
 		struct table *t = d[i].t;
@@ -1565,50 +1793,70 @@ build_heatmap(const struct opts *o, struct dataset *d, size_t n_d, char **captio
 		for (size_t r = 0; r < table_n_rows(t); r++)
 			t0 = fmin(t0, table_value(t, r, cs));
 	}
-	t0_text(table_meta(d[0].t), t0, when, sizeof when);
-	if (when[0])
-		snprintf(xlabel, sizeof xlabel, "time since T0 (s);  T0 = %s", when);
-	else
-		snprintf(xlabel, sizeof xlabel, "time since T0 = %.1f s mission time (s)", t0);
-	for (size_t i = 0; i < n_d; i++) {
-		struct table *t = d[i].t;
-		size_t cw = table_require_numeric(t, "wbin"), cs = table_require_numeric(t, "time_start");
-		size_t ct = table_require_numeric(t, "time_stop"), cr = table_require_numeric(t, "rate");
-		size_t ce = table_require_numeric(t, "exposure_s");
-		size_t nr = table_n_rows(t), n = 0;
-		double *edges = NULL, *xl = xmalloc((nr + 1) * sizeof *xl), *xh = xmalloc((nr + 1) * sizeof *xh);
-		double *yl = xmalloc((nr + 1) * sizeof *yl), *yh = xmalloc((nr + 1) * sizeof *yh);
-		double *z = xmalloc((nr + 1) * sizeof *z);
-		size_t n_edges = 0;
-		struct plot_style st = { 0 };
-		char ylabel[120];
+	return t0;
+}
 
-		if (!meta_wbin_edges(table_meta(t), &edges, &n_edges) || n_edges < 2)
-			die(EXIT_RUNTIME, "%s: no wavelength bin edges in the metadata: a heat map "
-			    "needs a stream binned by wbin", table_name(t));
-		for (size_t r = 0; r < nr; r++) {
-			double w = table_value(t, r, cw), e = table_value(t, r, ce);
-			long b = (long)w;
+/* The map of one table: a cell per row of a wanted wbin, time since t0 by
+ * wavelength, valued counts/s/nm (NaN without exposure); widens *zmax. */
+static struct plot_figure *
+heatmap_panel(const struct opts *o, const struct dataset *d, size_t n_d, double t0,
+	      const char *xlabel, double *zmax)
+{
+	struct table *t = d->t;
+	size_t cw = table_require_numeric(t, "wbin"), cs = table_require_numeric(t, "time_start");
+	size_t ct = table_require_numeric(t, "time_stop"), cr = table_require_numeric(t, "rate");
+	size_t ce = table_require_numeric(t, "exposure_s");
+	size_t nr = table_n_rows(t), n = 0;
+	double *edges = NULL, *xl = xmalloc((nr + 1) * sizeof *xl), *xh = xmalloc((nr + 1) * sizeof *xh);
+	double *yl = xmalloc((nr + 1) * sizeof *yl), *yh = xmalloc((nr + 1) * sizeof *yh);
+	double *z = xmalloc((nr + 1) * sizeof *z);
+	size_t n_edges = 0;
+	struct plot_style st = { 0 };
+	struct plot_figure *f;
+	char ylabel[120];
 
-			if (b < 0 || (size_t)b + 1 >= n_edges || !wanted_wbin(o, b))
-				continue;
-			xl[n] = table_value(t, r, cs) - t0;
-			xh[n] = table_value(t, r, ct) - t0;
-			yl[n] = edges[b], yh[n] = edges[b + 1];
-			z[n] = e > 0 ? table_value(t, r, cr) / (edges[b + 1] - edges[b]) : NAN;
-			if (isfinite(z[n]))
-				zmax = fmax(zmax, z[n]);
-			n++;
-		}
-		p[i] = plot_figure_new();
-		plot_figure_add(p[i], PLOT_CELLS, n, NULL, z, yl, yh, xl, xh, &st, NULL);
-		plot_figure_x(p[i], PLOT_LINEAR, xlabel);
-		snprintf(ylabel, sizeof ylabel, n_d > 1 ? "%s: wavelength (nm)" : "wavelength (nm)",
-			 d[i].label);
-		plot_figure_y(p[i], edges_geometric(edges, n_edges) ? PLOT_LOG : PLOT_LINEAR, ylabel);
-		plot_figure_colourbar(p[i], "counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9");
-		free(edges), free(xl), free(xh), free(yl), free(yh), free(z);
+	if (!meta_wbin_edges(table_meta(t), &edges, &n_edges) || n_edges < 2)
+		die(EXIT_RUNTIME, "%s: no wavelength bin edges in the metadata: a heat map "
+		    "needs a stream binned by wbin", table_name(t));
+	for (size_t r = 0; r < nr; r++) {
+		double w = table_value(t, r, cw), e = table_value(t, r, ce);
+		long b = (long)w;
+
+		if (b < 0 || (size_t)b + 1 >= n_edges || !wanted_wbin(o, b))
+			continue;
+		xl[n] = table_value(t, r, cs) - t0;
+		xh[n] = table_value(t, r, ct) - t0;
+		yl[n] = edges[b], yh[n] = edges[b + 1];
+		z[n] = e > 0 ? table_value(t, r, cr) / (edges[b + 1] - edges[b]) : NAN;
+		if (isfinite(z[n]))
+			*zmax = fmax(*zmax, z[n]);
+		n++;
 	}
+	f = plot_figure_new();
+	plot_figure_add(f, PLOT_CELLS, n, NULL, z, yl, yh, xl, xh, &st, NULL);
+	plot_figure_x(f, PLOT_LINEAR, xlabel);
+	snprintf(ylabel, sizeof ylabel, n_d > 1 ? "%s: wavelength (nm)" : "wavelength (nm)", d->label);
+	plot_figure_y(f, edges_geometric(edges, n_edges) ? PLOT_LOG : PLOT_LINEAR, ylabel);
+	plot_figure_colourbar(f, "counts s\xe2\x81\xbb\xc2\xb9 nm\xe2\x81\xbb\xc2\xb9");
+	free(edges), free(xl), free(xh), free(yl), free(yh), free(z);
+	return f;
+}
+
+/* One panel per lcurve table: time (since the earliest bin of all tables)
+ * by wavelength, coloured by counts per second per nm on one scale for all
+ * panels.  Bins without exposure and the time between GTIs (where lcurve
+ * writes no bins) stay white. */
+static size_t
+build_heatmap(const struct opts *o, struct dataset *d, size_t n_d, char **caption,
+	      struct plot_figure ***panels)
+{
+	struct plot_figure **p = xcalloc(n_d, sizeof *p);
+	double t0 = heatmap_t0(d, n_d), zmax = 0;
+	char xlabel[200];
+
+	time_axis_title(table_meta(d[0].t), t0, xlabel, sizeof xlabel);
+	for (size_t i = 0; i < n_d; i++)
+		p[i] = heatmap_panel(o, &d[i], n_d, t0, xlabel, &zmax);
 	for (size_t i = 0; i < n_d; i++)
 		plot_figure_z_range(p[i], 0, zmax > 0 ? zmax : 1);
 	caption_add(caption, "white: no exposure (GTI gaps)");
@@ -1704,6 +1952,116 @@ quantile(const double *v, size_t n, double q)
 #define CHUNKHIST_BINS 40	/* at most; fewer for few chunks */
 #define CHUNKHIST_MIN_BINS 10
 
+/* The common bins of metric m over all tables: their count (Rice's rule)
+ * and range (*lo NaN when no table has a finite value). */
+static size_t
+chunkhist_bins(const struct chunks *c, size_t n_d, size_t m, double *lo, double *hi)
+{
+	size_t total = 0, n_all = 0, n_fewest = SIZE_MAX, n_bins;
+	double *all;
+
+	for (size_t i = 0; i < n_d; i++)
+		total += c[i].n;
+	all = xmalloc((total + 1) * sizeof *all);
+	for (size_t i = 0; i < n_d; i++) {
+		size_t n_finite = 0;
+
+		for (size_t r = 0; r < c[i].n; r++) {
+			all[n_all++] = c[i].m[m][r];
+			n_finite += isfinite(c[i].m[m][r]);
+		}
+		n_fewest = n_finite < n_fewest ? n_finite : n_fewest;
+	}
+	/* Rice's rule, 2 n^(1/3) bins for the table with the fewest values:
+	 * metrics of small counts take few distinct values, and narrower
+	 * bins alias them into a comb of full and empty bins. */
+	n_bins = (size_t)ceil(2 * cbrt((double)n_fewest));
+	n_bins = n_bins < CHUNKHIST_MIN_BINS ? CHUNKHIST_MIN_BINS
+		 : n_bins > CHUNKHIST_BINS ? CHUNKHIST_BINS : n_bins;
+	*lo = quantile(all, n_all, 0.005);
+	*hi = quantile(all, n_all, 0.995);
+	free(all);
+	return n_bins;
+}
+
+/* Table i's histogram of metric m on n_bins bins of `step` from lo, as
+ * the fraction of its finite values (values beyond in the end bins). */
+static void
+chunkhist_table(struct plot_figure *f, const struct chunks *c, size_t i, size_t m, double lo,
+		double step, size_t n_bins)
+{
+	double y[CHUNKHIST_BINS] = { 0 }, x[CHUNKHIST_BINS], xl[CHUNKHIST_BINS], xh[CHUNKHIST_BINS];
+	size_t n = 0;
+	struct plot_style st = dataset_style(i, plot_palette(i), 0);
+
+	for (size_t r = 0; r < c->n; r++) {
+		double v = c->m[m][r];
+		long b;
+
+		if (!isfinite(v))
+			continue;
+		b = (long)floor((v - lo) / step);
+		b = b < 0 ? 0 : b >= (long)n_bins ? (long)n_bins - 1 : b;
+		y[b]++;
+		n++;
+	}
+	for (size_t b = 0; b < n_bins; b++) {
+		/* Edges computed once each, so neighbours touch exactly and
+		 * the outline joins. */
+		xl[b] = lo + step * (double)b;
+		xh[b] = lo + step * (double)(b + 1);
+		x[b] = 0.5 * (xl[b] + xh[b]);
+		y[b] = n ? y[b] / (double)n : NAN;
+	}
+	st.marker = PLOT_MARK_NONE;
+	st.line_width = 2.5;
+	/* Small panels have no room for a legend: the caption says which
+	 * line is which. */
+	plot_figure_add(f, PLOT_STEPS, n_bins, x, y, NULL, NULL, xl, xh, &st, NULL);
+}
+
+/* The panel of metric m: every table's histogram on the same bins. */
+static struct plot_figure *
+chunkhist_panel(const struct opts *o, const struct chunks *c, size_t n_d, size_t m)
+{
+	struct plot_figure *f = plot_figure_new();
+	double lo, hi, step;
+	size_t n_bins = chunkhist_bins(c, n_d, m, &lo, &hi);
+
+	plot_figure_x(f, PLOT_LINEAR, chunk_metrics[m]);
+	plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "fraction");
+	if (!isfinite(lo))
+		return f;
+	if (!(hi > lo))
+		hi = lo + 1;
+	step = (hi - lo) / (double)n_bins;
+	for (size_t i = 0; i < n_d; i++)
+		chunkhist_table(f, &c[i], i, m, lo, step, n_bins);
+	plot_figure_y_floor(f, 0);
+	return f;
+}
+
+static void
+chunkhist_caption(const struct opts *o, char **caption, const struct dataset *d, size_t n_d)
+{
+	/* Each table once, with its line style (the panels have no legend). */
+	for (size_t i = 0; i < n_d; i++) {
+		char entry[400];
+
+		if (n_d > 1)
+			table_entry(&d[i], entry, sizeof entry);
+		else
+			snprintf(entry, sizeof entry, "%s", d[i].label);
+		caption_add(caption, "%s (%s)", entry,
+			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
+						   "purple dash-dot" }[i % 4]);
+	}
+	caption_add(caption, "y: fraction of each table's chunks in 2n^(1/3) bins "
+		    "(n: the fewest chunks of a table) from the 0.5%% to the 99.5%% quantile "
+		    "(values beyond in the end bins)");
+	caption_add(caption, "all widths%s together", o->n_wbins ? "" : " and wavelength bins");
+}
+
 /* One panel per metric: every table's histogram on the same bins (from the
  * 0.5% to the 99.5% quantile of all tables together; values beyond go
  * into the end bins), as the fraction of that table's chunks, so a B with
@@ -1714,93 +2072,157 @@ build_chunkhist(const struct opts *o, struct dataset *d, size_t n_d, char **capt
 {
 	struct chunks *c = xcalloc(n_d, sizeof *c);
 	struct plot_figure **p = xcalloc(N_METRICS, sizeof *p);
-	size_t n_p = 0, total = 0;
+	size_t n_p = 0;
 
-	for (size_t i = 0; i < n_d; i++) {
-		read_chunks(&d[i], o, &c[i]);
-		total += c[i].n;
-	}
-	for (size_t m = 0; m < N_METRICS; m++) {
-		double *all, lo, hi, step;
-		size_t n_all = 0, n_fewest = SIZE_MAX, n_bins;
-		struct plot_figure *f;
-
-		if (!o->metric[m])
-			continue;
-		all = xmalloc((total + 1) * sizeof *all);
-		for (size_t i = 0; i < n_d; i++) {
-			size_t n_finite = 0;
-
-			for (size_t r = 0; r < c[i].n; r++) {
-				all[n_all++] = c[i].m[m][r];
-				n_finite += isfinite(c[i].m[m][r]);
-			}
-			n_fewest = n_finite < n_fewest ? n_finite : n_fewest;
-		}
-		/* Rice's rule, 2 n^(1/3) bins for the table with the fewest
-		 * values: metrics of small counts take few distinct values, and
-		 * narrower bins alias them into a comb of full and empty bins. */
-		n_bins = (size_t)ceil(2 * cbrt((double)n_fewest));
-		n_bins = n_bins < CHUNKHIST_MIN_BINS ? CHUNKHIST_MIN_BINS
-			 : n_bins > CHUNKHIST_BINS ? CHUNKHIST_BINS : n_bins;
-		lo = quantile(all, n_all, 0.005);
-		hi = quantile(all, n_all, 0.995);
-		free(all);
-		f = p[n_p++] = plot_figure_new();
-		plot_figure_x(f, PLOT_LINEAR, chunk_metrics[m]);
-		plot_figure_y(f, o->logy ? PLOT_LOG : PLOT_LINEAR, "fraction");
-		if (!isfinite(lo))
-			continue;
-		if (!(hi > lo))
-			hi = lo + 1;
-		step = (hi - lo) / (double)n_bins;
-		for (size_t i = 0; i < n_d; i++) {
-			double y[CHUNKHIST_BINS] = { 0 }, x[CHUNKHIST_BINS], xl[CHUNKHIST_BINS],
-			       xh[CHUNKHIST_BINS];
-			size_t n = 0;
-			struct plot_style st = dataset_style(i, plot_palette(i), 0);
-
-			for (size_t r = 0; r < c[i].n; r++) {
-				double v = c[i].m[m][r];
-				long b;
-
-				if (!isfinite(v))
-					continue;
-				b = (long)floor((v - lo) / step);
-				b = b < 0 ? 0 : b >= (long)n_bins ? (long)n_bins - 1 : b;
-				y[b]++;
-				n++;
-			}
-			for (size_t b = 0; b < n_bins; b++) {
-				/* Edges computed once each, so neighbours touch exactly
-				 * and the outline joins. */
-				xl[b] = lo + step * (double)b;
-				xh[b] = lo + step * (double)(b + 1);
-				x[b] = 0.5 * (xl[b] + xh[b]);
-				y[b] = n ? y[b] / (double)n : NAN;
-			}
-			st.marker = PLOT_MARK_NONE;
-			st.line_width = 2.5;
-			/* Small panels have no room for a legend: the caption
-			 * says which line is which. */
-			plot_figure_add(f, PLOT_STEPS, n_bins, x, y, NULL, NULL, xl, xh, &st, NULL);
-		}
-		plot_figure_y_floor(f, 0);
-	}
 	for (size_t i = 0; i < n_d; i++)
-		caption_add(caption, "%s (%s)", d[i].label,
-			    (const char *const[]){ "blue solid", "orange dashed", "green dotted",
-						   "purple dash-dot" }[i % 4]);
-	caption_add(caption, "y: fraction of each table's chunks in 2n^(1/3) bins "
-		    "(n: the fewest chunks of a table) from the 0.5%% to the 99.5%% quantile "
-		    "(values beyond in the end bins)");
-	caption_add(caption, "all widths%s together", o->n_wbins ? "" : " and wavelength bins");
-	caption_tables(caption, d, n_d);
+		read_chunks(&d[i], o, &c[i]);
+	for (size_t m = 0; m < N_METRICS; m++)
+		if (o->metric[m])
+			p[n_p++] = chunkhist_panel(o, c, n_d, m);
+	chunkhist_caption(o, caption, d, n_d);
 	for (size_t i = 0; i < n_d; i++)
 		free_chunks(&c[i]);
 	free(c);
 	*panels = p;
 	return n_p;
+}
+
+/* The wavelength bins and chunk widths of a chunkmap table (wbins >= 0):
+ * the widths sorted, the bins in order of appearance with their ranges. */
+struct chunk_grid {
+	double *widths, *wl, *wh;
+	long *bins;
+	size_t n_w, n_b;
+};
+
+static void
+chunk_grid(const struct chunks *c, struct chunk_grid *g)
+{
+	memset(g, 0, sizeof *g);
+	for (size_t r = 0; r < c->n; r++) {
+		bool seen = false;
+
+		if (c->wbin[r] < 0)
+			continue;
+		for (size_t k = 0; k < g->n_w; k++)
+			seen |= g->widths[k] == c->width[r];
+		if (!seen) {
+			g->widths = xrealloc(g->widths, (g->n_w + 1) * sizeof *g->widths);
+			g->widths[g->n_w++] = c->width[r];
+		}
+		seen = false;
+		for (size_t k = 0; k < g->n_b; k++)
+			seen |= g->bins[k] == c->wbin[r];
+		if (!seen) {
+			g->bins = xrealloc(g->bins, (g->n_b + 1) * sizeof *g->bins);
+			g->wl = xrealloc(g->wl, (g->n_b + 1) * sizeof *g->wl);
+			g->wh = xrealloc(g->wh, (g->n_b + 1) * sizeof *g->wh);
+			g->bins[g->n_b] = c->wbin[r], g->wl[g->n_b] = c->wmin[r], g->wh[g->n_b] = c->wmax[r];
+			g->n_b++;
+		}
+	}
+	qsort(g->widths, g->n_w, sizeof *g->widths, by_value);
+}
+
+static void
+free_chunk_grid(struct chunk_grid *g)
+{
+	free(g->widths), free(g->wl), free(g->wh), free(g->bins);
+}
+
+/* The 0.99 quantile of metric m over the chunks the map shows (wbins >= 0). */
+static double
+top_percent(const struct chunks *c, size_t m)
+{
+	double *v = xmalloc((c->n + 1) * sizeof *v), q;
+	size_t n_v = 0;
+
+	for (size_t r = 0; r < c->n; r++)
+		if (c->wbin[r] >= 0)
+			v[n_v++] = c->m[m][r];
+	q = quantile(v, n_v, 0.99);
+	free(v);
+	return q;
+}
+
+/* The cells of one table's map: wavelength bin by width, each valued by
+ * the percentage of its chunks with metric m >= q; widens *zmax. */
+static void
+chunkmap_cells(struct plot_figure *f, const struct chunks *c, const struct chunk_grid *g,
+	       size_t m, double q, double *zmax)
+{
+	size_t n_w = g->n_w, n_cells = n_w * g->n_b;
+	const double *widths = g->widths;
+	double *xl = xmalloc((n_cells + 1) * sizeof *xl), *xh = xmalloc((n_cells + 1) * sizeof *xh);
+	double *yl = xmalloc((n_cells + 1) * sizeof *yl), *yh = xmalloc((n_cells + 1) * sizeof *yh);
+	double *z = xmalloc((n_cells + 1) * sizeof *z);
+	double *hit = xcalloc(n_cells + 1, sizeof *hit), *cnt = xcalloc(n_cells + 1, sizeof *cnt);
+	struct plot_style st = { 0 };
+
+	for (size_t r = 0; r < c->n; r++) {
+		size_t a = 0, b = 0;
+
+		if (c->wbin[r] < 0 || !isfinite(c->m[m][r]))
+			continue;
+		while (g->bins[b] != c->wbin[r])
+			b++;
+		while (widths[a] != c->width[r])
+			a++;
+		cnt[b * n_w + a]++;
+		hit[b * n_w + a] += c->m[m][r] >= q;
+	}
+	for (size_t b = 0; b < g->n_b; b++)
+		for (size_t a = 0; a < n_w; a++) {
+			size_t k = b * n_w + a;
+			/* Cells reach halfway (geometrically) to the next width. */
+			double below = a > 0 ? sqrt(widths[a] * widths[a - 1])
+					     : n_w > 1 ? widths[0] * widths[0] / sqrt(widths[0] * widths[1])
+						       : widths[0] / 1.5;
+			double above = a + 1 < n_w ? sqrt(widths[a] * widths[a + 1])
+						   : n_w > 1 ? widths[a] * widths[a] / sqrt(widths[a] * widths[a - 1])
+							     : widths[a] * 1.5;
+
+			xl[k] = g->wl[b], xh[k] = g->wh[b];
+			yl[k] = below, yh[k] = above;
+			z[k] = cnt[k] > 0 ? 100 * hit[k] / cnt[k] : NAN;
+			if (isfinite(z[k]))
+				*zmax = fmax(*zmax, z[k]);
+		}
+	plot_figure_add(f, PLOT_CELLS, n_cells, NULL, z, yl, yh, xl, xh, &st, NULL);
+	free(xl), free(xh), free(yl), free(yh), free(z), free(hit), free(cnt);
+}
+
+/* The map of one table for metric m; its top-1% threshold goes into the
+ * caption. */
+static struct plot_figure *
+chunkmap_panel(const struct opts *o, const struct dataset *d, size_t n_d, size_t m,
+	       char **caption, double *zmax)
+{
+	struct plot_figure *f = plot_figure_new();
+	struct chunks c;
+	struct chunk_grid g;
+	double q;
+
+	read_chunks(d, o, &c);
+	q = top_percent(&c, m);
+	chunk_grid(&c, &g);
+	chunkmap_cells(f, &c, &g, m, q, zmax);
+	/* Log-spaced wavelength bins (widths growing with wavelength) read
+	 * as equal cells on a log axis. */
+	plot_figure_x(f, g.n_b > 1 && g.wl[0] > 0 &&
+		      (g.wh[g.n_b - 1] - g.wl[g.n_b - 1]) > 1.5 * (g.wh[0] - g.wl[0]) ? PLOT_LOG : PLOT_LINEAR,
+		      "wavelength (nm)");
+	/* A panel's table is named by its tag: a label "A: ...: chunk bin
+	 * width" runs longer than a panel is high. */
+	plot_figure_y(f, PLOT_LOG, "bin width (s)");
+	if (n_d > 1)
+		plot_figure_tag(f, d->label);
+	plot_figure_colourbar(f, "top 1% (%)");
+	if (isfinite(q))
+		caption_add(caption, "%s: top 1%% = %s \xe2\x89\xa5 %.3g", d->label, chunk_metrics[m], q);
+	free_chunk_grid(&g);
+	free_chunks(&c);
+	return f;
 }
 
 /* One panel per table: wavelength bin by chunk width, coloured by the share
@@ -1817,103 +2239,8 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 
 	while (!o->metric[m])
 		m++;
-	for (size_t i = 0; i < n_d; i++) {
-		struct chunks c;
-		double q, *widths = NULL, *wl = NULL, *wh = NULL;
-		size_t n_w = 0, n_b = 0, n_cells;
-		double *xl, *xh, *yl, *yh, *z, *hit, *cnt;
-		long *bins = NULL;
-		struct plot_style st = { 0 };
-
-		read_chunks(&d[i], o, &c);
-		{
-			/* The top 1% of the chunks the map shows (wbins >= 0). */
-			double *v = xmalloc((c.n + 1) * sizeof *v);
-			size_t n_v = 0;
-
-			for (size_t r = 0; r < c.n; r++)
-				if (c.wbin[r] >= 0)
-					v[n_v++] = c.m[m][r];
-			q = quantile(v, n_v, 0.99);
-			free(v);
-		}
-		for (size_t r = 0; r < c.n; r++) {
-			bool seen = false;
-
-			if (c.wbin[r] < 0)
-				continue;
-			for (size_t k = 0; k < n_w; k++)
-				seen |= widths[k] == c.width[r];
-			if (!seen) {
-				widths = xrealloc(widths, (n_w + 1) * sizeof *widths);
-				widths[n_w++] = c.width[r];
-			}
-			seen = false;
-			for (size_t k = 0; k < n_b; k++)
-				seen |= bins[k] == c.wbin[r];
-			if (!seen) {
-				bins = xrealloc(bins, (n_b + 1) * sizeof *bins);
-				wl = xrealloc(wl, (n_b + 1) * sizeof *wl);
-				wh = xrealloc(wh, (n_b + 1) * sizeof *wh);
-				bins[n_b] = c.wbin[r], wl[n_b] = c.wmin[r], wh[n_b] = c.wmax[r];
-				n_b++;
-			}
-		}
-		qsort(widths, n_w, sizeof *widths, by_value);
-		n_cells = n_w * n_b;
-		xl = xmalloc((n_cells + 1) * sizeof *xl), xh = xmalloc((n_cells + 1) * sizeof *xh);
-		yl = xmalloc((n_cells + 1) * sizeof *yl), yh = xmalloc((n_cells + 1) * sizeof *yh);
-		z = xmalloc((n_cells + 1) * sizeof *z);
-		hit = xcalloc(n_cells + 1, sizeof *hit), cnt = xcalloc(n_cells + 1, sizeof *cnt);
-		for (size_t r = 0; r < c.n; r++) {
-			size_t a = 0, b = 0;
-
-			if (c.wbin[r] < 0 || !isfinite(c.m[m][r]))
-				continue;
-			while (bins[b] != c.wbin[r])
-				b++;
-			while (widths[a] != c.width[r])
-				a++;
-			cnt[b * n_w + a]++;
-			hit[b * n_w + a] += c.m[m][r] >= q;
-		}
-		for (size_t b = 0; b < n_b; b++)
-			for (size_t a = 0; a < n_w; a++) {
-				size_t k = b * n_w + a;
-				/* Cells reach halfway (geometrically) to the next width. */
-				double below = a > 0 ? sqrt(widths[a] * widths[a - 1])
-						     : n_w > 1 ? widths[0] * widths[0] / sqrt(widths[0] * widths[1])
-							       : widths[0] / 1.5;
-				double above = a + 1 < n_w ? sqrt(widths[a] * widths[a + 1])
-							   : n_w > 1 ? widths[a] * widths[a] / sqrt(widths[a] * widths[a - 1])
-								     : widths[a] * 1.5;
-
-				xl[k] = wl[b], xh[k] = wh[b];
-				yl[k] = below, yh[k] = above;
-				z[k] = cnt[k] > 0 ? 100 * hit[k] / cnt[k] : NAN;
-				if (isfinite(z[k]))
-					zmax = fmax(zmax, z[k]);
-			}
-		p[i] = plot_figure_new();
-		plot_figure_add(p[i], PLOT_CELLS, n_cells, NULL, z, yl, yh, xl, xh, &st, NULL);
-		/* Log-spaced wavelength bins (widths growing with wavelength)
-		 * read as equal cells on a log axis. */
-		plot_figure_x(p[i], n_b > 1 && wl[0] > 0 &&
-			      (wh[n_b - 1] - wl[n_b - 1]) > 1.5 * (wh[0] - wl[0]) ? PLOT_LOG : PLOT_LINEAR,
-			      "wavelength (nm)");
-		/* A panel's table is named by its tag: a label "A: ...: chunk
-		 * bin width" runs longer than a panel is high. */
-		plot_figure_y(p[i], PLOT_LOG, "bin width (s)");
-		if (n_d > 1)
-			plot_figure_tag(p[i], d[i].label);
-		plot_figure_colourbar(p[i], "top 1% (%)");
-		if (isfinite(q))
-			caption_add(caption, "%s: top 1%% = %s \xe2\x89\xa5 %.3g", d[i].label,
-				    chunk_metrics[m], q);
-		free(widths), free(wl), free(wh), free(bins);
-		free(xl), free(xh), free(yl), free(yh), free(z), free(hit), free(cnt);
-		free_chunks(&c);
-	}
+	for (size_t i = 0; i < n_d; i++)
+		p[i] = chunkmap_panel(o, &d[i], n_d, m, caption, &zmax);
 	for (size_t i = 0; i < n_d; i++)
 		plot_figure_z_range(p[i], 0, zmax > 0 ? zmax : 1);
 	caption_add(caption, "colour: share of a cell's chunks in the top 1%%, 1%% everywhere when they sit nowhere in particular");
@@ -1924,27 +2251,20 @@ build_chunkmap(const struct opts *o, struct dataset *d, size_t n_d, char **capti
 
 /* --- Metadata for the output file ---------------------------------------- */
 
-static void
-add_metadata(struct plot_output *out, const char *title, const struct dataset *d, size_t n_d)
+/* Every table's history, "[label] " before each line when there are
+ * several, then this command line. */
+static char *
+history_text(const struct dataset *d, size_t n_d)
 {
 	size_t cap = 4096, len = 0;
-	char *hist = xmalloc(cap), *src;
-	json_t *params = json_object();
-	char *ptext;
+	char *hist = xmalloc(cap);
+	const char *me = cli_command_line();
 
 	hist[0] = '\0';
 	for (size_t i = 0; i < n_d; i++) {
 		json_t *h = json_object_get(table_meta(d[i].t), "history"), *v;
-		json_t *m = json_deep_copy(table_meta(d[i].t));
 		size_t k;
 
-		json_object_del(m, "history");
-		if (n_d == 1) {
-			json_decref(params);
-			params = m;
-		} else {
-			json_object_set_new(params, d[i].label, m);
-		}
 		json_array_foreach(h, k, v) {
 			const char *s = json_string_value(v);
 			size_t need;
@@ -1958,16 +2278,42 @@ add_metadata(struct plot_output *out, const char *title, const struct dataset *d
 					       d[i].label, s);
 		}
 	}
-	{
-		const char *me = cli_command_line();
-		size_t need = len + strlen(me) + 2;
+	if (len + strlen(me) + 2 > cap)
+		hist = xrealloc(hist, len + strlen(me) + 2);
+	sprintf(hist + len, "%s", me);
+	return hist;
+}
 
-		if (need > cap)
-			hist = xrealloc(hist, cap = need);
-		len += (size_t)sprintf(hist + len, "%s", me);
+/* The tables' metadata without their history as compact JSON: the one
+ * table's object, or an object of them by label. */
+static char *
+parameters_text(const struct dataset *d, size_t n_d)
+{
+	json_t *params = json_object();
+	char *ptext;
+
+	for (size_t i = 0; i < n_d; i++) {
+		json_t *m = json_deep_copy(table_meta(d[i].t));
+
+		json_object_del(m, "history");
+		if (n_d == 1) {
+			json_decref(params);
+			params = m;
+		} else {
+			json_object_set_new(params, d[i].label, m);
+		}
 	}
 	ptext = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
-	src = xcalloc(1, 1);
+	json_decref(params);
+	return ptext;
+}
+
+/* The table paths, one a line. */
+static char *
+source_text(const struct dataset *d, size_t n_d)
+{
+	char *src = xcalloc(1, 1);
+
 	for (size_t i = 0, n = 0; i < n_d; i++) {
 		n += strlen(d[i].path) + 2;
 		src = xrealloc(src, n + 1);
@@ -1975,6 +2321,14 @@ add_metadata(struct plot_output *out, const char *title, const struct dataset *d
 			strcat(src, "\n");
 		strcat(src, d[i].path);
 	}
+	return src;
+}
+
+static void
+add_metadata(struct plot_output *out, const char *title, const struct dataset *d, size_t n_d)
+{
+	char *hist = history_text(d, n_d), *ptext = parameters_text(d, n_d), *src = source_text(d, n_d);
+
 	plot_output_text(out, "Title", title);
 	plot_output_text(out, "Software", "llplot (Lightlane Studio " LL_VERSION ")");
 	plot_output_text(out, "Source", src);
@@ -1994,7 +2348,6 @@ add_metadata(struct plot_output *out, const char *title, const struct dataset *d
 	free(ptext);
 	free(src);
 	free(hist);
-	json_decref(params);
 }
 
 /* The default height: 62 mm for one panel at a column's 89 mm width, more
@@ -2049,6 +2402,75 @@ write_dump(const char *path, struct plot_figure *const *panels, size_t n, const 
 		die(EXIT_RUNTIME, "%s: cannot write the dump file: %s", path, strerror(errno));
 }
 
+/* The panels of the figure of o->kind, its caption in *caption; *cols
+ * panels per row.  Returns the number of panels. */
+static size_t
+build_panels(const struct opts *o, struct dataset *d, char **caption,
+	     struct plot_figure ***panels, size_t *cols)
+{
+	size_t n_d = o->n_paths, n = 1;
+
+	*cols = 1;
+	switch (o->kind) {
+	case K_PSD:
+		return build_psd(o, d, n_d, caption, panels);
+	case K_HEATMAP:
+		return build_heatmap(o, d, n_d, caption, panels);
+	case K_INTERARRIVAL:
+		return build_interarrival(o, d, n_d, caption, panels);
+	case K_CHUNKHIST:
+		n = build_chunkhist(o, d, n_d, caption, panels);
+		*cols = n > 3 ? 2 : 1;
+		return n;
+	case K_CHUNKMAP:
+		return build_chunkmap(o, d, n_d, caption, panels);
+	default:
+		*panels = xcalloc(1, sizeof **panels);
+		(*panels)[0] = o->kind == K_LCURVE ? build_lcurve(o, d, n_d, caption)
+			     : o->kind == K_COUNTS ? build_counts(o, d, n_d, caption)
+			     : build_variance(o, d, n_d, caption);
+		return n;
+	}
+}
+
+/* Draw the panels under the title and caption: one figure, or a grid
+ * (panels of a column sharing the x axis where they show one quantity
+ * against the same x).  Returns the data points drawn. */
+static size_t
+render_panels(const struct opts *o, struct plot_output *out, struct plot_figure **panels,
+	      size_t n_panels, size_t cols, const char *title, const char *caption)
+{
+	struct plot_canvas canvas = plot_output_canvas(out);
+
+	for (size_t i = 0; i < n_panels; i++) {
+		if (o->xrange)
+			plot_figure_x_range(panels[i], o->x_lo, o->x_hi);
+		if (o->yrange)
+			plot_figure_y_range(panels[i], o->y_lo, o->y_hi);
+	}
+	if (o->logy && o->yrange && o->y_lo <= 0)
+		die(EXIT_USAGE, "--yrange: a log axis needs LO > 0");
+	if (n_panels == 1) {
+		plot_figure_title(panels[0], title, caption);
+		return plot_render_canvas(panels[0], plot_output_cairo(out), &canvas);
+	}
+	return plot_render_grid(panels, n_panels, cols,
+				o->kind == K_PSD || o->kind == K_HEATMAP || o->kind == K_CHUNKMAP ||
+				o->kind == K_INTERARRIVAL,
+				plot_output_cairo(out), &canvas, title, caption);
+}
+
+static void
+free_datasets(struct dataset *d, size_t n_d)
+{
+	for (size_t i = 0; i < n_d; i++) {
+		for (size_t j = 0; j < d[i].n_g; j++)
+			free(d[i].g[j].p);
+		free(d[i].g);
+		table_free(d[i].t);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2057,8 +2479,7 @@ main(int argc, char **argv)
 	struct dataset d[MAX_TABLES] = { 0 };
 	struct plot_output *out;
 	struct plot_figure **panels = NULL;
-	struct plot_canvas canvas;
-	size_t n_panels = 1, cols = 1, drawn;
+	size_t n_panels, cols, drawn;
 	char *title, *caption = NULL;
 
 	for (size_t i = 0; i < o.n_paths; i++) {
@@ -2070,48 +2491,9 @@ main(int argc, char **argv)
 		o.height_pt = default_height(&o, d, o.n_paths);
 	/* Before any drawing: an unwritable output fails early. */
 	out = plot_output_open_print(cli_output, o.width_pt, o.height_pt, o.dpi);
-	canvas = plot_output_canvas(out);
-	switch (o.kind) {
-	case K_PSD:
-		n_panels = build_psd(&o, d, o.n_paths, &caption, &panels);
-		break;
-	case K_HEATMAP:
-		n_panels = build_heatmap(&o, d, o.n_paths, &caption, &panels);
-		break;
-	case K_INTERARRIVAL:
-		n_panels = build_interarrival(&o, d, o.n_paths, &caption, &panels);
-		break;
-	case K_CHUNKHIST:
-		n_panels = build_chunkhist(&o, d, o.n_paths, &caption, &panels);
-		cols = n_panels > 3 ? 2 : 1;
-		break;
-	case K_CHUNKMAP:
-		n_panels = build_chunkmap(&o, d, o.n_paths, &caption, &panels);
-		break;
-	default:
-		panels = xcalloc(1, sizeof *panels);
-		panels[0] = o.kind == K_LCURVE ? build_lcurve(&o, d, o.n_paths, &caption)
-			  : o.kind == K_COUNTS ? build_counts(&o, d, o.n_paths, &caption)
-			  : build_variance(&o, d, o.n_paths, &caption);
-	}
+	n_panels = build_panels(&o, d, &caption, &panels, &cols);
 	title = make_title(&o, d);
-	for (size_t i = 0; i < n_panels; i++) {
-		if (o.xrange)
-			plot_figure_x_range(panels[i], o.x_lo, o.x_hi);
-		if (o.yrange)
-			plot_figure_y_range(panels[i], o.y_lo, o.y_hi);
-	}
-	if (o.logy && o.yrange && o.y_lo <= 0)
-		die(EXIT_USAGE, "--yrange: a log axis needs LO > 0");
-	if (n_panels == 1) {
-		plot_figure_title(panels[0], title, caption);
-		drawn = plot_render_canvas(panels[0], plot_output_cairo(out), &canvas);
-	} else {
-		drawn = plot_render_grid(panels, n_panels, cols,
-					 o.kind == K_PSD || o.kind == K_HEATMAP || o.kind == K_CHUNKMAP ||
-					 o.kind == K_INTERARRIVAL,
-					 plot_output_cairo(out), &canvas, title, caption);
-	}
+	drawn = render_panels(&o, out, panels, n_panels, cols, title, caption);
 	if (drawn == 0)
 		die(EXIT_RUNTIME, "%s: nothing to plot: no defined values%s", o.paths[0],
 		    o.n_wbins ? " in the selected wavelength bins" : "");
@@ -2125,12 +2507,7 @@ main(int argc, char **argv)
 	free(panels);
 	free(title);
 	free(caption);
-	for (size_t i = 0; i < o.n_paths; i++) {
-		for (size_t j = 0; j < d[i].n_g; j++)
-			free(d[i].g[j].p);
-		free(d[i].g);
-		table_free(d[i].t);
-	}
+	free_datasets(d, o.n_paths);
 	free(o.wbins);
 	return EXIT_OK;
 }

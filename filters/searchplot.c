@@ -111,19 +111,87 @@ load_spec(const struct opts *o, const char *from_csv, struct searchspec *s)
 	return true;
 }
 
+/* The row of the smallest defined distance; dies when there is none. */
+static size_t
+best_row(const struct table *t, size_t dcol, const char *csv)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t r = 0; r < table_n_rows(t); r++) {
+		double d = table_value(t, r, dcol);
+
+		if (d == d && (best == SIZE_MAX || d < table_value(t, best, dcol)))
+			best = r;
+	}
+	if (best == SIZE_MAX)
+		die(EXIT_RUNTIME, "%s: no row with a defined distance", csv);
+	return best;
+}
+
+/* The panel of parameter column `col`: search and refine rows, the best
+ * row and a line at its value. */
+static struct plot_figure *
+build_panel(const struct table *t, size_t col, size_t dcol, size_t best, bool log_x, bool first)
+{
+	const char *key = table_column_name(t, col);
+	size_t nr = table_n_rows(t), n = 0, m = 0;
+	double *x = xmalloc((nr + 1) * sizeof *x), *y = xmalloc((nr + 1) * sizeof *y);
+	double *xr = xmalloc((nr + 1) * sizeof *xr), *yr = xmalloc((nr + 1) * sizeof *yr);
+	struct plot_figure *f = plot_figure_new();
+	struct plot_style search_style = { plot_palette(0), PLOT_SOLID, 0, PLOT_MARK_CIRCLE, false, 0.8 };
+	struct plot_style refine_style = { plot_palette(1), PLOT_SOLID, 0, PLOT_MARK_TRIANGLE, false, 0.9 };
+	struct plot_style best_style = { plot_black, PLOT_SOLID, 0, PLOT_MARK_DIAMOND, false, 1 };
+	struct plot_style line_style = { plot_grey, PLOT_DOTTED, 2, PLOT_MARK_NONE, false, 1 };
+	double bx = table_value(t, best, col), by = table_value(t, best, dcol);
+	char title[160], label[64];
+
+	for (size_t r = 0; r < nr; r++) {
+		if (table_text(t, r, 0)[0] == 'r') {
+			xr[m] = table_value(t, r, col);
+			yr[m++] = table_value(t, r, dcol);
+		} else {
+			x[n] = table_value(t, r, col);
+			y[n++] = table_value(t, r, dcol);
+		}
+	}
+	snprintf(title, sizeof title, "distance vs %s", key);
+	plot_figure_title(f, title, first ? "each point: one generated B scored by evcompare against A" : NULL);
+	plot_figure_x(f, log_x ? PLOT_LOG : PLOT_LINEAR, key);
+	plot_figure_y(f, PLOT_LOG, "distance (evcompare)");
+	if (n)
+		plot_figure_add(f, PLOT_POINTS, n, x, y, NULL, NULL, NULL, NULL, &search_style, "search");
+	if (m)
+		plot_figure_add(f, PLOT_POINTS, m, xr, yr, NULL, NULL, NULL, NULL, &refine_style, "refine");
+	snprintf(label, sizeof label, "best %.4g", bx);
+	plot_figure_add(f, PLOT_POINTS, 1, &bx, &by, NULL, NULL, NULL, NULL, &best_style, "best");
+	plot_figure_vline(f, bx, &line_style, label, false);
+	free(x), free(y), free(xr), free(yr);
+	return f;
+}
+
+/* Whether the search file makes parameter `key` a log axis. */
+static bool
+log_scale(const struct searchspec *spec, bool have_spec, const char *key)
+{
+	bool log_x = false;
+
+	for (size_t i = 0; have_spec && i < spec->n_params; i++)
+		if (strcmp(spec->param[i].key, key) == 0)
+			log_x = spec->param[i].log;
+	return log_x;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = parse_options(argc, argv);
 	struct table *t = table_read_path(o.csv);
-	size_t nc = table_n_columns(t), nr = table_n_rows(t), np, cols, rows, dcol, best = SIZE_MAX;
+	size_t nc = table_n_columns(t), np, cols, rows, dcol, best, drawn;
 	json_t *name = json_object_get(table_meta(t), "search");
 	struct searchspec spec;
 	bool have_spec;
-	double *x, *y, *xr, *yr;
+	struct plot_figure **panels;
 	struct plot_output *out;
-	cairo_t *cr;
-	size_t drawn = 0;
 
 	if (nc < 7 || strcmp(table_column_name(t, 0), "run") || strcmp(table_column_name(t, nc - 3), "distance"))
 		die(EXIT_RUNTIME, "%s: expected the columns run,code,seed,PARAMETER...,distance,n_terms,elapsed_s",
@@ -133,70 +201,15 @@ main(int argc, char **argv)
 	have_spec = load_spec(&o, json_is_string(name) ? json_string_value(name) : NULL, &spec);
 	for (size_t c = 3; c < 3 + np; c++)
 		table_require_numeric(t, table_column_name(t, c));
-	for (size_t r = 0; r < nr; r++) {
-		double d = table_value(t, r, dcol);
-
-		if (d == d && (best == SIZE_MAX || d < table_value(t, best, dcol)))
-			best = r;
-	}
-	if (best == SIZE_MAX)
-		die(EXIT_RUNTIME, "%s: no row with a defined distance", o.csv);
+	best = best_row(t, dcol, o.csv);
 	cols = np < 2 ? 1 : 2;
 	rows = (np + cols - 1) / cols;
 	out = plot_output_open(cli_output, (int)(o.width * cols), (int)(o.height * rows));
-	cr = plot_output_cairo(out);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	x = xmalloc((nr + 1) * sizeof *x);
-	y = xmalloc((nr + 1) * sizeof *y);
-	xr = xmalloc((nr + 1) * sizeof *xr);
-	yr = xmalloc((nr + 1) * sizeof *yr);
-	for (size_t p = 0; p < np; p++) {
-		const char *key = table_column_name(t, 3 + p);
-		bool log_x = false;
-		size_t n = 0, m = 0;
-		struct plot_figure *f = plot_figure_new();
-		struct plot_style search_style = { plot_palette(0), PLOT_SOLID, 0, PLOT_MARK_CIRCLE, false, 0.8 };
-		struct plot_style refine_style = { plot_palette(1), PLOT_SOLID, 0, PLOT_MARK_TRIANGLE, false, 0.9 };
-		struct plot_style best_style = { plot_black, PLOT_SOLID, 0, PLOT_MARK_DIAMOND, false, 1 };
-		struct plot_style line_style = { plot_grey, PLOT_DOTTED, 2, PLOT_MARK_NONE, false, 1 };
-		double bx = table_value(t, best, 3 + p), by = table_value(t, best, dcol);
-		char title[160], label[64];
-
-		for (size_t i = 0; have_spec && i < spec.n_params; i++)
-			if (strcmp(spec.param[i].key, key) == 0)
-				log_x = spec.param[i].log;
-		for (size_t r = 0; r < nr; r++) {
-			bool refine = table_text(t, r, 0)[0] == 'r';
-
-			if (refine) {
-				xr[m] = table_value(t, r, 3 + p);
-				yr[m++] = table_value(t, r, dcol);
-			} else {
-				x[n] = table_value(t, r, 3 + p);
-				y[n++] = table_value(t, r, dcol);
-			}
-		}
-		snprintf(title, sizeof title, "distance vs %s", key);
-		plot_figure_title(f, title, p == 0 ? "each point: one generated B scored by evcompare against A" : NULL);
-		plot_figure_x(f, log_x ? PLOT_LOG : PLOT_LINEAR, key);
-		plot_figure_y(f, PLOT_LOG, "distance (evcompare)");
-		if (n)
-			plot_figure_add(f, PLOT_POINTS, n, x, y, NULL, NULL, NULL, NULL, &search_style, "search");
-		if (m)
-			plot_figure_add(f, PLOT_POINTS, m, xr, yr, NULL, NULL, NULL, NULL, &refine_style, "refine");
-		snprintf(label, sizeof label, "best %.4g", bx);
-		plot_figure_add(f, PLOT_POINTS, 1, &bx, &by, NULL, NULL, NULL, NULL, &best_style, "best");
-		plot_figure_vline(f, bx, &line_style, label, false);
-		cairo_save(cr);
-		cairo_translate(cr, (double)(p % cols) * o.width, (double)(p / cols) * o.height);
-		/* The figure paints its own background: keep it to its panel. */
-		cairo_rectangle(cr, 0, 0, o.width, o.height);
-		cairo_clip(cr);
-		drawn += plot_render(f, cr, o.width, o.height);
-		cairo_restore(cr);
-		plot_figure_free(f);
-	}
+	panels = xmalloc(np * sizeof *panels);
+	for (size_t p = 0; p < np; p++)
+		panels[p] = build_panel(t, 3 + p, dcol, best,
+					log_scale(&spec, have_spec, table_column_name(t, 3 + p)), p == 0);
+	drawn = plot_render_tiles(panels, np, cols, plot_output_cairo(out), o.width, o.height);
 	plot_output_text(out, "Title", "parameter search: distance against each parameter");
 	plot_output_text(out, "Software", "searchplot (Lightlane Studio " LL_VERSION ")");
 	plot_output_text(out, "Source", o.csv);
@@ -204,10 +217,9 @@ main(int argc, char **argv)
 	if (drawn == 0)
 		die(EXIT_RUNTIME, "%s: nothing to plot", o.csv);
 	plot_output_commit(out);
-	free(x);
-	free(y);
-	free(xr);
-	free(yr);
+	for (size_t p = 0; p < np; p++)
+		plot_figure_free(panels[p]);
+	free(panels);
 	table_free(t);
 	return EXIT_OK;
 }

@@ -480,3 +480,111 @@ llplot --kind psd "$T/framed_psd.csv" -o "$T/framed_psd.pdf"
 "$T_PY" -c "$pdf_text" "$T/framed_psd.pdf" >"$T/framed_psd.txt"
 t_check llplot-55 "psd of framed data: the caption says the whole-frame dt and segment used" \
 	grep -q "dt = 0.44104 s;  segments of 255.803 s" "$T/framed_psd.txt"
+
+# The interarrival expectation is named for what interarrival used: with
+# the stream's timedel ("# note: frames:") a Poisson process seen on the
+# frame grid, with --no-frames (or no timedel) the exponential.
+fits2ev "$T_SAMPLE/chandra_test.fits" | gtifilter | wrange --min 0.1 --max 1 | wbin --n 3 --min 0.1 --max 1 \
+	>"$T/framed.ev"
+interarrival <"$T/framed.ev" >"$T/framed_ia.csv"
+interarrival --no-frames <"$T/framed.ev" >"$T/free_ia.csv"
+caption_of() { llplot --kind interarrival "$@" -o "$T/cap.pdf" && "$T_PY" -c "$pdf_text" "$T/cap.pdf" | tr '\n' ' '; }
+caption_of "$T/framed_ia.csv" >"$T/framed_cap.txt"
+caption_of "$T/free_ia.csv" >"$T/free_cap.txt"
+t_py llplot-56 "interarrival with timedel: the caption names the frame-grid model, not the exponential" '
+import sys
+t = " ".join(open(sys.argv[1]).read().split())
+assert "dotted: the expectation of a Poisson process seen on the 0.441 s frame grid" in t, t
+assert "test against that frame-grid model" in t and "exponential" not in t, t
+' "$T/framed_cap.txt"
+t_py llplot-57 "interarrival --no-frames: the caption says the exponential" '
+import sys
+t = " ".join(open(sys.argv[1]).read().split())
+assert "dotted: the exponential expectation" in t and "test against the exponential" in t, t
+assert "frame grid" not in t and "frame-grid" not in t, t
+' "$T/free_cap.txt"
+llplot --kind interarrival "$T/framed_ia.csv" "$T/framed_ia.csv" -o "$T/x.png" --dump "$T/framed2.csv"
+llplot --kind interarrival "$T/framed_ia.csv" "$T/free_ia.csv" -o "$T/x.png" --dump "$T/mixed2.csv"
+t_eq llplot-58 "interarrival, two tables: the legend names the frame-grid expectation, or each table's" \
+	"frame-grid expectation|expectation" \
+	"$(for f in framed2 mixed2; do awk -F, '$3 ~ /expectation/ { print $3 }' "$T/$f.csv" | sort -u; done |
+		tr '\n' '|' | sed 's/|$//')"
+
+# One tick label form for the log y axes of a figure's panels: wbin 1 of
+# this table reaches 10^6 (10^k labels), so wbin 0's axis (up to a few
+# hundred, plain 1, 10, 100 on its own) labels its decades as 10^k too.
+{ echo "$meta"; echo "wbin,dt_lo_s,dt_hi_s,count,expected"
+  awk 'BEGIN { for (w = 0; w < 2; w++) for (i = 0; i < 30; i++) { lo = i * 0.5; n = w ? 1e6 : 1000; e = n * (exp(-lo) - exp(-lo - 0.5))
+	printf "%d,%g,%g,%d,%g\n", w, lo, lo + 0.5, int(e + 0.5), e } }'; } >"$T/ia_big.csv"
+llplot --kind interarrival "$T/ia_big.csv" -o "$T/big.pdf"
+"$T_PY" -c "$pdf_text" "$T/big.pdf" >"$T/big.txt"
+t_py llplot-59 "panels of one figure: every log y axis labels its decades as 10^k when one needs it" '
+import sys
+lines = [l.strip() for l in open(sys.argv[1])]
+assert lines.count("10") >= 8, lines
+for plain in ("100", "1000", "10000", "100000"):
+    assert plain not in lines, (plain, lines)
+' "$T/big.txt"
+
+# psd: the legend above the axes whatever the data, so the A and B figures
+# of an analysis have it in the same place: also for a spectrum that
+# leaves the corners of the axes free (flat, near 2), where a legend
+# would otherwise go inside.
+for v in flat spread; do
+	{ echo "$meta"; echo "wbin,freq_hz,power,power_err,n_avg"
+	  awk -v v=$v 'BEGIN { for (w = 0; w < 2; w++) for (i = 1; i <= 200; i++) {
+		p = v == "flat" ? 2 + 0.2 * sin(i * 1.7 + w) : (i % 2 ? 0.03 : 2.5)
+		printf "%d,%g,%g,%g,8\n", w, i * 1e-4, p, p / sqrt(8) } }'; } >"$T/psd_$v.csv"
+	llplot --kind psd --rebin 1 --yrange 0.01:10 "$T/psd_$v.csv" -o "$T/psd_$v.png"
+done
+t_py llplot-60 "psd: the legend goes above the axes (its grey frame above the first axes) for any data" '
+import sys
+from PIL import Image
+def legend_above(f):
+    im = Image.open(f).convert("L")
+    w, h = im.size
+    px = im.load()
+    top = next(y for y in range(h) if sum(1 for x in range(w) if px[x, y] < 60) > 0.6 * w)
+    return any(sum(1 for x in range(w) if 140 <= px[x, y] <= 170) > 0.3 * w for y in range(top))
+got = [legend_above(f) for f in sys.argv[1:]]
+assert got == [True, True], got
+' "$T/psd_flat.png" "$T/psd_spread.png"
+
+# An x title sits close under its tick labels (room for superscript
+# exponents only on an axis that has them): in a grid of small panels
+# (chunkhist) a title further down reads as the next panel's.
+llplot --kind fano "$T/a_vs.csv" -o "$T/gap.png"
+t_py llplot-61 "the x title is less than 1.2 tick-label heights below the tick labels" '
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1]).convert("L")
+w, h = im.size
+px = im.load()
+bottom = max(y for y in range(h) if sum(1 for x in range(w) if px[x, y] < 60) > 0.4 * w)
+ink = [any(px[x, y] < 128 for x in range(w)) for y in range(bottom + 1, h)]
+runs, y = [], 0
+while y < len(ink):
+    if ink[y]:
+        s = y
+        while y < len(ink) and ink[y]:
+            y += 1
+        runs.append((s, y))
+    y += 1
+# tick marks, tick labels, the title
+assert len(runs) == 3, runs
+labels, title = runs[1], runs[2]
+assert title[0] - labels[1] < 1.2 * (labels[1] - labels[0]), runs
+' "$T/gap.png"
+
+# chunkhist names each table once in the caption, with its line style
+# (its small panels have no legend).
+llplot --kind chunkhist "$T/a_cv.csv" "$T/b_cv.csv" -o "$T/chcap.pdf"
+"$T_PY" -c "$pdf_text" "$T/chcap.pdf" | tr '\n' ' ' >"$T/chcap.txt"
+t_py llplot-62 "chunkhist: each table once in the caption, with its line style" '
+import re, sys
+t = " ".join(open(sys.argv[1]).read().split())
+for style in ("blue solid", "orange dashed"):
+    m = re.search(r"\b([AB](?:: [^;()]*)?) \(" + style + r"\)", t)
+    assert m, (style, t)
+    assert t.count(m.group(1)) == 1, (m.group(1), t)
+' "$T/chcap.txt"

@@ -25,6 +25,23 @@ labels(double lo, double hi, double length_px, double min_gap_px)
 	return buf;
 }
 
+/* The labels of the decades of a log axis lo..hi, "10^k" or plain. */
+static const char *
+decades(double lo, double hi, bool exponent_labels)
+{
+	static char buf[256];
+	struct plot_axis a = { .scale = PLOT_LOG, .lo = lo, .hi = hi, .exponent_labels = exponent_labels };
+	struct plot_tick t[64];
+	size_t n = plot_axis_ticks(&a, 300, 50, t, 64), len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (t[i].labelled && t[i].major && len < sizeof buf - 40)
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s%s%s", len ? " " : "",
+						t[i].text, t[i].exponent[0] ? "^" : "", t[i].exponent);
+	return buf;
+}
+
 int
 main(void)
 {
@@ -37,5 +54,18 @@ main(void)
 	/* 2 would be 28 px apart, under half of 150: the one label stays. */
 	check(strcmp(labels(-4.05, 3.13, 100, 150), "0") == 0,
 	      "no smaller step when its labels would crowd");
+	check(strcmp(decades(0.3, 300, false), "1 10 100") == 0,
+	      "a log axis within 0.001..10000 labels decades as plain numbers");
+	check(strcmp(decades(0.3, 3e5, false), "10^0 10^1 10^2 10^3 10^4 10^5") == 0,
+	      "a log axis reaching 10^5 labels every decade as 10^k");
+	check(strcmp(decades(0.3, 300, true), "10^0 10^1 10^2") == 0,
+	      "exponent_labels asks for 10^k where plain numbers would do (a grid's panels alike)");
+	{
+		struct plot_axis lin = { .scale = PLOT_LINEAR, .lo = 1, .hi = 1e6, .exponent_labels = true };
+		struct plot_axis log5 = { .scale = PLOT_LOG, .lo = 1, .hi = 1e5 };
+
+		check(!plot_axis_exponent_form(&lin) && plot_axis_exponent_form(&log5),
+		      "plot_axis_exponent_form: never on a linear axis, on a log axis reaching 10^5");
+	}
 	return tap_done();
 }
