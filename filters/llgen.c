@@ -407,14 +407,8 @@ struct gen {
 	double *cell_lam0, *cell_g0;	/* exp law: each cell's first λ and g there */
 	bool cell_taylor;	/* g from cell_g0 by a Taylor series (see below) */
 	char refusal[320];	/* why these parameters cannot be drawn; "" if they can */
-	double *m_table;	/* strips: the modulation of each lane/gap pattern */
 	struct cand_batch *cb;	/* generate_stream's candidates */
 };
-
-/* Strips with at most this many families get m from a table indexed by
- * which families' lanes hold the aperture (2^n entries); more go the
- * per-candidate way. */
-#define M_TABLE_FAMILIES 8
 
 /* Candidates are drawn and thinned CAND_BATCH at a time, each step a loop
  * of its own over the batch: the random streams run back to back, and the
@@ -429,8 +423,8 @@ struct cand_batch {
 	double dt[CAND_BATCH];		/* from t0 */
 	double inv_p[CAND_BATCH], rho[CAND_BATCH];
 	double ua[CAND_BATCH];		/* the acceptance draws */
-	double code[CAND_BATCH];	/* sum of 2^j over the families in a lane */
-	double edge[CAND_BATCH];	/* > 0: a lane edge (or a huge phase) */
+	double m[CAND_BATCH];		/* strips: the modulation, away from edges */
+	int64_t edge[CAND_BATCH];	/* strips: != 0 at a lane edge (or a huge phase) */
 	double env[CAND_BATCH], sp[CAND_BATCH];	/* hex: envelope and spacing */
 	double u1[CAND_BATCH], u2[CAND_BATCH];	/* hex: the alias table's draws */
 	uint16_t count[CAND_BATCH];	/* hex: the candidates that need a count */
@@ -598,17 +592,6 @@ gen_init(struct gen *g, const struct genparams *gp, double t0, const struct sour
 	g->cb = xcalloc(1, sizeof *g->cb);
 	for (size_t i = 0; i < CAND_BATCH; i++)
 		g->cb->w[i] = 1;
-	if (gp->n_families <= M_TABLE_FAMILIES) {
-		g->m_table = xmalloc(((size_t)1 << gp->n_families) * sizeof *g->m_table);
-		for (size_t mask = 0; mask < ((size_t)1 << gp->n_families); mask++) {
-			double m = g->b;
-
-			/* The sum in accept()'s order, so each entry is its m. */
-			for (size_t j = 0; j < gp->n_families; j++)
-				m += g->wn[j] * (double)((mask >> j) & 1);
-			g->m_table[mask] = m;
-		}
-	}
 	if (gp->hex)
 		gen_init_hex(g, gp, t0);
 }
@@ -623,7 +606,6 @@ gen_free(struct gen *g)
 	free(g->alias);
 	free(g->cell_lam0);
 	free(g->cell_g0);
-	free(g->m_table);
 	free(g->cb);
 }
 
@@ -742,17 +724,18 @@ accept(struct gen *g, double dt, float w)
 /* Sets c->keep[i] for the n candidates (s, w) of a batch in a GTI that
  * starts dt0 after t0, drawing c->ua from r_accept: the same decisions, bit
  * for bit, as accept() one candidate at a time.  Away from a lane edge each
- * coverage is 0 or 1, so m is the table entry of the families' pattern; the
+ * family's coverage is 1 (u < f) or 0, so m = b + Σ_j wn_j·[u_j < f] is
+ * summed in strip_modulation()'s order (adding 0 changes nothing); the
  * phase's fraction comes from rounding by 1.5·2^52, the same number as
- * lanesheet_frac's for |x| < 2^51.  Edges, huge phases and more than
- * M_TABLE_FAMILIES families take strip_modulation(). */
+ * lanesheet_frac's for |x| < 2^51.  Edges and huge phases take
+ * strip_modulation(). */
 static void
 thin_strips(struct gen *g, struct cand_batch *c, size_t n, double dt0)
 {
 	const struct lanesheet *ls = &g->ls;
 	const size_t nf = ls->n_families;
 	const double f = ls->width_fraction, pitch = ls->pitch_m_per_nm;
-	const double radius = g->radius_m, magic = 0x1.8p52;
+	const double radius = g->radius_m, b = g->b, mod_max = g->mod_max;
 	struct rng r = g->r_accept;
 
 	for (size_t i = 0; i < n; i++)
@@ -780,48 +763,45 @@ thin_strips(struct gen *g, struct cand_batch *c, size_t n, double dt0)
 		c->inv_p[i] = ip;
 		c->rho[i] = radius * ip;
 		c->dt[i] = dt0 + c->s[i];
-		c->code[i] = 0;
-		c->edge[i] = nf > M_TABLE_FAMILIES;
+		c->m[i] = b;
+		c->edge[i] = 0;
 	}
-	for (size_t j = 0; j < nf && j < M_TABLE_FAMILIES; j++) {
+	for (size_t j = 0; j < nf; j++) {
 		const double v = ls->v_across[j];
-		const v2d magic2 = { magic, magic };
+		const v2d magic = { 0x1.8p52, 0x1.8p52 }, huge = { 0x1p51, 0x1p51 };
 		const v2i64 one = (v2i64)(v2d){ 1, 1 };
-		const v2i64 bit = (v2i64)(v2d){ 1u << j, 1u << j };
+		const v2i64 wn = (v2i64)(v2d){ g->wn[j], g->wn[j] };
 		const v2i64 abs_mask = { INT64_MAX, INT64_MAX };
-		const v2d huge = { 0x1p51, 0x1p51 };
 
 		/* Two at a time with explicit SSE2 vectors: the compiler does not
 		 * turn these selects into branch-free code on its own, and a
 		 * branch on the lane's parity is a coin toss. */
 		for (size_t i = 0; i < CAND_BATCH; i += 2) {
-			v2d x, k, u, dt, ip, ph, rho, code, edge;
+			v2d x, k, u, dt, ip, ph, rho, m;
 			v2i64 e;
 
 			memcpy(&dt, c->dt + i, sizeof dt);
 			memcpy(&ip, c->inv_p + i, sizeof ip);
 			memcpy(&ph, c->ph[j] + i, sizeof ph);
 			memcpy(&rho, c->rho + i, sizeof rho);
-			memcpy(&code, c->code + i, sizeof code);
-			memcpy(&edge, c->edge + i, sizeof edge);
+			memcpy(&m, c->m + i, sizeof m);
+			memcpy(&e, c->edge + i, sizeof e);
 			x = v * dt * ip + ph;
-			k = (x + magic2) - magic2;		/* x rounded */
+			k = (x + magic) - magic;		/* x rounded */
 			k -= (v2d)((k > x) & one);		/* floor(x) */
 			u = x - k;
-			e = (u < rho) | ((v2d)((v2i64)(u - f) & abs_mask) < rho) | (u > 1.0 - rho) |
-			    ~((v2d)((v2i64)x & abs_mask) < huge);
-			edge += (v2d)(e & one);
-			code += (v2d)((u < f) & bit);
-			memcpy(c->code + i, &code, sizeof code);
-			memcpy(c->edge + i, &edge, sizeof edge);
+			e |= (u < rho) | ((v2d)((v2i64)(u - f) & abs_mask) < rho) | (u > 1.0 - rho) |
+			     ~((v2d)((v2i64)x & abs_mask) < huge);
+			m += (v2d)((u < f) & wn);
+			memcpy(c->m + i, &m, sizeof m);
+			memcpy(c->edge + i, &e, sizeof e);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		double m = __builtin_expect(c->edge[i] != 0, 0)
-			   ? strip_modulation(g, c->dt[i], c->w[i])
-			   : g->m_table[(size_t)c->code[i]];
+			   ? strip_modulation(g, c->dt[i], c->w[i]) : c->m[i];
 
-		c->keep[i] = c->ua[i] * g->mod_max < m;
+		c->keep[i] = c->ua[i] * mod_max < m;
 	}
 }
 
