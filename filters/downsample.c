@@ -2,8 +2,8 @@
  * (--n, reservoir sampling) or each event with probability F (--fraction,
  * Bernoulli thinning); order kept.
  * stdin/stdout: LLEV stream.  Exit: 0 ok, 1 bad input or I/O, 2 usage.
- * --n holds the sample (16 bytes per kept event); --fraction streams in
- * constant memory. */
+ * --n holds the sample (16 bytes per kept event, plus 4 per 16); --fraction
+ * streams in constant memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,8 @@ static const char usage_text[] =
 	"Keep a random subset of the events, in their input order.\n"
 	"\n"
 	"  --n N            exactly N events, every subset of size N equally likely\n"
-	"                   (reservoir sampling; holds 16 bytes per kept event).\n"
+	"                   (reservoir sampling; holds 16 bytes per kept event,\n"
+	"                   plus 4 per 16).\n"
 	"                   A stream of fewer than N events is passed whole, with a\n"
 	"                   warning on stderr\n"
 	"  --fraction F     keep each event independently with probability F,\n"
