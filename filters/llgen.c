@@ -412,7 +412,8 @@ struct gen {
 
 /* Candidates are drawn and thinned CAND_BATCH at a time, each step a loop
  * of its own over the batch: the random streams run back to back, and the
- * lane arithmetic has no branch and no call, so the compiler vectorises it. */
+ * strips' lane arithmetic runs without a branch or a call, two candidates
+ * at a time. */
 #define CAND_BATCH 256
 
 typedef double v2d __attribute__((vector_size(16)));
