@@ -143,12 +143,15 @@ advance(uint64_t pos, double skip)
  * appended; a replaced event's slot turns dead, a draw that lands on a dead
  * slot is drawn again (so the event replaced is uniform over the live
  * ones), and after D = max(k/16, 1024) newcomers the dead are swept out.
- * It is held in k records, 16 bytes each, plus a 4-byte position per
- * newcomer (k/4 bytes): a newcomer takes the record of the event it
- * replaces and is marked a guest there (in its time's sign, see below), so
- * a prefix slot holding a guest is dead; tail[m] is newcomer m's record,
- * or TAIL_DEAD.  The sweep moves the guests behind the prefix in newcomer
- * order: O(k) moves per D replacements. */
+ * Earlier versions stored that array as it is (1/16 more records as
+ * slack); it is now held in k records, 16 bytes each, plus a 4-byte index
+ * per newcomer (k/4 bytes): a newcomer takes the record of the event it
+ * replaces and is marked a guest there (in its time's bits, see below), so
+ * a prefix slot holding a guest is dead; tail[m] is the index of newcomer
+ * m's record, or TAIL_DEAD once it is replaced.  The sweep moves the
+ * guests behind the prefix in newcomer order: O(k) moves per D
+ * replacements, about twice the old sweep's (each event moved moves a
+ * guest too). */
 
 #define TAIL_DEAD UINT32_MAX
 
