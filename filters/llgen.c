@@ -407,6 +407,31 @@ struct gen {
 	double *cell_lam0, *cell_g0;	/* exp law: each cell's first λ and g there */
 	bool cell_taylor;	/* g from cell_g0 by a Taylor series (see below) */
 	char refusal[320];	/* why these parameters cannot be drawn; "" if they can */
+	struct cand_batch *cb;	/* generate_stream's candidates */
+};
+
+/* Candidates are drawn and thinned CAND_BATCH at a time, each step a loop
+ * of its own over the batch: the random streams run back to back, and the
+ * strips' lane arithmetic runs without a branch or a call, two candidates
+ * at a time. */
+#define CAND_BATCH 256
+
+typedef double v2d __attribute__((vector_size(16)));
+typedef int64_t v2i64 __attribute__((vector_size(16)));
+
+struct cand_batch {
+	double s[CAND_BATCH];		/* from the GTI start */
+	double dt[CAND_BATCH];		/* from t0 */
+	double inv_p[CAND_BATCH], rho[CAND_BATCH];
+	double ua[CAND_BATCH];		/* the acceptance draws */
+	double m[CAND_BATCH];		/* strips: the modulation, away from edges */
+	int64_t edge[CAND_BATCH];	/* strips: != 0 at a lane edge (or a huge phase) */
+	double env[CAND_BATCH], sp[CAND_BATCH];	/* hex: envelope and spacing */
+	double u1[CAND_BATCH], u2[CAND_BATCH];	/* hex: the alias table's draws */
+	uint16_t count[CAND_BATCH];	/* hex: the candidates that need a count */
+	float w[CAND_BATCH];
+	unsigned char keep[CAND_BATCH];
+	double ph[LANESHEET_MAX_FAMILIES][CAND_BATCH];	/* lane phase offsets */
 };
 
 /* Quantile cells of a flat or powerlaw spectrum, each with its own
@@ -563,6 +588,11 @@ gen_init(struct gen *g, const struct genparams *gp, double t0, const struct sour
 	g->phase = xmalloc(PHASE_CACHE * (g->ls.n_families ? g->ls.n_families : 1) * sizeof *g->phase);
 	for (size_t i = 0; i < PHASE_CACHE; i++)
 		g->phase_tag[i] = UINT64_MAX;
+	/* calloc: the batch's tail past the candidates drawn is read (and
+	 * ignored); it must hold finite numbers from the start. */
+	g->cb = xcalloc(1, sizeof *g->cb);
+	for (size_t i = 0; i < CAND_BATCH; i++)
+		g->cb->w[i] = 1;
 	if (gp->hex)
 		gen_init_hex(g, gp, t0);
 }
@@ -577,6 +607,7 @@ gen_free(struct gen *g)
 	free(g->alias);
 	free(g->cell_lam0);
 	free(g->cell_g0);
+	free(g->cb);
 }
 
 /* The flat or powerlaw spectrum's quantile at u in [0, 1). */
@@ -644,9 +675,10 @@ draw_wavelength(struct gen *g)
 	return draw_spectrum(g);
 }
 
-/* Whether a candidate at time t (dt = t - t0) with wavelength w is kept. */
-static inline bool
-accept(struct gen *g, double dt, float w)
+/* The strips' modulation m = b + Σ_j wn_j M_j at dt = t - t0 and
+ * wavelength w, one candidate at a time: the reference for the batches. */
+static double
+strip_modulation(struct gen *g, double dt, float w)
 {
 	const struct lanesheet *ls = &g->ls;
 	double inv_p, rho, m = g->b;
@@ -654,17 +686,6 @@ accept(struct gen *g, double dt, float w)
 	uint64_t cell;
 	size_t slot;
 
-	if (g->mod_max == 1.0)
-		return true;
-	if (g->hex) {
-		double u = rng_uniform(&g->r_accept) * g->last_env;
-
-		/* Below the rate's lower bound at this spacing no count is needed:
-		 * most candidates of a dense lattice are decided here. */
-		if (u < g->b + (1 - g->b) * lattice_lower_bound_at(&g->lt, g->last_g))
-			return true;
-		return u < g->b + (1 - g->b) * lattice_coverage_at(&g->lt, ls->t0 + dt, g->last_g);
-	}
 	inv_p = 1.0 / (ls->pitch_m_per_nm * (double)w);
 	rho = g->radius_m * inv_p;
 	cell = lanesheet_cell(ls, w);
@@ -680,7 +701,212 @@ accept(struct gen *g, double dt, float w)
 
 		m += g->wn[j] * lanesheet_coverage_unit(u, ls->width_fraction, rho);
 	}
-	return rng_uniform(&g->r_accept) * g->mod_max < m;
+	return m;
+}
+
+/* Whether a candidate at time t (dt = t - t0) with wavelength w is kept. */
+static inline bool
+accept(struct gen *g, double dt, float w)
+{
+	if (g->mod_max == 1.0)
+		return true;
+	if (g->hex) {
+		double u = rng_uniform(&g->r_accept) * g->last_env;
+
+		/* Below the rate's lower bound at this spacing no count is needed:
+		 * most candidates of a dense lattice are decided here. */
+		if (u < g->b + (1 - g->b) * lattice_lower_bound_at(&g->lt, g->last_g))
+			return true;
+		return u < g->b + (1 - g->b) * lattice_coverage_at(&g->lt, g->ls.t0 + dt, g->last_g);
+	}
+	return rng_uniform(&g->r_accept) * g->mod_max < strip_modulation(g, dt, w);
+}
+
+/* Sets c->keep[i] for the n candidates (s, w) of a batch in a GTI that
+ * starts dt0 after t0, drawing c->ua from r_accept: the same decisions, bit
+ * for bit, as accept() one candidate at a time.  Away from a lane edge each
+ * family's coverage is 1 (u < f) or 0, so m = b + Σ_j wn_j·[u_j < f] is
+ * summed in strip_modulation()'s order (adding 0 changes nothing); the
+ * phase's fraction comes from rounding by 1.5·2^52, the same number as
+ * lanesheet_frac's for |x| < 2^51.  Edges and huge phases take
+ * strip_modulation(). */
+static void
+thin_strips(struct gen *g, struct cand_batch *c, size_t n, double dt0)
+{
+	const struct lanesheet *ls = &g->ls;
+	const size_t nf = ls->n_families;
+	const double f = ls->width_fraction, pitch = ls->pitch_m_per_nm;
+	const double radius = g->radius_m, b = g->b, mod_max = g->mod_max;
+	struct rng r = g->r_accept;
+
+	for (size_t i = 0; i < n; i++)
+		c->ua[i] = rng_uniform(&r);
+	g->r_accept = r;
+	/* The lane phases of each candidate's cell, family by family. */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t cell = lanesheet_cell(ls, c->w[i]);
+		size_t slot = (size_t)(cell % PHASE_CACHE);
+		double *phase = g->phase + slot * nf;
+
+		if (__builtin_expect(g->phase_tag[slot] != cell, 0)) {
+			for (size_t j = 0; j < nf; j++)
+				phase[j] = lanesheet_cell_phase(ls, j, cell);
+			g->phase_tag[slot] = cell;
+		}
+		for (size_t j = 0; j < nf; j++)
+			c->ph[j][i] = phase[j];
+	}
+	/* Fixed trip counts from here: the tail past n holds the previous
+	 * batch's (finite) values and is ignored. */
+	for (size_t i = 0; i < CAND_BATCH; i++) {
+		double ip = 1.0 / (pitch * (double)c->w[i]);
+
+		c->inv_p[i] = ip;
+		c->rho[i] = radius * ip;
+		c->dt[i] = dt0 + c->s[i];
+		c->m[i] = b;
+		c->edge[i] = 0;
+	}
+	for (size_t j = 0; j < nf; j++) {
+		const double v = ls->v_across[j];
+		const v2d magic = { 0x1.8p52, 0x1.8p52 }, huge = { 0x1p51, 0x1p51 };
+		const v2i64 one = (v2i64)(v2d){ 1, 1 };
+		const v2i64 wn = (v2i64)(v2d){ g->wn[j], g->wn[j] };
+		const v2i64 abs_mask = { INT64_MAX, INT64_MAX };
+
+		/* Two at a time with explicit SSE2 vectors: the compiler does not
+		 * turn these selects into branch-free code on its own, and a
+		 * branch on the lane's parity is a coin toss. */
+		for (size_t i = 0; i < CAND_BATCH; i += 2) {
+			v2d x, k, u, dt, ip, ph, rho, m;
+			v2i64 e;
+
+			memcpy(&dt, c->dt + i, sizeof dt);
+			memcpy(&ip, c->inv_p + i, sizeof ip);
+			memcpy(&ph, c->ph[j] + i, sizeof ph);
+			memcpy(&rho, c->rho + i, sizeof rho);
+			memcpy(&m, c->m + i, sizeof m);
+			memcpy(&e, c->edge + i, sizeof e);
+			x = v * dt * ip + ph;
+			k = (x + magic) - magic;		/* x rounded */
+			k -= (v2d)((k > x) & one);		/* floor(x) */
+			u = x - k;
+			e |= (u < rho) | ((v2d)((v2i64)(u - f) & abs_mask) < rho) | (u > 1.0 - rho) |
+			     ~((v2d)((v2i64)x & abs_mask) < huge);
+			m += (v2d)((u < f) & wn);
+			memcpy(c->m + i, &m, sizeof m);
+			memcpy(c->edge + i, &e, sizeof e);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		double m = __builtin_expect(c->edge[i] != 0, 0)
+			   ? strip_modulation(g, c->dt[i], c->w[i]) : c->m[i];
+
+		c->keep[i] = c->ua[i] * mod_max < m;
+	}
+}
+
+/* The wavelengths of n candidates, in the order draw_spectrum() gives them. */
+static void
+draw_wavelengths(struct gen *g, float *w, size_t n)
+{
+	if (g->kind == GENPARAMS_FLAT) {
+		/* r_wave in a register: the same numbers as wavelength_at(). */
+		struct rng r = g->r_wave;
+		const double lo = g->lo, span = g->span;
+
+		for (size_t i = 0; i < n; i++)
+			w[i] = (float)(lo + span * rng_uniform(&r));
+		g->r_wave = r;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		w[i] = draw_spectrum(g);
+}
+
+/* draw_batch() for the lattice: draw_wavelength_hex() and accept() for
+ * each candidate, the same numbers, in steps over the batch: the alias
+ * table's choice without a branch, and the candidates below the rate's
+ * lower bound decided before any that needs a point count. */
+static void
+draw_batch_hex(struct gen *g, struct cand_batch *c, size_t n, double dt0)
+{
+	const double b = g->b;
+	size_t nc = 0;
+
+	if (g->cell_env) {
+		struct rng r = g->r_wave;
+
+		for (size_t i = 0; i < n; i++) {
+			c->u1[i] = rng_uniform(&r);
+			c->u2[i] = rng_uniform(&r);
+		}
+		g->r_wave = r;
+		for (size_t i = 0; i < n; i++) {
+			double x = c->u1[i] * HEX_CELLS;
+			uint32_t k = (uint32_t)x, alt = g->alias[k];
+			float w;
+
+			k = x - k >= g->alias_prob[k] ? alt : k;
+			w = wavelength_at(g, (k + c->u2[i]) * (1.0 / HEX_CELLS));
+			c->w[i] = w;
+			c->env[i] = g->cell_env[k];
+			if (g->cell_taylor) {
+				double e = g->lt.lucretius_per_nm * ((double)w - g->cell_lam0[k]);
+
+				c->sp[i] = g->cell_g0[k] * (1 + e * (1 + e * (1.0 / 2 + e * (1.0 / 6 +
+					   e * (1.0 / 24 + e * (1.0 / 120 + e * (1.0 / 720)))))));
+			} else {
+				c->sp[i] = lattice_spacing(&g->lt, w);
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			c->w[i] = draw_wavelength_hex(g);
+			c->env[i] = g->last_env;
+			c->sp[i] = g->last_g;
+		}
+	}
+	if (g->mod_max == 1.0) {
+		memset(c->keep, 1, n);
+		return;
+	}
+	{
+		struct rng r = g->r_accept;
+
+		for (size_t i = 0; i < n; i++)
+			c->ua[i] = rng_uniform(&r) * c->env[i];
+		g->r_accept = r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool quick = c->ua[i] < b + (1 - b) * lattice_lower_bound_at(&g->lt, c->sp[i]);
+
+		c->keep[i] = quick;
+		c->count[nc] = (uint16_t)i;
+		nc += !quick;
+	}
+	for (size_t q = 0; q < nc; q++) {
+		size_t i = c->count[q];
+
+		c->keep[i] = c->ua[i] < b + (1 - b) * lattice_coverage_at(&g->lt,
+			g->ls.t0 + (dt0 + c->s[i]), c->sp[i]);
+	}
+}
+
+/* Wavelengths and keep flags for the n candidates of a batch (c->s set)
+ * in a GTI that starts dt0 after t0. */
+static void
+draw_batch(struct gen *g, struct cand_batch *c, size_t n, double dt0)
+{
+	if (g->hex) {
+		draw_batch_hex(g, c, n, dt0);
+		return;
+	}
+	draw_wavelengths(g, c->w, n);
+	if (g->mod_max == 1.0)
+		memset(c->keep, 1, n);
+	else
+		thin_strips(g, c, n, dt0);
 }
 
 /* With a frame grid (fg not NULL, gti made by frame_gtis) every kept time
@@ -690,42 +916,57 @@ generate_stream(struct gen *g, const struct gti_list *gti, const struct frame_gr
 		double rate, struct ev_writer *out)
 {
 	struct ev_event *blk = xmalloc(EV_BLOCK_EVENTS * sizeof *blk);
+	struct cand_batch *c = g->cb;
 	double inv_rate = 1.0 / (rate * g->cand_max);
 	double gap[256];	/* the next waiting times, drawn ahead */
-	size_t n = 0, next_gap = 256;
+	size_t nb = 0, next_gap = 256;
 
 	for (size_t k = 0; k < gti->n; k++) {
 		double start = gti->iv[k].start, stop = gti->iv[k].stop;
 		double len = stop - start, dt0 = start - g->ls.t0, s = 0;
+		bool more = true;
 
 		/* s counts from the GTI start, so gaps far smaller than the ulp
 		 * of an absolute Chandra time still add up correctly. */
-		for (;;) {
-			double t;
-			float w;
+		while (more) {
+			size_t n = 0;
 
-			/* The waiting times in batches: the log calls run back to
-			 * back, not each on the loop's chain (r_time serves
-			 * nothing else, so the numbers are the same). */
-			if (next_gap == 256) {
-				for (size_t i = 0; i < 256; i++)
-					gap[i] = log(rng_uniform_pos(&g->r_time)) * inv_rate;
-				next_gap = 0;
+			while (n < CAND_BATCH) {
+				/* The waiting times in batches: the log calls run back
+				 * to back (r_time serves nothing else, so the numbers
+				 * are the same). */
+				if (next_gap == 256) {
+					struct rng r = g->r_time;
+
+					for (size_t i = 0; i < 256; i++)
+						gap[i] = log(rng_uniform_pos(&r)) * inv_rate;
+					g->r_time = r;
+					next_gap = 0;
+				}
+				s -= gap[next_gap++];
+				if (s >= len || start + s >= stop) {
+					more = false;
+					break;
+				}
+				c->s[n++] = s;
 			}
-			s -= gap[next_gap++];
-			if (s >= len || (t = start + s) >= stop)
-				break;
-			w = draw_wavelength(g);
-			/* Store first, then count it if kept: no unpredictable branch. */
-			blk[n] = (struct ev_event){ fg ? frame_stamp_in(fg, t, &gti->iv[k]) : t, w, -1 };
-			n += accept(g, dt0 + s, w);
-			if (n == EV_BLOCK_EVENTS) {
-				ev_write_block(out, blk, n);
-				n = 0;
+			draw_batch(g, c, n, dt0);
+			for (size_t i = 0; i < n; i++) {
+				double t = start + c->s[i];
+
+				/* Store first, then count it if kept: no unpredictable
+				 * branch. */
+				blk[nb] = (struct ev_event){ fg ? frame_stamp_in(fg, t, &gti->iv[k]) : t,
+							     c->w[i], -1 };
+				nb += c->keep[i];
+				if (nb == EV_BLOCK_EVENTS) {
+					ev_write_block(out, blk, nb);
+					nb = 0;
+				}
 			}
 		}
 	}
-	ev_write_block(out, blk, n);
+	ev_write_block(out, blk, nb);
 	free(blk);
 }
 

@@ -77,3 +77,38 @@ t_eq downsample-25 "--fraction: a truncated stream is an error naming the byte o
 t_run downsample --fraction 0.5 --seed 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq downsample-26 "a failed streaming run leaves no output file and no temporary" "1 absent" \
 	"$T_STATUS $([ -e "$T/partial.ev" ] || ls -A "$T" | grep -q '\.tmp\.' && echo present || echo absent)"
+
+# The reservoir's layout changed (k records, newcomers in the replaced
+# events' records) but not its draws: the samples of the earlier layout.
+t_eq downsample-27 "--n 1000 and --n 20000 (seeds 5, 8) draw the samples earlier versions drew (md5 of the records as text)" \
+	"4dd1ec89352888edc30d960a3186d615 ed2e72fb747219d1a237f37d11602073" \
+	"$(downsample --n 1000 --seed 5 <"$T/in.ev" | ev2tsv --no-meta --no-header | md5sum | cut -d' ' -f1) $(
+	   downsample --n 20000 --seed 8 <"$T/in.ev" | ev2tsv --no-meta --no-header | md5sum | cut -d' ' -f1)"
+# Newcomers are marked in their time's bits: odd valid records (times -0,
+# +0 and the smallest subnormal, NaN wavelengths of either sign, wbin
+# 2^31 - 1) come out bit for bit through several sweeps (--n 1000 of
+# 100000 makes about 4600 replacements, a sweep every 1025).
+"$T_PY" -c '
+import random, struct, sys
+random.seed(3)
+meta = b"{}" + b" " * 6
+recs = []
+for i in range(100000):
+    t = random.choice([0.0, -0.0, float(i), 1e300, 5e-324])
+    w = random.choice([struct.pack("<f", 0.5), struct.pack("<f", -0.0),
+                       struct.pack("<I", 0x7FC00000), struct.pack("<I", 0xFFC00001)])
+    recs.append(struct.pack("<d", t) + w + struct.pack("<i", random.choice([-1, 0, 2**31 - 1])))
+sys.stdout.buffer.write(b"LLEV" + struct.pack("<HHI", 1, 16, len(meta)) + meta + b"".join(recs))
+' >"$T/odd.ev"
+downsample --n 1000 --seed 2 <"$T/odd.ev" >"$T/odd-n.ev"
+t_py downsample-28 "odd valid records (-0 times, signed NaNs, wbin 2^31-1) come out bit for bit through the sweeps" '
+import sys
+def recs(p):
+    b = open(p, "rb").read()
+    h = int.from_bytes(b[8:12], "little")
+    return [b[i:i + 16] for i in range(12 + h, len(b), 16)]
+a, s = recs(sys.argv[1]), recs(sys.argv[2])
+assert len(s) == 1000, len(s)
+assert set(s) <= set(a), "a record not in the input"
+assert any(r[7] == 0x80 for r in s), "no -0 time kept"
+' "$T/odd.ev" "$T/odd-n.ev"
