@@ -1163,6 +1163,134 @@ explain_hex(const struct genparams *gp, const struct gen *g, double exposure, do
 }
 
 
+/* When B's events may fall: the source's GTIs (and, with its frame grid,
+ * the frames whose stamps are inside them), or [tstart, tstart + duration]. */
+struct timeline {
+	struct gti_list gti, on_frames;
+	const struct gti_list *draw;	/* what the times are drawn in */
+	const struct frame_grid *frames;	/* NULL: continuous times */
+	double t0;
+};
+
+static void
+lay_out_time(struct genparams *gp, const struct source *src, struct timeline *tl)
+{
+	*tl = (struct timeline){ .draw = &tl->gti };
+	if (!src) {
+		tl->gti.n = 1;
+		tl->gti.iv = xmalloc(sizeof *tl->gti.iv);
+		tl->gti.iv[0] = (struct gti){ gp->tstart, gp->tstart + gp->duration_s };
+		tl->t0 = gp->tstart;
+		return;
+	}
+	tl->gti = src->gti;
+	tl->t0 = src->tstart;
+	gp->tstart = tl->t0;
+	gp->duration_s = tl->gti.iv[tl->gti.n - 1].stop - tl->t0;
+	if (frame_grid_on(&src->frames)) {
+		/* §4a: B gets A's time quantisation (man llgen, Frame time). */
+		tl->frames = &src->frames;
+		frame_gtis(tl->frames, &tl->gti, &tl->on_frames);
+		if (tl->on_frames.n == 0)
+			die(EXIT_RUNTIME, "%s: no frame of the timedel %g s grid has its "
+			    "time stamp inside the GTIs", src->name, tl->frames->tau);
+		tl->draw = &tl->on_frames;
+	}
+}
+
+/* No rate_cps with a source: B's count is A's in-band count over the time
+ * B is drawn in (with frames, the frames whose stamps lie in the GTIs). */
+static void
+match_source_rate(struct genparams *gp, const struct source *src, const struct timeline *tl)
+{
+	/* A source without wavelengths (HRC) is one band: all its events. */
+	uint64_t n_match = src->n_in_band > 0 ? src->n_in_band : src->n_no_wave;
+
+	if (n_match == 0)
+		die(EXIT_RUNTIME, "%s: no source events in [%g, %g] nm to match the rate "
+		    "to; give rate_cps", src->name, gp->min_nm, gp->max_nm);
+	gp->rate_cps = (double)n_match / gti_exposure(tl->draw);
+}
+
+/* --explain: what would be generated, and why it would be refused. */
+static void
+print_explanation(const struct genparams *gp, struct gen *g, double exposure)
+{
+	if (gp->hex) {
+		explain_hex(gp, g, exposure, gp->rate_cps);
+		if (g->refusal[0])
+			printf("\nllgen would refuse to generate: %s\n", g->refusal);
+	} else {
+		explain(gp, g, exposure, gp->rate_cps);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_RUNTIME, "stdout: write error:");
+}
+
+/* The source's metadata keeps its time system, but never lets a model pass
+ * for the observation: its identity keys say what it is. */
+static json_t *
+model_identity(const struct genparams *gp, struct source *src)
+{
+	json_t *meta = src->meta;
+	/* Both strings are read before either key is replaced (and freed). */
+	const char *ds = meta_string(meta, "dataset"), *obj = meta_string(meta, "object");
+	json_t *dataset = json_sprintf("model of %s", ds ? ds : src->name);
+	json_t *object = json_sprintf("lightlane model of %s", obj ? obj : ds ? ds : src->name);
+
+	json_object_del(meta, "wbins");
+	if (gp->kind != GENPARAMS_SOURCE)
+		json_object_del(meta, "wavelength_range_nm");
+	json_object_set_new(meta, "generated_from", json_string(src->name));
+	json_object_set_new(meta, "dataset", dataset);
+	json_object_set_new(meta, "object", object);
+	json_object_set_new(meta, "instrument", json_string("llgen"));
+	json_object_del(meta, "detnam");
+	return meta;
+}
+
+static json_t *
+plain_identity(const struct opts *o)
+{
+	json_t *meta = json_object();
+
+	json_object_set_new(meta, "dataset", json_string("llgen"));
+	json_object_set_new(meta, "source", json_string(o->params ? o->params : "llgen"));
+	json_object_set_new(meta, "object", json_string("lightlane model"));
+	json_object_set_new(meta, "instrument", json_string("llgen"));
+	json_object_set_new(meta, "timesys", json_string("TT"));
+	return meta;
+}
+
+/* The stream's span, GTIs, seed and generation parameters, and the lanes'
+ * periods at the middle wavelength (what a reader of B checks against). */
+static void
+describe_model(json_t *meta, const struct opts *o, const struct genparams *gp,
+	       const struct gen *g, const struct timeline *tl)
+{
+	double mid = 0.5 * (gp->min_nm + gp->max_nm);
+	json_t *periods = json_array();
+
+	meta_set_number(meta, "tstart", tl->t0);
+	meta_set_number(meta, "tstop", tl->gti.iv[tl->gti.n - 1].stop);
+	meta_set_gti(meta, &tl->gti);
+	meta_set_number(meta, "exposure", gti_exposure(&tl->gti));
+	json_object_set_new(meta, "wavelength_from",
+			    json_sprintf("llgen %s spectrum, nm", genparams_kind_name(gp->kind)));
+	meta_set_sorted(meta, true);
+	meta_add_seed(meta, gp->seed);
+	json_object_set_new(meta, "generation", genparams_to_json(gp));
+	for (size_t j = 0; j < (gp->hex ? 3 : gp->n_families); j++) {
+		double p = gp->hex ? lattice_period(&g->lt, (int)j, mid)
+				   : lanesheet_period(&g->ls, j, mid);
+
+		json_array_append_new(periods, isfinite(p) ? json_real(p) : json_null());
+	}
+	json_object_set_new(meta, "lightlane", json_pack("{sfsfsosfsb}",
+		"t0", tl->t0, "middle_nm", mid, "periods_s", periods,
+		"modulation_max", g->mod_max, "exact_count", o->exact_n));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1170,126 +1298,36 @@ main(int argc, char **argv)
 	struct genparams gp = resolve_params(&o);
 	struct source src;
 	bool have_src = read_source(&o, &gp, &src);
-	struct gti_list gti = { 0 }, on_frames = { 0 }, *draw = &gti;
-	const struct frame_grid *frames = NULL;
-	double t0, rate, exposure, mid;
+	struct timeline tl;
 	struct gen g;
-	json_t *meta, *periods;
+	json_t *meta;
 	struct ev_writer *out;
 
 	if (gp.kind == GENPARAMS_SOURCE && !have_src)
 		cli_usage_error("spectrum kind 'source' needs a source stream on stdin "
 				"or --source FILE");
-	if (have_src) {
-		gti = src.gti;
-		t0 = src.tstart;
-		gp.tstart = t0;
-		gp.duration_s = gti.iv[gti.n - 1].stop - t0;
-		if (frame_grid_on(&src.frames)) {
-			/* §4a: B gets A's time quantisation (man llgen, Frame time). */
-			frames = &src.frames;
-			frame_gtis(frames, &gti, &on_frames);
-			if (on_frames.n == 0)
-				die(EXIT_RUNTIME, "%s: no frame of the timedel %g s grid has its "
-				    "time stamp inside the GTIs", src.name, frames->tau);
-			draw = &on_frames;
-		}
-	} else {
-		gti.n = 1;
-		gti.iv = xmalloc(sizeof *gti.iv);
-		gti.iv[0] = (struct gti){ gp.tstart, gp.tstart + gp.duration_s };
-		t0 = gp.tstart;
-	}
-	exposure = gti_exposure(&gti);
-	if (have_src && !gp.has_rate) {
-		/* A source without wavelengths (HRC) is one band: all its events. */
-		uint64_t n_match = src.n_in_band > 0 ? src.n_in_band : src.n_no_wave;
-
-		if (n_match == 0)
-			die(EXIT_RUNTIME, "%s: no source events in [%g, %g] nm to match the rate "
-			    "to; give rate_cps", src.name, gp.min_nm, gp.max_nm);
-		/* Over the time B is drawn in: with frames, the frames whose
-		 * stamps lie inside the GTIs. */
-		gp.rate_cps = (double)n_match / gti_exposure(draw);
-	}
-	rate = gp.rate_cps;
-	gen_init(&g, &gp, t0, have_src ? &src : NULL);
+	lay_out_time(&gp, have_src ? &src : NULL, &tl);
+	if (have_src && !gp.has_rate)
+		match_source_rate(&gp, &src, &tl);
+	gen_init(&g, &gp, tl.t0, have_src ? &src : NULL);
 	if (o.explain) {
-		if (gp.hex) {
-			explain_hex(&gp, &g, exposure, rate);
-			if (g.refusal[0])
-				printf("\nllgen would refuse to generate: %s\n", g.refusal);
-		}
-		else
-			explain(&gp, &g, exposure, rate);
-		if (fflush(stdout) != 0 || ferror(stdout))
-			die(EXIT_RUNTIME, "stdout: write error:");
-		gti_free(&gti);
-		gti_free(&on_frames);
-		gen_free(&g);
-		return EXIT_OK;
-	}
-
-	if (g.refusal[0])
-		die(EXIT_RUNTIME, "%s", g.refusal);
-	if (have_src) {
-		meta = src.meta;
-		json_object_del(meta, "wbins");
-		if (gp.kind != GENPARAMS_SOURCE)
-			json_object_del(meta, "wavelength_range_nm");
-		json_object_set_new(meta, "generated_from", json_string(src.name));
-		/* Keep the source's time system, but never let a model pass for the
-		 * observation: its identity keys say what it is. */
-		{
-			/* Both strings are read before either key is replaced (and freed). */
-			const char *ds = meta_string(meta, "dataset"), *obj = meta_string(meta, "object");
-			json_t *dataset = json_sprintf("model of %s", ds ? ds : src.name);
-			json_t *object = json_sprintf("lightlane model of %s", obj ? obj : ds ? ds : src.name);
-
-			json_object_set_new(meta, "dataset", dataset);
-			json_object_set_new(meta, "object", object);
-			json_object_set_new(meta, "instrument", json_string("llgen"));
-			json_object_del(meta, "detnam");
-		}
+		print_explanation(&gp, &g, gti_exposure(&tl.gti));
 	} else {
-		meta = json_object();
-		json_object_set_new(meta, "dataset", json_string("llgen"));
-		json_object_set_new(meta, "source", json_string(o.params ? o.params : "llgen"));
-		json_object_set_new(meta, "object", json_string("lightlane model"));
-		json_object_set_new(meta, "instrument", json_string("llgen"));
-		json_object_set_new(meta, "timesys", json_string("TT"));
+		if (g.refusal[0])
+			die(EXIT_RUNTIME, "%s", g.refusal);
+		meta = have_src ? model_identity(&gp, &src) : plain_identity(&o);
+		describe_model(meta, &o, &gp, &g, &tl);
+		out = ev_writer_open_path(cli_output, cli_command_line(), meta);
+		if (o.exact_n)
+			generate_exact(&g, tl.draw, tl.frames, o.n, out);
+		else
+			generate_stream(&g, tl.draw, tl.frames, gp.rate_cps, out);
+		ev_writer_close(out);
+		json_decref(meta);
 	}
-	meta_set_number(meta, "tstart", t0);
-	meta_set_number(meta, "tstop", gti.iv[gti.n - 1].stop);
-	meta_set_gti(meta, &gti);
-	meta_set_number(meta, "exposure", exposure);
-	json_object_set_new(meta, "wavelength_from",
-			    json_sprintf("llgen %s spectrum, nm", genparams_kind_name(gp.kind)));
-	meta_set_sorted(meta, true);
-	meta_add_seed(meta, gp.seed);
-	json_object_set_new(meta, "generation", genparams_to_json(&gp));
-	mid = 0.5 * (gp.min_nm + gp.max_nm);
-	periods = json_array();
-	for (size_t j = 0; j < (gp.hex ? 3 : gp.n_families); j++) {
-		double p = gp.hex ? lattice_period(&g.lt, (int)j, mid)
-				  : lanesheet_period(&g.ls, j, mid);
-
-		json_array_append_new(periods, isfinite(p) ? json_real(p) : json_null());
-	}
-	json_object_set_new(meta, "lightlane", json_pack("{sfsfsosfsb}",
-		"t0", t0, "middle_nm", mid, "periods_s", periods,
-		"modulation_max", g.mod_max, "exact_count", o.exact_n));
-
-	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
-	if (o.exact_n)
-		generate_exact(&g, draw, frames, o.n, out);
-	else
-		generate_stream(&g, draw, frames, rate, out);
-	ev_writer_close(out);
-	json_decref(meta);
 	gen_free(&g);
-	gti_free(&gti);		/* the source's, when there is one */
-	gti_free(&on_frames);
+	gti_free(&tl.gti);		/* the source's, when there is one */
+	gti_free(&tl.on_frames);
 	if (have_src)
 		free(src.pool);
 	return EXIT_OK;
