@@ -2,11 +2,12 @@
  * converted to what an encoder takes.
  *
  * A frame is width×height pixels of xRGB32 (cairo's RGB24: one native
- * 32-bit word per pixel, 0x00RRGGBB).  A program draws on it with the
- * primitives below (rectangles, lines, a polyline, circles, disks, text in
- * DejaVu Sans through cairo's toy font API) and writes its pixels directly
- * (plot_video_pixels), in any order: the module keeps cairo's view of the
- * pixels and the pixels themselves in step.  Coordinates are pixels, y
+ * 32-bit word per pixel, 0xXXRRGGBB; the top byte means nothing, cairo
+ * leaves 0xff there, every function here ignores it).  A program draws on
+ * it with the primitives below (rectangles, lines, a polyline, circles,
+ * disks, text in DejaVu Sans through cairo's toy font API) and writes its
+ * pixels directly (plot_video_pixels), in any order: the module keeps
+ * cairo's view of the pixels and the pixels themselves in step.  Coordinates are pixels, y
  * down, (0, 0) the top left corner of the top left pixel.  Colours are
  * 0..1 per channel with an opacity, laid over what is there (OVER).
  * Nothing here knows one picture: lanevideo composes its frames from it.
