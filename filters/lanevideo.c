@@ -1078,6 +1078,7 @@ draw_events(struct video *v, double t, struct rect clip)
 struct overlay {
 	double t, dx, dy, back, tc, time_w;
 	size_t cur;
+	size_t lc_first;	/* the light curve is drawn from this bin on */
 	char time[64];
 };
 
@@ -1099,6 +1100,7 @@ overlay_at(struct video *v, double t, struct overlay *o)
 	o->time_w = plot_video_text_width(v->frame, o->time);
 	o->tc = fmin(t, v->stop);
 	o->cur = (size_t)fmin((o->tc - v->start) / v->bin_s, (double)v->n_bins - 1);
+	o->lc_first = 0;
 }
 
 /* x of time tm on the light curve. */
@@ -1118,9 +1120,11 @@ draw_light_curve(struct video *v, const struct overlay *o)
 	double *xy = v->xy;
 	size_t n = 0;
 
-	xy[n++] = v->lc_x0;
-	xy[n++] = v->lc_y1;
-	for (size_t b = 0; b <= o->cur; b++) {
+	if (o->lc_first == 0) {
+		xy[n++] = v->lc_x0;
+		xy[n++] = v->lc_y1;
+	}
+	for (size_t b = o->lc_first; b <= o->cur; b++) {
 		double b0 = v->start + b * v->bin_s, b1 = b0 + v->bin_s, c = v->counts[b];
 
 		if (b == o->cur) {	/* partial: the events so far */
@@ -1261,6 +1265,14 @@ even(struct rect r)
 	return r;
 }
 
+/* The first bin of the light curve that differs from the last frame's:
+ * the last frame's partial one. */
+static size_t
+lc_changed(const struct video *v, const struct overlay *o)
+{
+	return o->cur < v->lc_last_bin ? o->cur : v->lc_last_bin;
+}
+
 /* Every pixel the overlay draws in this frame, and every pixel of the
  * panels that differs from the last frame (the caption's time and the
  * light curve from the last frame's bin on): drawn in pixels and converted,
@@ -1271,8 +1283,7 @@ static size_t
 overlay_rects(struct video *v, const struct overlay *o, struct rect *r)
 {
 	double f = v->font, cs = v->cap_font, lw = fmax(1, 0.12 * f);
-	size_t from = o->cur < v->lc_last_bin ? o->cur : v->lc_last_bin;
-	double lx = lc_x(v, v->start + (double)from * v->bin_s);
+	double lx = lc_x(v, v->start + (double)lc_changed(v, o) * v->bin_s);
 	size_t n = 0;
 
 	if (o->back > 0.5)
@@ -1381,10 +1392,17 @@ inside(const struct rect *r, const struct rect *set, size_t n)
 /* Frame k into the yuv420p picture, which holds frame k - 1: the lanes
  * written, the overlay's rectangles of both frames drawn and converted. */
 static void
-render_cached(struct video *v, size_t k, const struct overlay *o)
+render_cached(struct video *v, size_t k, struct overlay *o)
 {
 	struct rect *now = v->dirty[k & 1], *last = v->dirty[(k + 1) & 1];
 	size_t n_now = overlay_rects(v, o, now), n_last = v->n_dirty[(k + 1) & 1];
+	double lw = fmax(1, 0.12 * v->font), bin_px = lc_x(v, v->start + v->bin_s) - v->lc_x0;
+	size_t from = lc_changed(v, o), back = (size_t)ceil((4 * lw + 4) / bin_px) + 1;
+
+	/* Of the light curve only its tail reaches the rectangles: it is
+	 * drawn from 4 line widths + 4 px left of them (a line cut there
+	 * differs from the whole one only within a line width of the cut). */
+	o->lc_first = from > back ? from - back : 0;
 
 	v->n_dirty[k & 1] = n_now;
 	memset(v->row_needed, 0, (size_t)v->height);
