@@ -28,6 +28,7 @@
 #include <math.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +121,12 @@ struct rect {
 
 #define MAX_RECTS 8	/* overlay rectangles of one frame */
 
-/* A pixel of a flash's sprite: its offset from the centre and weight. */
+/* A pixel of a flash's sprite: its offset from the centre (also in
+ * pixels along the frame's rows) and weight. */
 struct sprite_px {
 	int dx, dy;
 	float s;
+	ptrdiff_t off;
 };
 
 /* Everything a frame is drawn from. */
@@ -488,7 +491,7 @@ by_weight(const void *a, const void *b)
 }
 
 static void
-make_sprite(struct video *v)
+make_sprite(struct video *v, size_t stride)
 {
 	double sigma = fmax(0.7, 1.6 * v->height / 720.0);
 
@@ -497,7 +500,8 @@ make_sprite(struct video *v)
 	v->sprite = xmalloc(v->n_sprite * sizeof *v->sprite);
 	for (int y = -v->sr, j = 0; y <= v->sr; y++)
 		for (int x = -v->sr; x <= v->sr; x++, j++)
-			v->sprite[j] = (struct sprite_px){ x, y, (float)exp(-(x * x + y * y) / (2 * sigma * sigma)) };
+			v->sprite[j] = (struct sprite_px){ x, y, (float)exp(-(x * x + y * y) / (2 * sigma * sigma)),
+							   (ptrdiff_t)y * (ptrdiff_t)stride + x };
 	qsort(v->sprite, v->n_sprite, sizeof *v->sprite, by_weight);
 
 	/* Dense events would pile up into a white blob: dim each flash so the
@@ -998,6 +1002,19 @@ wave_colour(const struct video *v, float w, float rgb[3])
 		rgb[c] = (float)((1 - u) * stops[i][c] + u * stops[i + 1][c]);
 }
 
+/* The colour channels of p plus those of q (each at most 255), each
+ * stopping at 255: a byte-wise saturating add in one word. */
+static inline uint32_t
+add_saturated(uint32_t p, uint32_t q)
+{
+	uint32_t sum, over;
+
+	p &= 0xffffff;
+	sum = ((p & 0x7f7f7f) + (q & 0x7f7f7f)) ^ ((p ^ q) & 0x808080);
+	over = ((p & q) | ((p | q) & ~sum)) & 0x808080;
+	return sum | (over >> 7) * 0xff;
+}
+
 /* Flashes of the events of the last fade time, blended additively straight
  * into the pixels (cairo per event would cost more than the whole frame),
  * inside clip (events_rect: they all fall inside it, and no pixel outside
@@ -1020,7 +1037,8 @@ draw_events(struct video *v, double t, struct rect clip)
 	stride_ev = (i1 - i0 + MAX_FLASHES - 1) / MAX_FLASHES;
 	if (stride_ev < 1)
 		stride_ev = 1;
-	for (size_t i = i0; i < i1; i++) {
+	/* The subsample: the events whose index is a multiple of stride_ev. */
+	for (size_t i = i0 + (stride_ev - i0 % stride_ev) % stride_ev; i < i1; i += stride_ev) {
 		const struct ev_event *e = &v->ev[i];
 		double age = t_now - e->time, b = age <= 0 ? 1 : 1 - age / fade;
 		union { double d; uint64_t u; } bits = { .d = e->time };
@@ -1029,8 +1047,6 @@ draw_events(struct video *v, double t, struct rect clip)
 		float col[3];
 		int px, py;
 
-		if (stride_ev > 1 && i % stride_ev)
-			continue;
 		if (b <= 0 || e->time < v->start)
 			continue;
 		/* Where it arrived: the aperture's place then, jittered inside
@@ -1049,22 +1065,34 @@ draw_events(struct video *v, double t, struct rect clip)
 		for (int c = 0; c < 3; c++)
 			col[c] *= (float)(255 * b) * fminf(1, v->gain * (float)stride_ev);
 		/* Sprite pixels by falling weight, up to the first that would
-		 * add less than one level to every channel (nothing). */
-		float top = fmaxf(col[0], fmaxf(col[1], col[2]));
+		 * add less than one level to every channel (nothing).  Pixels
+		 * of one weight (one distance) get the same increments. */
+		float top = fmaxf(col[0], fmaxf(col[1], col[2])), s_cur = -1;
+		bool inside = px - v->sr >= clip.x0 && px + v->sr < clip.x1 && py - v->sr >= clip.y0 &&
+			      py + v->sr < clip.y1;
+		uint32_t add = 0;
 
-		for (size_t j = 0; j < v->n_sprite && v->sprite[j].s * top >= 1; j++) {
-			int xx = px + v->sprite[j].dx, yy = py + v->sprite[j].dy;
+		for (size_t j = 0; j < v->n_sprite; j++) {
+			const struct sprite_px *sp = &v->sprite[j];
+			uint32_t *q;
 
-			if (xx < clip.x0 || xx >= clip.x1 || yy < clip.y0 || yy >= clip.y1)
-				continue;
-			uint32_t *q = pixels + (size_t)yy * stride + xx, p = *q;
-			float sw = v->sprite[j].s;
-			int rr = (int)((p >> 16) & 255) + (int)(col[0] * sw);
-			int gg = (int)((p >> 8) & 255) + (int)(col[1] * sw);
-			int bb = (int)(p & 255) + (int)(col[2] * sw);
+			if (sp->s != s_cur) {
+				if (!(sp->s * top >= 1))
+					break;
+				s_cur = sp->s;
+				add = (uint32_t)(int)(col[0] * s_cur) << 16 | (uint32_t)(int)(col[1] * s_cur) << 8 |
+				      (uint32_t)(int)(col[2] * s_cur);
+			}
+			if (inside) {
+				q = pixels + (ptrdiff_t)((size_t)py * stride + (size_t)px) + sp->off;
+			} else {
+				int xx = px + sp->dx, yy = py + sp->dy;
 
-			*q = (uint32_t)(rr > 255 ? 255 : rr) << 16 | (uint32_t)(gg > 255 ? 255 : gg) << 8 |
-			     (uint32_t)(bb > 255 ? 255 : bb);
+				if (xx < clip.x0 || xx >= clip.x1 || yy < clip.y0 || yy >= clip.y1)
+					continue;
+				q = pixels + (size_t)yy * stride + xx;
+			}
+			*q = add_saturated(*q, add);
 		}
 	}
 }
@@ -1754,11 +1782,11 @@ static void
 prepare_drawing(struct video *v, const struct opts *o)
 {
 	make_light_curve(v);
-	make_sprite(v);
 	v->base = plot_video_new(v->width, v->height);
 	v->frame = plot_video_new(v->width, v->height);
 	if (!v->base || !v->frame)
 		die(EXIT_RUNTIME, "cannot allocate %dx%d frames", v->width, v->height);
+	make_sprite(v, plot_video_stride(v->frame));
 	draw_base(v);
 	make_lane_colours(v);
 	make_legend(v);
