@@ -1159,9 +1159,10 @@ draw_light_curve(struct video *v, const struct overlay *o)
 			b1 = o->tc;
 			c = (double)(lower_bound(v->ev, v->n_ev, o->tc) - lower_bound(v->ev, v->n_ev, b0));
 		}
-		/* Never above the plot (the partial bin's count could exceed
-		 * the full bins' in rounding). */
-		double y = fmax(v->lc_y1 - c / v->bin_s * sy, v->lc_y0);
+		/* Never outside the plot (the partial bin's count could exceed
+		 * the full bins' in rounding), which the rectangles bound. */
+		double y = fmin(fmax(v->lc_y1 - c / v->bin_s * sy, fmin(v->lc_y0, v->lc_y1)),
+				fmax(v->lc_y0, v->lc_y1));
 
 		xy[n++] = lc_x(v, b0);
 		xy[n++] = y;
@@ -1294,10 +1295,14 @@ even(struct rect r)
 }
 
 /* The first bin of the light curve that differs from the last frame's:
- * the last frame's partial one. */
+ * the last frame's partial one (or 0). */
 static size_t
 lc_changed(const struct video *v, const struct overlay *o)
 {
+	/* Frames too small for the panel put the plot over the sheet, whose
+	 * rows are lanes again each frame: there all of the curve is new. */
+	if (fmin(v->lc_y0, v->lc_y1) - 2 * fmax(1, 0.12 * v->font) - 2 < v->lc_y)
+		return 0;
 	return o->cur < v->lc_last_bin ? o->cur : v->lc_last_bin;
 }
 
@@ -1323,7 +1328,7 @@ overlay_rects(struct video *v, const struct overlay *o, struct rect *r)
 			     v->legend_x + v->legend_w + 0.4 * f, v->legend_y + 0.3 * f, 0.3 * f + 2, 0, v->height);
 	r[n++] = rect_around(v, 0, 0, 2.5 * cs + o->time_w, fmax(v->cap_h, 0.5 * v->cap_h + 0.85 * cs), 2,
 			     0, v->height);
-	r[n++] = rect_around(v, lx, v->lc_y0, lc_x(v, o->tc), v->lc_y1, 2 * lw + 2, v->lc_y, v->height);
+	r[n++] = rect_around(v, lx, v->lc_y0, lc_x(v, o->tc), v->lc_y1, 2 * lw + 2, 0, v->height);
 	if (v->hex)
 		r[n++] = (struct rect){ 0, v->cap_h, v->width, v->lc_y };
 	else {

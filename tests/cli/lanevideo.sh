@@ -364,3 +364,5 @@ both lanevideo-45 "... the hex lattice" "$T/none.ev" \
 	--params "$T/hex.json" --min 0.49 --max 0.51 --start 0 --stop 100 --size 320x240 --fps 10 --duration 2 --scale 0.05
 t_eq lanevideo-46 "--no-cache with --pix-fmt rgb24 (always drawn whole) is accepted" $((160 * 120 * 3 * 10)) \
 	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 1 --raw --pix-fmt rgb24 --no-cache <"$T/few.ev" | wc -c)"
+both lanevideo-47 "... a frame so small that the light curve's plot overlaps the sheet (64x48)" "$T/gen.ev" \
+	--size 64x48 --fps 10 --duration 3 --scale 25000
