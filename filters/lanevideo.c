@@ -1269,9 +1269,10 @@ rect_around(const struct video *v, double x0, double y0, double x1, double y1, d
 	return r;
 }
 
-/* Where the flashes of the frame ending at t can fall: along the track of
- * the fade time and the frame, within the jitter disk, plus a sprite (and
- * the rounding of its centre); inside the sheet. */
+/* Where the flashes of a frame can fall (the view follows the aperture:
+ * the same place in every frame): along the track of the fade time and
+ * the frame, within the jitter disk, plus a sprite (and the rounding of
+ * its centre); inside the sheet. */
 static struct rect
 events_rect(const struct video *v)
 {
