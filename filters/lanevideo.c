@@ -7,19 +7,28 @@
  * aperture: it stays at the centre of the sheet panel while the lanes of
  * the middle wavelength (lanesheet.h, to scale) slide under it; the track
  * trails behind; events flash where the aperture was when they arrived and
- * fade; a light curve grows below; a caption says where we are.  The frame
- * is an RGB24 cairo surface: a cached static layer (caption band,
- * light-curve axes), the lanes written straight into the pixels as runs of
- * precomputed colours, the overlay drawn with cairo, events blended in as
- * sprites, then converted to yuv420p (BT.601, limited range: what
- * libx264 encodes, so ffmpeg only copies it; tagged so on ffmpeg's command
- * line) or packed to rgb24 in one tight loop.
+ * fade; a light curve grows below; a caption says where we are.
+ *
+ * Frames are xRGB pixels (plot_video.h): a static layer drawn once (caption
+ * band, light-curve axes), the lanes written straight into the pixels as
+ * runs of precomputed colours, the overlay drawn with the plot_video
+ * primitives, events blended in as sprites; then yuv420p (BT.601 limited
+ * range: what libx264 encodes, so ffmpeg only copies it) or rgb24.
+ *
+ * The encoder takes both cores, so every millisecond spent here is taken
+ * from it: yuv420p frames are not redrawn whole.  The yuv420p picture
+ * persists from frame to frame; each frame the lanes go into it row pair
+ * by row pair, their uniform runs set without per-pixel conversion, and
+ * only the rectangles the overlay covers now or covered in the previous
+ * frame are redrawn in pixels and converted (--no-cache draws every frame
+ * whole: the same bytes, for checking).
  * Holds the events: 16 bytes per event. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cairo.h>
-
 #include "atomic.h"
 #include "cli.h"
 #include "ev.h"
@@ -37,7 +44,7 @@
 #include "lanesheet.h"
 #include "meta.h"
 #include "plot_axes.h"
-#include "plot_figure.h"
+#include "plot_video.h"
 #include "workspace.h"
 
 extern char **environ;
@@ -81,6 +88,8 @@ static const char usage_text[] =
 	"  --raw            write raw frames (no ffmpeg) to -o FILE or stdout\n"
 	"  --pix-fmt F      pixel format of --raw: yuv420p (default; planar Y, U, V,\n"
 	"                   BT.601 limited range, as sent to ffmpeg) or rgb24\n"
+	"  --no-cache       draw every frame whole instead of only what changed\n"
+	"                   (slower; the same frames: for checking)\n"
 	"  -o, --output F   the video (written atomically); '-' means --raw to stdout\n"
 	"  -q, --quiet      no progress and no warnings\n"
 	"  --help, --version\n"
@@ -94,15 +103,30 @@ enum {
 	OPT_PARAMS = CLI_FIRST_PROGRAM_OPTION, OPT_MIN, OPT_MAX, OPT_FPS, OPT_SIZE,
 	OPT_SPEEDUP, OPT_DURATION, OPT_START, OPT_STOP, OPT_T0, OPT_SCALE, OPT_FADE,
 	OPT_TRAIL, OPT_TITLE, OPT_PIPELINE, OPT_CODEC, OPT_RAW, OPT_PROCESSING, OPT_PRESET,
-	OPT_PIX_FMT
+	OPT_PIX_FMT, OPT_NO_CACHE
 };
 
 struct opts {
 	const char *params, *processing, *title, *codec, *preset, *output;
 	double min, max, fps, speedup, duration, start, stop, t0, scale, fade, trail;
 	bool has_min, has_max, has_speedup, has_duration, has_start, has_stop, has_t0;
-	bool has_scale, raw, rgb24, has_pix_fmt;
+	bool has_scale, raw, rgb24, has_pix_fmt, no_cache;
 	int width, height;
+};
+
+/* A rectangle of pixels [x0, x1) × [y0, y1), corners even (yuv420p blocks). */
+struct rect {
+	int x0, y0, x1, y1;
+};
+
+#define MAX_RECTS 8	/* overlay rectangles of one frame */
+
+/* A pixel of a flash's sprite: its offset from the centre (also in
+ * pixels along the frame's rows) and weight. */
+struct sprite_px {
+	int dx, dy;
+	float s;
+	ptrdiff_t off;
 };
 
 /* Everything a frame is drawn from. */
@@ -129,9 +153,10 @@ struct video {
 	size_t n_bins;
 	double bin_s, lc_max;		/* counts/s at the top of the axis */
 	uint32_t *counts;
-	/* Sprite of a flash: (2 sr + 1)² weights. */
+	/* Sprite of a flash: its (2 sr + 1)² pixels, by falling weight. */
 	int sr;
-	float *sprite;
+	struct sprite_px *sprite;
+	size_t n_sprite;
 	float gain;			/* flash brightness, < 1 for dense events */
 	/* Lanes (draw_lanes): per family colour (0-255) and opacity, the
 	 * families whose lanes are finer than pixels (drawn as their average,
@@ -140,15 +165,32 @@ struct video {
 	float lane_rgb[LANESHEET_MAX_FAMILIES][3], lane_alpha[LANESHEET_MAX_FAMILIES], bg[3];
 	uint32_t lane_fine;
 	uint32_t *lane_fill;
-	cairo_surface_t *base, *frame;
-	unsigned char *rgb;		/* band_rows rows of packed rgb24 */
+	struct plot_video *base, *frame;	/* the static layer; the frame drawn */
 	unsigned char *yuv;		/* one yuv420p frame (when not rgb24) */
+	unsigned char *rgb;		/* band_rows rows of packed rgb24 */
 	int band_rows;
+	/* Caching (yuv420p, not --no-cache): the rectangles of the overlay
+	 * in this frame and the last (parity k & 1), rows whose pixels must
+	 * be drawn, two rows of lanes with their runs, the light curve's
+	 * current bin in the last frame. */
+	bool cached;
+	struct rect dirty[2][MAX_RECTS];
+	size_t n_dirty[2];
+	unsigned char *row_needed;
+	uint32_t *hot[2];
+	struct plot_video_run *runs[2];
+	size_t lc_last_bin;
+	/* Scratch: the light curve's points, the lattice's disk centres. */
+	double *xy;
+	size_t xy_cap;
+	/* The legend (scale bar, pitch), fixed: texts, place, backing box. */
+	char legend_bar[64], legend_text[128];
+	double legend_x, legend_y, legend_bar_px, legend_w;
+	size_t first;			/* first event of the fade window */
 };
 
 #define LV_PI 3.14159265358979323846
 #define MAX_FLASHES 1500	/* events drawn per frame at most (an even subsample, brighter) */
-#define FONT "DejaVu Sans"
 
 static bool
 parse_size(const char *s, int *w, int *h)
@@ -193,6 +235,7 @@ parse_options(int argc, char **argv)
 		{ "pix-fmt", required_argument, NULL, OPT_PIX_FMT },
 		{ "preset", required_argument, NULL, OPT_PRESET },
 		{ "processing", required_argument, NULL, OPT_PROCESSING },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		CLI_OPT_OUTPUT, CLI_OPT_QUIET, CLI_OPT_HELP, CLI_OPT_END
 	};
 	struct opts o = { .fps = 30, .width = 1280, .height = 720, .fade = 0.5,
@@ -258,6 +301,7 @@ parse_options(int argc, char **argv)
 			o.rgb24 = strcmp(optarg, "rgb24") == 0;
 			o.has_pix_fmt = true;
 			break;
+		case OPT_NO_CACHE: o.no_cache = true; break;
 		case 'o': o.output = optarg; break;	/* '-' must stay visible */
 		default:
 			cli_common_option(c);
@@ -435,17 +479,30 @@ make_light_curve(struct video *v)
 	v->lc_max = peak > 0 ? 1.15 * peak / v->bin_s : 1 / v->bin_s;
 }
 
+/* qsort: heavier sprite pixels first (ties by place: a fixed order). */
+static int
+by_weight(const void *a, const void *b)
+{
+	const struct sprite_px *p = a, *q = b;
+
+	if (p->s != q->s)
+		return p->s < q->s ? 1 : -1;
+	return p->dy != q->dy ? (p->dy > q->dy) - (p->dy < q->dy) : (p->dx > q->dx) - (p->dx < q->dx);
+}
+
 static void
-make_sprite(struct video *v)
+make_sprite(struct video *v, size_t stride)
 {
 	double sigma = fmax(0.7, 1.6 * v->height / 720.0);
 
 	v->sr = (int)ceil(2.5 * sigma);
-	v->sprite = xmalloc((size_t)(2 * v->sr + 1) * (size_t)(2 * v->sr + 1) * sizeof *v->sprite);
-	for (int y = -v->sr; y <= v->sr; y++)
-		for (int x = -v->sr; x <= v->sr; x++)
-			v->sprite[(y + v->sr) * (2 * v->sr + 1) + x + v->sr] =
-				(float)exp(-(x * x + y * y) / (2 * sigma * sigma));
+	v->n_sprite = (size_t)(2 * v->sr + 1) * (size_t)(2 * v->sr + 1);
+	v->sprite = xmalloc(v->n_sprite * sizeof *v->sprite);
+	for (int y = -v->sr, j = 0; y <= v->sr; y++)
+		for (int x = -v->sr; x <= v->sr; x++, j++)
+			v->sprite[j] = (struct sprite_px){ x, y, (float)exp(-(x * x + y * y) / (2 * sigma * sigma)),
+							   (ptrdiff_t)y * (ptrdiff_t)stride + x };
+	qsort(v->sprite, v->n_sprite, sizeof *v->sprite, by_weight);
 
 	/* Dense events would pile up into a white blob: dim each flash so the
 	 * expected sum of flashes on a pixel near the aperture stays about
@@ -460,104 +517,76 @@ make_sprite(struct video *v)
 	v->gain = (float)fmin(1, 0.5 / fmax(load, 1e-30));
 }
 
-/* --- Drawing --------------------------------------------------------------- */
+/* --- Drawing: the static layer ----------------------------------------------- */
 
-static void
-set_font(cairo_t *cr, double size, bool bold)
-{
-	cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
-			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-	cairo_set_font_size(cr, size);
-}
+static const struct plot_video_colour caption_ink = { 0.85, 0.87, 0.92, 1 };
+static const struct plot_video_colour axis_ink = { 0.55, 0.58, 0.65, 1 };
+static const struct plot_video_colour legend_ink = { 0.9, 0.9, 0.9, 1 };
+static const struct plot_video_colour white = { 1, 1, 1, 1 };
 
-/* Draw text with its left end (align 0), centre (0.5) or right end (1) at
- * x and its baseline at y; returns its width. */
+/* The caption's font size: shrunk until the time, the middle text and the
+ * title fit on one line. */
 static double
-text_at(cairo_t *cr, double x, double y, double align, const char *s)
+caption_size(struct video *v, const char *mid, const char *right)
 {
-	cairo_text_extents_t e;
+	double size = v->font * 1.15;
 
-	cairo_text_extents(cr, s, &e);
-	cairo_move_to(cr, x - align * e.x_advance, y);
-	cairo_show_text(cr, s);
-	return e.x_advance;
+	for (;;) {
+		plot_video_font(v->base, size, true);
+		double need = plot_video_text_width(v->base, "t = 00000.0 s") +
+			      plot_video_text_width(v->base, right);
+
+		plot_video_font(v->base, size, false);
+		need += plot_video_text_width(v->base, mid) + 4 * size;
+		if (need <= v->width || size < 4)
+			return size;
+		size *= 0.92;
+	}
 }
 
-static double
-text_width(cairo_t *cr, const char *s)
-{
-	cairo_text_extents_t e;
-
-	cairo_text_extents(cr, s, &e);
-	return e.x_advance;
-}
-
-/* The static layer: caption band with the parts that never change, sheet
- * background, light-curve panel with its axes and labels. */
+/* The caption band's fixed parts: everything but the time on the left. */
 static void
-draw_base(struct video *v)
+draw_caption(struct video *v)
 {
-	cairo_t *cr = cairo_create(v->base);
-	double f = v->font, w = v->width;
 	char right[256], mid[160];
+	double size, x_mid, base_y;
+
+	snprintf(mid, sizeof mid, "speed-up \303\227%.3g   %.3g\342\200\223%.3g nm, lanes at %.3g nm",
+		 v->speedup, v->min_nm, v->max_nm, v->mid_nm);
+	snprintf(right, sizeof right, "%s", v->title ? v->title : "");
+	size = v->cap_font = caption_size(v, mid, right);
+	plot_video_font(v->base, size, true);
+	x_mid = 1.5 * size + plot_video_text_width(v->base, "t = 00000.0 s") + size;
+	plot_video_font(v->base, size, false);
+	base_y = 0.5 * v->cap_h + 0.35 * size;
+	plot_video_text(v->base, x_mid, base_y, 0, mid, caption_ink);
+	if (v->title) {
+		plot_video_font(v->base, size, true);
+		plot_video_text(v->base, v->width - size, base_y, 1, right, caption_ink);
+	}
+}
+
+/* The light curve's frame, ticks and labels. */
+static void
+draw_lc_axes(struct video *v)
+{
+	struct plot_video *b = v->base;
+	double f = v->font, lw = fmax(1, f / 14);
 	struct plot_axis ax = { PLOT_LINEAR, 0, v->stop - v->start, NULL };
 	struct plot_axis ay = { PLOT_LINEAR, 0, v->lc_max, NULL };
 	struct plot_tick t[PLOT_MAX_TICKS];
 	size_t nt;
-	double size;
 
-	cairo_set_source_rgb(cr, 0.05, 0.07, 0.12);
-	cairo_paint(cr);
-	cairo_set_source_rgb(cr, 0.10, 0.11, 0.15);
-	cairo_rectangle(cr, 0, 0, w, v->cap_h);
-	cairo_rectangle(cr, 0, v->lc_y, w, v->height - v->lc_y);
-	cairo_fill(cr);
-
-	/* Caption: the time goes on the left each frame; the rest is fixed.
-	 * Shrink the font until everything fits on one line. */
-	snprintf(mid, sizeof mid, "speed-up \303\227%.3g   %.3g\342\200\223%.3g nm, lanes at %.3g nm",
-		 v->speedup, v->min_nm, v->max_nm, v->mid_nm);
-	snprintf(right, sizeof right, "%s", v->title ? v->title : "");
-	size = f * 1.15;
-	for (;;) {
-		set_font(cr, size, true);
-		double need = text_width(cr, "t = 00000.0 s") + text_width(cr, right);
-
-		set_font(cr, size, false);
-		need += text_width(cr, mid) + 4 * size;
-		if (need <= w || size < 4)
-			break;
-		size *= 0.92;
-	}
-	v->cap_font = size;
-	cairo_set_source_rgb(cr, 0.85, 0.87, 0.92);
-	set_font(cr, size, true);
-	double x_mid = 1.5 * size + text_width(cr, "t = 00000.0 s") + size;
-
-	set_font(cr, size, false);
-	double base_y = 0.5 * v->cap_h + 0.35 * size;
-	text_at(cr, x_mid, base_y, 0, mid);
-	if (v->title) {
-		set_font(cr, size, true);
-		text_at(cr, w - size, base_y, 1, right);
-	}
-
-	/* Light-curve axes. */
-	set_font(cr, 0.8 * f, false);
-	cairo_set_line_width(cr, fmax(1, f / 14));
-	cairo_set_source_rgb(cr, 0.55, 0.58, 0.65);
-	cairo_rectangle(cr, v->lc_x0, v->lc_y0, v->lc_x1 - v->lc_x0, v->lc_y1 - v->lc_y0);
-	cairo_stroke(cr);
+	plot_video_font(b, 0.8 * f, false);
+	plot_video_stroke_rect(b, v->lc_x0, v->lc_y0, v->lc_x1 - v->lc_x0, v->lc_y1 - v->lc_y0, lw, axis_ink);
 	nt = plot_axis_ticks(&ay, v->lc_y1 - v->lc_y0, 1.6 * f, t, PLOT_MAX_TICKS);
 	for (size_t i = 0; i < nt; i++) {
 		double y = v->lc_y1 - plot_axis_fraction(&ay, t[i].value) * (v->lc_y1 - v->lc_y0);
 
 		if (!t[i].labelled || y < v->lc_y0 - 0.5)
 			continue;
-		cairo_move_to(cr, v->lc_x0 - 0.4 * f, y);
-		cairo_line_to(cr, v->lc_x0, y);
-		cairo_stroke(cr);
-		text_at(cr, v->lc_x0 - 0.6 * f, y + 0.3 * f, 1, t[i].text);
+		plot_video_line(b, v->lc_x0 - 0.4 * f, y, v->lc_x0, y, lw, axis_ink);
+		plot_video_text(b, v->lc_x0 - 0.6 * f, y + 0.3 * f, 1, t[i].text, axis_ink);
 	}
 	nt = plot_axis_ticks(&ax, v->lc_x1 - v->lc_x0, 5 * f, t, PLOT_MAX_TICKS);
 	for (size_t i = 0; i < nt; i++) {
@@ -565,23 +594,57 @@ draw_base(struct video *v)
 
 		if (!t[i].labelled)
 			continue;
-		cairo_move_to(cr, x, v->lc_y1);
-		cairo_line_to(cr, x, v->lc_y1 + 0.4 * f);
-		cairo_stroke(cr);
-		text_at(cr, x, v->lc_y1 + 1.2 * f, 0.5, t[i].text);
+		plot_video_line(b, x, v->lc_y1, x, v->lc_y1 + 0.4 * f, lw, axis_ink);
+		plot_video_text(b, x, v->lc_y1 + 1.2 * f, 0.5, t[i].text, axis_ink);
 	}
-	text_at(cr, 0.5 * (v->lc_x0 + v->lc_x1), v->lc_y1 + 2.3 * f, 0.5, "time since start (s)");
-	text_at(cr, v->lc_x0, v->lc_y0 - 0.35 * f, 0, "counts/s");
-	cairo_destroy(cr);
-	cairo_surface_flush(v->base);
+	plot_video_text(b, 0.5 * (v->lc_x0 + v->lc_x1), v->lc_y1 + 2.3 * f, 0.5, "time since start (s)", axis_ink);
+	plot_video_text(b, v->lc_x0, v->lc_y0 - 0.35 * f, 0, "counts/s", axis_ink);
 }
 
-static struct plot_colour
+/* The static layer: caption band with the parts that never change, sheet
+ * background, light-curve panel with its axes and labels. */
+static void
+draw_base(struct video *v)
+{
+	static const struct plot_video_colour sheet = { 0.05, 0.07, 0.12, 1 };
+	static const struct plot_video_colour band = { 0.10, 0.11, 0.15, 1 };
+
+	plot_video_paint(v->base, sheet);
+	plot_video_fill_rect(v->base, 0, 0, v->width, v->cap_h, band);
+	plot_video_fill_rect(v->base, 0, v->lc_y, v->width, v->height - v->lc_y, band);
+	draw_caption(v);
+	draw_lc_axes(v);
+}
+
+/* The legend's texts and size: scale bar and pitch, bottom left of the
+ * sheet, the same in every frame. */
+static void
+make_legend(struct video *v)
+{
+	const struct lanesheet *ls = &v->ls;
+	double f = v->font, bar_m = plot_nice_step(0.2 * v->width * v->scale);
+
+	v->legend_bar_px = bar_m / v->scale;
+	v->legend_x = 0.8 * f;
+	v->legend_y = v->lc_y - 0.8 * f;
+	if (bar_m >= 1000)
+		snprintf(v->legend_bar, sizeof v->legend_bar, "%g km", bar_m / 1000);
+	else
+		snprintf(v->legend_bar, sizeof v->legend_bar, "%g m", bar_m);
+	snprintf(v->legend_text, sizeof v->legend_text, "%s %.4g km, D = %.3g m%s",
+		 v->hex ? "spacing" : "pitch", sheet_spacing(v) / 1000, ls->aperture_m,
+		 v->ap_r * 2 * v->scale > ls->aperture_m * 1.01 ? " (not to scale)" : "");
+	plot_video_font(v->frame, 0.8 * f, false);
+	v->legend_w = fmax(v->legend_bar_px + 0.5 * f + plot_video_text_width(v->frame, v->legend_bar),
+			   plot_video_text_width(v->frame, v->legend_text));
+}
+
+static struct plot_video_colour
 family_colour(size_t j)
 {
-	static const struct plot_colour c[] = {
-		{ 0.35, 0.62, 0.95 }, { 0.95, 0.55, 0.30 }, { 0.40, 0.85, 0.55 },
-		{ 0.85, 0.45, 0.85 }, { 0.90, 0.85, 0.35 }, { 0.45, 0.85, 0.90 }
+	static const struct plot_video_colour c[] = {
+		{ 0.35, 0.62, 0.95, 1 }, { 0.95, 0.55, 0.30, 1 }, { 0.40, 0.85, 0.55, 1 },
+		{ 0.85, 0.45, 0.85, 1 }, { 0.90, 0.85, 0.35, 1 }, { 0.45, 0.85, 0.90, 1 }
 	};
 	return c[j % (sizeof c / sizeof c[0])];
 }
@@ -741,8 +804,7 @@ make_lane_colours(struct video *v)
 {
 	const struct lanesheet *ls = &v->ls;
 	/* draw_base leaves the sheet panel one flat colour: its first pixel. */
-	const uint32_t bg = *(const uint32_t *)(cairo_image_surface_get_data(v->base) +
-					       (size_t)v->cap_h * cairo_image_surface_get_stride(v->base));
+	const uint32_t bg = plot_video_pixels(v->base)[(size_t)v->cap_h * plot_video_stride(v->base)];
 	size_t n = ls->n_families;
 	double wmax = 0, half = 0.5 * hypot(v->width, v->lc_y - v->cap_h);	/* px */
 	/* Over 4000 lanes across the panel are finer than a pixel: drawn as
@@ -753,7 +815,7 @@ make_lane_colours(struct video *v)
 		wmax = fmax(wmax, ls->family[j].weight);
 	v->lane_fine = fine ? ((uint32_t)1 << n) - 1 : 0;
 	for (size_t j = 0; j < n; j++) {
-		struct plot_colour c = family_colour(j);
+		struct plot_video_colour c = family_colour(j);
 
 		v->lane_rgb[j][0] = (float)(255 * c.r);
 		v->lane_rgb[j][1] = (float)(255 * c.g);
@@ -776,16 +838,24 @@ make_lane_colours(struct video *v)
 
 /* Rows [cap_h, lc_y) of the frame: the lanes of every family at time t
  * over the sheet background. */
+
+/* The lanes of one frame: the families drawn edge by edge (not fine),
+ * each with its row walker and across position at the panel's top row. */
+struct lanes {
+	struct lane_row f[LANESHEET_MAX_FAMILIES];
+	size_t idx[LANESHEET_MAX_FAMILIES];	/* family of f[i] */
+	double r0[LANESHEET_MAX_FAMILIES];
+	size_t nf;
+};
+
+/* The lanes of every family at time t. */
 static void
-draw_lanes(struct video *v, unsigned char *data, int stride, double t)
+lanes_at(const struct video *v, double t, struct lanes *l)
 {
 	const struct lanesheet *ls = &v->ls;
 	double p = lanesheet_pitch(ls, v->mid_nm), wd = lanesheet_width(ls, v->mid_nm);
-	struct lane_row f[LANESHEET_MAX_FAMILIES];
+	struct lane_row *f = l->f;
 	size_t n = ls->n_families, nf = 0;
-	size_t idx[LANESHEET_MAX_FAMILIES];	/* family of f[i] */
-	double r0[LANESHEET_MAX_FAMILIES];
-	float cov[LANESHEET_MAX_FAMILIES];
 
 	for (size_t j = 0; j < n; j++) {
 		double th = ls->family[j].angle_deg * LV_PI / 180, c = cos(th), s = sin(th);
@@ -799,7 +869,7 @@ draw_lanes(struct video *v, unsigned char *data, int stride, double t)
 
 		if (v->lane_fine >> j & 1)
 			continue;	/* a uniform layer, in every lane_fill colour */
-		idx[nf++] = j;
+		l->idx[nf++] = j;
 		fj->period = p / v->scale;
 		fj->wd = wd / v->scale;
 		fj->h = 0.5 * (fabs(c) + fabs(s));
@@ -817,171 +887,99 @@ draw_lanes(struct video *v, unsigned char *data, int stride, double t)
 		fj->top[2] = fj->wd + fj->h;
 		fj->top[3] = fj->period - fj->h;
 		fj->dr_dy = c >= 0 ? -s : s;
-		r0[nf - 1] = c >= 0 ? a0 + off : fj->wd - off - a0;
+		l->r0[nf - 1] = c >= 0 ? a0 + off : fj->wd - off - a0;
 		for (int i = 0; i <= LANE_LUT; i++)
 			fj->lut[i] = (uint16_t)lround(256 * lane_cdf(fj, fj->h * (2.0 * i / LANE_LUT - 1)));
 	}
-	for (int y = v->cap_h; y < v->lc_y; y++) {
-		uint32_t *row = (uint32_t *)(data + (size_t)y * stride);
-		int x = 0;
-
-		for (size_t i = 0; i < nf; i++) {
-			f[i].r0 = r0[i] + f[i].dr_dy * (y - v->cap_h);
-			lane_row_start(&f[i], v->width);
-		}
-		while (x < v->width) {
-			int stop = v->width, n_edge = 0;
-			size_t ie = 0;
-			uint32_t bits = v->lane_fine;
-
-			for (size_t i = 0; i < nf; i++) {
-				int st;
-
-				while (f[i].end <= x)
-					lane_next(&f[i], v->width);
-				if (f[i].end < stop)
-					stop = f[i].end;
-				st = lane_state(&f[i]);
-				if (st < 0)
-					n_edge++, ie = i;
-				else
-					bits |= (uint32_t)st << idx[i];
-			}
-			if (n_edge == 0) {
-				uint32_t fill = v->lane_fill[bits];
-
-				for (int k = x; k < stop; k++)
-					row[k] = fill;
-			} else if (n_edge == 1) {
-				/* Each OVER is affine in the colour under it and in
-				 * the coverage: the result is the mix of the colours
-				 * without and with the family, by its coverage. */
-				uint32_t c0 = v->lane_fill[bits];
-				uint32_t c1 = v->lane_fill[bits | (uint32_t)1 << idx[ie]];
-
-				for (int k = x; k < stop; k++) {
-					int w = lane_cov256(&f[ie], k);
-					uint32_t px = 0;
-
-					for (int sh = 16; sh >= 0; sh -= 8) {
-						int a = (int)(c0 >> sh & 255), b = (int)(c1 >> sh & 255);
-
-						px |= (uint32_t)(a + (((b - a) * w + 128) >> 8)) << sh;
-					}
-					row[k] = px;
-				}
-			} else {
-				/* Edges of several families cross here: blend them all. */
-				for (int k = x; k < stop; k++) {
-					for (size_t j = 0; j < n; j++)
-						cov[j] = (float)(v->lane_fine >> j & 1);
-					for (size_t i = 0; i < nf; i++)
-						cov[idx[i]] = (float)lane_cov256(&f[i], k) / 256;
-					row[k] = lane_blend(v, cov);
-				}
-			}
-			x = stop;
-		}
-	}
+	l->nf = nf;
 }
 
+/* Append [x0, x1) to the runs of a row, joining it to the last run when
+ * both are uniform in one colour or both are not uniform. */
 static void
-draw_overlay(struct video *v, cairo_t *cr, double t)
+add_run(struct plot_video_run *r, size_t *n, int x0, int x1, bool uniform, uint32_t px)
 {
-	const struct lanesheet *ls = &v->ls;
-	double f = v->font, phi = ls->heading_deg * LV_PI / 180, dx, dy;
-	double back = fmin(v->trail_s * v->speedup, t - v->start) * ls->speed_m_s / v->scale;
-	char s[128];
-
-	/* The lattice's heading turns: the track points along the current one. */
-	if (v->hex)
-		phi += v->lt.heading_rate_deg_s * (t - v->lt.t0) * LV_PI / 180;
-	dx = cos(phi);
-	dy = -sin(phi);
-
-	/* Track: fades towards its tail. */
-	if (back > 0.5) {
-		cairo_pattern_t *g = cairo_pattern_create_linear(v->cx, v->cy, v->cx - back * dx,
-								 v->cy - back * dy);
-
-		cairo_pattern_add_color_stop_rgba(g, 0, 1, 1, 1, 0.85);
-		cairo_pattern_add_color_stop_rgba(g, 1, 1, 1, 1, 0);
-		cairo_set_source(cr, g);
-		cairo_set_line_width(cr, fmax(1, 0.18 * f));
-		cairo_move_to(cr, v->cx, v->cy);
-		cairo_line_to(cr, v->cx - back * dx, v->cy - back * dy);
-		cairo_stroke(cr);
-		cairo_pattern_destroy(g);
+	if (*n > 0 && r[*n - 1].uniform == uniform && (!uniform || r[*n - 1].px == px)) {
+		r[*n - 1].x1 = x1;
+		return;
 	}
-	/* Aperture: to scale when it is larger than the marker. */
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_set_line_width(cr, fmax(1, 0.15 * f));
-	cairo_arc(cr, v->cx, v->cy, v->ap_r, 0, 2 * LV_PI);
-	cairo_stroke(cr);
+	r[*n] = (struct plot_video_run){ x0, x1, uniform, px };
+	(*n)++;
+}
 
-	/* Scale bar and lane legend, bottom left of the sheet. */
-	{
-		double bar_m = plot_nice_step(0.2 * v->width * v->scale), bar = bar_m / v->scale;
-		double y = v->lc_y - 0.8 * f, x = 0.8 * f;
+/* Row y of the sheet panel: the lanes over the sheet background into
+ * row[0, width), and when runs is not NULL, its runs (at most width). */
+static void
+lanes_row(const struct video *v, struct lanes *l, int y, uint32_t *row, struct plot_video_run *runs,
+	  size_t *n_runs)
+{
+	struct lane_row *f = l->f;
+	size_t n = v->ls.n_families, nf = l->nf;
+	const size_t *idx = l->idx;
+	float cov[LANESHEET_MAX_FAMILIES];
+	int x = 0;
 
-		char s2[128];
-		double w1, w2;
-
-		set_font(cr, 0.8 * f, false);
-		if (bar_m >= 1000)
-			snprintf(s, sizeof s, "%g km", bar_m / 1000);
-		else
-			snprintf(s, sizeof s, "%g m", bar_m);
-		snprintf(s2, sizeof s2, "%s %.4g km, D = %.3g m%s", v->hex ? "spacing" : "pitch",
-			 sheet_spacing(v) / 1000,
-			 ls->aperture_m, v->ap_r * 2 * v->scale > ls->aperture_m * 1.01 ? " (not to scale)" : "");
-		w1 = bar + 0.5 * f + text_width(cr, s);
-		w2 = text_width(cr, s2);
-		/* A dark backing keeps the legend readable over the lanes. */
-		cairo_set_source_rgba(cr, 0, 0, 0, 0.55);
-		cairo_rectangle(cr, x - 0.4 * f, y - 1.55 * f, fmax(w1, w2) + 0.8 * f, 1.85 * f);
-		cairo_fill(cr);
-		cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-		cairo_rectangle(cr, x, y - 0.25 * f, bar, 0.25 * f);
-		cairo_fill(cr);
-		text_at(cr, x + bar + 0.5 * f, y, 0, s);
-		text_at(cr, x, y - 0.8 * f, 0, s2);
+	if (runs)
+		*n_runs = 0;
+	for (size_t i = 0; i < nf; i++) {
+		f[i].r0 = l->r0[i] + f[i].dr_dy * (y - v->cap_h);
+		lane_row_start(&f[i], v->width);
 	}
+	while (x < v->width) {
+		int stop = v->width, n_edge = 0;
+		size_t ie = 0;
+		uint32_t bits = v->lane_fine;
 
-	/* Caption: the time. */
-	set_font(cr, v->cap_font, true);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	snprintf(s, sizeof s, "t = %.1f s", t - v->start);
-	text_at(cr, 1.5 * v->cap_font, 0.5 * v->cap_h + 0.35 * v->cap_font, 0, s);
+		for (size_t i = 0; i < nf; i++) {
+			int st;
 
-	/* Light curve so far: steps up to the current time, a cursor at it. */
-	{
-		double sx = (v->lc_x1 - v->lc_x0) / (v->stop - v->start);
-		double sy = (v->lc_y1 - v->lc_y0) / v->lc_max;
-		double tc = fmin(t, v->stop);
-		size_t cur = (size_t)fmin((tc - v->start) / v->bin_s, (double)v->n_bins - 1);
-
-		cairo_set_source_rgb(cr, 1.0, 0.78, 0.30);
-		cairo_set_line_width(cr, fmax(1, 0.12 * f));
-		cairo_move_to(cr, v->lc_x0, v->lc_y1);
-		for (size_t b = 0; b <= cur; b++) {
-			double b0 = v->start + b * v->bin_s, b1 = b0 + v->bin_s, c = v->counts[b];
-
-			if (b == cur) {	/* partial: the events so far */
-				b1 = tc;
-				c = (double)(lower_bound(v->ev, v->n_ev, tc) -
-					     lower_bound(v->ev, v->n_ev, b0));
-			}
-			double y = v->lc_y1 - c / v->bin_s * sy;
-
-			cairo_line_to(cr, v->lc_x0 + (b0 - v->start) * sx, y);
-			cairo_line_to(cr, v->lc_x0 + (b1 - v->start) * sx, y);
+			while (f[i].end <= x)
+				lane_next(&f[i], v->width);
+			if (f[i].end < stop)
+				stop = f[i].end;
+			st = lane_state(&f[i]);
+			if (st < 0)
+				n_edge++, ie = i;
+			else
+				bits |= (uint32_t)st << idx[i];
 		}
-		cairo_stroke(cr);
-		cairo_set_source_rgba(cr, 1, 1, 1, 0.6);
-		cairo_move_to(cr, v->lc_x0 + (tc - v->start) * sx, v->lc_y0);
-		cairo_line_to(cr, v->lc_x0 + (tc - v->start) * sx, v->lc_y1);
-		cairo_stroke(cr);
+		if (n_edge == 0) {
+			uint32_t fill = v->lane_fill[bits];
+
+			plot_video_fill_pixels(row + x, fill, (size_t)(stop - x));
+			if (runs)
+				add_run(runs, n_runs, x, stop, true, fill);
+		} else if (n_edge == 1) {
+			/* Each OVER is affine in the colour under it and in
+			 * the coverage: the result is the mix of the colours
+			 * without and with the family, by its coverage. */
+			uint32_t c0 = v->lane_fill[bits];
+			uint32_t c1 = v->lane_fill[bits | (uint32_t)1 << idx[ie]];
+
+			for (int k = x; k < stop; k++) {
+				int w = lane_cov256(&f[ie], k);
+				uint32_t px = 0;
+
+				for (int sh = 16; sh >= 0; sh -= 8) {
+					int a = (int)(c0 >> sh & 255), b = (int)(c1 >> sh & 255);
+
+					px |= (uint32_t)(a + (((b - a) * w + 128) >> 8)) << sh;
+				}
+				row[k] = px;
+			}
+		} else {
+			/* Edges of several families cross here: blend them all. */
+			for (int k = x; k < stop; k++) {
+				for (size_t j = 0; j < n; j++)
+					cov[j] = (float)(v->lane_fine >> j & 1);
+				for (size_t i = 0; i < nf; i++)
+					cov[idx[i]] = (float)lane_cov256(&f[i], k) / 256;
+				row[k] = lane_blend(v, cov);
+			}
+		}
+		if (runs && n_edge > 0)
+			add_run(runs, n_runs, x, stop, false, 0);
+		x = stop;
 	}
 }
 
@@ -1004,17 +1002,33 @@ wave_colour(const struct video *v, float w, float rgb[3])
 		rgb[c] = (float)((1 - u) * stops[i][c] + u * stops[i + 1][c]);
 }
 
-/* Flashes of the events of the last fade time, blended additively straight
- * into the pixels (cairo per event would cost more than the whole frame). */
-static void
-draw_events(struct video *v, unsigned char *data, int stride, double t, size_t *first)
+/* The colour channels of p plus those of q (each at most 255), each
+ * stopping at 255: a byte-wise saturating add in one word. */
+static inline uint32_t
+add_saturated(uint32_t p, uint32_t q)
 {
+	uint32_t sum, over;
+
+	p &= 0xffffff;
+	sum = ((p & 0x7f7f7f) + (q & 0x7f7f7f)) ^ ((p ^ q) & 0x808080);
+	over = ((p & q) | ((p | q) & ~sum)) & 0x808080;
+	return sum | (over >> 7) * 0xff;
+}
+
+/* Flashes of the events of the last fade time, blended additively straight
+ * into the pixels (cairo per event would cost more than the whole frame),
+ * inside clip (events_rect: they all fall inside it, and no pixel outside
+ * may change, or the cached frames would differ from whole ones). */
+static void
+draw_events(struct video *v, double t, struct rect clip)
+{
+	uint32_t *pixels = plot_video_pixels(v->frame);
+	size_t stride = plot_video_stride(v->frame), *first = &v->first;
 	const struct lanesheet *ls = &v->ls;
 	double fade = v->fade_s * v->speedup, t_now = t - v->dt_frame;
 	double phi = ls->heading_deg * LV_PI / 180, k_px = ls->speed_m_s / v->scale;
 	double dx = cos(phi) * k_px, dy = -sin(phi) * k_px, jr = 0.8 * v->ap_r;
 	size_t i0, i1, stride_ev;
-	int side = 2 * v->sr + 1;
 
 	while (*first < v->n_ev && v->ev[*first].time < t_now - fade)
 		(*first)++;
@@ -1023,7 +1037,8 @@ draw_events(struct video *v, unsigned char *data, int stride, double t, size_t *
 	stride_ev = (i1 - i0 + MAX_FLASHES - 1) / MAX_FLASHES;
 	if (stride_ev < 1)
 		stride_ev = 1;
-	for (size_t i = i0; i < i1; i++) {
+	/* The subsample: the events whose index is a multiple of stride_ev. */
+	for (size_t i = i0 + (stride_ev - i0 % stride_ev) % stride_ev; i < i1; i += stride_ev) {
 		const struct ev_event *e = &v->ev[i];
 		double age = t_now - e->time, b = age <= 0 ? 1 : 1 - age / fade;
 		union { double d; uint64_t u; } bits = { .d = e->time };
@@ -1032,8 +1047,6 @@ draw_events(struct video *v, unsigned char *data, int stride, double t, size_t *
 		float col[3];
 		int px, py;
 
-		if (stride_ev > 1 && i % stride_ev)
-			continue;
 		if (b <= 0 || e->time < v->start)
 			continue;
 		/* Where it arrived: the aperture's place then, jittered inside
@@ -1045,130 +1058,152 @@ draw_events(struct video *v, unsigned char *data, int stride, double t, size_t *
 		ey = v->cy + (e->time - t) * dy + r * sin(a);
 		px = (int)lround(ex);
 		py = (int)lround(ey);
-		if (px < -v->sr || px >= v->width + v->sr || py < v->cap_h - v->sr ||
-		    py >= v->lc_y + v->sr)
+		if (px < clip.x0 - v->sr || px >= clip.x1 + v->sr || py < clip.y0 - v->sr ||
+		    py >= clip.y1 + v->sr)
 			continue;
 		wave_colour(v, e->wavelength, col);
 		for (int c = 0; c < 3; c++)
 			col[c] *= (float)(255 * b) * fminf(1, v->gain * (float)stride_ev);
-		for (int y = -v->sr; y <= v->sr; y++) {
-			int yy = py + y;
+		/* Sprite pixels by falling weight, up to the first that would
+		 * add less than one level to every channel (nothing).  Pixels
+		 * of one weight (one distance) get the same increments. */
+		float top = fmaxf(col[0], fmaxf(col[1], col[2])), s_cur = -1;
+		bool inside = px - v->sr >= clip.x0 && px + v->sr < clip.x1 && py - v->sr >= clip.y0 &&
+			      py + v->sr < clip.y1;
+		uint32_t add = 0;
 
-			if (yy < v->cap_h || yy >= v->lc_y)
-				continue;
-			uint32_t *row = (uint32_t *)(data + (size_t)yy * stride);
-			const float *sp = v->sprite + (y + v->sr) * side + v->sr;
+		for (size_t j = 0; j < v->n_sprite; j++) {
+			const struct sprite_px *sp = &v->sprite[j];
+			uint32_t *q;
 
-			for (int x = -v->sr; x <= v->sr; x++) {
-				int xx = px + x;
-
-				if (xx < 0 || xx >= v->width)
-					continue;
-				uint32_t p = row[xx];
-				float s = sp[x];
-				int rr = (int)((p >> 16) & 255) + (int)(col[0] * s);
-				int gg = (int)((p >> 8) & 255) + (int)(col[1] * s);
-				int bb = (int)(p & 255) + (int)(col[2] * s);
-
-				row[xx] = (uint32_t)(rr > 255 ? 255 : rr) << 16 |
-					  (uint32_t)(gg > 255 ? 255 : gg) << 8 | (uint32_t)(bb > 255 ? 255 : bb);
+			if (sp->s != s_cur) {
+				if (!(sp->s * top >= 1))
+					break;
+				s_cur = sp->s;
+				add = (uint32_t)(int)(col[0] * s_cur) << 16 | (uint32_t)(int)(col[1] * s_cur) << 8 |
+				      (uint32_t)(int)(col[2] * s_cur);
 			}
+			if (inside) {
+				q = pixels + (ptrdiff_t)((size_t)py * stride + (size_t)px) + sp->off;
+			} else {
+				int xx = px + sp->dx, yy = py + sp->dy;
+
+				if (xx < clip.x0 || xx >= clip.x1 || yy < clip.y0 || yy >= clip.y1)
+					continue;
+				q = pixels + (size_t)yy * stride + xx;
+			}
+			*q = add_saturated(*q, add);
 		}
 	}
 }
 
-/* n xRGB32 pixels (cairo's RGB24, native little-endian words) to packed
- * rgb24 bytes: four pixels make three 32-bit words (n is even: --size). */
+
+/* --- Drawing: the overlay ------------------------------------------------------ */
+
+/* What moves in a frame: at the end t of its interval the track (screen
+ * direction, length px), the caption's time, the light curve up to tc
+ * (its bin cur). */
+struct overlay {
+	double t, dx, dy, back, tc, time_w;
+	size_t cur;
+	size_t lc_first;	/* the light curve is drawn from this bin on */
+	char time[64];
+};
+
 static void
-pack_rgb(unsigned char *restrict out, const uint32_t *restrict in, size_t n)
+overlay_at(struct video *v, double t, struct overlay *o)
 {
-	size_t x = 0;
+	const struct lanesheet *ls = &v->ls;
+	double phi = ls->heading_deg * LV_PI / 180;
 
-	for (; x + 4 <= n; x += 4, out += 12) {
-		uint32_t p0 = in[x], p1 = in[x + 1], p2 = in[x + 2], p3 = in[x + 3];
-		uint32_t w0 = (p0 >> 16 & 0xff) | (p0 & 0xff00) | (p0 & 0xff) << 16 | (p1 >> 16 & 0xff) << 24;
-		uint32_t w1 = (p1 >> 8 & 0xff) | (p1 & 0xff) << 8 | (p2 >> 16 & 0xff) << 16 | (p2 >> 8 & 0xff) << 24;
-		uint32_t w2 = (p2 & 0xff) | (p3 >> 16 & 0xff) << 8 | (p3 >> 8 & 0xff) << 16 | (p3 & 0xff) << 24;
-
-		/* Three word stores: one 12-byte copy of an array went through
-		 * the stack and stalled on store forwarding (a third of the
-		 * frame time). */
-		memcpy(out, &w0, 4);
-		memcpy(out + 4, &w1, 4);
-		memcpy(out + 8, &w2, 4);
-	}
-	for (; x < n; x++, out += 3) {
-		out[0] = (unsigned char)(in[x] >> 16);
-		out[1] = (unsigned char)(in[x] >> 8);
-		out[2] = (unsigned char)in[x];
-	}
+	/* The lattice's heading turns: the track points along the current one. */
+	if (v->hex)
+		phi += v->lt.heading_rate_deg_s * (t - v->lt.t0) * LV_PI / 180;
+	o->t = t;
+	o->dx = cos(phi);
+	o->dy = -sin(phi);
+	o->back = fmin(v->trail_s * v->speedup, t - v->start) * ls->speed_m_s / v->scale;
+	snprintf(o->time, sizeof o->time, "t = %.1f s", t - v->start);
+	plot_video_font(v->frame, v->cap_font, true);
+	o->time_w = plot_video_text_width(v->frame, o->time);
+	o->tc = fmin(t, v->stop);
+	o->cur = (size_t)fmin((o->tc - v->start) / v->bin_s, (double)v->n_bins - 1);
+	o->lc_first = 0;
 }
 
-/* The pixel conversion loops are plain integer arithmetic that gcc
- * vectorises at -O3 (4x faster than at -O2, where it would cost as much as
- * ffmpeg's own conversion); other compilers get them as written. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define VECTORISE __attribute__((optimize("O3")))
-#else
-#define VECTORISE
-#endif
-
-/* BT.601 limited range ("tv"), ffmpeg's assumption for yuv420p without
- * tags and the matrix its rgb24 -> yuv420p conversion used: 8-bit integer
- * coefficients of the studio-swing equations, rounded.  Offsets are added
- * before the shift so the sums stay non-negative. */
-static inline unsigned char
-luma(uint32_t p)
+/* x of time tm on the light curve. */
+static double
+lc_x(const struct video *v, double tm)
 {
-	uint32_t r = p >> 16 & 0xff, g = p >> 8 & 0xff, b = p & 0xff;
-
-	return (unsigned char)((66 * r + 129 * g + 25 * b + (16 << 8) + 128) >> 8);
+	return v->lc_x0 + (tm - v->start) * ((v->lc_x1 - v->lc_x0) / (v->stop - v->start));
 }
 
-/* The Y values of one row of n pixels. */
-VECTORISE static void
-luma_row(unsigned char *restrict out, const uint32_t *restrict in, int n)
-{
-	for (int x = 0; x < n; x++)
-		out[x] = luma(in[x]);
-}
-
-/* The U and V values of two rows a, b of 2n pixels: each from the sums of
- * the colours of its 2x2 pixels (coefficients over 2^10). */
-VECTORISE static void
-chroma_rows(unsigned char *restrict u, unsigned char *restrict v, const uint32_t *restrict a,
-	    const uint32_t *restrict b, int n)
-{
-	for (int i = 0; i < n; i++) {
-		uint32_t p0 = a[2 * i], p1 = a[2 * i + 1], p2 = b[2 * i], p3 = b[2 * i + 1];
-		int32_t r = (int32_t)((p0 >> 16 & 0xff) + (p1 >> 16 & 0xff) + (p2 >> 16 & 0xff) +
-				      (p3 >> 16 & 0xff));
-		int32_t g = (int32_t)((p0 >> 8 & 0xff) + (p1 >> 8 & 0xff) + (p2 >> 8 & 0xff) +
-				      (p3 >> 8 & 0xff));
-		int32_t bl = (int32_t)((p0 & 0xff) + (p1 & 0xff) + (p2 & 0xff) + (p3 & 0xff));
-
-		u[i] = (unsigned char)((-38 * r - 74 * g + 112 * bl + (128 << 10) + 512) >> 10);
-		v[i] = (unsigned char)((112 * r - 94 * g - 18 * bl + (128 << 10) + 512) >> 10);
-	}
-}
-
-/* One frame of xRGB32 pixels (rows `stride` bytes apart; w and h even) to
- * yuv420p: the Y plane, then U and V at half resolution, each chroma sample
- * from the mean colour of its 2x2 pixels.  Two rows at a time, so each
- * source row is read from cache the second time. */
+/* The light curve so far: steps up to the current time, a cursor at it. */
 static void
-to_yuv420p(unsigned char *restrict out, const unsigned char *src, int stride, int w, int h)
+draw_light_curve(struct video *v, const struct overlay *o)
 {
-	unsigned char *py = out, *pu = out + (size_t)w * h, *pv = pu + (size_t)(w / 2) * (h / 2);
+	static const struct plot_video_colour curve = { 1.0, 0.78, 0.30, 1 };
+	static const struct plot_video_colour cursor = { 1, 1, 1, 0.6 };
+	double sy = (v->lc_y1 - v->lc_y0) / v->lc_max, lw = fmax(1, 0.12 * v->font);
+	double *xy = v->xy;
+	size_t n = 0;
 
-	for (int y = 0; y < h; y += 2) {
-		const uint32_t *a = (const uint32_t *)(src + (size_t)y * stride);
-		const uint32_t *b = (const uint32_t *)(src + (size_t)(y + 1) * stride);
-
-		luma_row(py + (size_t)y * w, a, w);
-		luma_row(py + (size_t)(y + 1) * w, b, w);
-		chroma_rows(pu + (size_t)(y / 2) * (w / 2), pv + (size_t)(y / 2) * (w / 2), a, b, w / 2);
+	if (o->lc_first == 0) {
+		xy[n++] = v->lc_x0;
+		xy[n++] = v->lc_y1;
 	}
+	for (size_t b = o->lc_first; b <= o->cur; b++) {
+		double b0 = v->start + b * v->bin_s, b1 = b0 + v->bin_s, c = v->counts[b];
+
+		if (b == o->cur) {	/* partial: the events so far */
+			b1 = o->tc;
+			c = (double)(lower_bound(v->ev, v->n_ev, o->tc) - lower_bound(v->ev, v->n_ev, b0));
+		}
+		/* Never outside the plot (the partial bin's count could exceed
+		 * the full bins' in rounding), which the rectangles bound. */
+		double y = fmin(fmax(v->lc_y1 - c / v->bin_s * sy, fmin(v->lc_y0, v->lc_y1)),
+				fmax(v->lc_y0, v->lc_y1));
+
+		xy[n++] = lc_x(v, b0);
+		xy[n++] = y;
+		xy[n++] = lc_x(v, b1);
+		xy[n++] = y;
+	}
+	plot_video_polyline(v->frame, xy, n / 2, lw, curve);
+	plot_video_line(v->frame, lc_x(v, o->tc), v->lc_y0, lc_x(v, o->tc), v->lc_y1, lw, cursor);
+}
+
+/* Scale bar and lane legend over a dark backing that keeps them readable
+ * over the lanes. */
+static void
+draw_legend(struct video *v)
+{
+	static const struct plot_video_colour backing = { 0, 0, 0, 0.55 };
+	double f = v->font, x = v->legend_x, y = v->legend_y;
+
+	plot_video_font(v->frame, 0.8 * f, false);
+	plot_video_fill_rect(v->frame, x - 0.4 * f, y - 1.55 * f, v->legend_w + 0.8 * f, 1.85 * f, backing);
+	plot_video_fill_rect(v->frame, x, y - 0.25 * f, v->legend_bar_px, 0.25 * f, legend_ink);
+	plot_video_text(v->frame, x + v->legend_bar_px + 0.5 * f, y, 0, v->legend_bar, legend_ink);
+	plot_video_text(v->frame, x, y - 0.8 * f, 0, v->legend_text, legend_ink);
+}
+
+/* Track (fading towards its tail), aperture (to scale when larger than
+ * the marker), legend, the caption's time, the light curve. */
+static void
+draw_overlay(struct video *v, const struct overlay *o)
+{
+	static const struct plot_video_colour head = { 1, 1, 1, 0.85 }, tail = { 1, 1, 1, 0 };
+	double f = v->font;
+
+	if (o->back > 0.5)
+		plot_video_line_gradient(v->frame, v->cx, v->cy, v->cx - o->back * o->dx,
+					 v->cy - o->back * o->dy, fmax(1, 0.18 * f), head, tail);
+	plot_video_circle(v->frame, v->cx, v->cy, v->ap_r, fmax(1, 0.15 * f), white);
+	draw_legend(v);
+	plot_video_font(v->frame, v->cap_font, true);
+	plot_video_text(v->frame, 1.5 * v->cap_font, 0.5 * v->cap_h + 0.35 * v->cap_font, 0, o->time, white);
+	draw_light_curve(v, o);
 }
 
 /* The lattice (geometry hex) at time t for the middle wavelength: disks at
@@ -1182,16 +1217,13 @@ draw_lattice(struct video *v, double t)
 	double g = lattice_spacing(lt, v->mid_nm), px = g / v->scale;	/* spacing, pixels */
 	double step = 0.86602540378443864676, x, y, fx, fy;
 	double half_w = 0.5 * v->width / px + 1, half_h = 0.5 * (v->lc_y - v->cap_h) / px + 1;
-	struct plot_colour c = family_colour(0);
-	cairo_t *cr = cairo_create(v->frame);
+	struct plot_video_colour c = family_colour(0);
+	size_t n = 0;
 
-	cairo_rectangle(cr, 0, v->cap_h, v->width, v->lc_y - v->cap_h);
-	cairo_clip(cr);
 	if (px < 3) {
 		/* Points closer than 3 px: their average, a uniform tint. */
-		cairo_set_source_rgba(cr, c.r, c.g, c.b, 0.3);
-		cairo_paint(cr);
-		cairo_destroy(cr);
+		c.a = 0.3;
+		plot_video_fill_rect(v->frame, 0, v->cap_h, v->width, v->lc_y - v->cap_h, c);
 		return;
 	}
 	lattice_track(lt, t, &x, &y);
@@ -1199,50 +1231,270 @@ draw_lattice(struct video *v, double t)
 	y = y / g + lt->start_y;
 	fx = x - floor(x);
 	fy = y - 2 * step * floor(y / (2 * step));
-	cairo_set_source_rgba(cr, c.r, c.g, c.b, 0.85);
 	for (long j = (long)floor((fy - half_h) / step); j <= (long)ceil((fy + half_h) / step); j++) {
 		double sy = v->cy - (j * step - fy) * px, shift = 0.5 * (double)(j & 1);
 
 		for (long i = (long)floor(fx - half_w); i <= (long)ceil(fx + half_w); i++) {
-			cairo_new_sub_path(cr);
-			cairo_arc(cr, v->cx + (i + shift - fx) * px, sy, fmax(1.5, 0.12 * px), 0, 2 * LV_PI);
+			if (2 * n + 2 > v->xy_cap) {
+				v->xy_cap = 2 * v->xy_cap + 64;
+				v->xy = xrealloc(v->xy, v->xy_cap * sizeof *v->xy);
+			}
+			v->xy[2 * n] = v->cx + (i + shift - fx) * px;
+			v->xy[2 * n + 1] = sy;
+			n++;
 		}
 	}
-	cairo_fill(cr);
-	cairo_destroy(cr);
+	c.a = 0.85;
+	plot_video_disks(v->frame, v->xy, n, fmax(1.5, 0.12 * px), 0, v->cap_h, v->width, v->lc_y, c);
 }
 
-/* Draw frame k on v->frame. */
-static void
-render_frame(struct video *v, size_t k, size_t *first)
-{
-	double t = v->start + (double)(k + 1) * v->dt_frame;	/* end of the frame's interval */
-	unsigned char *dst = cairo_image_surface_get_data(v->frame);
-	const unsigned char *src = cairo_image_surface_get_data(v->base);
-	int stride = cairo_image_surface_get_stride(v->frame);
-	cairo_t *cr;
+/* --- Frames ------------------------------------------------------------------ */
 
-	cairo_surface_flush(v->frame);
-	/* The sheet rows are all drawn over by the lanes: copy the rest. */
-	memcpy(dst, src, (size_t)stride * (size_t)v->cap_h);
-	memcpy(dst + (size_t)stride * (size_t)v->lc_y, src + (size_t)stride * (size_t)v->lc_y,
-	       (size_t)stride * (size_t)(v->height - v->lc_y));
-	if (v->hex) {
-		memcpy(dst + (size_t)stride * (size_t)v->cap_h, src + (size_t)stride * (size_t)v->cap_h,
-		       (size_t)stride * (size_t)(v->lc_y - v->cap_h));
-		cairo_surface_mark_dirty(v->frame);
-		draw_lattice(v, t);
-		cairo_surface_flush(v->frame);
-	} else {
-		draw_lanes(v, dst, stride, t);
+/* The pixels within m of the segment from (x0, y0) to (x1, y1), clipped
+ * to rows [ylo, yhi) of the frame (NaN or huge values clip to its edges). */
+static struct rect
+rect_around(const struct video *v, double x0, double y0, double x1, double y1, double m,
+	    int ylo, int yhi)
+{
+	double lx = fmax(fmin(x0, x1) - m, 0), hx = fmin(fmax(x0, x1) + m, v->width);
+	double ly = fmax(fmin(y0, y1) - m, ylo), hy = fmin(fmax(y0, y1) + m, yhi);
+	struct rect r = { 0, 0, 0, 0 };
+
+	if (!(hx > lx && hy > ly))
+		return r;
+	r.x0 = (int)floor(lx);
+	r.x1 = (int)ceil(hx);
+	r.y0 = (int)floor(ly);
+	r.y1 = (int)ceil(hy);
+	return r;
+}
+
+/* Where the flashes of a frame can fall (the view follows the aperture:
+ * the same place in every frame): along the track of the fade time and
+ * the frame, within the jitter disk, plus a sprite (and the rounding of
+ * its centre); inside the sheet. */
+static struct rect
+events_rect(const struct video *v)
+{
+	const struct lanesheet *ls = &v->ls;
+	double phi = ls->heading_deg * LV_PI / 180, k_px = ls->speed_m_s / v->scale;
+	double span = (v->fade_s * v->speedup + v->dt_frame) * k_px;
+
+	return rect_around(v, v->cx, v->cy, v->cx - span * cos(phi), v->cy + span * sin(phi),
+			   0.8 * v->ap_r + v->sr + 2, v->cap_h, v->lc_y);
+}
+
+/* r widened to even corners (whole 2x2 blocks of yuv420p). */
+static struct rect
+even(struct rect r)
+{
+	r.x0 &= ~1;
+	r.y0 &= ~1;
+	r.x1 += r.x1 & 1;
+	r.y1 += r.y1 & 1;
+	return r;
+}
+
+/* The first bin of the light curve that differs from the last frame's:
+ * the last frame's partial one (or 0). */
+static size_t
+lc_changed(const struct video *v, const struct overlay *o)
+{
+	/* Frames too small for the panel put the plot over the sheet, whose
+	 * rows are lanes again each frame: there all of the curve is new. */
+	if (fmin(v->lc_y0, v->lc_y1) - 2 * fmax(1, 0.12 * v->font) - 2 < v->lc_y)
+		return 0;
+	return o->cur < v->lc_last_bin ? o->cur : v->lc_last_bin;
+}
+
+/* Every pixel the overlay draws in this frame, and every pixel of the
+ * panels that differs from the last frame (the caption's time and the
+ * light curve from the last frame's bin on): drawn in pixels and converted,
+ * the rest of the panels is left as it was and the rest of the sheet is
+ * lanes.  Also the row pairs the sheet shares with a panel, and in hex
+ * mode the whole sheet (the lattice is drawn, not written). */
+static size_t
+overlay_rects(struct video *v, const struct overlay *o, struct rect *r)
+{
+	double f = v->font, cs = v->cap_font, lw = fmax(1, 0.12 * f);
+	double lx = lc_x(v, v->start + (double)lc_changed(v, o) * v->bin_s);
+	size_t n = 0;
+
+	if (o->back > 0.5)
+		r[n++] = rect_around(v, v->cx, v->cy, v->cx - o->back * o->dx, v->cy - o->back * o->dy,
+				     fmax(1, 0.18 * f) + 2, 0, v->height);
+	r[n++] = rect_around(v, v->cx, v->cy, v->cx, v->cy, v->ap_r + fmax(1, 0.15 * f) + 2, 0, v->height);
+	r[n++] = events_rect(v);
+	r[n++] = rect_around(v, v->legend_x - 0.4 * f, v->legend_y - 1.55 * f,
+			     v->legend_x + v->legend_w + 0.4 * f, v->legend_y + 0.3 * f, 0.3 * f + 2, 0, v->height);
+	r[n++] = rect_around(v, 0, 0, 2.5 * cs + o->time_w, fmax(v->cap_h, 0.5 * v->cap_h + 0.85 * cs), 2,
+			     0, v->height);
+	r[n++] = rect_around(v, lx, v->lc_y0, lc_x(v, o->tc), v->lc_y1, 2 * lw + 2, 0, v->height);
+	if (v->hex)
+		r[n++] = (struct rect){ 0, v->cap_h, v->width, v->lc_y };
+	else {
+		if (v->cap_h & 1)
+			r[n++] = (struct rect){ 0, v->cap_h - 1, v->width, v->cap_h + 1 };
+		if (v->lc_y & 1)
+			r[n++] = (struct rect){ 0, v->lc_y - 1, v->width, v->lc_y + 1 };
 	}
-	cairo_surface_mark_dirty(v->frame);
-	cr = cairo_create(v->frame);
-	draw_overlay(v, cr, t);
-	cairo_destroy(cr);
-	cairo_surface_flush(v->frame);
-	draw_events(v, dst, stride, t, first);
-	cairo_surface_mark_dirty(v->frame);
+	for (size_t i = 0; i < n; i++)
+		r[i] = even(r[i]);
+	return n;
+}
+
+/* Bring the pixels of r to what the overlay is drawn over: the static
+ * layer in the panels (and the sheet of the lattice); sheet rows of lanes
+ * are marked, for the lane pass to copy in whole. */
+static void
+restore(struct video *v, const struct rect *r)
+{
+	int a = r->y0 > v->cap_h ? r->y0 : v->cap_h, b = r->y1 < v->lc_y ? r->y1 : v->lc_y;
+
+	plot_video_copy(v->frame, v->base, r->x0, r->y0, r->x1, r->y1 < v->cap_h ? r->y1 : v->cap_h);
+	plot_video_copy(v->frame, v->base, r->x0, r->y0 > v->lc_y ? r->y0 : v->lc_y, r->x1, r->y1);
+	if (v->hex)
+		plot_video_copy(v->frame, v->base, r->x0, a, r->x1, b);
+	else if (r->x1 > r->x0)
+		for (int y = a; y < b; y++)
+			v->row_needed[y] = 1;
+}
+
+/* The lanes at time t straight into the yuv420p picture, two rows at a
+ * time through a small buffer (cache-resident), rows a panel shares taken
+ * from the static layer; marked rows also into the frame's pixels. */
+static void
+lanes_to_yuv(struct video *v, double t)
+{
+	const uint32_t *base = plot_video_pixels(v->base);
+	uint32_t *px = plot_video_pixels(v->frame);
+	size_t stride = plot_video_stride(v->frame), n_runs[2];
+	const struct plot_video_run whole = { 0, v->width, false, 0 };
+	struct lanes l;
+	bool repeat = true;	/* no family's lanes cross the rows: all rows alike */
+	int y_full = -1;	/* a pair of sheet rows converted, when repeat */
+
+	lanes_at(v, t, &l);
+	for (size_t i = 0; i < l.nf; i++)
+		repeat = repeat && l.f[i].dr_dy == 0;
+	if (repeat)
+		lanes_row(v, &l, v->cap_h, v->hot[0], v->runs[0], &n_runs[0]);
+	for (int y = v->cap_h & ~1; y < v->lc_y; y += 2) {
+		const uint32_t *row[2];
+		const struct plot_video_run *runs[2];
+		size_t nr[2];
+
+		for (int i = 0; i < 2; i++) {
+			int yy = y + i, h = repeat ? 0 : i;
+
+			if (yy < v->cap_h || yy >= v->lc_y) {
+				row[i] = base + (size_t)yy * stride;
+				runs[i] = &whole;
+				nr[i] = 1;
+				continue;
+			}
+			if (!repeat)
+				lanes_row(v, &l, yy, v->hot[i], v->runs[i], &n_runs[i]);
+			row[i] = v->hot[h];
+			runs[i] = v->runs[h];
+			nr[i] = n_runs[h];
+			if (v->row_needed[yy])
+				memcpy(px + (size_t)yy * stride, row[i], (size_t)v->width * sizeof *px);
+		}
+		if (repeat && row[0] == row[1] && y_full >= 0) {
+			plot_video_yuv420p_copy_rows(v->yuv, v->width, v->height, y_full, y);
+			continue;
+		}
+		plot_video_yuv420p_rows(v->yuv, v->width, v->height, y, row[0], runs[0], nr[0],
+					row[1], runs[1], nr[1]);
+		if (repeat && row[0] == row[1])
+			y_full = y;
+	}
+}
+
+/* Whether r lies inside one of the n rectangles of set (the last frame's
+ * rectangles mostly lie where this frame's are: one conversion will do). */
+static bool
+inside(const struct rect *r, const struct rect *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r->x0 >= set[i].x0 && r->x1 <= set[i].x1 && r->y0 >= set[i].y0 && r->y1 <= set[i].y1)
+			return true;
+	return false;
+}
+
+/* Frame k into the yuv420p picture, which holds frame k - 1: the lanes
+ * written, the overlay's rectangles of both frames drawn and converted. */
+static void
+render_cached(struct video *v, size_t k, struct overlay *o)
+{
+	struct rect *now = v->dirty[k & 1], *last = v->dirty[(k + 1) & 1];
+	size_t n_now = overlay_rects(v, o, now), n_last = v->n_dirty[(k + 1) & 1];
+	double lw = fmax(1, 0.12 * v->font), bin_px = lc_x(v, v->start + v->bin_s) - v->lc_x0;
+	size_t from = lc_changed(v, o), back = (size_t)ceil((4 * lw + 4) / bin_px) + 1;
+
+	/* Of the light curve only its tail reaches the rectangles: it is
+	 * drawn from 4 line widths + 4 px left of them (a line cut there
+	 * differs from the whole one only within a line width of the cut). */
+	o->lc_first = from > back ? from - back : 0;
+
+	v->n_dirty[k & 1] = n_now;
+	memset(v->row_needed, 0, (size_t)v->height);
+	for (size_t i = 0; i < n_now; i++)
+		restore(v, &now[i]);
+	for (size_t i = 0; i < n_last; i++)
+		if (!inside(&last[i], now, n_now))
+			restore(v, &last[i]);
+	if (v->hex)
+		draw_lattice(v, o->t);
+	else
+		lanes_to_yuv(v, o->t);
+	draw_overlay(v, o);
+	draw_events(v, o->t, events_rect(v));
+	for (size_t i = 0; i < n_now; i++)
+		plot_video_yuv420p(v->frame, v->yuv, now[i].x0, now[i].y0, now[i].x1, now[i].y1);
+	for (size_t i = 0; i < n_last; i++)
+		if (!inside(&last[i], now, n_now))
+			plot_video_yuv420p(v->frame, v->yuv, last[i].x0, last[i].y0, last[i].x1, last[i].y1);
+	v->lc_last_bin = o->cur;
+}
+
+/* Frame k drawn whole in pixels (rgb24, --no-cache), and converted to
+ * yuv420p when that is the output. */
+static void
+render_whole(struct video *v, const struct overlay *o)
+{
+	plot_video_copy(v->frame, v->base, 0, 0, v->width, v->cap_h);
+	plot_video_copy(v->frame, v->base, 0, v->lc_y, v->width, v->height);
+	if (v->hex) {
+		plot_video_copy(v->frame, v->base, 0, v->cap_h, v->width, v->lc_y);
+		draw_lattice(v, o->t);
+	} else {
+		uint32_t *px = plot_video_pixels(v->frame);
+		size_t stride = plot_video_stride(v->frame);
+		struct lanes l;
+
+		lanes_at(v, o->t, &l);
+		for (int y = v->cap_h; y < v->lc_y; y++)
+			lanes_row(v, &l, y, px + (size_t)y * stride, NULL, NULL);
+	}
+	draw_overlay(v, o);
+	draw_events(v, o->t, events_rect(v));
+	if (v->yuv)
+		plot_video_yuv420p(v->frame, v->yuv, 0, 0, v->width, v->height);
+}
+
+/* Draw frame k: its interval ends at start + (k + 1)Δ. */
+static void
+render_frame(struct video *v, size_t k)
+{
+	struct overlay o;
+
+	overlay_at(v, v->start + (double)(k + 1) * v->dt_frame, &o);
+	if (v->cached)
+		render_cached(v, k, &o);
+	else
+		render_whole(v, &o);
 }
 
 /* --- ffmpeg -------------------------------------------------------------- */
@@ -1388,27 +1640,23 @@ write_all(int fd, const unsigned char *buf, size_t n, const char *name)
 	return true;
 }
 
-/* Write v->frame as yuv420p (one frame, 1.5 bytes a pixel: it stays in
- * cache until write(2) copies it), or as rgb24, packed and written a band
- * of rows at a time for the same reason.  False on EPIPE. */
+/* Write the frame: the yuv420p picture (1.5 bytes a pixel, one write), or
+ * the pixels packed to rgb24 a band of rows at a time, so the band is
+ * still in cache when write(2) copies it.  False on EPIPE. */
 static bool
 emit_frame(struct video *v, int fd, const char *name)
 {
-	const unsigned char *src = cairo_image_surface_get_data(v->frame);
-	int stride = cairo_image_surface_get_stride(v->frame);
-	size_t row_bytes = (size_t)v->width * 3;
+	const uint32_t *px = plot_video_pixels(v->frame);
+	size_t stride = plot_video_stride(v->frame), row_bytes = (size_t)v->width * 3;
 
-	if (v->yuv) {
-		to_yuv420p(v->yuv, src, stride, v->width, v->height);
+	if (v->yuv)
 		return write_all(fd, v->yuv, (size_t)v->width * (size_t)v->height * 3 / 2, name);
-	}
-
 	for (int y0 = 0; y0 < v->height; y0 += v->band_rows) {
 		int y1 = y0 + v->band_rows < v->height ? y0 + v->band_rows : v->height;
 
 		for (int y = y0; y < y1; y++)
-			pack_rgb(v->rgb + (size_t)(y - y0) * row_bytes,
-				 (const uint32_t *)(src + (size_t)y * stride), (size_t)v->width);
+			plot_video_rgb24(v->rgb + (size_t)(y - y0) * row_bytes, px + (size_t)y * stride,
+					 (size_t)v->width);
 		if (!write_all(fd, v->rgb, (size_t)(y1 - y0) * row_bytes, name))
 			return false;
 	}
@@ -1424,6 +1672,237 @@ now_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* --- Phases of main ------------------------------------------------------- */
+
+/* The wavelength range and the middle wavelength the lanes are drawn for;
+ * a range given (--min/--max, the processing's) selects the events. */
+static void
+choose_range(struct video *v, const struct opts *o, json_t *meta, const struct genparams *gp)
+{
+	json_t *range = json_object_get(meta, "wavelength_range_nm");
+
+	if (o->has_min) {
+		v->min_nm = o->min;
+		v->max_nm = o->max;
+		select_range(v);
+	} else if (o->processing && load_range(o->processing, &v->min_nm, &v->max_nm)) {
+		select_range(v);
+	} else if (json_is_array(range) && json_array_size(range) == 2 &&
+		   json_is_number(json_array_get(range, 0)) && json_is_number(json_array_get(range, 1))) {
+		v->min_nm = json_number_value(json_array_get(range, 0));
+		v->max_nm = json_number_value(json_array_get(range, 1));
+	} else {
+		v->min_nm = gp->min_nm;
+		v->max_nm = gp->max_nm;
+	}
+	v->mid_nm = 0.5 * (v->min_nm + v->max_nm);
+	v->mid_f = (float)v->mid_nm;
+}
+
+/* The time range shown: the GTIs first (a header's tstart/tstop can
+ * describe a whole observation of which the stream holds a short cut),
+ * else the events'. */
+static void
+choose_span(struct video *v, const struct opts *o, json_t *meta)
+{
+	struct gti_list span;
+	double a, b;
+
+	if (meta_analysis_gti(meta, &span)) {
+		a = span.iv[0].start;
+		b = span.iv[span.n - 1].stop;
+	} else {
+		a = v->n_ev ? v->ev[0].time : NAN;
+		b = v->n_ev ? v->ev[v->n_ev - 1].time : NAN;
+	}
+	gti_free(&span);
+	v->start = o->has_start ? o->start : a;
+	v->stop = o->has_stop ? o->stop : b;
+	if (!isfinite(v->start) || !isfinite(v->stop))
+		die(EXIT_RUNTIME, "stdin: no time range (no tstart/tstop, no events): give --start and --stop");
+	if (!(v->stop > v->start))
+		die(EXIT_RUNTIME, "stdin: empty time range [%.10g, %.10g]: give --start and --stop",
+		    v->start, v->stop);
+}
+
+/* The lanesheet (or lattice) llgen used, from its time origin t0. */
+static void
+make_sheet(struct video *v, const struct opts *o, json_t *meta, const struct genparams *gp)
+{
+	json_t *ll = json_object_get(meta, "lightlane");
+	char why[512];
+	double t0;
+
+	if (o->has_t0)
+		t0 = o->t0;
+	else if (json_is_object(ll) && json_is_number(json_object_get(ll, "t0")))
+		t0 = json_number_value(json_object_get(ll, "t0"));
+	else if (!meta_number(meta, "tstart", &t0))
+		t0 = gp->tstart;
+	if (!genparams_lanesheet(gp, t0, &v->ls, why, sizeof why))
+		die(EXIT_RUNTIME, "%s", why);
+	v->hex = gp->hex;
+	if (v->hex && !genparams_lattice(gp, t0, &v->lt, why, sizeof why))
+		die(EXIT_RUNTIME, "%s", why);
+}
+
+/* Frame count, data seconds per frame, fade and trail. */
+static void
+plan_frames(struct video *v, const struct opts *o)
+{
+	if (o->has_duration) {
+		v->n_frames = (size_t)fmax(1, llround(o->duration * o->fps));
+		v->speedup = (v->stop - v->start) / ((double)v->n_frames / o->fps);
+	} else {
+		v->speedup = o->speedup;
+		v->n_frames = (size_t)ceil((v->stop - v->start) / o->speedup * o->fps - 1e-9);
+		if (v->n_frames < 1)
+			v->n_frames = 1;
+	}
+	if (v->n_frames > 10000000)
+		cli_usage_error("%zu frames: too many (lower --fps or raise --speedup)", v->n_frames);
+	v->dt_frame = v->speedup / o->fps;
+	v->fade_s = o->fade;
+	v->trail_s = o->trail;
+}
+
+/* Where things go, in pixels, and the sheet's scale. */
+static void
+lay_out(struct video *v, const struct opts *o)
+{
+	v->font = fmax(7, 22.0 * v->height / 720);
+	v->cap_h = (int)lround(fmax(12, 1.9 * v->font));
+	v->lc_y = v->height - (int)lround(0.24 * v->height);
+	v->cx = 0.5 * v->width;
+	v->cy = 0.5 * (v->cap_h + v->lc_y);
+	v->lc_x0 = 3.6 * v->font;
+	v->lc_x1 = v->width - 1.0 * v->font;
+	v->lc_y0 = v->lc_y + 1.3 * v->font;
+	v->lc_y1 = v->height - 2.7 * v->font;	/* tick labels, then the axis label */
+	v->scale = o->has_scale ? o->scale : sheet_spacing(v) * 8 / v->width;
+	v->ap_r = fmax(0.5 * v->ls.aperture_m / v->scale, fmax(3, 0.6 * v->font));
+}
+
+/* Light curve, sprite, the static layer, lane colours, legend, buffers. */
+static void
+prepare_drawing(struct video *v, const struct opts *o)
+{
+	make_light_curve(v);
+	v->base = plot_video_new(v->width, v->height);
+	v->frame = plot_video_new(v->width, v->height);
+	if (!v->base || !v->frame)
+		die(EXIT_RUNTIME, "cannot allocate %dx%d frames", v->width, v->height);
+	make_sprite(v, plot_video_stride(v->frame));
+	draw_base(v);
+	make_lane_colours(v);
+	make_legend(v);
+	v->xy_cap = 4 * v->n_bins + 2;
+	v->xy = xmalloc(v->xy_cap * sizeof *v->xy);
+	v->band_rows = (int)fmax(1, 131072.0 / (v->width * 3));
+	v->rgb = xmalloc((size_t)v->band_rows * (size_t)v->width * 3);
+	if (o->rgb24)
+		return;
+	v->yuv = xmalloc((size_t)v->width * (size_t)v->height * 3 / 2);
+	v->cached = !o->no_cache;
+	v->row_needed = xmalloc((size_t)v->height);
+	for (int i = 0; i < 2; i++) {
+		v->hot[i] = xmalloc((size_t)v->width * sizeof *v->hot[i]);
+		v->runs[i] = xmalloc((size_t)v->width * sizeof *v->runs[i]);
+	}
+	/* The panels, until the overlay changes them. */
+	plot_video_yuv420p(v->base, v->yuv, 0, 0, v->width, v->height);
+}
+
+static void
+video_free(struct video *v)
+{
+	plot_video_free(v->base);
+	plot_video_free(v->frame);
+	for (int i = 0; i < 2; i++) {
+		free(v->hot[i]);
+		free(v->runs[i]);
+	}
+	free(v->row_needed);
+	free(v->xy);
+	free(v->rgb);
+	free(v->yuv);
+	free(v->sprite);
+	free(v->lane_fill);
+	free(v->counts);
+	free(v->ev);
+}
+
+/* Where frames go: ffmpeg writing the temporary of -o, or raw frames. */
+struct sink {
+	struct atomic_file *af;
+	struct encoder enc;
+	int fd;
+	const char *name;	/* for messages */
+};
+
+static void
+sink_open(struct sink *s, const struct opts *o)
+{
+	*s = (struct sink){ .enc = { .pid = -1, .fd = -1, .err_fd = -1 }, .fd = STDOUT_FILENO };
+	if (o->output)
+		s->af = atomic_open(o->output);
+	if (!o->raw) {
+		char title[512];
+
+		snprintf(title, sizeof title, "lanesheet video%s%s", o->title ? ": " : "",
+			 o->title ? o->title : "");
+		encoder_start(&s->enc, o, atomic_temp_path(s->af), title);
+		s->fd = s->enc.fd;
+		s->name = "ffmpeg";
+	} else {
+		if (s->af)
+			s->fd = atomic_fd(s->af);
+		s->name = o->output ? o->output : "stdout";
+	}
+}
+
+/* Finish the video; `broken`: the reader went away. */
+static void
+sink_close(struct sink *s, const struct opts *o, bool broken)
+{
+	if (!o->raw) {
+		encoder_finish(&s->enc);	/* dies with ffmpeg's words when it failed */
+		if (broken)
+			die(EXIT_RUNTIME, "ffmpeg stopped reading frames: no video written");
+	}
+	if (s->af)
+		atomic_commit(s->af);
+}
+
+/* Draw and write every frame, with progress on a terminal; false when
+ * the reader went away (EPIPE). */
+static bool
+render_all(struct video *v, struct sink *s)
+{
+	bool progress = !cli_quiet && isatty(STDERR_FILENO), broken = false;
+	double t_begin = now_s(), t_last = t_begin;
+
+	for (size_t k = 0; k < v->n_frames && !broken; k++) {
+		render_frame(v, k);
+		broken = !emit_frame(v, s->fd, s->name);
+		if (progress) {
+			double now = now_s();
+
+			if (now - t_last >= 0.25 || k + 1 == v->n_frames) {
+				double rate = (double)(k + 1) / fmax(now - t_begin, 1e-9);
+
+				fprintf(stderr, "\rlanevideo: frame %zu/%zu (%.0f%%), %.0f frames/s, ETA %.0f s  ",
+					k + 1, v->n_frames, 100.0 * (double)(k + 1) / (double)v->n_frames,
+					rate, (double)(v->n_frames - k - 1) / rate);
+				t_last = now;
+			}
+		}
+	}
+	if (progress)
+		fputc('\n', stderr);
+	return !broken;
+}
+
 /* --- main ------------------------------------------------------------------ */
 
 int
@@ -1432,167 +1911,26 @@ main(int argc, char **argv)
 	struct opts o = parse_options(argc, argv);
 	struct ev_reader *in = ev_reader_open(0, "stdin");
 	json_t *meta = ev_reader_meta(in);
+	struct video v = { .width = o.width, .height = o.height, .title = o.title };
 	struct genparams gp;
-	struct video v = { .width = o.width, .height = o.height };
-	struct atomic_file *af = NULL;
-	struct encoder enc = { .pid = -1, .fd = -1, .err_fd = -1 };
-	char why[512];
-	double t0, a, b;
-	int out_fd = STDOUT_FILENO;
-	bool progress = !cli_quiet && isatty(STDERR_FILENO), broken = false;
-	json_t *range = json_object_get(meta, "wavelength_range_nm"), *ll;
+	struct sink out;
+	bool complete;
 
 	ev_reader_require_sorted(in);
 	load_params(&o, meta, &gp);
 	v.ev = ev_read_all(in, &v.n_ev);
-
-	/* Wavelength range and the middle wavelength the lanes are drawn for;
-	 * a range given (--min/--max, the processing's) selects the events. */
-	if (o.has_min) {
-		v.min_nm = o.min;
-		v.max_nm = o.max;
-		select_range(&v);
-	} else if (o.processing && load_range(o.processing, &v.min_nm, &v.max_nm)) {
-		select_range(&v);
-	} else if (json_is_array(range) && json_array_size(range) == 2 &&
-		   json_is_number(json_array_get(range, 0)) && json_is_number(json_array_get(range, 1))) {
-		v.min_nm = json_number_value(json_array_get(range, 0));
-		v.max_nm = json_number_value(json_array_get(range, 1));
-	} else {
-		v.min_nm = gp.min_nm;
-		v.max_nm = gp.max_nm;
-	}
-	v.mid_nm = 0.5 * (v.min_nm + v.max_nm);
-	v.mid_f = (float)v.mid_nm;
-
-	/* Time range and the lanes' time origin (what llgen used). */
-	/* The GTIs first: a header's tstart/tstop can describe a whole
-	 * observation of which the stream holds a short cut. */
-	{
-		struct gti_list span;
-
-		if (meta_analysis_gti(meta, &span)) {
-			a = span.iv[0].start;
-			b = span.iv[span.n - 1].stop;
-		} else {
-			a = v.n_ev ? v.ev[0].time : NAN;
-			b = v.n_ev ? v.ev[v.n_ev - 1].time : NAN;
-		}
-		gti_free(&span);
-	}
-	v.start = o.has_start ? o.start : a;
-	v.stop = o.has_stop ? o.stop : b;
-	if (!isfinite(v.start) || !isfinite(v.stop))
-		die(EXIT_RUNTIME, "stdin: no time range (no tstart/tstop, no events): give --start and --stop");
-	if (!(v.stop > v.start))
-		die(EXIT_RUNTIME, "stdin: empty time range [%.10g, %.10g]: give --start and --stop",
-		    v.start, v.stop);
-	ll = json_object_get(meta, "lightlane");
-	if (o.has_t0)
-		t0 = o.t0;
-	else if (json_is_object(ll) && json_is_number(json_object_get(ll, "t0")))
-		t0 = json_number_value(json_object_get(ll, "t0"));
-	else if (!meta_number(meta, "tstart", &t0))
-		t0 = gp.tstart;
-	if (!genparams_lanesheet(&gp, t0, &v.ls, why, sizeof why))
-		die(EXIT_RUNTIME, "%s", why);
-	v.hex = gp.hex;
-	if (v.hex && !genparams_lattice(&gp, t0, &v.lt, why, sizeof why))
-		die(EXIT_RUNTIME, "%s", why);
-
-	/* Frames. */
-	if (o.has_duration) {
-		v.n_frames = (size_t)fmax(1, llround(o.duration * o.fps));
-		v.speedup = (v.stop - v.start) / ((double)v.n_frames / o.fps);
-	} else {
-		v.speedup = o.speedup;
-		v.n_frames = (size_t)ceil((v.stop - v.start) / o.speedup * o.fps - 1e-9);
-		if (v.n_frames < 1)
-			v.n_frames = 1;
-	}
-	if (v.n_frames > 10000000)
-		cli_usage_error("%zu frames: too many (lower --fps or raise --speedup)", v.n_frames);
-	v.dt_frame = v.speedup / o.fps;
-	v.fade_s = o.fade;
-	v.trail_s = o.trail;
-	v.title = o.title;
-
-	/* Layout. */
-	v.font = fmax(7, 22.0 * v.height / 720);
-	v.cap_h = (int)lround(fmax(12, 1.9 * v.font));
-	v.lc_y = v.height - (int)lround(0.24 * v.height);
-	v.cx = 0.5 * v.width;
-	v.cy = 0.5 * (v.cap_h + v.lc_y);
-	v.lc_x0 = 3.6 * v.font;
-	v.lc_x1 = v.width - 1.0 * v.font;
-	v.lc_y0 = v.lc_y + 1.3 * v.font;
-	v.lc_y1 = v.height - 2.7 * v.font;	/* tick labels, then the axis label */
-	v.scale = o.has_scale ? o.scale : sheet_spacing(&v) * 8 / v.width;
-	v.ap_r = fmax(0.5 * v.ls.aperture_m / v.scale, fmax(3, 0.6 * v.font));
+	choose_range(&v, &o, meta, &gp);	/* selects the range's events */
+	choose_span(&v, &o, meta);
+	make_sheet(&v, &o, meta, &gp);
+	plan_frames(&v, &o);
+	lay_out(&v, &o);
 	if (!cli_quiet && !v.hex)
 		check_coherence(&v);
-	make_light_curve(&v);
-	make_sprite(&v);
-	v.base = cairo_image_surface_create(CAIRO_FORMAT_RGB24, v.width, v.height);
-	v.frame = cairo_image_surface_create(CAIRO_FORMAT_RGB24, v.width, v.height);
-	if (cairo_surface_status(v.base) || cairo_surface_status(v.frame))
-		die(EXIT_RUNTIME, "cannot allocate %dx%d frames", v.width, v.height);
-	draw_base(&v);
-	make_lane_colours(&v);
-	v.band_rows = (int)fmax(1, 131072.0 / (v.width * 3));
-	v.rgb = xmalloc((size_t)v.band_rows * (size_t)v.width * 3);
-	if (!o.rgb24)
-		v.yuv = xmalloc((size_t)v.width * (size_t)v.height * 3 / 2);
-
-	/* Output: ffmpeg on the temporary, or raw frames. */
-	if (o.output)
-		af = atomic_open(o.output);
-	if (!o.raw) {
-		char title[512];
-
-		snprintf(title, sizeof title, "lanesheet video%s%s", o.title ? ": " : "",
-			 o.title ? o.title : "");
-		encoder_start(&enc, &o, atomic_temp_path(af), title);
-		out_fd = enc.fd;
-	} else if (af) {
-		out_fd = atomic_fd(af);
-	}
-
-	size_t first = 0;
-	double t_begin = now_s(), t_last = t_begin;
-	for (size_t k = 0; k < v.n_frames && !broken; k++) {
-		render_frame(&v, k, &first);
-		broken = !emit_frame(&v, out_fd, o.raw ? (o.output ? o.output : "stdout") : "ffmpeg");
-		if (progress) {
-			double now = now_s();
-
-			if (now - t_last >= 0.25 || k + 1 == v.n_frames) {
-				double rate = (double)(k + 1) / fmax(now - t_begin, 1e-9);
-
-				fprintf(stderr, "\rlanevideo: frame %zu/%zu (%.0f%%), %.0f frames/s, ETA %.0f s  ",
-					k + 1, v.n_frames, 100.0 * (double)(k + 1) / (double)v.n_frames,
-					rate, (double)(v.n_frames - k - 1) / rate);
-				t_last = now;
-			}
-		}
-	}
-	if (progress)
-		fputc('\n', stderr);
-	if (!o.raw) {
-		encoder_finish(&enc);	/* dies with ffmpeg's words when it failed */
-		if (broken)
-			die(EXIT_RUNTIME, "ffmpeg stopped reading frames: no video written");
-	}
-	if (af)
-		atomic_commit(af);
-	cairo_surface_destroy(v.base);
-	cairo_surface_destroy(v.frame);
-	free(v.rgb);
-	free(v.yuv);
-	free(v.sprite);
-	free(v.lane_fill);
-	free(v.counts);
-	free(v.ev);
+	prepare_drawing(&v, &o);
+	sink_open(&out, &o);
+	complete = render_all(&v, &out);
+	sink_close(&out, &o, !complete);
+	video_free(&v);
 	ev_reader_close(in);
 	return EXIT_OK;
 }

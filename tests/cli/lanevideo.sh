@@ -334,3 +334,35 @@ t_error lanevideo-41 "--pix-fmt is for --raw" 2 \
 t_error lanevideo-42 "an unknown --pix-fmt" 2 \
 	"lanevideo: --pix-fmt: yuv420p or rgb24, not 'rgba' (see 'lanevideo --help')" \
 	lanevideo --pix-fmt rgba --raw <"$T/few.ev"
+
+# The yuv420p frames are kept from frame to frame and redrawn only where
+# they change (the lanes, the overlay's rectangles); --no-cache draws every
+# frame whole.  Both give the same bytes: vertical lanes (rows alike) with
+# an odd light-curve panel top (320x246: row 187), lanes at 60 degrees and
+# a second family at 150 (edges crossing, rows not alike) with an odd
+# caption height (320x300: 17 rows), a diagonal track over dense events,
+# and the hex lattice.
+cat >"$T/two.json" <<'EOF2'
+{ "lanes": { "pitch_m_per_nm": 1e6, "width_fraction": 0.4, "offset_cell_nm": 0.01,
+             "families": [ { "angle_deg": 60, "weight": 1 }, { "angle_deg": 150, "weight": 0.5 } ] },
+  "telescope": { "speed_km_s": 30, "heading_deg": 35, "aperture_m": 1.2 } }
+EOF2
+llgen --params "$T/two.json" --min 0.49 --max 0.51 --duration 100 --rate 40 --seed 3 >"$T/dense.ev"
+both() {	# ID WHAT INPUT ARGS...: --raw with and without the cache
+	local id=$1 what=$2 in=$3
+	shift 3
+	lanevideo -q --raw "$@" <"$in" >"$T/$id.c.yuv"
+	lanevideo -q --raw --no-cache "$@" <"$in" >"$T/$id.w.yuv"
+	t_eq "$id" "$what" "same $(wc -c <"$T/$id.w.yuv")" \
+		"$(cmp -s "$T/$id.c.yuv" "$T/$id.w.yuv" && echo same || echo differs) $(wc -c <"$T/$id.c.yuv")"
+}
+both lanevideo-43 "cached frames are the whole frames: vertical lanes, odd panel top" "$T/few.ev" \
+	--params "$T/gen.json" --min 0.4 --max 0.6 --start 0 --stop 100 --size 320x246 --fps 10 --duration 3 --scale 25000
+both lanevideo-44 "... crossing families at 60 and 150 degrees, odd caption height, dense events, diagonal track" \
+	"$T/dense.ev" --size 320x300 --fps 10 --duration 4 --scale 25000 --trail 1
+both lanevideo-45 "... the hex lattice" "$T/none.ev" \
+	--params "$T/hex.json" --min 0.49 --max 0.51 --start 0 --stop 100 --size 320x240 --fps 10 --duration 2 --scale 0.05
+t_eq lanevideo-46 "--no-cache with --pix-fmt rgb24 (always drawn whole) is accepted" $((160 * 120 * 3 * 10)) \
+	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 1 --raw --pix-fmt rgb24 --no-cache <"$T/few.ev" | wc -c)"
+both lanevideo-47 "... a frame so small that the light curve's plot overlaps the sheet (64x48)" "$T/gen.ev" \
+	--size 64x48 --fps 10 --duration 3 --scale 25000
