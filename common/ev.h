@@ -128,6 +128,34 @@ struct ev_writer *ev_writer_open_output(json_t *meta);
 
 void ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n);
 
+/* The stream will hold about n_events records: when the output is a
+ * regular file, reserve its disk space now (Linux fallocate, the file's
+ * size unchanged), which makes writing it and closing it cheaper.  Only a
+ * hint: nothing fails here. */
+void ev_writer_expect(struct ev_writer *w, uint64_t n_events);
+
+/* Write from a second thread from now on, so that the copy into the pipe
+ * or file runs on another core than the caller's work: wall time about the
+ * larger of the two rather than their sum.  The thread writes blocks of up
+ * to EV_BLOCK_EVENTS records, whole and in order, the header before the
+ * first; 3 blocks (3 MiB) are kept.  Where no thread can be created,
+ * writes stay in the caller.  A write error is reported (died on) by the
+ * caller's next ev_writer_* call. */
+void ev_writer_start_thread(struct ev_writer *w);
+
+/* Room for up to *max records to be filled in place and handed over with
+ * ev_writer_queue (no copy); waits while every block is queued.  Valid until
+ * that call.  Works with or without the thread. */
+struct ev_event *ev_writer_buffer(struct ev_writer *w, size_t *max);
+
+/* Queue the first n (<= *max) records of the last ev_writer_buffer. */
+void ev_writer_queue(struct ev_writer *w, size_t n);
+
+/* Wait until everything queued is written and end the thread, without
+ * closing: for a program about to die on bad input after the records
+ * before it (the header waits until records follow it, as always). */
+void ev_writer_drain(struct ev_writer *w);
+
 /* Flush and close; dies on any write error, also one that shows only now.
  * Commits the -o file. */
 void ev_writer_close(struct ev_writer *w);

@@ -1,4 +1,5 @@
 /* fits_events: FITS event files <-> LLEV streams; see fits_events.h. */
+#define _GNU_SOURCE	/* MAP_POPULATE */
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -8,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +32,10 @@
  * the L2 cache (8 MiB chunks lost locality: each column was decoded from
  * memory). */
 #define CHUNK_BYTES ((size_t)64 << 10)
+/* Bytes of a plain file mapped at once (see map_rows): large enough that
+ * mapping costs little per row, small enough for the RSS bound (mapped
+ * pages count in it). */
+#define MAP_WINDOW ((size_t)1 << 20)
 /* cfitsio's "no TNULLn" marker (NULL_UNDEFINED in its private fitsio2.h). */
 #define TNULL_UNDEFINED 1234554321
 
@@ -259,6 +267,12 @@ struct fits_events_reader {
 	long long n_rows, next_row;	/* next_row is 1-based */
 	size_t rowlen, chunk;		/* bytes per row, rows per read */
 	unsigned char *raw;
+	const unsigned char *rows;	/* the chunk's raw rows: raw, or inside map */
+	int map_fd;			/* a plain file read by mapping it; else -1 */
+	long long map_data;		/* the file offset of the events table's row 1 */
+	unsigned char *map;		/* the mapped window, map_len bytes from */
+	size_t map_len;			/* file offset map_off; NULL: none */
+	long long map_off;
 	double *t, *w, *b;		/* decoded columns of one chunk */
 	struct col time, wave, wbin, ccd;
 	struct fits_events_unit unit;
@@ -807,13 +821,47 @@ chunk_rows(size_t rowlen)
 	return n ? n : 1;
 }
 
-/* Fetch rows [first, first + n) (1-based) into r->raw. */
+/* Point r->rows at rows [first, first + n) of a mapped plain file: a
+ * window of MAP_WINDOW bytes (or the chunk, if larger) from the page holding
+ * the first row, mapped with its pages filled at once (MAP_POPULATE: one
+ * call instead of a page fault every 4 KiB) and replaced when the rows
+ * leave it.  No copy from the page cache, as read(2) makes. */
+static bool
+map_rows(struct fits_events_reader *r, long long first, size_t n)
+{
+	long long start = r->map_data + (first - 1) * (long long)r->rowlen;
+	long long end = start + (long long)(n * r->rowlen), off;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len;
+	void *m;
+
+	if (!r->map || start < r->map_off || end > r->map_off + (long long)r->map_len) {
+		if (r->map)
+			munmap(r->map, r->map_len);
+		r->map = NULL;
+		off = start - start % (page > 0 ? page : 4096);
+		len = (size_t)(end - off) > MAP_WINDOW ? (size_t)(end - off) : MAP_WINDOW;
+		m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->map_fd, (off_t)off);
+		if (m == MAP_FAILED)
+			return fail(r, "cannot read %s rows: %s", r->table, strerror(errno));
+		r->map = m;
+		r->map_len = len;
+		r->map_off = off;
+	}
+	r->rows = r->map + (start - r->map_off);
+	return true;
+}
+
+/* Rows [first, first + n) (1-based) into r->rows. */
 static bool
 read_raw(struct fits_events_reader *r, long long first, size_t n)
 {
 	int status = 0;
 	char what[sizeof r->table + 32];
 
+	if (r->map_fd >= 0)
+		return map_rows(r, first, n);
+	r->rows = r->raw;
 	if (fits_read_tblbytes(r->f, first, 1, (LONGLONG)(n * r->rowlen), r->raw, &status) != 0) {
 		snprintf(what, sizeof what, "cannot read %s rows", r->table);
 		return fail_status(r, what, status);
@@ -856,7 +904,7 @@ scan_ccds(struct fits_events_reader *r)
 
 		if (!read_raw(r, row, n))
 			return false;
-		decode_col(&r->ccd, r->raw, r->rowlen, n, r->b);
+		decode_col(&r->ccd, r->rows, r->rowlen, n, r->b);
 		for (size_t i = 0; i < n; i++) {
 			double c = r->b[i];
 			struct gti_ext *x;
@@ -1147,15 +1195,76 @@ setup(struct fits_events_reader *r, const struct fits_events_opts *o)
 	return true;
 }
 
+/* The message and cleanup of a mapped file that shrank under us. */
+static char sigbus_text[1200];
+static size_t sigbus_len;
+
+static void
+on_sigbus(int sig)
+{
+	(void)sig;
+	/* Only async-signal-safe calls: write, unlink (die_cleanup), _exit. */
+	if (write(STDERR_FILENO, sigbus_text, sigbus_len) < 0)
+		sigbus_len = 0;
+	if (die_cleanup)
+		die_cleanup();
+	_exit(EXIT_RUNTIME);
+}
+
+/* Read the rows of a plain (not gzip) file by mapping it (map_rows), when
+ * the file is what cfitsio reads: a regular file of the size it saw,
+ * starting with SIMPLE.  Otherwise, and on any failure here, cfitsio goes
+ * on reading.  A mapped page past the end of a file that shrank while being
+ * read raises SIGBUS where read(2) would have come short: that ends the
+ * program with the one line read_raw would give. */
+static void
+use_map(struct fits_events_reader *r)
+{
+	LONGLONG head, data, end;
+	unsigned char magic[6];
+	struct stat st;
+	int status = 0, fd;
+	struct sigaction sa = { 0 };
+
+	if (r->gzip || r->mem || r->n_rows <= 0 ||
+	    fits_get_hduaddrll(r->f, &head, &data, &end, &status) != 0) {
+		fits_clear_errmsg();
+		return;
+	}
+	if ((fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != r->f->Fptr->logfilesize ||
+	    pread(fd, magic, sizeof magic, 0) != (ssize_t)sizeof magic ||
+	    memcmp(magic, "SIMPLE", 6) != 0) {
+		close(fd);
+		return;
+	}
+	snprintf(sigbus_text, sizeof sigbus_text, "%s: %s: cannot read %s rows: the file "
+		 "shrank while being read\n", ll_progname, r->path, r->table);
+	sigbus_len = strlen(sigbus_text);
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) != 0) {
+		close(fd);
+		return;
+	}
+	(void)posix_fadvise(fd, (off_t)data, 0, POSIX_FADV_SEQUENTIAL);
+	r->map_fd = fd;
+	r->map_data = data;
+}
+
 struct fits_events_reader *
 fits_events_open(const struct fits_events_opts *o)
 {
 	struct fits_events_reader *r = xcalloc(1, sizeof *r);
 
 	r->path = o->path;
+	r->map_fd = -1;
 	snprintf(r->table, sizeof r->table, "EVENTS");
 	if (!open_path(r) || !setup(r, o))
 		die(EXIT_RUNTIME, "%s: %s", o->path, r->why);
+	if (!o->filter)
+		use_map(r);
 	return r;
 }
 
@@ -1186,6 +1295,7 @@ fits_events_open_memory(const void *data, size_t size, const struct fits_events_
 	bool ok;
 
 	r->path = o->path;
+	r->map_fd = -1;
 	snprintf(r->table, sizeof r->table, "EVENTS");
 	memcpy(copy, &size, sizeof size);
 	if (size)
@@ -1281,92 +1391,96 @@ bad_time(const struct fits_events_reader *r, const double *t, size_t n, long lon
 		}
 }
 
-/* x[i] = v[i]·scale and q[i] = k / x[i] (energy) or x[i] / k (length),
- * two at a time: the divisions bound the whole read, and a packed divide
- * does two in the time of one. */
-static void
-divide_column(double *v, double *q, size_t n, bool energy, double k, double scale)
+/* (float)q <= FLT_MAX exactly when q (not NaN) lies below the midpoint
+ * between FLT_MAX and 2^128 (round to nearest: the tie, FLT_MAX being odd,
+ * goes up, to infinity). */
+#define FLT_OVERFLOW_EDGE 0x1.ffffffp+127
+
+/* read_chunk_fused's loop for one unit kind (0 none, 1 energy: k / x,
+ * 2 length: x / k), inlined with `unit` a constant so each kind gets a loop
+ * without per-row branches.  Two rows a turn: one packed divide (the
+ * divisions bound the loop) and one packed time test, a running AND, the
+ * bad row looked for only when one is bad.  The wavelength rules are those
+ * of to_wavelengths.  Returns false when a time is bad. */
+static inline __attribute__((always_inline)) bool
+fused_rows(const struct fits_events_reader *r, struct ev_event *ev, size_t n, const int unit,
+	   double k)
 {
 	typedef double v2d __attribute__((vector_size(16)));
-	size_t i = 0;
+	typedef long long v2i __attribute__((vector_size(16)));
+	const unsigned char *p = r->rows + r->time.offset;
+	const double *x = r->w;
+	size_t rowlen = r->rowlen, i = 0;
+	double tz = r->timezero, scale = r->unit.scale;
+	const v2d nan2 = { NAN, NAN };
+	v2i ok = { -1, -1 };
+	int good;
 
-	for (; i + 2 <= n; i += 2) {
-		v2d x = { v[i] * scale, v[i + 1] * scale }, kk = { k, k }, d = energy ? kk / x : x / kk;
+	for (; i + 2 <= n; i += 2, p += 2 * rowlen) {
+		v2d t = { be_f64(p), be_f64(p + rowlen) }, xv, q;
+		float w0 = NAN, w1 = NAN;
 
-		v[i] = x[0];
-		v[i + 1] = x[1];
-		q[i] = d[0];
-		q[i + 1] = d[1];
+		t += tz;
+		ok &= (t >= 0) & (t <= DBL_MAX);
+		if (unit != 0) {
+			xv = (v2d){ x[i], x[i + 1] } * scale;
+			q = unit == 1 ? k / xv : xv / k;
+		}
+		if (unit == 1) {
+			v2i m = (xv > 0) & (q < FLT_OVERFLOW_EDGE);
+
+			q = (v2d)(((v2i)q & m) | ((v2i)nan2 & ~m));
+			w0 = (float)q[0];
+			w1 = (float)q[1];
+		} else if (unit == 2) {
+			w0 = (float)q[0];
+			w1 = (float)q[1];
+			w0 = w0 >= 0 && w0 <= FLT_MAX ? w0 : NAN;
+			w1 = w1 >= 0 && w1 <= FLT_MAX ? w1 : NAN;
+		}
+		ev[i] = (struct ev_event){ t[0], w0, -1 };
+		ev[i + 1] = (struct ev_event){ t[1], w1, -1 };
 	}
-	for (; i < n; i++) {
-		v[i] *= scale;
-		q[i] = energy ? k / v[i] : v[i] / k;
+	good = (int)(ok[0] & ok[1] & 1);
+	for (; i < n; i++, p += rowlen) {
+		double t = be_f64(p) + tz, xs = unit ? x[i] * scale : 0;
+		float w = NAN;
+
+		good &= (t >= 0) & (t <= DBL_MAX);
+		if (unit == 1) {
+			w = (float)(k / xs);
+			w = xs > 0 && w <= FLT_MAX ? w : NAN;
+		} else if (unit == 2) {
+			w = (float)(xs / k);
+			w = w >= 0 && w <= FLT_MAX ? w : NAN;
+		}
+		ev[i] = (struct ev_event){ t, w, -1 };
 	}
+	return good;
 }
 
 /* The common case in one pass over a chunk (an unscaled double TIME, no
  * dither, no WBIN): time decoded, checked and stored with its wavelength,
- * without the intermediate time array.  The wavelength rules are those of
- * to_wavelengths.  False when a time is bad. */
+ * without an intermediate time array.  False when a time is bad (read_chunk
+ * then finds the row). */
 static bool
 read_chunk_fused(struct fits_events_reader *r, struct ev_event *ev, size_t n)
 {
-	const unsigned char *p = r->raw + r->time.offset;
-	const double *x = r->w, *q = r->t;
-	double tz = r->timezero;
-	bool energy = r->unit.base == FITS_EVENTS_UNIT_EV || r->unit.base == FITS_EVENTS_UNIT_KEV;
 	double k = r->unit.base == FITS_EVENTS_UNIT_EV ? HC_EV_NM :
 		   r->unit.base == FITS_EVENTS_UNIT_KEV ? HC_EV_NM / 1000 :
 		   r->unit.base == FITS_EVENTS_UNIT_ANGSTROM ? 10 : 1;
-	int good = 1;
 
-	/* Each loop is free of per-row branches: the bad-time test is a
-	 * running AND, the row looked for only when one is bad. */
-	if (r->unit.base == FITS_EVENTS_UNIT_NONE) {
-		for (size_t i = 0; i < n; i++, p += r->rowlen) {
-			double t = be_f64(p) + tz;
-
-			good &= (t >= 0) & (t <= DBL_MAX);
-			ev[i] = (struct ev_event){ t, NAN, -1 };
-		}
-		return good;
+	switch (r->unit.base) {
+	case FITS_EVENTS_UNIT_NONE:
+		return fused_rows(r, ev, n, 0, k);
+	case FITS_EVENTS_UNIT_EV:
+	case FITS_EVENTS_UNIT_KEV:
+		decode_col(&r->wave, r->rows, r->rowlen, n, r->w);
+		return fused_rows(r, ev, n, 1, k);
+	default:
+		decode_col(&r->wave, r->rows, r->rowlen, n, r->w);
+		return fused_rows(r, ev, n, 2, k);
 	}
-	decode_col(&r->wave, r->raw, r->rowlen, n, r->w);
-	divide_column(r->w, r->t, n, energy, k, r->unit.scale);
-	if (energy) {
-		typedef double v2d __attribute__((vector_size(16)));
-		typedef long long v2i __attribute__((vector_size(16)));
-		v2i ok = { -1, -1 };
-		size_t i = 0;
-
-		/* Times two at a time: one packed test for both. */
-		for (; i + 2 <= n; i += 2, p += 2 * r->rowlen) {
-			v2d t = { be_f64(p), be_f64(p + r->rowlen) };
-			float w0 = (float)q[i], w1 = (float)q[i + 1];
-
-			t += tz;
-			ok &= (t >= 0) & (t <= DBL_MAX);
-			ev[i] = (struct ev_event){ t[0], x[i] > 0 && w0 <= FLT_MAX ? w0 : NAN, -1 };
-			ev[i + 1] = (struct ev_event){ t[1], x[i + 1] > 0 && w1 <= FLT_MAX ? w1 : NAN, -1 };
-		}
-		good = ok[0] & ok[1] & 1;
-		for (; i < n; i++, p += r->rowlen) {
-			double t = be_f64(p) + tz;
-			float w = (float)q[i];
-
-			good &= (t >= 0) & (t <= DBL_MAX);
-			ev[i] = (struct ev_event){ t, x[i] > 0 && w <= FLT_MAX ? w : NAN, -1 };
-		}
-	} else {
-		for (size_t i = 0; i < n; i++, p += r->rowlen) {
-			double t = be_f64(p) + tz;
-			float w = (float)q[i];
-
-			good &= (t >= 0) & (t <= DBL_MAX);
-			ev[i] = (struct ev_event){ t, w >= 0 && w <= FLT_MAX ? w : NAN, -1 };
-		}
-	}
-	return good;
 }
 
 /* Decode rows [r->next_row, + n) (n <= r->chunk) into ev; false with the
@@ -1388,7 +1502,7 @@ read_chunk(struct fits_events_reader *r, struct ev_event *ev, size_t n, char *wh
 		}
 		good = 0;	/* the slow path below finds the row */
 	}
-	decode_col(&r->time, r->raw, r->rowlen, n, r->t);
+	decode_col(&r->time, r->rows, r->rowlen, n, r->t);
 	/* Every time is checked, in a loop without branches (it vectorises);
 	 * the row is looked for only when one is bad. */
 	for (size_t i = 0; i < n; i++) {
@@ -1409,11 +1523,11 @@ read_chunk(struct fits_events_reader *r, struct ev_event *ev, size_t n, char *wh
 		for (size_t i = 0; i < n; i++)
 			ev[i].wavelength = NAN;
 	} else {
-		decode_col(&r->wave, r->raw, r->rowlen, n, r->w);
+		decode_col(&r->wave, r->rows, r->rowlen, n, r->w);
 		to_wavelengths(r, ev, n);
 	}
 	if (r->wbin.num) {
-		decode_col(&r->wbin, r->raw, r->rowlen, n, r->b);
+		decode_col(&r->wbin, r->rows, r->rowlen, n, r->b);
 		for (size_t i = 0; i < n; i++) {
 			double b = r->b[i];
 
@@ -1476,6 +1590,10 @@ fits_events_close(struct fits_events_reader *r)
 	for (size_t k = 0; k < r->n_gx; k++)
 		gti_free(&r->gx[k].g);
 	free(r->gx);
+	if (r->map)
+		munmap(r->map, r->map_len);
+	if (r->map_fd >= 0)
+		close(r->map_fd);
 	free(r->raw);
 	free(r->t);
 	free(r->w);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "die.h"
 #include "ev.h"
 #include "fits_events.h"
 #include "meta.h"
@@ -236,17 +237,32 @@ main(int argc, char **argv)
 	struct opts o = parse_options(argc, argv);
 	struct fits_events_reader *in = fits_events_open(&o.fe);
 	struct ev_writer *out;
-	struct ev_event *blk = xmalloc((size_t)EV_BLOCK_EVENTS * sizeof *blk);
-	size_t n;
+	char why[1024];
 
 	if (o.fe.dither)
 		meta_add_seed(fits_events_meta(in), o.fe.seed);
 	out = ev_writer_open_output(fits_events_meta(in));
-	while ((n = fits_events_read(in, blk, EV_BLOCK_EVENTS)) > 0)
-		ev_write_block(out, blk, n);
+	/* Rows are decoded straight into the writer's blocks while the thread
+	 * writes the ones before: the copy into the pipe or file is the other
+	 * half of the work, on the other core. */
+	ev_writer_expect(out, (uint64_t)fits_events_rows(in));
+	ev_writer_start_thread(out);
+	for (;;) {
+		size_t max;
+		struct ev_event *blk = ev_writer_buffer(out, &max);
+		long n = fits_events_try_read(in, blk, max, why, sizeof why);
+
+		if (n < 0) {
+			/* The records before the bad row go out first. */
+			ev_writer_drain(out);
+			die(EXIT_RUNTIME, "%s: %s", o.fe.path, why);
+		}
+		if (n == 0)
+			break;
+		ev_writer_queue(out, (size_t)n);
+	}
 	ev_writer_close(out);
 	fits_events_close(in);
-	free(blk);
 	free(o.dataset);
 	json_decref(o.meta_json);
 	return EXIT_OK;
