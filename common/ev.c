@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <pthread.h>
 #include <sys/stat.h>
 
 #include "atomic.h"
@@ -439,31 +438,12 @@ ev_reader_close(struct ev_reader *r)
 
 /* --- Writing ------------------------------------------------------------- */
 
-/* Blocks of the writing thread (ev_writer_start_thread): one being filled,
- * one being written and one queued between them, so that neither side waits
- * for the other while both keep pace.  Half a block each (1.5 MiB in all,
- * for the RSS bound); a write of 512 KiB costs as little per byte. */
-#define WRITER_SLOTS 3
-#define SLOT_BYTES (BLOCK_BYTES / 2)
-
-struct writer_thread {
-	pthread_t id;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;		/* any change of the fields below */
-	unsigned char *slot[WRITER_SLOTS];
-	size_t len[WRITER_SLOTS];	/* bytes queued in each */
-	unsigned fill, next, queued;	/* slot handed out, next to write, how many wait */
-	bool done;			/* the caller closed the writer */
-	int err;			/* errno of a failed write, then nothing more is written */
-};
-
 struct ev_writer {
 	int fd;
 	char *name;
 	struct atomic_file *af;
 	unsigned char *buf;
 	size_t used;
-	struct writer_thread *th;	/* NULL: writes happen in the caller */
 };
 
 /* write(2) all of p; 0 or the errno of the failure. */
@@ -486,9 +466,8 @@ write_fd(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* Die for write error `err`, from the caller's thread. */
-static noreturn void
-write_failed(struct ev_writer *w, int err)
+void
+ev_writer_die(struct ev_writer *w, int err)
 {
 	/* Downstream closed (`| head`) with SIGPIPE ignored: end as quietly as
 	 * the signal would have. */
@@ -504,7 +483,7 @@ write_all(struct ev_writer *w, const void *p, size_t n)
 	int err = write_fd(w->fd, p, n);
 
 	if (err)
-		write_failed(w, err);
+		ev_writer_die(w, err);
 }
 
 static void
@@ -575,20 +554,6 @@ ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n)
 {
 	size_t bytes = n * EV_RECORD_SIZE;
 
-	if (w->th) {
-		while (n > 0) {
-			size_t max, k;
-			struct ev_event *blk = ev_writer_buffer(w, &max);
-
-			k = n < max ? n : max;
-			memcpy(blk, ev, k * sizeof *ev);
-			ev_writer_queue(w, k);
-			ev += k;
-			n -= k;
-		}
-		return;
-	}
-
 	if (w->used + bytes > BLOCK_BYTES)
 		flush(w);
 	if (bytes >= BLOCK_BYTES / 2) {
@@ -626,163 +591,23 @@ ev_writer_expect(struct ev_writer *w, uint64_t n_events)
 #endif
 }
 
-/* The writing thread: the queued slots in order, the header (what `buf`
- * holds) before the first, until the caller is done or a write fails. */
-static void *
-writer_main(void *arg)
+int
+ev_writer_try_write(struct ev_writer *w, const struct ev_event *ev, size_t n)
 {
-	struct ev_writer *w = arg;
-	struct writer_thread *t = w->th;
+	int err = 0;
 
-	pthread_mutex_lock(&t->mu);
-	for (;;) {
-		unsigned k;
-		int err = 0;
-
-		while (t->queued == 0 && !t->done)
-			pthread_cond_wait(&t->cv, &t->mu);
-		if (t->queued == 0)
-			break;
-		k = t->next;
-		pthread_mutex_unlock(&t->mu);
-		/* Only this thread touches buf and used while it runs. */
-		if (w->used) {
-			err = write_fd(w->fd, w->buf, w->used);
-			w->used = 0;
-		}
-		if (!err)
-			err = write_fd(w->fd, t->slot[k], t->len[k]);
-		pthread_mutex_lock(&t->mu);
-		t->next = (k + 1) % WRITER_SLOTS;
-		t->queued--;
-		pthread_cond_broadcast(&t->cv);
-		if (err) {
-			t->err = err;
-			break;
-		}
+	if (w->used) {
+		err = write_fd(w->fd, w->buf, w->used);
+		w->used = 0;
 	}
-	pthread_mutex_unlock(&t->mu);
-	return NULL;
-}
-
-void
-ev_writer_start_thread(struct ev_writer *w)
-{
-	struct writer_thread *t;
-
-	if (w->th)
-		return;
-	t = xcalloc(1, sizeof *t);
-	for (int k = 0; k < WRITER_SLOTS; k++)
-		t->slot[k] = xmalloc(SLOT_BYTES);
-	pthread_mutex_init(&t->mu, NULL);
-	pthread_cond_init(&t->cv, NULL);
-	w->th = t;
-	if (pthread_create(&t->id, NULL, writer_main, w) != 0) {
-		/* No thread to be had: the caller writes, only slower. */
-		w->th = NULL;
-		pthread_cond_destroy(&t->cv);
-		pthread_mutex_destroy(&t->mu);
-		for (int k = 0; k < WRITER_SLOTS; k++)
-			free(t->slot[k]);
-		free(t);
-		return;
-	}
-}
-
-/* A failed write of the thread, reported from the caller's; t->mu held. */
-static void
-check_thread(struct ev_writer *w)
-{
-	int err = w->th->err;
-
-	if (err) {
-		pthread_mutex_unlock(&w->th->mu);
-		write_failed(w, err);
-	}
-}
-
-struct ev_event *
-ev_writer_buffer(struct ev_writer *w, size_t *max)
-{
-	struct writer_thread *t = w->th;
-	struct ev_event *blk;
-
-	if (!t) {
-		/* Without a thread the records go into buf after what waits
-		 * there (the header's size is a multiple of 8: aligned). */
-		if (BLOCK_BYTES - w->used < EV_RECORD_SIZE)
-			flush(w);
-		*max = (BLOCK_BYTES - w->used) / EV_RECORD_SIZE;
-		return (struct ev_event *)(void *)(w->buf + w->used);
-	}
-	*max = SLOT_BYTES / EV_RECORD_SIZE;
-	pthread_mutex_lock(&t->mu);
-	while (t->queued == WRITER_SLOTS && !t->err)
-		pthread_cond_wait(&t->cv, &t->mu);
-	check_thread(w);
-	blk = (struct ev_event *)(void *)t->slot[t->fill];
-	pthread_mutex_unlock(&t->mu);
-	return blk;
-}
-
-void
-ev_writer_queue(struct ev_writer *w, size_t n)
-{
-	struct writer_thread *t = w->th;
-
-	if (n == 0)
-		return;
-	if (!t) {
-		w->used += n * EV_RECORD_SIZE;
-		return;
-	}
-	pthread_mutex_lock(&t->mu);
-	check_thread(w);
-	t->len[t->fill] = n * EV_RECORD_SIZE;
-	t->fill = (t->fill + 1) % WRITER_SLOTS;
-	t->queued++;
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&t->mu);
-}
-
-/* End the thread after the queued blocks; dies on a write error it met. */
-static void
-stop_thread(struct ev_writer *w)
-{
-	struct writer_thread *t = w->th;
-
-	if (!t)
-		return;
-	pthread_mutex_lock(&t->mu);
-	t->done = true;
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&t->mu);
-	pthread_join(t->id, NULL);
-	w->th = NULL;
-	pthread_cond_destroy(&t->cv);
-	pthread_mutex_destroy(&t->mu);
-	for (int k = 0; k < WRITER_SLOTS; k++)
-		free(t->slot[k]);
-	if (t->err) {
-		int err = t->err;
-
-		free(t);
-		write_failed(w, err);
-	}
-	free(t);
-}
-
-void
-ev_writer_drain(struct ev_writer *w)
-{
-	stop_thread(w);
+	if (!err && n > 0)
+		err = write_fd(w->fd, ev, n * EV_RECORD_SIZE);
+	return err;
 }
 
 void
 ev_writer_close(struct ev_writer *w)
 {
-	stop_thread(w);
 	flush(w);
 	if (w->af) {
 		atomic_commit(w->af);

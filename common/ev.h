@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdnoreturn.h>
 
 #include <jansson.h>
 
@@ -134,27 +135,15 @@ void ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n);
  * hint: nothing fails here. */
 void ev_writer_expect(struct ev_writer *w, uint64_t n_events);
 
-/* Write from a second thread from now on, so that the copy into the pipe
- * or file runs on another core than the caller's work: wall time about the
- * larger of the two rather than their sum.  The thread writes blocks of up
- * to EV_BLOCK_EVENTS records, whole and in order, the header before the
- * first; 3 blocks (3 MiB) are kept.  Where no thread can be created,
- * writes stay in the caller.  A write error is reported (died on) by the
- * caller's next ev_writer_* call. */
-void ev_writer_start_thread(struct ev_writer *w);
+/* Write the header, if it still waits, and n records now, without dying:
+ * 0, or the errno of the failed write (then report it with
+ * ev_writer_die).  For callers writing from several threads, one at a time
+ * (nothing here locks). */
+int ev_writer_try_write(struct ev_writer *w, const struct ev_event *ev, size_t n);
 
-/* Room for up to *max records to be filled in place and handed over with
- * ev_writer_queue (no copy); waits while every block is queued.  Valid until
- * that call.  Works with or without the thread. */
-struct ev_event *ev_writer_buffer(struct ev_writer *w, size_t *max);
-
-/* Queue the first n (<= *max) records of the last ev_writer_buffer. */
-void ev_writer_queue(struct ev_writer *w, size_t n);
-
-/* Wait until everything queued is written and end the thread, without
- * closing: for a program about to die on bad input after the records
- * before it (the header waits until records follow it, as always). */
-void ev_writer_drain(struct ev_writer *w);
+/* Die for write error `err` as ev_write_block would: status 1 naming the
+ * output, or quietly 141 for EPIPE (downstream closed, SIGPIPE ignored). */
+noreturn void ev_writer_die(struct ev_writer *w, int err);
 
 /* Flush and close; dies on any write error, also one that shows only now.
  * Commits the -o file. */

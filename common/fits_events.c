@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -256,6 +257,20 @@ struct gti_ext {
 	struct gti_list g;
 };
 
+/* What decoding rows needs of its own: the raw rows of one chunk and
+ * their decoded columns.  The reader holds one; fits_events_cursor_new
+ * makes more, one for each thread. */
+struct fits_events_cursor {
+	struct fits_events_reader *r;
+	unsigned char *raw;
+	const unsigned char *rows;	/* the chunk's raw rows: raw, or inside map */
+	unsigned char *map;		/* the mapped window, map_len bytes from */
+	size_t map_len;			/* file offset map_off; NULL: none */
+	long long map_off;
+	double *t, *w, *b;		/* decoded columns of one chunk */
+	char why[1024];			/* why a read failed */
+};
+
 struct fits_events_reader {
 	fitsfile *f;
 	const char *path;		/* the name in messages */
@@ -266,14 +281,10 @@ struct fits_events_reader {
 	char table[FLEN_VALUE + 16];	/* the events table's name in messages */
 	long long n_rows, next_row;	/* next_row is 1-based */
 	size_t rowlen, chunk;		/* bytes per row, rows per read */
-	unsigned char *raw;
-	const unsigned char *rows;	/* the chunk's raw rows: raw, or inside map */
+	struct fits_events_cursor cur;	/* of fits_events_try_read and the scan */
+	pthread_mutex_t io;		/* cursors' cfitsio reads, one at a time */
 	int map_fd;			/* a plain file read by mapping it; else -1 */
 	long long map_data;		/* the file offset of the events table's row 1 */
-	unsigned char *map;		/* the mapped window, map_len bytes from */
-	size_t map_len;			/* file offset map_off; NULL: none */
-	long long map_off;
-	double *t, *w, *b;		/* decoded columns of one chunk */
 	struct col time, wave, wbin, ccd;
 	struct fits_events_unit unit;
 	bool dither;
@@ -827,45 +838,56 @@ chunk_rows(size_t rowlen)
  * call instead of a page fault every 4 KiB) and replaced when the rows
  * leave it.  No copy from the page cache, as read(2) makes. */
 static bool
-map_rows(struct fits_events_reader *r, long long first, size_t n)
+map_rows(struct fits_events_cursor *c, long long first, size_t n)
 {
+	const struct fits_events_reader *r = c->r;
 	long long start = r->map_data + (first - 1) * (long long)r->rowlen;
 	long long end = start + (long long)(n * r->rowlen), off;
 	long page = sysconf(_SC_PAGESIZE);
 	size_t len;
 	void *m;
 
-	if (!r->map || start < r->map_off || end > r->map_off + (long long)r->map_len) {
-		if (r->map)
-			munmap(r->map, r->map_len);
-		r->map = NULL;
+	if (!c->map || start < c->map_off || end > c->map_off + (long long)c->map_len) {
+		if (c->map)
+			munmap(c->map, c->map_len);
+		c->map = NULL;
 		off = start - start % (page > 0 ? page : 4096);
 		len = (size_t)(end - off) > MAP_WINDOW ? (size_t)(end - off) : MAP_WINDOW;
 		m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->map_fd, (off_t)off);
-		if (m == MAP_FAILED)
-			return fail(r, "cannot read %s rows: %s", r->table, strerror(errno));
-		r->map = m;
-		r->map_len = len;
-		r->map_off = off;
+		if (m == MAP_FAILED) {
+			snprintf(c->why, sizeof c->why, "cannot read %s rows: %s", r->table,
+				 strerror(errno));
+			return false;
+		}
+		c->map = m;
+		c->map_len = len;
+		c->map_off = off;
 	}
-	r->rows = r->map + (start - r->map_off);
+	c->rows = c->map + (start - c->map_off);
 	return true;
 }
 
-/* Rows [first, first + n) (1-based) into r->rows. */
+/* Rows [first, first + n) (1-based) into c->rows; false with the reason in
+ * c->why. */
 static bool
-read_raw(struct fits_events_reader *r, long long first, size_t n)
+read_raw(struct fits_events_cursor *c, long long first, size_t n)
 {
+	struct fits_events_reader *r = c->r;
 	int status = 0;
-	char what[sizeof r->table + 32];
+	char why[FLEN_STATUS + 8];
 
 	if (r->map_fd >= 0)
-		return map_rows(r, first, n);
-	r->rows = r->raw;
-	if (fits_read_tblbytes(r->f, first, 1, (LONGLONG)(n * r->rowlen), r->raw, &status) != 0) {
-		snprintf(what, sizeof what, "cannot read %s rows", r->table);
-		return fail_status(r, what, status);
+		return map_rows(c, first, n);
+	c->rows = c->raw;
+	/* cfitsio's file state is one for all the cursors. */
+	pthread_mutex_lock(&r->io);
+	if (fits_read_tblbytes(r->f, first, 1, (LONGLONG)(n * r->rowlen), c->raw, &status) != 0) {
+		fits_events_errtext(status, why, sizeof why);
+		pthread_mutex_unlock(&r->io);
+		snprintf(c->why, sizeof c->why, "cannot read %s rows: %s", r->table, why);
+		return false;
 	}
+	pthread_mutex_unlock(&r->io);
 	return true;
 }
 
@@ -902,11 +924,11 @@ scan_ccds(struct fits_events_reader *r)
 		size_t n = (size_t)(r->n_rows - row + 1 < (long long)r->chunk ?
 				    r->n_rows - row + 1 : (long long)r->chunk);
 
-		if (!read_raw(r, row, n))
-			return false;
-		decode_col(&r->ccd, r->rows, r->rowlen, n, r->b);
+		if (!read_raw(&r->cur, row, n))
+			return fail(r, "%s", r->cur.why);
+		decode_col(&r->ccd, r->cur.rows, r->rowlen, n, r->cur.b);
 		for (size_t i = 0; i < n; i++) {
-			double c = r->b[i];
+			double c = r->cur.b[i];
 			struct gti_ext *x;
 
 			/* CCD numbers are small: a bit each, one test a row. */
@@ -997,6 +1019,30 @@ choose_wavelength(struct fits_events_reader *r, const struct fits_events_opts *o
 	return true;
 }
 
+/* c's buffers, for r's chunks. */
+static void
+cursor_init(struct fits_events_reader *r, struct fits_events_cursor *c)
+{
+	c->r = r;
+	/* check_extent bounds n_rows * rowlen, so this, by the file's size
+	 * (a header with NAXIS1 = 10^15 and no rows asks for nothing). */
+	c->raw = xmalloc(r->n_rows > 0 ? r->chunk * r->rowlen : 1);
+	c->t = xmalloc(r->chunk * sizeof *c->t);
+	c->w = xmalloc(r->chunk * sizeof *c->w);
+	c->b = xmalloc(r->chunk * sizeof *c->b);
+}
+
+static void
+cursor_free(struct fits_events_cursor *c)
+{
+	if (c->map)
+		munmap(c->map, c->map_len);
+	free(c->raw);
+	free(c->t);
+	free(c->w);
+	free(c->b);
+}
+
 /* The columns of the events table (the current HDU) and the chunk buffers. */
 static bool
 events_columns(struct fits_events_reader *r, const struct fits_events_opts *o)
@@ -1016,12 +1062,7 @@ events_columns(struct fits_events_reader *r, const struct fits_events_opts *o)
 	r->chunk = chunk_rows(r->rowlen);
 	if ((long long)r->chunk > r->n_rows)
 		r->chunk = r->n_rows > 0 ? (size_t)r->n_rows : 1;
-	/* check_extent bounds n_rows * rowlen, so this, by the file's size
-	 * (a header with NAXIS1 = 10^15 and no rows asks for nothing). */
-	r->raw = xmalloc(r->n_rows > 0 ? r->chunk * r->rowlen : 1);
-	r->t = xmalloc(r->chunk * sizeof *r->t);
-	r->w = xmalloc(r->chunk * sizeof *r->w);
-	r->b = xmalloc(r->chunk * sizeof *r->b);
+	cursor_init(r, &r->cur);
 	return true;
 }
 
@@ -1260,6 +1301,7 @@ fits_events_open(const struct fits_events_opts *o)
 
 	r->path = o->path;
 	r->map_fd = -1;
+	pthread_mutex_init(&r->io, NULL);
 	snprintf(r->table, sizeof r->table, "EVENTS");
 	if (!open_path(r) || !setup(r, o))
 		die(EXIT_RUNTIME, "%s: %s", o->path, r->why);
@@ -1296,6 +1338,7 @@ fits_events_open_memory(const void *data, size_t size, const struct fits_events_
 
 	r->path = o->path;
 	r->map_fd = -1;
+	pthread_mutex_init(&r->io, NULL);
 	snprintf(r->table, sizeof r->table, "EVENTS");
 	memcpy(copy, &size, sizeof size);
 	if (size)
@@ -1337,7 +1380,7 @@ fits_events_rows(const struct fits_events_reader *r)
  * v + step/2) (one uniform draw per row, so the stream of draws does not
  * depend on the values); whether it is valid is judged on v itself. */
 static void
-to_wavelengths(struct fits_events_reader *r, struct ev_event *ev, size_t n)
+to_wavelengths(struct fits_events_reader *r, const double *col, struct ev_event *ev, size_t n)
 {
 	double scale = r->unit.scale, step = r->dither ? r->dither_step : 0;
 	bool energy = r->unit.base == FITS_EVENTS_UNIT_EV || r->unit.base == FITS_EVENTS_UNIT_KEV;
@@ -1348,7 +1391,7 @@ to_wavelengths(struct fits_events_reader *r, struct ev_event *ev, size_t n)
 	/* Loops without per-row branches for the common cases. */
 	if (!r->dither && energy) {
 		for (size_t i = 0; i < n; i++) {
-			double e = r->w[i] * scale;
+			double e = col[i] * scale;
 			float w = (float)(k / e);
 
 			ev[i].wavelength = e > 0 && w <= FLT_MAX ? w : NAN;
@@ -1357,14 +1400,14 @@ to_wavelengths(struct fits_events_reader *r, struct ev_event *ev, size_t n)
 	}
 	if (!r->dither) {
 		for (size_t i = 0; i < n; i++) {
-			float w = (float)(r->w[i] * scale / k);
+			float w = (float)(col[i] * scale / k);
 
 			ev[i].wavelength = w >= 0 && w <= FLT_MAX ? w : NAN;
 		}
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		double v = r->w[i], x = (v + (rng_uniform(&r->rng) - 0.5) * step) * scale;
+		double v = col[i], x = (v + (rng_uniform(&r->rng) - 0.5) * step) * scale;
 		float w;
 
 		if (energy) {
@@ -1403,13 +1446,14 @@ bad_time(const struct fits_events_reader *r, const double *t, size_t n, long lon
  * bad row looked for only when one is bad.  The wavelength rules are those
  * of to_wavelengths.  Returns false when a time is bad. */
 static inline __attribute__((always_inline)) bool
-fused_rows(const struct fits_events_reader *r, struct ev_event *ev, size_t n, const int unit,
+fused_rows(const struct fits_events_cursor *c, struct ev_event *ev, size_t n, const int unit,
 	   double k)
 {
+	const struct fits_events_reader *r = c->r;
 	typedef double v2d __attribute__((vector_size(16)));
 	typedef long long v2i __attribute__((vector_size(16)));
-	const unsigned char *p = r->rows + r->time.offset;
-	const double *x = r->w;
+	const unsigned char *p = c->rows + r->time.offset;
+	const double *x = c->w;
 	size_t rowlen = r->rowlen, i = 0;
 	double tz = r->timezero, scale = r->unit.scale;
 	const v2d nan2 = { NAN, NAN };
@@ -1464,82 +1508,99 @@ fused_rows(const struct fits_events_reader *r, struct ev_event *ev, size_t n, co
  * without an intermediate time array.  False when a time is bad (read_chunk
  * then finds the row). */
 static bool
-read_chunk_fused(struct fits_events_reader *r, struct ev_event *ev, size_t n)
+read_chunk_fused(struct fits_events_cursor *c, struct ev_event *ev, size_t n)
 {
+	const struct fits_events_reader *r = c->r;
 	double k = r->unit.base == FITS_EVENTS_UNIT_EV ? HC_EV_NM :
 		   r->unit.base == FITS_EVENTS_UNIT_KEV ? HC_EV_NM / 1000 :
 		   r->unit.base == FITS_EVENTS_UNIT_ANGSTROM ? 10 : 1;
 
 	switch (r->unit.base) {
 	case FITS_EVENTS_UNIT_NONE:
-		return fused_rows(r, ev, n, 0, k);
+		return fused_rows(c, ev, n, 0, k);
 	case FITS_EVENTS_UNIT_EV:
 	case FITS_EVENTS_UNIT_KEV:
-		decode_col(&r->wave, r->rows, r->rowlen, n, r->w);
-		return fused_rows(r, ev, n, 1, k);
+		decode_col(&r->wave, c->rows, r->rowlen, n, c->w);
+		return fused_rows(c, ev, n, 1, k);
 	default:
-		decode_col(&r->wave, r->rows, r->rowlen, n, r->w);
-		return fused_rows(r, ev, n, 2, k);
+		decode_col(&r->wave, c->rows, r->rowlen, n, c->w);
+		return fused_rows(c, ev, n, 2, k);
 	}
 }
 
-/* Decode rows [r->next_row, + n) (n <= r->chunk) into ev; false with the
- * reason in `why` on a read error, a bad time or a bad WBIN. */
+/* Decode rows [first, first + n) (1-based, n <= r->chunk) into ev; false
+ * with the reason in `why` on a read error, a bad time or a bad WBIN. */
 static bool
-read_chunk(struct fits_events_reader *r, struct ev_event *ev, size_t n, char *why, size_t why_size)
+read_chunk(struct fits_events_cursor *c, long long first, struct ev_event *ev, size_t n,
+	   char *why, size_t why_size)
 {
+	struct fits_events_reader *r = c->r;
 	double tz = r->timezero;
 	int good = 1;
 
-	if (!read_raw(r, r->next_row, n)) {
-		snprintf(why, why_size, "%s", r->why);
+	if (!read_raw(c, first, n)) {
+		snprintf(why, why_size, "%s", c->why);
 		return false;
 	}
 	if (r->time.type == TDOUBLE && !r->time.scaled && !r->dither && !r->wbin.num) {
-		if (read_chunk_fused(r, ev, n)) {
-			r->next_row += (long long)n;
+		if (read_chunk_fused(c, ev, n))
 			return true;
-		}
 		good = 0;	/* the slow path below finds the row */
 	}
-	decode_col(&r->time, r->rows, r->rowlen, n, r->t);
+	decode_col(&r->time, c->rows, r->rowlen, n, c->t);
 	/* Every time is checked, in a loop without branches (it vectorises);
 	 * the row is looked for only when one is bad. */
 	for (size_t i = 0; i < n; i++) {
-		double t = r->t[i] + tz;
+		double t = c->t[i] + tz;
 
-		r->t[i] = t;
+		c->t[i] = t;
 		good &= (t >= 0) & (t <= DBL_MAX);
 	}
 	if (!good) {
-		bad_time(r, r->t, n, r->next_row, why, why_size);
+		bad_time(r, c->t, n, first, why, why_size);
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		ev[i].time = r->t[i];
+		ev[i].time = c->t[i];
 		ev[i].wbin = -1;
 	}
 	if (r->unit.base == FITS_EVENTS_UNIT_NONE) {
 		for (size_t i = 0; i < n; i++)
 			ev[i].wavelength = NAN;
 	} else {
-		decode_col(&r->wave, r->rows, r->rowlen, n, r->w);
-		to_wavelengths(r, ev, n);
+		decode_col(&r->wave, c->rows, r->rowlen, n, c->w);
+		to_wavelengths(r, c->w, ev, n);
 	}
 	if (r->wbin.num) {
-		decode_col(&r->wbin, r->rows, r->rowlen, n, r->b);
+		decode_col(&r->wbin, c->rows, r->rowlen, n, c->b);
 		for (size_t i = 0; i < n; i++) {
-			double b = r->b[i];
+			double b = c->b[i];
 
 			if (!(b >= -1 && b <= INT32_MAX && b == floor(b))) {
 				snprintf(why, why_size, "%s row %lld: %s is not an integer >= -1",
-					 r->table, r->next_row + (long long)i, r->wbin.name);
+					 r->table, first + (long long)i, r->wbin.name);
 				return false;
 			}
 			ev[i].wbin = (int32_t)b;
 		}
 	}
-	r->next_row += (long long)n;
+	return true;
+}
+
+/* Rows [first, first + n) through cursor c, chunk by chunk. */
+static bool
+read_rows(struct fits_events_cursor *c, long long first, struct ev_event *ev, size_t n,
+	  char *why, size_t why_size)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k = n - done < c->r->chunk ? n - done : c->r->chunk;
+
+		if (!read_chunk(c, first + (long long)done, ev + done, k, why, why_size))
+			return false;
+		done += k;
+	}
 	return true;
 }
 
@@ -1548,20 +1609,54 @@ fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t m
 		     char *why, size_t why_size)
 {
 	long long left = r->n_rows - r->next_row + 1;
-	size_t done = 0;
 
 	if (left <= 0)
 		return 0;
 	if ((long long)max > left)
 		max = (size_t)left;
-	while (done < max) {
-		size_t n = max - done < r->chunk ? max - done : r->chunk;
+	if (!read_rows(&r->cur, r->next_row, ev, max, why, why_size))
+		return -1;
+	r->next_row += (long long)max;
+	return (long)max;
+}
 
-		if (!read_chunk(r, ev + done, n, why, why_size))
-			return -1;
-		done += n;
-	}
-	return (long)done;
+bool
+fits_events_parallel(const struct fits_events_reader *r)
+{
+	return !r->dither;
+}
+
+struct fits_events_cursor *
+fits_events_cursor_new(struct fits_events_reader *r)
+{
+	struct fits_events_cursor *c = xcalloc(1, sizeof *c);
+
+	cursor_init(r, c);
+	return c;
+}
+
+long
+fits_events_try_read_at(struct fits_events_cursor *c, long long first, struct ev_event *ev,
+			size_t max, char *why, size_t why_size)
+{
+	long long left = c->r->n_rows - first + 1;
+
+	if (first < 1 || left <= 0)
+		return 0;
+	if ((long long)max > left)
+		max = (size_t)left;
+	if (!read_rows(c, first, ev, max, why, why_size))
+		return -1;
+	return (long)max;
+}
+
+void
+fits_events_cursor_free(struct fits_events_cursor *c)
+{
+	if (!c)
+		return;
+	cursor_free(c);
+	free(c);
 }
 
 size_t
@@ -1590,14 +1685,10 @@ fits_events_close(struct fits_events_reader *r)
 	for (size_t k = 0; k < r->n_gx; k++)
 		gti_free(&r->gx[k].g);
 	free(r->gx);
-	if (r->map)
-		munmap(r->map, r->map_len);
+	cursor_free(&r->cur);
 	if (r->map_fd >= 0)
 		close(r->map_fd);
-	free(r->raw);
-	free(r->t);
-	free(r->w);
-	free(r->b);
+	pthread_mutex_destroy(&r->io);
 	free(r);
 }
 

@@ -113,6 +113,27 @@ size_t fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_
 long fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t max,
 			  char *why, size_t why_size);
 
+/* Decoding from several threads at once: each takes its own cursor and
+ * asks for rows by number.  Cursors read independently (a mapped plain
+ * file), or one at a time through cfitsio (gzip, --filter).  Not with
+ * --dither, whose random draws come in row order: then
+ * fits_events_parallel is false. */
+struct fits_events_cursor;
+
+bool fits_events_parallel(const struct fits_events_reader *r);
+
+/* A cursor of r's rows (freed with fits_events_cursor_free, before r is
+ * closed). */
+struct fits_events_cursor *fits_events_cursor_new(struct fits_events_reader *r);
+
+/* Decode up to `max` rows from row `first` (1-based) into ev: the count, 0
+ * past the last row, -1 with the reason in `why` as fits_events_try_read
+ * (rows named as there).  Does not move fits_events_try_read's position. */
+long fits_events_try_read_at(struct fits_events_cursor *c, long long first,
+			     struct ev_event *ev, size_t max, char *why, size_t why_size);
+
+void fits_events_cursor_free(struct fits_events_cursor *c);
+
 void fits_events_close(struct fits_events_reader *r);
 
 
