@@ -37,6 +37,17 @@
  * mapping costs little per row, small enough for the RSS bound (mapped
  * pages count in it). */
 #define MAP_WINDOW ((size_t)1 << 20)
+/* The column decoders once more for AVX2, chosen at load time where the
+ * CPU has it (an ifunc): the same operations in wider registers, about a
+ * quarter less CPU time for fits2ev.  No FMA: results stay bit for bit. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define DECODE_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef DECODE_CLONES
+#define DECODE_CLONES
+#endif
 /* cfitsio's "no TNULLn" marker (NULL_UNDEFINED in its private fitsio2.h). */
 #define TNULL_UNDEFINED 1234554321
 
@@ -191,7 +202,7 @@ be_f32(const unsigned char *p)
 
 /* Decode column c of n raw rows into out[], applying TSCAL/TZERO.  The type
  * switch sits outside the row loops so each loop is a plain strided load. */
-static void
+DECODE_CLONES static void
 decode_col(const struct col *c, const unsigned char *rows, size_t rowlen, size_t n,
 	   double *out)
 {
@@ -1507,7 +1518,7 @@ fused_rows(const struct fits_events_cursor *c, struct ev_event *ev, size_t n, co
  * dither, no WBIN): time decoded, checked and stored with its wavelength,
  * without an intermediate time array.  False when a time is bad (read_chunk
  * then finds the row). */
-static bool
+DECODE_CLONES static bool
 read_chunk_fused(struct fits_events_cursor *c, struct ev_event *ev, size_t n)
 {
 	const struct fits_events_reader *r = c->r;
