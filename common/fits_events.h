@@ -5,13 +5,14 @@
  * line "PROGRAM: FILE: what: why" (status 1), after clearing cfitsio's error
  * stack so cfitsio never prints its own messages.
  *
- * Reading is done on raw row bytes: fits_read_tblbytes() fetches a chunk of
- * whole rows (up to EV_BLOCK_EVENTS rows) and the few needed columns are
- * decoded from their big-endian bytes at the column's byte offset, honouring
- * TSCALn/TZEROn and, for integer columns, TNULLn (-> NaN).  That is about 3x
- * faster than fits_read_col() per column.  Memory is O(1) in the number of
- * rows, except what cfitsio itself holds: a gzip file or a --filter selection
- * is decompressed/copied into memory by cfitsio.
+ * Reading is done on raw row bytes: a chunk of whole rows (64 KiB) comes
+ * from a 1 MiB mmap window of a plain file, else from fits_read_tblbytes(),
+ * and the few needed columns are decoded from their big-endian bytes at the
+ * column's byte offset, honouring TSCALn/TZEROn and, for integer columns,
+ * TNULLn (-> NaN).  That is about 3x faster than fits_read_col() per
+ * column.  Memory is O(1) in the number of rows, except what cfitsio itself
+ * holds: a gzip file or a --filter selection is decompressed/copied into
+ * memory by cfitsio.
  *
  * The file ev2fits writes: a primary HDU without data, an EVENTS bintable
  * (TIME 1D s, WAVELENGTH 1E nm, WBIN 1J), a GTI bintable (START, STOP 1D s),
