@@ -193,10 +193,18 @@ be_f32(const unsigned char *p)
 	return f;
 }
 
+/* How far ahead of the row being decoded its successors are fetched into
+ * the cache.  A mapped file's pages lie anywhere in memory, and the
+ * hardware prefetcher stops at each 4 KiB page: without this, the first
+ * pass over the rows waited on memory page after page (measured: 15% less
+ * CPU with it; 512 bytes gained half that, 4-16 KiB the same). */
+#define PREFETCH_AHEAD 4096
+
 /* Integer column values, with TNULL turned into NaN. */
 #define DECODE_INT(expr) \
 	for (size_t i = 0; i < n; i++, p += rowlen) { \
 		long long v = (expr); \
+		__builtin_prefetch(p + PREFETCH_AHEAD); \
 		out[i] = c->has_null && v == c->tnull ? NAN : (double)v; \
 	}
 
@@ -210,12 +218,16 @@ decode_col(const struct col *c, const unsigned char *rows, size_t rowlen, size_t
 
 	switch (c->type) {
 	case TDOUBLE:
-		for (size_t i = 0; i < n; i++, p += rowlen)
+		for (size_t i = 0; i < n; i++, p += rowlen) {
+			__builtin_prefetch(p + PREFETCH_AHEAD);
 			out[i] = be_f64(p);
+		}
 		break;
 	case TFLOAT:
-		for (size_t i = 0; i < n; i++, p += rowlen)
+		for (size_t i = 0; i < n; i++, p += rowlen) {
+			__builtin_prefetch(p + PREFETCH_AHEAD);
 			out[i] = be_f32(p);
+		}
 		break;
 	case TBYTE:
 		DECODE_INT(*p)
@@ -1475,6 +1487,10 @@ fused_rows(const struct fits_events_cursor *c, struct ev_event *ev, size_t n, co
 		v2d t = { be_f64(p), be_f64(p + rowlen) }, xv, q;
 		float w0 = NAN, w1 = NAN;
 
+		/* Without a wavelength column this is the first pass over the
+		 * rows (see decode_col). */
+		if (unit == 0)
+			__builtin_prefetch(p + PREFETCH_AHEAD);
 		t += tz;
 		ok &= (t >= 0) & (t <= DBL_MAX);
 		if (unit != 0) {
