@@ -1470,7 +1470,7 @@ bad_time(const struct fits_events_reader *r, const double *t, size_t n, long lon
  * of to_wavelengths.  Returns false when a time is bad. */
 static inline __attribute__((always_inline)) bool
 fused_rows(const struct fits_events_cursor *c, struct ev_event *ev, size_t n, const int unit,
-	   double k)
+	   const bool direct, double k)
 {
 	const struct fits_events_reader *r = c->r;
 	typedef double v2d __attribute__((vector_size(16)));
@@ -1478,6 +1478,8 @@ fused_rows(const struct fits_events_cursor *c, struct ev_event *ev, size_t n, co
 	const unsigned char *p = c->rows + r->time.offset;
 	const double *x = c->w;
 	size_t rowlen = r->rowlen, i = 0;
+	/* The wavelength column from the time's row pointer. */
+	ptrdiff_t woff = (ptrdiff_t)r->wave.offset - (ptrdiff_t)r->time.offset;
 	double tz = r->timezero, scale = r->unit.scale;
 	const v2d nan2 = { NAN, NAN };
 	v2i ok = { -1, -1 };
@@ -1489,12 +1491,15 @@ fused_rows(const struct fits_events_cursor *c, struct ev_event *ev, size_t n, co
 
 		/* Without a wavelength column this is the first pass over the
 		 * rows (see decode_col). */
-		if (unit == 0)
+		if (unit == 0 || direct)
 			__builtin_prefetch(p + PREFETCH_AHEAD);
 		t += tz;
 		ok &= (t >= 0) & (t <= DBL_MAX);
 		if (unit != 0) {
-			xv = (v2d){ x[i], x[i + 1] } * scale;
+			if (direct)
+				xv = (v2d){ be_f32(p + woff), be_f32(p + rowlen + woff) } * scale;
+			else
+				xv = (v2d){ x[i], x[i + 1] } * scale;
 			q = unit == 1 ? k / xv : xv / k;
 		}
 		if (unit == 1) {
@@ -1514,7 +1519,8 @@ fused_rows(const struct fits_events_cursor *c, struct ev_event *ev, size_t n, co
 	}
 	good = (int)(ok[0] & ok[1] & 1);
 	for (; i < n; i++, p += rowlen) {
-		double t = be_f64(p) + tz, xs = unit ? x[i] * scale : 0;
+		double t = be_f64(p) + tz;
+		double xs = !unit ? 0 : direct ? be_f32(p + woff) * scale : x[i] * scale;
 		float w = NAN;
 
 		good &= (t >= 0) & (t <= DBL_MAX);
@@ -1544,14 +1550,18 @@ read_chunk_fused(struct fits_events_cursor *c, struct ev_event *ev, size_t n)
 
 	switch (r->unit.base) {
 	case FITS_EVENTS_UNIT_NONE:
-		return fused_rows(c, ev, n, 0, k);
+		return fused_rows(c, ev, n, 0, false, k);
 	case FITS_EVENTS_UNIT_EV:
 	case FITS_EVENTS_UNIT_KEV:
+		/* An unscaled float column (ENERGY in most event files) is read
+		 * in the same pass as TIME. */
+		if (r->wave.type == TFLOAT && !r->wave.scaled)
+			return fused_rows(c, ev, n, 1, true, k);
 		decode_col(&r->wave, c->rows, r->rowlen, n, c->w);
-		return fused_rows(c, ev, n, 1, k);
+		return fused_rows(c, ev, n, 1, false, k);
 	default:
 		decode_col(&r->wave, c->rows, r->rowlen, n, c->w);
-		return fused_rows(c, ev, n, 2, k);
+		return fused_rows(c, ev, n, 2, false, k);
 	}
 }
 
