@@ -1723,8 +1723,11 @@ fits_events_close(struct fits_events_reader *r)
 		gti_free(&r->gx[k].g);
 	free(r->gx);
 	cursor_free(&r->cur);
-	if (r->map_fd >= 0)
+	if (r->map_fd >= 0) {
+		/* No mapping left: a later SIGBUS is none of ours. */
+		signal(SIGBUS, SIG_DFL);
 		close(r->map_fd);
+	}
 	pthread_mutex_destroy(&r->io);
 	free(r);
 }
