@@ -445,26 +445,44 @@ struct ev_writer {
 	size_t used;
 };
 
-static void
-write_all(struct ev_writer *w, const void *p, size_t n)
+/* write(2) all of p; 0 or the errno of the failure. */
+static int
+write_fd(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 
 	while (n > 0) {
-		ssize_t k = write(w->fd, c, n);
+		ssize_t k = write(fd, c, n);
 
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			/* Downstream closed (`| head`) with SIGPIPE ignored: end as
-			 * quietly as the signal would have. */
-			if (errno == EPIPE)
-				exit(141);
-			die(EXIT_RUNTIME, "%s: write error:", w->name);
+			return errno;
 		}
 		c += k;
 		n -= (size_t)k;
 	}
+	return 0;
+}
+
+void
+ev_writer_die(struct ev_writer *w, int err)
+{
+	/* Downstream closed (`| head`) with SIGPIPE ignored: end as quietly as
+	 * the signal would have. */
+	if (err == EPIPE)
+		exit(141);
+	errno = err;
+	die(EXIT_RUNTIME, "%s: write error:", w->name);
+}
+
+static void
+write_all(struct ev_writer *w, const void *p, size_t n)
+{
+	int err = write_fd(w->fd, p, n);
+
+	if (err)
+		ev_writer_die(w, err);
 }
 
 static void
@@ -546,6 +564,46 @@ ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n)
 	}
 	memcpy(w->buf + w->used, ev, bytes);
 	w->used += bytes;
+}
+
+void
+ev_writer_expect(struct ev_writer *w, uint64_t n_events)
+{
+#if defined(__linux__) && defined(FALLOC_FL_KEEP_SIZE)
+	struct stat st;
+	off_t at;
+	int flags;
+
+	if (fstat(w->fd, &st) != 0 || !S_ISREG(st.st_mode) || n_events > (uint64_t)INT64_MAX / 32 ||
+	    (at = lseek(w->fd, 0, SEEK_CUR)) < 0 || (flags = fcntl(w->fd, F_GETFL)) < 0)
+		return;
+	if (flags & O_APPEND)
+		at = st.st_size;
+	/* Blocks allocated now are not delayed-allocation ones: ext4 then has
+	 * nothing to flush when the file is closed after `> FILE` truncated it
+	 * or renamed over an older one (its auto_da_alloc), a synchronous
+	 * write-out that took longer than converting the whole table.  The
+	 * size stays that of what is written; failing here only costs speed. */
+	(void)fallocate(w->fd, FALLOC_FL_KEEP_SIZE, at,
+			(off_t)(w->used + n_events * EV_RECORD_SIZE));
+#else
+	(void)w;
+	(void)n_events;
+#endif
+}
+
+int
+ev_writer_try_write(struct ev_writer *w, const struct ev_event *ev, size_t n)
+{
+	int err = 0;
+
+	if (w->used) {
+		err = write_fd(w->fd, w->buf, w->used);
+		w->used = 0;
+	}
+	if (!err && n > 0)
+		err = write_fd(w->fd, ev, n * EV_RECORD_SIZE);
+	return err;
 }
 
 void

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdnoreturn.h>
 
 #include <jansson.h>
 
@@ -132,6 +133,22 @@ struct ev_writer *ev_writer_open_path(const char *path, const char *history,
 				      json_t *meta);
 
 void ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n);
+
+/* The stream will hold about n_events records: when the output is a
+ * regular file, reserve its disk space now (Linux fallocate, the file's
+ * size unchanged), which makes writing it and closing it cheaper.  Only a
+ * hint: nothing fails here. */
+void ev_writer_expect(struct ev_writer *w, uint64_t n_events);
+
+/* Write the header, if it still waits, and n records now, without dying:
+ * 0, or the errno of the failed write (then report it with
+ * ev_writer_die).  For callers writing from several threads, one at a time
+ * (nothing here locks). */
+int ev_writer_try_write(struct ev_writer *w, const struct ev_event *ev, size_t n);
+
+/* Die for write error `err` as ev_write_block would: status 1 naming the
+ * output, or quietly 141 for EPIPE (downstream closed, SIGPIPE ignored). */
+noreturn void ev_writer_die(struct ev_writer *w, int err);
 
 /* Flush and close; dies on any write error, also one that shows only now.
  * Commits the -o file. */

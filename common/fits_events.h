@@ -5,13 +5,14 @@
  * line "PROGRAM: FILE: what: why" (status 1), after clearing cfitsio's error
  * stack so cfitsio never prints its own messages.
  *
- * Reading is done on raw row bytes: fits_read_tblbytes() fetches a chunk of
- * whole rows (up to EV_BLOCK_EVENTS rows) and the few needed columns are
- * decoded from their big-endian bytes at the column's byte offset, honouring
- * TSCALn/TZEROn and, for integer columns, TNULLn (-> NaN).  That is about 3x
- * faster than fits_read_col() per column.  Memory is O(1) in the number of
- * rows, except what cfitsio itself holds: a gzip file or a --filter selection
- * is decompressed/copied into memory by cfitsio.
+ * Reading is done on raw row bytes: a chunk of whole rows (64 KiB) comes
+ * from a 1 MiB mmap window of a plain file, else from fits_read_tblbytes(),
+ * and the few needed columns are decoded from their big-endian bytes at the
+ * column's byte offset, honouring TSCALn/TZEROn and, for integer columns,
+ * TNULLn (-> NaN).  That is about 3x faster than fits_read_col() per
+ * column.  Memory is O(1) in the number of rows, except what cfitsio itself
+ * holds: a gzip file or a --filter selection is decompressed/copied into
+ * memory by cfitsio.
  *
  * The file ev2fits writes: a primary HDU without data, an EVENTS bintable
  * (TIME 1D s, WAVELENGTH 1E nm, WBIN 1J), a GTI bintable (START, STOP 1D s),
@@ -112,6 +113,27 @@ size_t fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_
  * of dying. */
 long fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t max,
 			  char *why, size_t why_size);
+
+/* Decoding from several threads at once: each takes its own cursor and
+ * asks for rows by number.  Cursors read independently (a mapped plain
+ * file), or one at a time through cfitsio (gzip, --filter).  Not with
+ * --dither, whose random draws come in row order: then
+ * fits_events_parallel is false. */
+struct fits_events_cursor;
+
+bool fits_events_parallel(const struct fits_events_reader *r);
+
+/* A cursor of r's rows (freed with fits_events_cursor_free, before r is
+ * closed). */
+struct fits_events_cursor *fits_events_cursor_new(struct fits_events_reader *r);
+
+/* Decode up to `max` rows from row `first` (1-based) into ev: the count, 0
+ * past the last row, -1 with the reason in `why` as fits_events_try_read
+ * (rows named as there).  Does not move fits_events_try_read's position. */
+long fits_events_try_read_at(struct fits_events_cursor *c, long long first,
+			     struct ev_event *ev, size_t max, char *why, size_t why_size);
+
+void fits_events_cursor_free(struct fits_events_cursor *c);
 
 void fits_events_close(struct fits_events_reader *r);
 

@@ -2,11 +2,14 @@
  * stdin: nothing.  stdout (or -o FILE): LLEV stream.
  * Exit: 0 ok, 1 bad input or I/O, 2 usage.
  * The wavelength rules, metadata keys and --meta JSON keys are in fits2ev(1). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "die.h"
 #include "ev.h"
 #include "fits_events.h"
 #include "meta.h"
@@ -230,23 +233,125 @@ parse_options(int argc, char **argv)
 	return o;
 }
 
+/* Rows converted and written at a time by a worker: 512 KiB of records. */
+#define WORK_ROWS 32768
+/* Workers: one per core up to two.  Decoding runs in parallel, writes one
+ * at a time in row order; two already overlap one's decoding with the
+ * other's write (a kernel copy into the pipe or file). */
+#define MAX_WORKERS 2
+
+/* The conversion shared by the workers. */
+struct work {
+	struct fits_events_reader *in;
+	struct ev_writer *out;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;		/* `turn` moved or `stop` set */
+	long long next_row;		/* the first row of the next block handed out */
+	unsigned long long handed;	/* blocks handed out */
+	unsigned long long turn;	/* the block whose records go out next */
+	bool stop;			/* a bad row or a failed write: no more blocks */
+	int write_err;			/* errno of the failed write */
+	char why[1024];			/* the first bad row, when there was one */
+};
+
+/* One worker: take the next block of rows, decode it into its own buffer,
+ * wait for its turn, write it.  A bad row is reported at its turn, after
+ * every record before it went out, and stops the others; so does a failed
+ * write.  Runs in main's thread too. */
+static void *
+worker(void *arg)
+{
+	struct work *wk = arg;
+	struct fits_events_cursor *c = fits_events_cursor_new(wk->in);
+	struct ev_event *buf = xmalloc((size_t)WORK_ROWS * sizeof *buf);
+	char why[sizeof wk->why];
+
+	for (;;) {
+		unsigned long long seq;
+		long long first;
+		long n;
+		int err = 0;
+
+		pthread_mutex_lock(&wk->mu);
+		if (wk->stop || wk->next_row > fits_events_rows(wk->in)) {
+			pthread_mutex_unlock(&wk->mu);
+			break;
+		}
+		first = wk->next_row;
+		wk->next_row += WORK_ROWS;
+		seq = wk->handed++;
+		pthread_mutex_unlock(&wk->mu);
+
+		n = fits_events_try_read_at(c, first, buf, WORK_ROWS, why, sizeof why);
+
+		pthread_mutex_lock(&wk->mu);
+		while (wk->turn != seq && !wk->stop)
+			pthread_cond_wait(&wk->cv, &wk->mu);
+		if (wk->stop) {
+			pthread_mutex_unlock(&wk->mu);
+			break;
+		}
+		if (n < 0) {
+			snprintf(wk->why, sizeof wk->why, "%s", why);
+			wk->stop = true;
+			pthread_cond_broadcast(&wk->cv);
+			pthread_mutex_unlock(&wk->mu);
+			break;
+		}
+		pthread_mutex_unlock(&wk->mu);
+		/* Our turn: the others wait for `turn` to move, so the writer is
+		 * ours alone until then. */
+		err = ev_writer_try_write(wk->out, buf, (size_t)n);
+		pthread_mutex_lock(&wk->mu);
+		if (err) {
+			wk->write_err = err;
+			wk->stop = true;
+		} else {
+			wk->turn++;
+		}
+		pthread_cond_broadcast(&wk->cv);
+		pthread_mutex_unlock(&wk->mu);
+		if (err)
+			break;
+	}
+	free(buf);
+	fits_events_cursor_free(c);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = parse_options(argc, argv);
 	struct fits_events_reader *in = fits_events_open(&o.fe);
-	struct ev_writer *out;
-	struct ev_event *blk = xmalloc((size_t)EV_BLOCK_EVENTS * sizeof *blk);
-	size_t n;
+	struct work wk = { .in = in, .next_row = 1 };
+	pthread_t helper[MAX_WORKERS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n_helpers = 0, want;
 
 	if (o.fe.dither)
 		meta_add_seed(fits_events_meta(in), o.fe.seed);
-	out = ev_writer_open_path(cli_output, cli_command_line(), fits_events_meta(in));
-	while ((n = fits_events_read(in, blk, EV_BLOCK_EVENTS)) > 0)
-		ev_write_block(out, blk, n);
-	ev_writer_close(out);
+	wk.out = ev_writer_open_path(cli_output, cli_command_line(), fits_events_meta(in));
+	ev_writer_expect(wk.out, (uint64_t)fits_events_rows(in));
+	pthread_mutex_init(&wk.mu, NULL);
+	pthread_cond_init(&wk.cv, NULL);
+	/* Helpers besides main's own thread; none where the rows must be
+	 * decoded in order (--dither) or one block holds them all. */
+	want = fits_events_parallel(in) && fits_events_rows(in) > WORK_ROWS ?
+	       (int)(cpus < MAX_WORKERS ? (cpus > 1 ? cpus : 1) : MAX_WORKERS) - 1 : 0;
+	while (n_helpers < want && pthread_create(&helper[n_helpers], NULL, worker, &wk) == 0)
+		n_helpers++;
+	worker(&wk);
+	for (int k = 0; k < n_helpers; k++)
+		pthread_join(helper[k], NULL);
+	if (wk.write_err)
+		ev_writer_die(wk.out, wk.write_err);
+	if (wk.stop)
+		die(EXIT_RUNTIME, "%s: %s", o.fe.path, wk.why);
+	ev_writer_close(wk.out);
+	pthread_cond_destroy(&wk.cv);
+	pthread_mutex_destroy(&wk.mu);
 	fits_events_close(in);
-	free(blk);
 	free(o.dataset);
 	json_decref(o.meta_json);
 	return EXIT_OK;

@@ -16,7 +16,7 @@ pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 LIBS_core := $(call pc_libs,jansson) -lm
-LIBS_fits := $(call pc_libs,cfitsio)
+LIBS_fits := $(call pc_libs,cfitsio) -pthread
 LIBS_plot := $(call pc_libs,cairo libpng)
 LIBS_fft  := $(call pc_libs,kissfft-float)
 LIBS_opt  := $(call pc_libs,nlopt)

@@ -579,3 +579,84 @@ d[i + 10:i + 85] = b"\x05" * 75
 open(sys.argv[2], "wb").write(bytes(d))' "$T_SAMPLE/chandra_test.fits" "$T/badcard.fits"
 t_error fits2ev-97 "a header card that is not ASCII text is refused with one line, no crash" 1 \
 	"fits2ev: $T/badcard.fits: corrupt file: extension 1: header card 21 is not ASCII text" fits2ev "$T/badcard.fits"
+
+# Tables of several blocks (32768 rows each), converted by two workers that
+# decode in parallel and write in turn; a plain file is read through mmap
+# windows, a gzip one or a --filter selection through cfitsio.
+"$T_PY" - "$T" <<'EOF2'
+import sys, numpy as np
+from astropy.io import fits
+T = sys.argv[1]
+n = 200003
+t = np.arange(n, dtype=np.float64) * 0.5
+e = np.linspace(-5, 9000, n).astype(np.float32)
+# Energies at the float overflow edge of 1239.84198/E, both sides, and the
+# values that are no energy.
+edge = np.float32(1239.84198 / 3.4028234663852886e38)
+e[[3, 5, 7, 9, 11, 13, 15, 100000, 199999]] = [np.nan, np.inf, 0, -0.0, edge,
+    np.nextafter(edge, np.float32(0)), np.nextafter(np.float32(0), np.float32(1)), -1, 1e-37]
+h = fits.BinTableHDU.from_columns([fits.Column('TIME', 'D', array=t),
+    fits.Column('ENERGY', 'E', array=e, unit='eV'), fits.Column('PI', 'J', array=np.arange(n) % 1024)],
+    name='EVENTS')
+h.header['TIMEZERO'] = 2.25
+fits.HDUList([fits.PrimaryHDU(), h]).writeto(f'{T}/big.fits', overwrite=True)
+t[150001] = np.nan
+fits.HDUList([fits.PrimaryHDU(), fits.BinTableHDU.from_columns([fits.Column('TIME', 'D', array=t)],
+    name='EVENTS')]).writeto(f'{T}/bigbad.fits', overwrite=True)
+EOF2
+fits2ev "$T/big.fits" >"$T/big.ev"
+t_py fits2ev-98 "200003 rows in several blocks: TIME + TIMEZERO and float32(1239.84198/E) bit for bit, NaN where no wavelength or beyond float" '
+import sys, json, numpy as np
+from astropy.io import fits
+raw = open(sys.argv[2], "rb").read()
+H = int.from_bytes(raw[8:12], "little")
+ev = np.frombuffer(raw[12 + H:], dtype=[("time", "<f8"), ("wavelength", "<f4"), ("wbin", "<i4")])
+d = fits.open(sys.argv[1])["EVENTS"].data
+e = np.asarray(d["ENERGY"], np.float64)
+assert len(ev) == len(d) == 200003, len(ev)
+assert np.array_equal(ev["time"], np.asarray(d["TIME"], np.float64) + 2.25), "TIME differs"
+with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    w = np.where(e > 0, 1239.84198 / e, np.nan).astype(np.float32)
+w[np.isinf(w)] = np.nan
+assert np.isnan(ev["wavelength"][[3, 7, 9, 13, 15, 100000]]).all(), ev["wavelength"][:16]
+assert ev["wavelength"][5] == 0 and np.isfinite(ev["wavelength"][11]), ev["wavelength"][:16]
+assert np.array_equal(ev["wavelength"].view(np.uint32), w.view(np.uint32)), "wavelength differs"
+assert (ev["wbin"] == -1).all()' "$T/big.fits" "$T/big.ev"
+gzip -c "$T/big.fits" >"$T/big.fits.gz"
+t_eq fits2ev-99 "the gzip copy (cfitsio reads, two workers) gives the same records" \
+	"$(ev2tsv --no-meta <"$T/big.ev" | cksum)" "$(fits2ev "$T/big.fits.gz" | ev2tsv --no-meta | cksum)"
+t_eq fits2ev-100 "--filter selecting every row gives the same records" \
+	"$(ev2tsv --no-meta <"$T/big.ev" | cksum)" "$(fits2ev --filter 'TIME >= 0' "$T/big.fits" | ev2tsv --no-meta | cksum)"
+t_eq fits2ev-101 "--dither (one worker, draws in row order) is the same for a seed, run to run" \
+	"$(fits2ev --wave-col PI --wave-unit ev --dither --seed 7 "$T/big.fits" | cksum)" \
+	"$(fits2ev --wave-col PI --wave-unit ev --dither --seed 7 "$T/big.fits" | cksum)"
+
+# > FILE and -o FILE: disk space is reserved ahead (fallocate, KEEP_SIZE), the
+# size stays that of the stream; >> appends after what the file held.
+fits2ev "$T/big.fits" >"$T/big_file.ev"
+fits2ev -o "$T/big_o.ev" "$T/big.fits"
+t_eq fits2ev-102 "> FILE: the bytes of the stream to a pipe, no more" \
+	"$(wc -c <"$T/big.ev") $(cksum <"$T/big.ev")" "$(wc -c <"$T/big_file.ev") $(cksum <"$T/big_file.ev")"
+t_eq fits2ev-103 "-o FILE over an older file: the same records" \
+	"$(ev2tsv --no-meta <"$T/big.ev" | cksum)" "$(ev2tsv --no-meta <"$T/big_o.ev" | cksum)"
+printf 'before\n' >"$T/append.ev"
+fits2ev "$T/big.fits" >>"$T/append.ev"
+t_eq fits2ev-104 ">> FILE: the stream after the file's old bytes" \
+	"$(wc -c <"$T/big.ev") before" "$(tail -c +8 "$T/append.ev" | wc -c) $(head -n 1 "$T/append.ev")"
+
+# A bad time in a later block: named at its row once the blocks before it
+# went out; nothing of its block or after; -o leaves no file.
+fits2ev --no-wavelength "$T/bigbad.fits" >"$T/bigbad.ev" 2>"$T/bigbad.err"
+t_eq fits2ev-105 "a bad time in the 5th block: status 1, one line naming row 150002, records of rows 1-131072 only" \
+	"1 fits2ev: $T/bigbad.fits: EVENTS row 150002: TIME is NaN 131072 ok" \
+	"$? $(cat "$T/bigbad.err") $(ev_times <"$T/bigbad.ev" | awk '$1 != (NR - 1) * 0.5 { bad = 1 } END { print NR, bad ? "bad" : "ok" }')"
+rm -f "$T/bigbad_o.ev"
+t_error fits2ev-106 "the same with -o: no file" 1 "fits2ev: $T/bigbad.fits: EVENTS row 150002: TIME is NaN" \
+	fits2ev --no-wavelength -o "$T/bigbad_o.ev" "$T/bigbad.fits"
+t_check fits2ev-107 "no output file after the bad time" test ! -e "$T/bigbad_o.ev"
+t_error fits2ev-108 "a write error (a full device) is one line, status 1" 1 \
+	"fits2ev: stdout: write error: No space left on device" sh -c "fits2ev '$T/big.fits' >/dev/full"
+fits2ev "$T/big.fits" 2>"$T/bigpipe.err" | head -c 100 >/dev/null
+st=${PIPESTATUS[0]}
+t_eq fits2ev-109 "several blocks into | head -c 100: status 0 or 141 and no message" "ok " \
+	"$({ [ "$st" = 0 ] || [ "$st" = 141 ]; } && echo ok || echo "status $st") $(cat "$T/bigpipe.err")"

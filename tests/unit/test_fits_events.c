@@ -112,6 +112,24 @@ main(void)
 	r = fits_events_open_memory(bytes, size, &o, why, sizeof why);
 	check(r == NULL && strcmp(why, "--filter needs a file, not memory") == 0,
 	      "--filter needs a file");
+	o.filter = NULL;
+	r = fits_events_open_memory(bytes, size, &o, why, sizeof why);
+	if (r) {
+		struct fits_events_cursor *a = fits_events_cursor_new(r), *b = fits_events_cursor_new(r);
+		struct ev_event x[8], y[8];
+		long na = fits_events_try_read_at(a, 4, x, 8, why, sizeof why);
+		long nb = fits_events_try_read_at(b, 1, y, 3, why, sizeof why);
+
+		check(fits_events_parallel(r) && na == 2 && nb == 3 && x[0].time == 28.5 &&
+		      x[1].time == 34.5 && y[0].time == 10.5 && y[2].time == 22.5 &&
+		      fits_events_try_read_at(a, 6, x, 8, why, sizeof why) == 0 &&
+		      fits_events_try_read(r, back, 8, why, sizeof why) == 5 && back[0].time == 10.5,
+		      "two cursors read rows by number, out of order, past the end none, "
+		      "and leave try_read's position alone");
+		fits_events_cursor_free(a);
+		fits_events_cursor_free(b);
+		fits_events_close(r);
+	}
 	free(bytes);
 	unlink(path);
 	json_decref(meta);
