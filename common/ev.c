@@ -16,6 +16,7 @@
 #include "ev.h"
 
 #define BLOCK_BYTES ((size_t)EV_BLOCK_EVENTS * EV_RECORD_SIZE)
+#define DIRECT_BYTES ((size_t)64 << 10)
 
 static void
 set_why(char *why, size_t why_size, const char *fmt, const char *arg)
@@ -781,9 +782,13 @@ ev_write_block(struct ev_writer *w, const struct ev_event *ev, size_t n)
 
 	if (w->used + bytes > BLOCK_BYTES)
 		flush(w);
-	if (bytes >= BLOCK_BYTES / 2) {
+	/* A default pipe's worth (64 KiB) or more goes out as it is, not
+	 * copied: a filter that keeps part of each block (downsample
+	 * --fraction 0.5, wrange) would otherwise copy every other block into
+	 * the buffer on its way out. */
+	if (bytes >= DIRECT_BYTES) {
 		flush(w);	/* what is buffered (the header too) goes first */
-		write_all(w, ev, bytes);	/* large blocks skip the copy */
+		write_all(w, ev, bytes);
 		return;
 	}
 	memcpy(w->buf + w->used, ev, bytes);
