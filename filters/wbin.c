@@ -149,15 +149,21 @@ parse_options(int argc, char **argv)
  * bit patterns of positive floats are ordered as their values, so the
  * range [fe[0], fe[k]] cut into cells of 2^shift patterns maps a cell to
  * the bin of its first value, and with at most one inner edge per cell one
- * compare with the next edge finishes the job: no search, no branch.  The
- * same bins as the search: both give the largest b < k with fe[b] <= w. */
+ * compare with that edge (kept in the cell, as bits) finishes the job: no
+ * search, no branch, one load.  The same bins as the search: both give the
+ * largest b < k with fe[b] <= w. */
 #define LUT_MAX_CELLS 65536
+
+struct cell {
+	uint32_t edge;		/* bits of the bin's upper edge; UINT32_MAX for the last bin */
+	int32_t bin;		/* bin of the cell's first value */
+};
 
 struct lut {
 	uint32_t base;		/* bits of fe[0] */
+	uint32_t span;		/* bits of fe[k] - base */
 	unsigned shift;
-	int32_t *bin;		/* per cell */
-	float *next;		/* next[b] = fe[b+1], the last +infinity */
+	struct cell *cell;
 };
 
 static uint32_t
@@ -197,40 +203,37 @@ lut_build(struct lut *t, const float *fe, size_t k)
 	}
 	cells = (span >> shift) + 1;
 	t->base = base;
+	t->span = span;
 	t->shift = shift;
-	t->bin = xmalloc(cells * sizeof *t->bin);
-	t->next = xmalloc((k + 1) * sizeof *t->next);
+	t->cell = xmalloc(cells * sizeof *t->cell);
 	for (size_t c = 0; c < cells; c++) {
 		uint32_t lo = base + (uint32_t)(c << shift);
 
 		while (b + 1 < k && float_bits(fe[b + 1]) <= lo)
 			b++;
-		t->bin[c] = (int32_t)b;
+		t->cell[c].bin = (int32_t)b;
+		/* The last bin is closed: w == fe[k] stays in it. */
+		t->cell[c].edge = b + 1 < k ? float_bits(fe[b + 1]) : UINT32_MAX;
 	}
-	for (size_t j = 0; j < k; j++)
-		t->next[j] = fe[j + 1];
-	t->next[k - 1] = INFINITY;	/* the last bin is closed: w == fe[k] stays in it */
-	t->next[k] = INFINITY;
 	return true;
 }
 
 /* Bin and cut a block through the table; returns the events kept. */
 static size_t
-bin_block_lut(const struct lut *t, struct ev_event *blk, size_t n, float lo, float hi)
+bin_block_lut(const struct lut *t, struct ev_event *blk, size_t n)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		float w = blk[i].wavelength;
-		bool in = w >= lo && w <= hi;	/* NaN fails both */
-		uint32_t c = (float_bits(w) - t->base) >> t->shift;
-		int32_t b;
+		/* The reader lets through only w >= 0, -0 and NaN: |w|'s bits
+		 * are in range exactly when fe[0] <= w <= fe[k] (NaN's lie
+		 * above infinity's, -0's below fe[0]'s). */
+		uint32_t u = float_bits(blk[i].wavelength) & 0x7fffffffu, d = u - t->base;
+		bool in = d <= t->span;
+		struct cell c = t->cell[in ? d >> t->shift : 0];
 
-		c = in ? c : 0;	/* outsiders' cells lie off the table */
-		b = t->bin[c];
-		b += t->next[b] <= w;
 		blk[kept] = blk[i];
-		blk[kept].wbin = b;
+		blk[kept].wbin = c.bin + (u >= c.edge);
 		kept += in;
 	}
 	return kept;
@@ -262,7 +265,7 @@ main(int argc, char **argv)
 		size_t kept = 0;
 
 		if (use_lut) {
-			ev_write_block(out, blk, bin_block_lut(&t, blk, n, fe[0], fe[k]));
+			ev_write_block(out, blk, bin_block_lut(&t, blk, n));
 			continue;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -299,10 +302,8 @@ main(int argc, char **argv)
 	}
 	ev_writer_close(out);
 	ev_reader_close(in);
-	if (use_lut) {
-		free(t.bin);
-		free(t.next);
-	}
+	if (use_lut)
+		free(t.cell);
 	free(fe);
 	free(o.edges);
 	return EXIT_OK;
