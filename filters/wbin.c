@@ -222,15 +222,19 @@ lut_build(struct lut *t, const float *fe, size_t k)
 static size_t
 bin_block_lut(const struct lut *t, struct ev_event *blk, size_t n)
 {
+	/* Locals: the stores to blk could otherwise alias *t, reloaded each event. */
+	const struct cell *cell = t->cell;
+	uint32_t base = t->base, span = t->span;
+	unsigned shift = t->shift;
 	size_t kept = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		/* The reader lets through only w >= 0, -0 and NaN: |w|'s bits
 		 * are in range exactly when fe[0] <= w <= fe[k] (NaN's lie
 		 * above infinity's, -0's below fe[0]'s). */
-		uint32_t u = float_bits(blk[i].wavelength) & 0x7fffffffu, d = u - t->base;
-		bool in = d <= t->span;
-		struct cell c = t->cell[in ? d >> t->shift : 0];
+		uint32_t u = float_bits(blk[i].wavelength) & 0x7fffffffu, d = u - base;
+		bool in = d <= span;
+		struct cell c = cell[in ? d >> shift : 0];
 
 		blk[kept] = blk[i];
 		blk[kept].wbin = c.bin + (u >= c.edge);
