@@ -343,22 +343,28 @@ values_ok_avx2(const struct ev_event *ev, size_t n)
 	       (i == n || values_ok_sse2(ev + i, n - i));
 }
 
-static int have_avx2 = -1;
+/* Whether to use the AVX2 checks; decided once.  LL_EV_NO_AVX2 in the
+ * environment keeps to SSE2: the unit tests run the checks both ways. */
+static bool
+use_avx2(void)
+{
+	static int use = -1;
+
+	if (use < 0)
+		use = __builtin_cpu_supports("avx2") && !getenv("LL_EV_NO_AVX2");
+	return use;
+}
 
 static bool
 block_sorted_ok(const struct ev_event *ev, size_t n, double prev)
 {
-	if (have_avx2 < 0)
-		have_avx2 = __builtin_cpu_supports("avx2");
-	return have_avx2 ? sorted_ok_avx2(ev, n, prev) : sorted_ok_sse2(ev, n, prev);
+	return use_avx2() ? sorted_ok_avx2(ev, n, prev) : sorted_ok_sse2(ev, n, prev);
 }
 
 static bool
 block_values_ok(const struct ev_event *ev, size_t n)
 {
-	if (have_avx2 < 0)
-		have_avx2 = __builtin_cpu_supports("avx2");
-	return have_avx2 ? values_ok_avx2(ev, n) : values_ok_sse2(ev, n);
+	return use_avx2() ? values_ok_avx2(ev, n) : values_ok_sse2(ev, n);
 }
 #else
 #define block_sorted_ok sorted_ok_sse2
