@@ -15,7 +15,9 @@
  * one line "PROGRAM: NAME: what: why" naming the byte offset of the problem.
  *
  * Readers accept any H; writers always pad.  Records are validated as they are
- * read: time finite and >= 0, wavelength NaN or finite and >= 0, wbin >= -1.
+ * read: time finite and >= 0, wavelength NaN or finite and >= 0, wbin >= -1
+ * (with SSE2 or AVX2, whichever the CPU has; LL_EV_NO_AVX2 in the
+ * environment keeps to SSE2, for tests).
  * numpy reads a stream with
  *	np.fromfile(f, dtype=[('time','<f8'),('wavelength','<f4'),('wbin','<i4')],
  *		    offset=12+H)
