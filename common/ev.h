@@ -16,8 +16,8 @@
  *
  * Readers accept any H; writers always pad.  Records are validated as they are
  * read: time finite and >= 0, wavelength NaN or finite and >= 0, wbin >= -1
- * (with SSE2 or AVX2, whichever the CPU has; LL_EV_NO_AVX2 in the
- * environment keeps to SSE2, for tests).
+ * (with SSE2, AVX2 or AVX-512, the widest the CPU has; LL_EV_SIMD=sse2 or
+ * avx2 in the environment keeps below that, for tests).
  * numpy reads a stream with
  *	np.fromfile(f, dtype=[('time','<f8'),('wavelength','<f4'),('wbin','<i4')],
  *		    offset=12+H)
