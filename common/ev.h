@@ -15,7 +15,9 @@
  * one line "PROGRAM: NAME: what: why" naming the byte offset of the problem.
  *
  * Readers accept any H; writers always pad.  Records are validated as they are
- * read: time finite and >= 0, wavelength NaN or finite and >= 0, wbin >= -1.
+ * read: time finite and >= 0, wavelength NaN or finite and >= 0, wbin >= -1
+ * (with SSE2, AVX2 or AVX-512, the widest the CPU has; LL_EV_SIMD=sse2 or
+ * avx2 in the environment keeps below that, for tests).
  * numpy reads a stream with
  *	np.fromfile(f, dtype=[('time','<f8'),('wavelength','<f4'),('wbin','<i4')],
  *		    offset=12+H)
@@ -39,7 +41,7 @@
 #define EV_RECORD_SIZE 16
 #define EV_PREFIX_SIZE 12
 #define EV_META_MAX (64u << 20)		/* refuse absurd metadata lengths */
-#define EV_BLOCK_EVENTS 65536		/* 1 MiB of records per block */
+#define EV_BLOCK_EVENTS 65536		/* a producer's block: 1 MiB of records */
 
 struct ev_event {
 	double time;		/* s, the FITS TIME system (TT since MJDREF) */
@@ -98,9 +100,10 @@ json_t *ev_reader_meta(struct ev_reader *r);
  * input); also fails at once when the metadata says "sorted": false. */
 void ev_reader_require_sorted(struct ev_reader *r);
 
-/* Next block of records: returns how many (0 at end of stream) and points
- * *blk at them.  The block stays valid until the next call and may be changed
- * in place.  Dies on a truncated last record or an invalid record. */
+/* Next block of records (up to 256 KiB of them): returns how many (0 at end
+ * of stream) and points *blk at them.  The block stays valid until the next
+ * call and may be changed in place.  Dies on a truncated last record or an
+ * invalid record. */
 size_t ev_read_block(struct ev_reader *r, struct ev_event **blk);
 
 /* Events delivered so far; whether they were in time order. */

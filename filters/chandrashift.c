@@ -5,10 +5,12 @@
  * the instrument).  Input e0..e(N-1) with times t0..t(N-1) becomes
  * e1..e(N-2), where e_k keeps its wavelength and wbin and takes t(k+1): the
  * first event has no time of its own and the last has no successor to take
- * one from.  One event is carried between blocks, so memory is constant.
+ * one from.  One event's wavelength and wbin are carried between blocks, so
+ * memory is constant.
  * Only for HRC: other streams are refused unless --force. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "cli.h"
@@ -81,6 +83,22 @@ require_hrc(json_t *meta)
 		    instrument);
 }
 
+/* An event's wavelength and wbin together, the 8 bytes after its time. */
+static uint64_t
+wb_of(const struct ev_event *e)
+{
+	uint64_t v;
+
+	memcpy(&v, &e->wavelength, sizeof v);
+	return v;
+}
+
+static void
+set_wb(struct ev_event *e, uint64_t v)
+{
+	memcpy(&e->wavelength, &v, sizeof v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -89,7 +107,8 @@ main(int argc, char **argv)
 	json_t *meta = ev_reader_meta(in);
 	json_t *done = json_object_get(meta, "chandrashift");
 	struct ev_writer *out;
-	struct ev_event *blk, carry = { 0 };
+	struct ev_event *blk;
+	uint64_t carry = 0;	/* wavelength and wbin of the previous block's last event */
 	uint64_t start = 0;	/* stream index of blk[0] */
 	size_t n;
 
@@ -105,19 +124,18 @@ main(int argc, char **argv)
 	 * subsequence of the input's, so order holds exactly when it held. */
 	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
-		/* Indices start-1 .. start+n-2 now know their successor's time;
-		 * index 0 (e0) is never written. */
-		if (start >= 2) {
-			carry.time = blk[0].time;
-			ev_write_block(out, &carry, 1);
-		}
-		for (size_t i = 1; i < n; i++)
-			blk[i - 1].time = blk[i].time;
-		carry = blk[n - 1];
-		if (start == 0)
-			ev_write_block(out, blk + 1, n >= 2 ? n - 2 : 0);
-		else
-			ev_write_block(out, blk, n - 1);
+		/* Seen from the times, the output is t2..t(N-1), each with the
+		 * wavelength and wbin of the event before it: move those one
+		 * record on in place, and the block goes out whole, in one
+		 * write, from stream index 2. */
+		uint64_t last = wb_of(&blk[n - 1]), skip = start >= 2 ? 0 : 2 - start;
+
+		for (size_t i = n - 1; i > 0; i--)
+			set_wb(&blk[i], wb_of(&blk[i - 1]));
+		set_wb(&blk[0], carry);
+		carry = last;
+		if (n > skip)
+			ev_write_block(out, blk + skip, n - (size_t)skip);
 		start += n;
 	}
 	ev_writer_close(out);

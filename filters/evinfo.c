@@ -109,6 +109,128 @@ grow_wbins(struct summary *s, int32_t b, uint64_t event)
 	s->n_wbins = need;
 }
 
+/* Smallest and largest wavelength (NaN skipped) and NaN count of a block,
+ * folded into *lo, *hi, *n_nan as the loop "lo = w < lo ? w : lo" over the
+ * events in order would: of equal values the first seen is kept. */
+static void
+w_stats_exact(const struct ev_event *blk, size_t n, float *lo, float *hi, uint64_t *n_nan)
+{
+	for (size_t i = 0; i < n; i++) {
+		float w = blk[i].wavelength;
+
+		/* NaN fails both compares: only counted. */
+		*lo = w < *lo ? w : *lo;
+		*hi = w > *hi ? w : *hi;
+		*n_nan += w != w;
+	}
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* The same on four lanes at once: a record loaded as four floats has its
+ * wavelength in lane 2 (the others are ignored).  minps/maxps keep their
+ * second operand when the first is NaN, as the compares above do.  Two
+ * accumulators may meet -0 and +0 in another order than the events did,
+ * and only a zero can tell: a block whose extreme is 0 is done again the
+ * exact way. */
+static void
+w_stats(const struct ev_event *blk, size_t n, float *lo, float *hi, uint64_t *n_nan)
+{
+	const float *f = (const float *)(const void *)blk;
+	__m128 mn0 = _mm_set1_ps(INFINITY), mn1 = mn0, mx0 = _mm_set1_ps(-INFINITY), mx1 = mx0;
+	__m128i nan0 = _mm_setzero_si128(), nan1 = nan0;
+	float bmin, bmax;
+	uint64_t bnan;
+	size_t i = 0;
+
+	for (; i + 2 <= n; i += 2, f += 8) {
+		__m128 x0 = _mm_loadu_ps(f), x1 = _mm_loadu_ps(f + 4);
+
+		mn0 = _mm_min_ps(x0, mn0);
+		mn1 = _mm_min_ps(x1, mn1);
+		mx0 = _mm_max_ps(x0, mx0);
+		mx1 = _mm_max_ps(x1, mx1);
+		/* A NaN compares unordered: -1 in its lane, counted down. */
+		nan0 = _mm_sub_epi32(nan0, _mm_castps_si128(_mm_cmpunord_ps(x0, x0)));
+		nan1 = _mm_sub_epi32(nan1, _mm_castps_si128(_mm_cmpunord_ps(x1, x1)));
+	}
+	mn0 = _mm_min_ps(mn0, mn1);
+	mx0 = _mm_max_ps(mx0, mx1);
+	nan0 = _mm_add_epi32(nan0, nan1);
+	bmin = _mm_cvtss_f32(_mm_shuffle_ps(mn0, mn0, 2));
+	bmax = _mm_cvtss_f32(_mm_shuffle_ps(mx0, mx0, 2));
+	bnan = (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi32(nan0, 2));
+	if (i < n) {
+		float w = blk[i].wavelength;
+
+		bmin = w < bmin ? w : bmin;
+		bmax = w > bmax ? w : bmax;
+		bnan += w != w;
+	}
+	if (bmin == 0 || bmax == 0) {
+		w_stats_exact(blk, n, lo, hi, n_nan);
+		return;
+	}
+	*lo = bmin < *lo ? bmin : *lo;
+	*hi = bmax > *hi ? bmax : *hi;
+	*n_nan += bnan;
+}
+#else
+#define w_stats w_stats_exact
+#endif
+
+/* Count the events of a block per wbin; returns how many are unbinned (-1).
+ * An event's count is a load, an add and a store to one of a few slots, and
+ * events of the same wbin close together would each wait for the one
+ * before: with few bins the counts are kept in four interleaved tables,
+ * one per event of a group of four, and added up at the end. */
+static uint64_t
+count_wbins(struct summary *s, const struct ev_event *e, size_t n)
+{
+	enum { LANES = 4, SMALL = 256 };
+	uint64_t n_unbinned = 0;
+	size_t nw = s->n_wbins, i = 0;
+
+	if (nw < SMALL) {
+		/* Slot b + 1 for wbin b, so -1 counts in slot 0. */
+		uint32_t c[LANES][SMALL + 1];
+		uint32_t top = (uint32_t)nw;
+
+		for (int l = 0; l < LANES; l++)
+			memset(c[l], 0, (nw + 1) * sizeof c[l][0]);
+		for (; i + LANES <= n; i += LANES) {
+			uint32_t x0 = (uint32_t)e[i].wbin + 1, x1 = (uint32_t)e[i + 1].wbin + 1;
+			uint32_t x2 = (uint32_t)e[i + 2].wbin + 1, x3 = (uint32_t)e[i + 3].wbin + 1;
+
+			if (x0 > top || x1 > top || x2 > top || x3 > top)
+				break;	/* a wbin above the table: the loop below grows it */
+			c[0][x0]++;
+			c[1][x1]++;
+			c[2][x2]++;
+			c[3][x3]++;
+		}
+		for (int l = 0; l < LANES; l++) {
+			n_unbinned += c[l][0];
+			for (size_t b = 0; b < nw; b++)
+				s->wbin_count[b] += c[l][b + 1];
+		}
+	}
+	for (; i < n; i++) {
+		int32_t b = e[i].wbin;
+
+		if ((uint32_t)b < s->n_wbins)
+			s->wbin_count[b]++;
+		else if (b < 0)
+			n_unbinned++;	/* the reader guarantees b >= -1 */
+		else {
+			grow_wbins(s, b, s->n_events + i);
+			s->wbin_count[b]++;
+		}
+	}
+	return n_unbinned;
+}
+
 static void
 scan(struct ev_reader *in, struct summary *s)
 {
@@ -119,27 +241,23 @@ scan(struct ev_reader *in, struct summary *s)
 	uint64_t n_nan = 0, n_unbinned = 0;
 
 	while ((n = ev_read_block(in, &blk)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			double t = blk[i].time;
-			float w = blk[i].wavelength;
-			int32_t b = blk[i].wbin;
+		/* A block sorted so far (the reader has checked it) spans its
+		 * first to its last time.  The maximum kept is the first of
+		 * equal values, which only -0 and +0 tell apart: a block ending
+		 * at 0 takes the loop. */
+		if (ev_reader_sorted(in) && blk[n - 1].time != 0) {
+			t_min = blk[0].time < t_min ? blk[0].time : t_min;
+			t_max = blk[n - 1].time > t_max ? blk[n - 1].time : t_max;
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				double t = blk[i].time;
 
-			t_min = t < t_min ? t : t_min;
-			t_max = t > t_max ? t : t_max;
-			if (w == w) {
-				w_min = w < w_min ? w : w_min;
-				w_max = w > w_max ? w : w_max;
-			} else {
-				n_nan++;
+				t_min = t < t_min ? t : t_min;
+				t_max = t > t_max ? t : t_max;
 			}
-			if (b < 0) {
-				n_unbinned++;	/* the reader guarantees b >= -1 */
-				continue;
-			}
-			if ((size_t)b >= s->n_wbins)
-				grow_wbins(s, b, s->n_events + i);
-			s->wbin_count[b]++;
 		}
+		w_stats(blk, n, &w_min, &w_max, &n_nan);
+		n_unbinned += count_wbins(s, blk, n);
 		s->n_events += n;
 	}
 	s->t_min = t_min;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "ev.h"
@@ -105,6 +106,50 @@ region_of(const struct gti_list *g, size_t c)
 	return r;
 }
 
+/* First index of blk[lo..hi) whose time is >= t (hi when none). */
+static size_t
+first_at_or_after(const struct ev_event *blk, size_t lo, size_t hi, double t)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (blk[mid].time < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Keep the events of a time-sorted block that lie in an interval: the same
+ * events as the loop over records keeps, each interval's a contiguous run.
+ * Returns how many, compacted to the front of blk in order. */
+static size_t
+keep_sorted(const struct gti_list *g, struct ev_event *blk, size_t n)
+{
+	size_t kept = 0, from = 0, c, lo = 0, hi = g->n;
+
+	/* The first interval that does not end before the block starts. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g->iv[mid].stop <= blk[0].time)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (c = lo; c < g->n && from < n && g->iv[c].start <= blk[n - 1].time; c++) {
+		size_t a = first_at_or_after(blk, from, n, g->iv[c].start);
+		size_t b = first_at_or_after(blk, a, n, g->iv[c].stop);
+
+		if (kept != a)
+			memmove(blk + kept, blk + a, (b - a) * sizeof *blk);
+		kept += b - a;
+		from = b;
+	}
+	return kept;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -123,6 +168,13 @@ main(int argc, char **argv)
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 
+		/* Sorted so far (the reader checked this block too): the events
+		 * kept are runs, found by binary search, and moved only when
+		 * something before them was dropped. */
+		if (ev_reader_sorted(in)) {
+			ev_write_block(out, blk, keep_sorted(&g, blk, n));
+			continue;
+		}
 		for (size_t i = 0; i < n; i++) {
 			double t = blk[i].time;
 

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "ev.h"
@@ -144,6 +145,104 @@ parse_options(int argc, char **argv)
 	return o;
 }
 
+/* A table from a wavelength's float bits to its bin, for edges > 0: the
+ * bit patterns of positive floats are ordered as their values, so the
+ * range [fe[0], fe[k]] cut into cells of 2^shift patterns maps a cell to
+ * the bin of its first value, and with at most one inner edge per cell one
+ * compare with that edge (kept in the cell, as bits) finishes the job: no
+ * search, no branch, one load.  The same bins as the search: both give the
+ * largest b < k with fe[b] <= w. */
+#define LUT_MAX_CELLS 65536
+
+struct cell {
+	uint32_t edge;		/* bits of the bin's upper edge; UINT32_MAX for the last bin */
+	int32_t bin;		/* bin of the cell's first value */
+};
+
+struct lut {
+	uint32_t base;		/* bits of fe[0] */
+	uint32_t span;		/* bits of fe[k] - base */
+	unsigned shift;
+	struct cell *cell;
+};
+
+static uint32_t
+float_bits(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+/* Fills *t and returns true when the edges allow a table. */
+static bool
+lut_build(struct lut *t, const float *fe, size_t k)
+{
+	uint32_t base, span;
+	unsigned shift;
+	size_t cells, b = 0;
+
+	if (!(fe[0] > 0) || k > LUT_MAX_CELLS)
+		return false;
+	base = float_bits(fe[0]);
+	span = float_bits(fe[k]) - base;
+	/* The coarsest cells (smallest table) that still hold one inner edge
+	 * at most; finer ones only if the edges need them. */
+	for (shift = 32; shift-- > 0;) {
+		bool apart = true;
+
+		if ((span >> shift) + 1 > LUT_MAX_CELLS)
+			return false;
+		for (size_t j = 1; j + 1 < k && apart; j++)
+			apart = (float_bits(fe[j + 1]) - base) >> shift != (float_bits(fe[j]) - base) >> shift;
+		if (apart)
+			break;
+		if (shift == 0)
+			return false;
+	}
+	cells = (span >> shift) + 1;
+	t->base = base;
+	t->span = span;
+	t->shift = shift;
+	t->cell = xmalloc(cells * sizeof *t->cell);
+	for (size_t c = 0; c < cells; c++) {
+		uint32_t lo = base + (uint32_t)(c << shift);
+
+		while (b + 1 < k && float_bits(fe[b + 1]) <= lo)
+			b++;
+		t->cell[c].bin = (int32_t)b;
+		/* The last bin is closed: w == fe[k] stays in it. */
+		t->cell[c].edge = b + 1 < k ? float_bits(fe[b + 1]) : UINT32_MAX;
+	}
+	return true;
+}
+
+/* Bin and cut a block through the table; returns the events kept. */
+static size_t
+bin_block_lut(const struct lut *t, struct ev_event *blk, size_t n)
+{
+	/* Locals: the stores to blk could otherwise alias *t, reloaded each event. */
+	const struct cell *cell = t->cell;
+	uint32_t base = t->base, span = t->span;
+	unsigned shift = t->shift;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		/* The reader lets through only w >= 0, -0 and NaN: |w|'s bits
+		 * are in range exactly when fe[0] <= w <= fe[k] (NaN's lie
+		 * above infinity's, -0's below fe[0]'s). */
+		uint32_t u = float_bits(blk[i].wavelength) & 0x7fffffffu, d = u - base;
+		bool in = d <= span;
+		struct cell c = cell[in ? d >> shift : 0];
+
+		blk[kept] = blk[i];
+		blk[kept].wbin = c.bin + (u >= c.edge);
+		kept += in;
+	}
+	return kept;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -155,17 +254,24 @@ main(int argc, char **argv)
 	size_t n, k = o.n_edges - 1;
 	float *fe = xmalloc(o.n_edges * sizeof *fe);
 	double scale;
+	struct lut t;
+	bool use_lut;
 
 	for (size_t i = 0; i < o.n_edges; i++)
 		fe[i] = (float)o.edges[i];
 	/* The guess from `scale` is corrected against fe[], so it needs only be
 	 * close; fe[] alone decides. */
 	scale = (double)k / ((double)fe[k] - (double)fe[0]);
+	use_lut = lut_build(&t, fe, k);
 	meta_set_wbin_edges(meta, o.edges, o.n_edges);
 	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 
+		if (use_lut) {
+			ev_write_block(out, blk, bin_block_lut(&t, blk, n));
+			continue;
+		}
 		for (size_t i = 0; i < n; i++) {
 			float w = blk[i].wavelength;
 			size_t b;
@@ -200,6 +306,8 @@ main(int argc, char **argv)
 	}
 	ev_writer_close(out);
 	ev_reader_close(in);
+	if (use_lut)
+		free(t.cell);
 	free(fe);
 	free(o.edges);
 	return EXIT_OK;

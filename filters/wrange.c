@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "ev.h"
@@ -66,6 +67,16 @@ parse_options(int argc, char **argv)
 	return o;
 }
 
+/* The bits of |w|: w with its sign cleared, as an unsigned integer. */
+static uint32_t
+abs_bits(float w)
+{
+	uint32_t u;
+
+	memcpy(&u, &w, sizeof u);
+	return u & 0x7fffffffu;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -75,32 +86,43 @@ main(int argc, char **argv)
 	struct ev_writer *out;
 	struct ev_event *blk;
 	size_t n;
-	uint64_t n_in = 0, n_no_wave = 0;
+	uint64_t n_in = 0;
+	bool any_wave = false;
 	/* Compare at the data's precision: "--max 0.6" must keep an event stored
 	 * as 0.6f, which as a double is 0.6000000238. */
 	float min = (float)o.min, max = (float)o.max;
+	/* The reader lets through only wavelengths >= 0, -0 and NaN.  For those,
+	 * min <= w <= max is lo <= |w|'s bits <= hi as unsigned integers (the
+	 * bits of floats >= 0 are ordered as their values, NaN's lie above
+	 * infinity's): one compare, (bits - lo) <= hi - lo, in the loop.  A
+	 * negative max keeps nothing; a min <= 0 keeps from 0 up. */
+	bool none = max < 0;
+	uint32_t lo = min > 0 ? abs_bits(min) : 0, hi = none ? 0 : abs_bits(max);
+	uint32_t span = hi - lo;
 
 	json_object_set_new(meta, "wavelength_range_nm", json_pack("[ff]", o.min, o.max));
 	out = ev_writer_open_path(cli_output, cli_command_line(), meta);
 	while ((n = ev_read_block(in, &blk)) > 0) {
 		size_t kept = 0;
 
-		/* NaN fails both comparisons, so it is dropped with no extra test.
-		 * Every record is copied and the count advanced by the test: no
+		/* Every record is copied and the count advanced by the test: no
 		 * branch to mispredict when about half the events are kept. */
-		for (size_t i = 0; i < n; i++) {
-			float w = blk[i].wavelength;
-
-			blk[kept] = blk[i];
-			kept += (w >= min) & (w <= max);
-			n_no_wave += w != w;	/* NaN: no wavelength (HRC) */
+		if (!none) {
+			for (size_t i = 0; i < n; i++) {
+				blk[kept] = blk[i];
+				kept += (abs_bits(blk[i].wavelength) - lo) <= span;
+			}
 		}
+		/* Whether any event has a wavelength: settled by the first one
+		 * that has, so only a stream without any pays a whole pass. */
+		for (size_t i = 0; i < n && !any_wave; i++)
+			any_wave = !isnan(blk[i].wavelength);
 		n_in += n;
 		ev_write_block(out, blk, kept);
 	}
 	ev_writer_close(out);
 	/* An HRC stream through wrange loses everything; say why, once. */
-	if (n_in > 0 && n_no_wave == n_in)
+	if (n_in > 0 && !any_wave)
 		fprintf(stderr, "wrange: warning: none of the %llu events has a wavelength: all dropped "
 			"(a dataset without wavelengths, such as HRC's, is one band: leave out wrange and wbin)\n",
 			(unsigned long long)n_in);

@@ -30,9 +30,9 @@ $(O)/libll_$(1).a: $(patsubst %.c,$(O)/%.o,$(call EXT_SRC,$(1)))
 endef
 $(foreach e,$(LIBLL_EXT),$(eval $(call ext_lib,$(e))))
 
-# Loops written for the vectoriser: the stream's record checks (see
-# chunk_has_bad_value in common/ev.c) and psd's per-bin loops around the FFT,
-# all element by element (no reordered sums: the same results); -O2 alone
+# Loops written for the vectoriser: psd's per-bin loops around the FFT, all
+# element by element (no reordered sums: the same results), and the plain-C
+# record checks of common/ev.c (used where there is no SSE2); -O2 alone
 # leaves them scalar on gcc 12.
 $(O)/common/ev.o $(O)/pic/common/ev.o $(O)/filters/psd.o: ALL_CFLAGS += -ftree-vectorize
 

@@ -136,3 +136,9 @@ timeout 20 evinfo -o "$T/fifo" <"$T/sample.ev"; st=$?
 wait "$reader"
 t_eq evinfo-17 "-o FIFO: the summary goes through the FIFO, which stays a FIFO" "0 fifo same" \
 	"$st $([ -p "$T/fifo" ] && echo fifo || echo replaced) $(evinfo <"$T/sample.ev" | cmp -s - "$T/fifo.txt" && echo same || echo differ)"
+
+# The wavelength range is found several events at a time; of equal values
+# the first seen is the one reported, which only -0 and +0 tell apart.
+t_eq evinfo-18 "wavelength range: of -0 and +0 the first seen is reported, in either order" \
+	"0 .. 0.5 nm|-0 .. 0.5 nm" \
+	"$(ev_from_text '1 0\n2 -0\n3 0.5\n4 0.25\n5 nan\n' | evinfo | sed -n 's/^wavelength  *//p')|$(ev_from_text '1 -0\n2 0\n3 0.5\n4 0.25\n5 nan\n' | evinfo | sed -n 's/^wavelength  *//p')"

@@ -92,3 +92,33 @@ fi
 t_error gtifilter-16 "a hexadecimal --gti bound is a usage error" 2 \
 	"gtifilter: --gti: expected START:STOP\\[,START:STOP...\\] with START < STOP: '0x10:100' (see 'gtifilter --help')" \
 	gtifilter --gti 0x10:100 <"$T/in.ev"
+
+# A sorted stream is filtered a run per interval (binary search), an
+# unsorted one event by event: 60000 events over several blocks, GTIs with
+# edges on event times, between them and at block ends, some intervals
+# holding no event, through both ways, against numpy.
+t_py gtifilter-17 "sorted and unsorted streams of several blocks keep exactly the events numpy finds in [start, stop)" '
+import subprocess, json, numpy as np
+rng = np.random.default_rng(17)
+n = 60000
+t = np.sort(rng.uniform(0, 1000, n)).round(2)
+gti = [[t[0], t[100]], [t[16383], t[16384]], [t[16384], t[20000] + 0.001], [500.0, 500.0 + 1e-9],
+       [t[40000] - 0.001, t[40000]], [t[50000], 2000.0]]
+gti = sorted(gti)
+def stream(times, sorted_):
+    rec = np.zeros(len(times), dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")])
+    rec["time"] = times; rec["wavelength"] = 0.5; rec["wbin"] = -1
+    meta = json.dumps({"gti": gti, "sorted": sorted_}).encode()
+    meta += b" " * ((-(12 + len(meta))) % 8)
+    return b"LLEV" + np.array([1, 16], "<u2").tobytes() + np.array([len(meta)], "<u4").tobytes() + meta + rec.tobytes()
+def load(b):
+    h = int.from_bytes(b[8:12], "little")
+    return np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
+g = np.array(gti)
+for times, sorted_ in ((t, True), (np.concatenate([t[30000:], t[:30000]]), False)):
+    got = load(subprocess.run(["gtifilter"], input=stream(times, sorted_), capture_output=True, check=True).stdout)
+    inside = ((times[:, None] >= g[:, 0]) & (times[:, None] < g[:, 1])).any(axis=1)
+    want = times[inside]
+    assert len(got) == len(want), (sorted_, len(got), len(want))
+    assert (got["time"] == want).all(), sorted_
+'

@@ -33,9 +33,12 @@ assert ml["history"][-1] == "tlate 900", ml["history"][-1]
 
 t_error libll-4 "its usage errors follow the suite's conventions" 2 \
 	"tlate: expected one operand, SECONDS (see 'tlate --help')" "$T/tlate" <"$T/a.ev"
-# Cut 7 bytes into a record: a valid header, then a short last record.
+# Cut 7 bytes into a record: a valid header, then 1000 records and a short
+# last one.  Within the first block (256 KiB), so nothing is written before
+# the error; a longer stream's earlier blocks would have gone out already.
+h=$(od -An -tu4 -j8 -N4 "$T/a.ev" | tr -d ' ')
 t_error libll-5 "a truncated stream is refused by the library with the byte offset" 1 \
-	"tlate: stdin: *offset*" "$T/tlate" 1 < <(head -c $(( $(wc -c <"$T/a.ev") - 9 )) "$T/a.ev")
+	"tlate: stdin: *offset*" "$T/tlate" 1 < <(head -c $(( 12 + h + 1000 * 16 + 7 )) "$T/a.ev")
 
 # The shared library is what pkg-config links by default; the prefix is not
 # on the dynamic linker's path, so the run path must find it.

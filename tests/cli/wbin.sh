@@ -95,3 +95,43 @@ wbin --n 10 --min 0 --max 1 <"$T/many.ev" 2>"$T/pipe.err" | head -c 100 >/dev/nu
 st=${PIPESTATUS[0]}
 t_eq wbin-21 "a closed downstream pipe ends quietly" "ok " \
 	"$([ "$st" = 0 ] || [ "$st" = 141 ] && echo ok) $(cat "$T/pipe.err")"
+
+# Edges above 0 are binned through a table of the wavelength's float bits
+# (edges at 0 or below, as wbin-7's, through a search): every edge and the
+# floats two steps either side, for edge sets that give coarse and fine
+# tables and one with edges a float step apart, against numpy.
+t_py wbin-22 "edges > 0 (the bit table): every edge and its float neighbours binned as numpy bins them" '
+import subprocess, numpy as np
+def stream(w):
+    rec = np.zeros(len(w), dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")])
+    rec["time"] = np.arange(len(w)); rec["wavelength"] = w; rec["wbin"] = -1
+    meta = b"{}" + b" " * 6
+    return b"LLEV" + np.array([1, 16], "<u2").tobytes() + np.array([len(meta)], "<u4").tobytes() + meta + rec.tobytes()
+def load(b):
+    h = int.from_bytes(b[8:12], "little")
+    return np.frombuffer(b, dtype=[("time","<f8"),("wavelength","<f4"),("wbin","<i4")], offset=12 + h)
+cases = [
+    (["--edges", "0.1,0.19,0.28,0.37,0.46,0.55,0.64,0.73,0.82,0.91,1.0"], np.linspace(0.1, 1, 11)),
+    (["--n", "1000", "--min", "0.1", "--max", "1"], np.linspace(0.1, 1, 1001)),
+    (["--n", "40", "--log", "--min", "0.1", "--max", "1"], 0.1 * 10 ** (np.arange(41) / 40)),
+    (["--edges", "0.2,0.2000001,0.2000002,0.5"], np.array([0.2, 0.2000001, 0.2000002, 0.5])),
+]
+for args, edges in cases:
+    fe = edges.astype(np.float32)
+    w = [np.float32(x) for x in (np.nan, 0.0, -0.0, 0.05, 1.5, 3e38)]
+    for e in fe:
+        lo = hi = e
+        w.append(e)
+        for _ in range(2):
+            lo = np.nextafter(lo, np.float32(-1)); hi = np.nextafter(hi, np.float32(2))
+            w += [lo, hi]
+    w = np.array(w, dtype=np.float32)
+    out = subprocess.run(["wbin"] + args, input=stream(w), capture_output=True, check=True).stdout
+    got = load(out)
+    keep = (w >= fe[0]) & (w <= fe[-1])
+    b = np.searchsorted(fe, w[keep], side="right") - 1
+    b[b == len(fe) - 1] = len(fe) - 2
+    assert len(got) == keep.sum(), (args, len(got), keep.sum())
+    assert (got["wavelength"].view("<u4") == w[keep].view("<u4")).all(), args
+    assert (got["wbin"] == b).all(), (args, np.nonzero(got["wbin"] != b)[0][:10])
+'

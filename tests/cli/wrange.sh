@@ -95,3 +95,14 @@ t_eq wrange-22 "a stream without wavelengths (HRC): nothing kept, exit 0 and one
 	"$T_STATUS $(ev2tsv --no-meta --no-header <"$T/out" | wc -l) $(cat "$T/err")"
 t_run wrange --min 0.1 --max 1 <"$T/in.ev"
 t_eq wrange-23 "one NaN among wavelengths: no warning" "0 " "$T_STATUS $(cat "$T/err")"
+
+# The range test works on the bits of |w| (the reader passes only w >= 0,
+# -0 and NaN): zeros of either sign, bounds at or below 0, the smallest
+# and largest floats.
+ev_from_text '1 -0\n2 0\n3 nan\n4 1e-45\n5 0.5\n6 3.4e38\n' >"$T/zeros.ev"
+for r in "-1 0" "-2 -1" "0 0" "-0 -0" "1e-45 1e-45" "0.5 1e39" "-1 1e39"; do
+	set -- $r
+	printf '%s:%s ' "$r" "$(wrange --min "$1" --max "$2" <"$T/zeros.ev" | ev2tsv --no-meta --no-header | cut -f1 | paste -sd,)"
+done >"$T/got"
+t_eq wrange-24 "zeros of either sign, bounds at and below 0, the float extremes" \
+	"-1 0:1,2 -2 -1: 0 0:1,2 -0 -0:1,2 1e-45 1e-45:4 0.5 1e39:5,6 -1 1e39:1,2,4,5,6 " "$(cat "$T/got")"
