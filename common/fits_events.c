@@ -114,7 +114,9 @@ fits_events_unit_text(const struct fits_events_unit *u, char *buf, size_t size)
 	snprintf(buf, size, "%s%s", num, names[u->base]);
 }
 
-void
+/* cfitsio's one-line text for `status` into buf; clears cfitsio's error
+ * message stack. */
+static void
 fits_events_errtext(int status, char *buf, size_t size)
 {
 	char text[FLEN_STATUS];
@@ -1693,17 +1695,6 @@ fits_events_cursor_free(struct fits_events_cursor *c)
 		return;
 	cursor_free(c);
 	free(c);
-}
-
-size_t
-fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max)
-{
-	char why[1024];
-	long n = fits_events_try_read(r, ev, max, why, sizeof why);
-
-	if (n < 0)
-		die(EXIT_RUNTIME, "%s: %s", r->path, why);
-	return (size_t)n;
 }
 
 void

@@ -66,9 +66,6 @@ bool fits_events_parse_unit(const char *word, struct fits_events_unit *u);
 /* The unit as text, "ev" or "14.6ev": what the metadata records. */
 void fits_events_unit_text(const struct fits_events_unit *u, char *buf, size_t size);
 
-/* cfitsio's one-line text for `status` into buf; clears cfitsio's error
- * message stack. */
-void fits_events_errtext(int status, char *buf, size_t size);
 
 
 /* --- Reading ------------------------------------------------------------- */
@@ -81,7 +78,7 @@ struct fits_events_reader;
  * header facts; with several per-CCD GTI extensions, read the ccd_id column
  * once to know which CCDs' GTIs apply before the first record is written.
  * The metadata has no "sorted": order is not known before the rows are read
- * (once, by fits_events_read).  Dies with one
+ * (once, by fits_events_try_read or the cursors).  Dies with one
  * line "PATH: what: why" on a missing or unreadable file, not-FITS, a
  * truncated or corrupt file or gzip stream, a table larger than the file, no
  * events table, no TIME column, no wavelength column (unless
@@ -104,13 +101,10 @@ json_t *fits_events_meta(struct fits_events_reader *r);
 /* Rows in the table (after the filter). */
 long long fits_events_rows(const struct fits_events_reader *r);
 
-/* Decode up to `max` next rows into `ev`; returns how many, 0 at the end.
- * Dies on an unreadable chunk, a NaN/negative/infinite TIME (naming the row,
- * 1-based) or a WBIN value below -1 or not an integer. */
-size_t fits_events_read(struct fits_events_reader *r, struct ev_event *ev, size_t max);
-
-/* The inner form of fits_events_read: -1 with the reason in `why` instead
- * of dying. */
+/* Decode up to `max` next rows into `ev`; returns how many, 0 at the end,
+ * or -1 with the reason in `why` on an unreadable chunk, a
+ * NaN/negative/infinite TIME (naming the row, 1-based) or a WBIN value
+ * below -1 or not an integer. */
 long fits_events_try_read(struct fits_events_reader *r, struct ev_event *ev, size_t max,
 			  char *why, size_t why_size);
 
