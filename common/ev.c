@@ -463,6 +463,22 @@ block_values_ok(const struct ev_event *ev, size_t n)
 #endif
 
 size_t
+ev_lower_bound(const struct ev_event *ev, size_t n, double t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ev[mid].time < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t
 ev_check_events(const struct ev_event *ev, size_t n, double *order, const char **why)
 {
 	if (n == 0)

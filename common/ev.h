@@ -77,6 +77,10 @@ enum ev_status ev_parse_meta(const char *buf, size_t len, json_t **meta,
 size_t ev_check_events(const struct ev_event *ev, size_t n, double *order,
 		       const char **why);
 
+/* The first index of time-sorted ev[0..n) whose time is >= t (n when
+ * none): a binary search. */
+size_t ev_lower_bound(const struct ev_event *ev, size_t n, double t);
+
 /* Serialise a metadata object into a full header (prefix, JSON, padding);
  * returns a malloc'ed buffer and its size (a multiple of 8). */
 unsigned char *ev_format_header(json_t *meta, size_t *size);

@@ -106,21 +106,6 @@ region_of(const struct gti_list *g, size_t c)
 	return r;
 }
 
-/* First index of blk[lo..hi) whose time is >= t (hi when none). */
-static size_t
-first_at_or_after(const struct ev_event *blk, size_t lo, size_t hi, double t)
-{
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (blk[mid].time < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* Keep the events of a time-sorted block that lie in an interval: the same
  * events as the loop over records keeps, each interval's a contiguous run.
  * Returns how many, compacted to the front of blk in order. */
@@ -139,8 +124,8 @@ keep_sorted(const struct gti_list *g, struct ev_event *blk, size_t n)
 			hi = mid;
 	}
 	for (c = lo; c < g->n && from < n && g->iv[c].start <= blk[n - 1].time; c++) {
-		size_t a = first_at_or_after(blk, from, n, g->iv[c].start);
-		size_t b = first_at_or_after(blk, a, n, g->iv[c].stop);
+		size_t a = from + ev_lower_bound(blk + from, n - from, g->iv[c].start);
+		size_t b = a + ev_lower_bound(blk + a, n - a, g->iv[c].stop);
 
 		if (kept != a)
 			memmove(blk + kept, blk + a, (b - a) * sizeof *blk);

@@ -400,23 +400,6 @@ select_range(struct video *v)
 	v->n_ev = kept;
 }
 
-/* First index with time >= t in the sorted events. */
-static size_t
-lower_bound(const struct ev_event *ev, size_t n, double t)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ev[mid].time < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* The lane pitch, or the lattice spacing (hex), at the middle wavelength. */
 static double
 sheet_spacing(const struct video *v)
@@ -467,7 +450,7 @@ make_light_curve(struct video *v)
 	v->n_bins = (size_t)fmax(1, fmin(plot_w / 3, (double)v->n_frames));
 	v->bin_s = (v->stop - v->start) / (double)v->n_bins;
 	v->counts = xcalloc(v->n_bins, sizeof *v->counts);
-	for (size_t i = lower_bound(v->ev, v->n_ev, v->start); i < v->n_ev; i++) {
+	for (size_t i = ev_lower_bound(v->ev, v->n_ev, v->start); i < v->n_ev; i++) {
 		double b = (v->ev[i].time - v->start) / v->bin_s;
 
 		if (v->ev[i].time >= v->stop)
@@ -509,7 +492,7 @@ make_sprite(struct video *v, size_t stride)
 	 * half of full scale.  The flashes of one fade time lie along the
 	 * track over L px, across the jitter disk of diameter 2·jr. */
 	double fade = v->fade_s * v->speedup + v->dt_frame, jr = 0.8 * v->ap_r;
-	double n_in = (double)(lower_bound(v->ev, v->n_ev, v->stop) - lower_bound(v->ev, v->n_ev, v->start));
+	double n_in = (double)(ev_lower_bound(v->ev, v->n_ev, v->stop) - ev_lower_bound(v->ev, v->n_ev, v->start));
 	double len = v->ls.speed_m_s * fade / v->scale + 2 * jr;
 	double per_px = n_in / (v->stop - v->start) * fade / (len * 2 * jr);
 	double load = per_px * 2 * 3.14159265358979 * sigma * sigma * 0.5;	/* mean brightness 1/2 */
@@ -1033,7 +1016,7 @@ draw_events(struct video *v, double t, struct rect clip)
 	while (*first < v->n_ev && v->ev[*first].time < t_now - fade)
 		(*first)++;
 	i0 = *first;
-	i1 = lower_bound(v->ev + i0, v->n_ev - i0, t) + i0;
+	i1 = ev_lower_bound(v->ev + i0, v->n_ev - i0, t) + i0;
 	stride_ev = (i1 - i0 + MAX_FLASHES - 1) / MAX_FLASHES;
 	if (stride_ev < 1)
 		stride_ev = 1;
@@ -1157,7 +1140,7 @@ draw_light_curve(struct video *v, const struct overlay *o)
 
 		if (b == o->cur) {	/* partial: the events so far */
 			b1 = o->tc;
-			c = (double)(lower_bound(v->ev, v->n_ev, o->tc) - lower_bound(v->ev, v->n_ev, b0));
+			c = (double)(ev_lower_bound(v->ev, v->n_ev, o->tc) - ev_lower_bound(v->ev, v->n_ev, b0));
 		}
 		/* Never outside the plot (the partial bin's count could exceed
 		 * the full bins' in rounding), which the rectangles bound. */

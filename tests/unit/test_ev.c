@@ -501,6 +501,20 @@ test_simd(const char *level)
 	check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, what);
 }
 
+static void
+test_lower_bound(void)
+{
+	struct ev_event ev[6] = { { 1, 0, -1 }, { 2, 0, -1 }, { 2, 0, -1 }, { 2, 0, -1 },
+				  { 5, 0, -1 }, { 7, 0, -1 } };
+	static const double t[] = { 0, 1, 1.5, 2, 3, 5, 7, 8 };
+	static const size_t want[] = { 0, 0, 1, 1, 4, 4, 5, 6 };
+	bool ok = ev_lower_bound(ev, 0, 1) == 0;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		ok = ok && ev_lower_bound(ev, 6, t[i]) == want[i];
+	check(ok, "ev_lower_bound: the first time >= t, before a run of equal times, n past the end");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -521,6 +535,7 @@ main(int argc, char **argv)
 	test_format();
 	test_roundtrip();
 	test_read_all();
+	test_lower_bound();
 	test_simd("sse2");
 	test_simd("avx2");
 	return tap_done();
