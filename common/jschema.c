@@ -78,7 +78,8 @@ void
 ws_format_number(double v, char *buf, size_t size)
 {
 	/* Whole numbers as people write them: 1000, not 1e+03. */
-	if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+	/* The range first: converting a double beyond long long is undefined. */
+	if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
 		snprintf(buf, size, "%lld", (long long)v);
 		return;
 	}
