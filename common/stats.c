@@ -149,7 +149,26 @@ stats_ks_frame_gaps(double *j, size_t n, double mu)
 
 /* --- Exact tests for chunktest ------------------------------------------- */
 
-/* The continued fraction of I_x(a, b) (NR 6.4, modified Lentz). */
+/* One term of a modified Lentz evaluation: C and D updated for the partial
+ * numerator aa (kept away from 0 by `tiny`); returns the factor C D that
+ * multiplies the fraction's value. */
+static double
+lentz_step(double aa, double *c, double *d)
+{
+	const double tiny = 1e-300;
+
+	*d = 1 + aa * *d;
+	if (fabs(*d) < tiny)
+		*d = tiny;
+	*c = 1 + aa / *c;
+	if (fabs(*c) < tiny)
+		*c = tiny;
+	*d = 1 / *d;
+	return *d * *c;
+}
+
+/* The continued fraction of I_x(a, b) (NR 6.4, modified Lentz): each step
+ * takes an even and an odd term. */
 static double
 betacf(double a, double b, double x)
 {
@@ -161,26 +180,10 @@ betacf(double a, double b, double x)
 	d = 1 / d;
 	h = d;
 	for (long m = 1; m <= 100000000; m++) {
-		double m2 = 2.0 * m, aa, del;
+		double m2 = 2.0 * m, del;
 
-		aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-		d = 1 + aa * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + aa / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		h *= d * c;
-		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-		d = 1 + aa * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + aa / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		del = d * c;
+		h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
+		del = lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &c, &d);
 		h *= del;
 		if (fabs(del - 1) < eps)
 			break;
