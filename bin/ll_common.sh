@@ -93,3 +93,18 @@ ll_need() {
 	command -v "$1" >/dev/null 2>&1 || PATH=$ll_dir:$PATH
 	command -v "$1" >/dev/null 2>&1 || die "$1: not found on PATH (run make)"
 }
+
+# ll_slurm_max_array: for the tools that submit job arrays, the cluster's
+# MaxArraySize (Slurm's default 1001 when no configuration or controller
+# answers).
+ll_slurm_max_array() {
+	sm=''
+	if command -v scontrol >/dev/null 2>&1 && [ -f "${SLURM_CONF:-/etc/slurm/slurm.conf}" ]; then
+		sm=$(timeout 20 scontrol show config 2>/dev/null |
+			sed -n 's/^MaxArraySize *= *\([0-9][0-9]*\).*/\1/p')
+	fi
+	echo "${sm:-1001}"
+}
+
+# ll_quote WORD: WORD quoted for the shell (for scripts written for Slurm).
+ll_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }

@@ -196,17 +196,6 @@ lock_search() {
 	flock $ls_flag 8 || die "$work/lock: cannot lock"
 }
 
-# slurm_max_array: the cluster's MaxArraySize (Slurm's default 1001 when
-# no configuration or controller answers).
-slurm_max_array() {
-	sm=''
-	if command -v scontrol >/dev/null 2>&1 && [ -f "${SLURM_CONF:-/etc/slurm/slurm.conf}" ]; then
-		sm=$(timeout 20 scontrol show config 2>/dev/null |
-			sed -n 's/^MaxArraySize *= *\([0-9][0-9]*\).*/\1/p')
-	fi
-	echo "${sm:-1001}"
-}
-
 # --- preparing: the pipeline's A side, once ---------------------------------
 
 # prepare: check everything, make A's tables and write $env_file, which the
@@ -354,9 +343,6 @@ progress() {
 
 # --- the Slurm job array ---------------------------------------------------------
 
-# q WORD: WORD quoted for the shell.
-q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
-
 # write_slurm_script: the sbatch script of the search (one array task per
 # block of points) and its name on stdout.  Its tasks run this script with
 # --block in the workspace, which the nodes must see at the same path.
@@ -369,7 +355,7 @@ write_slurm_script() {
 '*) die "$ws_abs: --slurm: a workspace path with a double quote, backslash or newline cannot go into an #SBATCH line" ;;
 	esac
 	blocks=$(((total + block_size - 1) / block_size))
-	max_array=$(slurm_max_array)
+	max_array=$(ll_slurm_max_array)
 	if [ "$blocks" -gt "$max_array" ]; then
 		wanted=$blocks asked=$block_size
 		block_size=$(((total + max_array - 1) / max_array))
@@ -397,9 +383,9 @@ write_slurm_script() {
 		echo "#SBATCH --ntasks=1"
 		echo "#SBATCH --cpus-per-task=1"
 		echo 'set -eu'
-		echo "export PATH=$(q "$PATH")"
+		echo "export PATH=$(ll_quote "$PATH")"
 		echo ": \"\${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\""
-		echo "exec sh $(q "$self") -w $(q "$ws_abs") --search $(q "$search") --csv $(q "$csv") -n $total \\"
+		echo "exec sh $(ll_quote "$self") -w $(ll_quote "$ws_abs") --search $(ll_quote "$search") --csv $(ll_quote "$csv") -n $total \\"
 		echo "	--block-size $block_size --block \"\$SLURM_ARRAY_TASK_ID\""
 	} >"$out.tmp" && mv -f "$out.tmp" "$out" && chmod +x "$out" || die "$out: cannot write the Slurm script"
 	printf '%s\n' "$out"

@@ -107,20 +107,6 @@ done
 
 # --- Slurm: one array task per pipeline to run -------------------------------
 
-# slurm_max_array: the cluster's MaxArraySize (Slurm's default 1001 when
-# no configuration or controller answers).
-slurm_max_array() {
-	sm=''
-	if command -v scontrol >/dev/null 2>&1 && [ -f "${SLURM_CONF:-/etc/slurm/slurm.conf}" ]; then
-		sm=$(timeout 20 scontrol show config 2>/dev/null |
-			sed -n 's/^MaxArraySize *= *\([0-9][0-9]*\).*/\1/p')
-	fi
-	echo "${sm:-1001}"
-}
-
-# q WORD: WORD quoted for the shell.
-q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
-
 # run_on_slurm: the pipelines of $names that make would run (make -q says
 # which), as a job array; with --submit, run it and report.
 run_on_slurm() {
@@ -145,7 +131,7 @@ run_on_slurm() {
 '*) die "$ws_abs: --slurm: a workspace path with a double quote, backslash or newline cannot go into an #SBATCH line" ;;
 	esac
 	tasks=$n_todo
-	max_array=$(slurm_max_array)
+	max_array=$(ll_slurm_max_array)
 	if [ "$tasks" -gt "$max_array" ]; then
 		tasks=$max_array
 		printf "%s: %s pipelines to run, more than the cluster's MaxArraySize (%s): %s array tasks run several each\n" \
@@ -172,7 +158,7 @@ run_on_slurm() {
 		echo "#SBATCH --ntasks=1"
 		echo "#SBATCH --cpus-per-task=1"
 		echo 'set -u'
-		echo "export PATH=$(q "$PATH")"
+		echo "export PATH=$(ll_quote "$PATH")"
 		echo ": \"\${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\""
 		echo 'status_dir=temp/slurm/pipelines-${SLURM_ARRAY_JOB_ID:-$$}'
 		echo 'mkdir -p "$status_dir" || exit 1'
