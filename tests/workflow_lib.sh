@@ -29,3 +29,22 @@ wf_tree() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort); }
 
 # wf_rows FILE: the data rows of a table, without its "#" comment lines.
 wf_rows() { grep -v '^#' "$1"; }
+
+# wf_slow_gtifilter DIR MARKER: DIR/gtifilter, which creates MARKER, waits
+# 2 s and runs the real gtifilter: with DIR first on PATH, a run stays busy
+# in its first stage while a second one starts.
+wf_slow_gtifilter() {
+	mkdir -p "$1"
+	printf '#!/bin/sh\n: >"%s"\nsleep 2\nexec %s "$@"\n' "$2" "$(command -v gtifilter)" >"$1/gtifilter"
+	chmod +x "$1/gtifilter"
+}
+
+# wf_wait_for FILE: until FILE exists (at most 30 s); false when it never does.
+wf_wait_for() {
+	local _
+	for _ in $(seq 300); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

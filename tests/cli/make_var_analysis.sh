@@ -56,16 +56,8 @@ t_eq "$P-17" "failed runs wrote nothing" "$before" "$(wf_tree "$W")"
 # A gtifilter that takes 2 s (and leaves a marker when it starts) keeps the
 # first run busy while the second starts.
 mkdir -p "$T/slow" "$T/tmp"
-printf '#!/bin/sh\n: >"%s"\nsleep 2\nexec %s "$@"\n' "$T/busy" "$(command -v gtifilter)" >"$T/slow/gtifilter"
-chmod +x "$T/slow/gtifilter"
-busy_soon() {
-	local _
-	for _ in $(seq 300); do
-		[ -e "$T/busy" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wf_slow_gtifilter "$T/slow" "$T/busy"
+busy_soon() { wf_wait_for "$T/busy"; }
 rm -rf out
 PATH=$T/slow:$PATH TMPDIR=$T/tmp timeout 60 $P -a sample --pp quick >"$T/first.out" 2>&1 &
 first=$!

@@ -53,19 +53,11 @@ t_error "$P-12" "not a workspace" 1 "$P: $T: not a workspace (no meta/ directory
 # Temporary files go to $T/tmp.
 mkdir -p "$T/slow" "$T/tmp"
 real_varstat=$(command -v varstat)
-printf '#!/bin/sh\n: >"%s"\nsleep 2\nexec %s "$@"\n' "$T/busy" "$(command -v gtifilter)" >"$T/slow/gtifilter"
-chmod +x "$T/slow/gtifilter"
+wf_slow_gtifilter "$T/slow" "$T/busy"
 cp out/p1/A_varstat.csv "$T/p1_want.csv"
 # busy_soon: until the first run is inside its slow stage (at most 30 s);
 # the marker is removed before each first run starts.
-busy_soon() {
-	local _
-	for _ in $(seq 300); do
-		[ -e "$T/busy" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+busy_soon() { wf_wait_for "$T/busy"; }
 # leftovers: *.part, temporary files and directories a run may leave.
 leftovers() { (find "$W" -name '*.part' -o -path '*/temp/make_var_analysis*'; ls -A "$T/tmp") | LC_ALL=C sort; }
 rm -rf out "$T/busy"
