@@ -11,21 +11,11 @@ averaged over the segments holding photons of that wbin (rows of each wbin,
 then of all events as wbin -1).  Writes the same CSV rows, numbers as
 Python's repr (the shortest text that reads back exactly, which is what
 psd's tables hold), to OUT.csv or stdout."""
-import json
 import sys
 
 import numpy as np
 
-
-def read_stream(path):
-    with open(path, "rb") as f:
-        prefix = f.read(12)
-        assert prefix[:4] == b"LLEV", "not an LLEV stream"
-        h = int.from_bytes(prefix[8:12], "little")
-        meta = json.loads(f.read(h).decode())
-    ev = np.fromfile(path, dtype=[("time", "<f8"), ("wavelength", "<f4"), ("wbin", "<i4")],
-                     offset=12 + h)
-    return meta, ev
+from llev import read_stream
 
 
 def merged(gtis):

@@ -9,21 +9,11 @@ from the metadata "gti", else [first, last event].  With "timedel" (§4a):
 widths rounded to whole frames (scales below a frame and repeats dropped),
 GTIs cut to whole frames of the grid anchored on the first event.
 Prints the CSV rows (no comments) on stdout; undefined values empty."""
-import json
 import sys
 
 import numpy as np
 
-
-def read_stream(path):
-    with open(path, "rb") as f:
-        prefix = f.read(12)
-        assert prefix[:4] == b"LLEV", "not an LLEV stream"
-        h = int.from_bytes(prefix[8:12], "little")
-        meta = json.loads(f.read(h).decode())
-    ev = np.fromfile(path, dtype=[("time", "<f8"), ("wavelength", "<f4"), ("wbin", "<i4")],
-                     offset=12 + h)
-    return meta, ev
+from llev import read_stream
 
 
 def fmt(v):
