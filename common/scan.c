@@ -117,36 +117,6 @@ new_wbin_at(struct scan *s, int32_t w, size_t i)
 	s->n_slots = (size_t)w + 2;
 }
 
-bool
-scan_next(struct scan *s, struct scan_event *ev)
-{
-	for (;;) {
-		if (s->next == s->n_blk) {
-			if (s->n_blk > 0)
-				s->last = s->blk[s->n_blk - 1].time;
-			s->next = 0;
-			s->n_blk = ev_read_block(s->in, &s->blk);
-			if (s->n_blk == 0) {
-				close_events_gti(s);
-				return false;
-			}
-		}
-		const struct ev_event *e = &s->blk[s->next++];
-		double t = e->time;
-
-		while (s->g < s->gti.n && t >= s->gti.iv[s->g].stop)
-			s->g++;
-		if (s->g == s->gti.n || t < s->gti.iv[s->g].start)
-			continue;	/* sorted: past the last GTI, or in a gap */
-		if (e->wbin >= 0 && (size_t)e->wbin + 1 >= s->n_slots)
-			new_wbin_at(s, e->wbin, s->next - 1);
-		ev->t = t;
-		ev->g = s->g;
-		ev->slot = e->wbin >= 0 ? (size_t)e->wbin + 1 : 0;
-		return true;
-	}
-}
-
 /* Read the next block when the current one is used up; false at the end
  * of the stream (the events' GTI then closed). */
 static bool
@@ -164,18 +134,43 @@ block_ready(struct scan *s)
 	return false;
 }
 
+/* Whether time t (not before the previous event's: sorted) lies in a GTI,
+ * s->g moved on to the GTI that ends after it. */
+static inline bool
+in_gti(struct scan *s, double t)
+{
+	while (s->g < s->gti.n && t >= s->gti.iv[s->g].stop)
+		s->g++;
+	return s->g < s->gti.n && t >= s->gti.iv[s->g].start;
+}
+
+bool
+scan_next(struct scan *s, struct scan_event *ev)
+{
+	while (block_ready(s)) {
+		const struct ev_event *e = &s->blk[s->next++];
+
+		if (!in_gti(s, e->time))
+			continue;	/* past the last GTI, or in a gap */
+		if (e->wbin >= 0 && (size_t)e->wbin + 1 >= s->n_slots)
+			new_wbin_at(s, e->wbin, s->next - 1);
+		ev->t = e->time;
+		ev->g = s->g;
+		ev->slot = e->wbin >= 0 ? (size_t)e->wbin + 1 : 0;
+		return true;
+	}
+	return false;
+}
+
 bool
 scan_next_run(struct scan *s, struct scan_run *run)
 {
 	while (block_ready(s)) {
 		const struct ev_event *b = s->blk;
 		size_t i = s->next;
-		double t = b[i].time;
 
-		while (s->g < s->gti.n && t >= s->gti.iv[s->g].stop)
-			s->g++;
-		if (s->g == s->gti.n || t < s->gti.iv[s->g].start) {
-			s->next++;	/* sorted: past the last GTI, or in a gap */
+		if (!in_gti(s, b[i].time)) {
+			s->next++;	/* past the last GTI, or in a gap */
 			continue;
 		}
 		/* The run: up to the GTI's stop or an event with a new wbin.  wbin
