@@ -337,8 +337,10 @@ main(int argc, char **argv)
 	pthread_cond_init(&wk.cv, NULL);
 	/* Helpers besides main's own thread; none where the rows must be
 	 * decoded in order (--dither) or one block holds them all. */
-	want = fits_events_parallel(in) && fits_events_rows(in) > WORK_ROWS ?
-	       (int)(cpus < MAX_WORKERS ? (cpus > 1 ? cpus : 1) : MAX_WORKERS) - 1 : 0;
+	if (cpus > MAX_WORKERS)
+		cpus = MAX_WORKERS;
+	want = fits_events_parallel(in) && fits_events_rows(in) > WORK_ROWS && cpus > 1 ?
+	       (int)cpus - 1 : 0;
 	while (n_helpers < want && pthread_create(&helper[n_helpers], NULL, worker, &wk) == 0)
 		n_helpers++;
 	worker(&wk);
