@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -11,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,21 +27,6 @@ static char *command_line;
 static bool seed_given;	/* --seed was on the command line */
 static bool seed_ready;	/* seed_value holds the seed in use */
 static uint64_t seed_value;
-
-/* A larger pipe buffer lets a 64 KiB-block writer and reader overlap instead
- * of taking turns at every 64 KiB; failure (not a pipe, no permission) is fine. */
-static void
-enlarge_pipe(int fd)
-{
-#ifdef F_SETPIPE_SZ
-	struct stat st;
-
-	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
-		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-#else
-	(void)fd;
-#endif
-}
 
 static bool
 needs_quoting(const char *s)
@@ -97,8 +80,6 @@ cli_init(int argc, char **argv, const char *name, const char *usage)
 	ll_progname = name;
 	usage_text = usage;
 	signal(SIGPIPE, SIG_DFL);
-	enlarge_pipe(STDIN_FILENO);
-	enlarge_pipe(STDOUT_FILENO);
 	build_command_line(argc, argv);
 }
 

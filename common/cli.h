@@ -43,8 +43,9 @@ extern const char *cli_output;	/* -o FILE; NULL means stdout */
 extern bool cli_quiet;		/* -q */
 
 /* Remember the program name and usage text, put SIGPIPE back to its default
- * (so `| head` ends us quietly with 141 even under a parent that ignored it),
- * and enlarge stdin/stdout pipes to 1 MiB where the OS allows. */
+ * (so `| head` ends us quietly with 141 even under a parent that ignored it).
+ * Pipes carrying a stream are sized by the stream layer (ev.h), their one
+ * owner. */
 void cli_init(int argc, char **argv, const char *name, const char *usage);
 
 /* getopt_long with our error handling: returns the option value, or -1 at the
