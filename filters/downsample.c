@@ -2,8 +2,8 @@
  * (--n, reservoir sampling) or each event with probability F (--fraction,
  * Bernoulli thinning); order kept.
  * stdin/stdout: LLEV stream.  Exit: 0 ok, 1 bad input or I/O, 2 usage.
- * --n holds the sample (16 bytes per kept event, plus 4 per 16); --fraction
- * streams in constant memory. */
+ * --n holds the sample (16 bytes per kept event); --fraction streams in
+ * constant memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +19,7 @@ static const char usage_text[] =
 	"Keep a random subset of the events, in their input order.\n"
 	"\n"
 	"  --n N            exactly N events, every subset of size N equally likely\n"
-	"                   (reservoir sampling; holds 16 bytes per kept event,\n"
-	"                   plus 4 per 16).\n"
+	"                   (reservoir sampling; holds 16 bytes per kept event).\n"
 	"                   A stream of fewer than N events is passed whole, with a\n"
 	"                   warning on stderr\n"
 	"  --fraction F     keep each event independently with probability F,\n"
@@ -137,23 +136,30 @@ advance(uint64_t pos, double skip)
  * reservoir fills, the gaps between replacements are drawn directly, so
  * the cost is O(k (1 + log(N/k))) draws for N events.
  *
- * The sample stays in input order without storing positions.  The draws
- * follow a logical array, which fixes the output for a seed: the k kept
- * events in input order (the prefix), then the newcomers since, each
- * appended; a replaced event's slot turns dead, a draw that lands on a dead
- * slot is drawn again (so the event replaced is uniform over the live
- * ones), and after D = max(k/16, 1024) newcomers the dead are swept out.
- * Earlier versions stored that array as it is (1/16 more records as
- * slack); it is now held in k records, 16 bytes each, plus a 4-byte index
- * per newcomer (k/4 bytes): a newcomer takes the record of the event it
- * replaces and is marked a guest there (in its time's bits, see below), so
- * a prefix slot holding a guest is dead; tail[m] is the index of newcomer
- * m's record, or TAIL_DEAD once it is replaced.  The sweep moves the
- * guests behind the prefix in newcomer order: O(k) moves per D
- * replacements, about twice the old sweep's (each event moved moves a
- * guest too). */
+ * The sample is held in its k records and leaves in input order without
+ * storing positions.  A newcomer takes the record of the event it replaces
+ * (a uniform draw over the k records) and is marked a guest there, in its
+ * time's bits; the field of its wbin carries its rank among the newcomers
+ * of the batch in the high bits and wbin + 1 in the low ones.  A sweep
+ * moves the unmarked events to the front (they are in input order), sorts
+ * the guests behind them by that field and gives them back their wbins.
+ * A batch ends with the stream, or when its ranks would no longer fit
+ * beside the largest wbin seen: streams whose wbins are below 2^12 sweep
+ * once per 2^20 newcomers or less often (once at the end for most), at a
+ * cost of O(k) moves each.  Wbins too large to leave room for
+ * max(k/16, 1024) ranks are set aside instead: 4 bytes per newcomer of a
+ * batch of that size, the field holding the rank alone. */
 
-#define TAIL_DEAD UINT32_MAX
+struct reservoir {
+	struct ev_event *ev;	/* the records, in input order after a sweep */
+	size_t k, have, alloc;
+	uint64_t nt;		/* newcomers in the batch, ranks 0..nt-1 */
+	uint64_t batch_max;	/* the nt that ends the batch */
+	uint32_t wmax;		/* the largest wbin + 1 held (unsigned) */
+	unsigned wbits;		/* low bits of a guest's field holding wbin + 1 */
+	bool aside;		/* the batch's wbins in set_aside, by rank */
+	uint32_t *set_aside;
+};
 
 /* Guests carry a mark in their time's bits.  A valid time is finite and
  * >= 0, i.e. bits <= 0x7FEF... or -0.0 (0x8000...); marked, it is bits +
@@ -197,6 +203,31 @@ unmark_guest(struct ev_event *e)
 	set_time_bits(e, u == UINT64_MAX ? NEG_ZERO_BITS : u - NEG_ZERO_BITS - 1);
 }
 
+/* wbin + 1 as unsigned: 0 for -1 (no bin) up to 2^31. */
+static inline uint32_t
+wbin_plus_one(const struct ev_event *e)
+{
+	uint32_t u;
+
+	memcpy(&u, &e->wbin, sizeof u);
+	return u + 1;
+}
+
+static inline uint32_t
+guest_field(const struct ev_event *e)
+{
+	uint32_t u;
+
+	memcpy(&u, &e->wbin, sizeof u);
+	return u;
+}
+
+static inline void
+set_wbin_bits(struct ev_event *e, uint32_t u)
+{
+	memcpy(&e->wbin, &u, sizeof u);
+}
+
 static inline void
 swap_events(struct ev_event *a, struct ev_event *b)
 {
@@ -206,46 +237,22 @@ swap_events(struct ev_event *a, struct ev_event *b)
 	*b = t;
 }
 
-#define SWEEP_BUCKETS 256
-
-/* The range of ranks that rank (of n) falls in: monotone in rank. */
-static inline size_t
-sweep_bucket(int32_t rank, size_t n)
+/* The unmarked events of ev[0..k) to the front in their order, run by run;
+ * returns where the guests begin.  The guests seen so far, ev[w..r), trade
+ * places with each run in chunks no longer than them (so a chunk's two
+ * ranges are apart): each unmarked event moves once, the guests' order is
+ * lost (their fields restore it). */
+static size_t
+guests_to_back(struct ev_event *ev, size_t k)
 {
-	return (size_t)((uint64_t)rank * SWEEP_BUCKETS / n);
-}
+	size_t w = 0;
 
-/* The sweep: the k live events of res (prefix events in place, the live
- * newcomers of tail[0..nt) as guests) into input order, all unmarked.
- * tail[] serves as scratch. */
-static void
-sweep(struct ev_event *res, size_t k, uint32_t *tail, size_t nt)
-{
-	size_t ng = 0, w = 0;
-
-	for (size_t m = 0; m < nt; m++)
-		if (tail[m] != TAIL_DEAD)
-			tail[ng++] = tail[m];
-	/* Each guest's rank among the live newcomers goes into its wbin, the
-	 * wbin into tail[rank]: the ranks survive the moves below. */
-	for (size_t i = 0; i < ng; i++) {
-		struct ev_event *e = &res[tail[i]];
-		uint32_t wbin;
-
-		memcpy(&wbin, &e->wbin, sizeof wbin);
-		e->wbin = (int32_t)i;
-		tail[i] = wbin;
-	}
-	/* Prefix events to the front in order, run by run; the guests seen so
-	 * far, res[w..r), trade places with each run in chunks no longer than
-	 * them (so a chunk's two ranges are apart), any order of guests being
-	 * fine... */
 	for (size_t r = 0; r < k;) {
 		size_t run = 0;
 
-		while (r < k && is_guest(&res[r]))
+		while (r < k && is_guest(&ev[r]))
 			r++;
-		while (r + run < k && !is_guest(&res[r + run]))
+		while (r + run < k && !is_guest(&ev[r + run]))
 			run++;
 		if (w == r) {
 			w += run;
@@ -256,45 +263,121 @@ sweep(struct ev_event *res, size_t k, uint32_t *tail, size_t nt)
 			size_t c = run < r - w ? run : r - w;
 
 			for (size_t i = 0; i < c; i++)
-				swap_events(&res[w + i], &res[r + i]);
+				swap_events(&ev[w + i], &ev[r + i]);
 			w += c;
 			r += c;
 			run -= c;
 		}
 	}
-	/* ...then the guests by rank: first into SWEEP_BUCKETS ranges of
-	 * ranks (American flag sort: each pass's writes go to 256 places in
-	 * order, not all over the block), then each to its rank's slot within
-	 * its range (one swap places one). */
-	if (ng > 1) {
-		size_t start[SWEEP_BUCKETS + 1] = { 0 }, next[SWEEP_BUCKETS];
+	return w;
+}
 
-		for (size_t y = w; y < k; y++)
-			start[sweep_bucket(res[y].wbin, ng) + 1]++;
-		for (size_t b = 0; b < SWEEP_BUCKETS; b++) {
-			start[b + 1] += start[b];
-			next[b] = start[b];
+/* Guests by their fields (distinct), in place: American flag sort (each
+ * pass's writes go to 256 places in order, not all over the block) on the
+ * byte at `shift`, then the next byte within each bucket. */
+static void
+sort_guests(struct ev_event *g, size_t n, int shift)
+{
+	size_t start[257] = { 0 }, next[256];
+
+	if (n < 32) {
+		for (size_t i = 1; i < n; i++)
+			for (size_t y = i; y > 0 && guest_field(&g[y - 1]) > guest_field(&g[y]); y--)
+				swap_events(&g[y - 1], &g[y]);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		start[(guest_field(&g[i]) >> shift & 0xFF) + 1]++;
+	for (size_t b = 0; b < 256; b++) {
+		start[b + 1] += start[b];
+		next[b] = start[b];
+	}
+	for (size_t b = 0; b < 256; b++)
+		while (next[b] < start[b + 1]) {
+			size_t y = next[b], bb = guest_field(&g[y]) >> shift & 0xFF;
+
+			if (bb == b)
+				next[b]++;
+			else
+				swap_events(&g[y], &g[next[bb]++]);
 		}
-		for (size_t b = 0; b < SWEEP_BUCKETS; b++)
-			while (next[b] < start[b + 1]) {
-				size_t y = w + next[b], bb = sweep_bucket(res[y].wbin, ng);
+	if (shift > 0)
+		for (size_t b = 0; b < 256; b++)
+			sort_guests(g + start[b], start[b + 1] - start[b], shift - 8);
+}
 
-				if (bb == b)
-					next[b]++;
-				else
-					swap_events(&res[y], &res[w + next[bb]++]);
-			}
-	}
-	for (size_t y = w; y < k; y++)
-		while ((size_t)res[y].wbin != y - w)
-			swap_events(&res[y], &res[w + (size_t)res[y].wbin]);
-	for (size_t i = 0; i < ng; i++) {
-		int32_t wbin;
+/* The k records into input order, all unmarked. */
+static void
+sweep(struct reservoir *r)
+{
+	size_t w;
+	uint32_t mask = (UINT32_C(1) << r->wbits) - 1;	/* wbits <= 22 */
 
-		memcpy(&wbin, &tail[i], sizeof wbin);
-		res[w + i].wbin = wbin;
-		unmark_guest(&res[w + i]);
+	if (r->nt == 0)
+		return;
+	w = guests_to_back(r->ev, r->k);
+	sort_guests(r->ev + w, r->k - w, 24);
+	for (size_t i = w; i < r->k; i++) {
+		uint32_t f = guest_field(&r->ev[i]);
+
+		set_wbin_bits(&r->ev[i], (r->aside ? r->set_aside[f] : f & mask) - 1);
+		unmark_guest(&r->ev[i]);
 	}
+}
+
+/* A new batch: as many ranks as the largest wbin leaves room for, or
+ * max(k/16, 1024) with the wbins set aside when that is more. */
+static void
+start_batch(struct reservoir *r)
+{
+	uint64_t aside_max = r->k / 16 > 1024 ? r->k / 16 : 1024;
+	unsigned wbits = 0;
+
+	if (aside_max > UINT64_C(1) << 32)
+		aside_max = UINT64_C(1) << 32;
+	while (wbits < 32 && r->wmax >> wbits != 0)
+		wbits++;
+	r->nt = 0;
+	r->aside = UINT64_C(1) << (32 - wbits) < aside_max;
+	if (r->aside) {
+		r->wbits = 0;
+		r->batch_max = aside_max;
+		if (!r->set_aside)
+			r->set_aside = xmalloc((size_t)aside_max * sizeof *r->set_aside);
+	} else {
+		r->wbits = wbits;
+		r->batch_max = UINT64_C(1) << (32 - wbits);
+	}
+}
+
+/* Event e replaces a uniformly drawn one of the k. */
+static void
+take_newcomer(struct reservoir *r, const struct ev_event *e, struct rng *g)
+{
+	uint32_t w1 = wbin_plus_one(e);
+	size_t j;
+
+	if (w1 > r->wmax) {
+		r->wmax = w1;
+		if (!r->aside && w1 >> r->wbits != 0) {
+			sweep(r);
+			start_batch(r);
+		}
+	}
+	if (r->nt == r->batch_max) {
+		sweep(r);
+		start_batch(r);
+	}
+	j = (size_t)rng_below(g, r->k);
+	r->ev[j] = *e;
+	mark_guest(&r->ev[j]);
+	if (r->aside) {
+		r->set_aside[r->nt] = w1;
+		set_wbin_bits(&r->ev[j], (uint32_t)r->nt);
+	} else {
+		set_wbin_bits(&r->ev[j], (uint32_t)r->nt << r->wbits | w1);
+	}
+	r->nt++;
 }
 
 /* Returns the sample in input order, its size in *n_kept. */
@@ -302,10 +385,7 @@ static struct ev_event *
 reservoir(struct ev_reader *in, uint64_t k, struct rng *g, size_t *n_kept,
 	  uint64_t *n_seen)
 {
-	struct ev_event *res = NULL;
-	uint32_t *tail = NULL;
-	size_t cap = 0, have = 0, nt = 0;	/* nt: newcomers since the sweep */
-	size_t d = (size_t)k / 16 > 1024 ? (size_t)k / 16 : 1024;
+	struct reservoir r = { .k = (size_t)k };
 	uint64_t pos = 0, next = UINT64_MAX;
 	double w = 0;
 	struct ev_event *blk;
@@ -316,62 +396,35 @@ reservoir(struct ev_reader *in, uint64_t k, struct rng *g, size_t *n_kept,
 
 		/* Grow with the stream rather than allocating --n up front:
 		 * a huge --n on a short stream must not exhaust memory. */
-		while (i < n && have < k) {
-			if (have == cap) {
-				cap = cap ? 2 * cap : 4096;
-				if (cap > k)
-					cap = (size_t)k;
-				res = xrealloc(res, cap * sizeof *res);
+		while (i < n && r.have < r.k) {
+			uint32_t w1 = wbin_plus_one(&blk[i]);
+
+			if (r.have == r.alloc) {
+				r.alloc = r.alloc ? 2 * r.alloc : 4096;
+				if (r.alloc > r.k)
+					r.alloc = r.k;
+				r.ev = xrealloc(r.ev, r.alloc * sizeof *r.ev);
 			}
-			res[have++] = blk[i++];
-			if (have == k) {
+			r.wmax = w1 > r.wmax ? w1 : r.wmax;
+			r.ev[r.have++] = blk[i++];
+			if (r.have == r.k) {
+				start_batch(&r);
 				w = exp(log(rng_uniform_pos(g)) / (double)k);
 				next = advance(pos + i, floor(log(rng_uniform_pos(g)) / log1p(-w)));
 			}
 		}
 		while (next < pos + n) {
-			size_t size = (size_t)k + nt, j, slot;
-
-			if (!tail) {
-				/* Positions are 32-bit: 2^32 held events would take
-				 * 64 GiB of records before this point. */
-				if (k >= TAIL_DEAD)
-					die(EXIT_RUNTIME, "--n %llu: more than %lu held events are "
-					    "not supported", (unsigned long long)k,
-					    (unsigned long)TAIL_DEAD - 1);
-				tail = xmalloc((d + 1) * sizeof *tail);
-			}
-			for (;;) {
-				j = (size_t)rng_below(g, size);
-				if (j < k ? !is_guest(&res[j]) : tail[j - k] != TAIL_DEAD)
-					break;
-			}
-			if (j < k) {
-				slot = j;
-			} else {
-				slot = tail[j - k];
-				tail[j - k] = TAIL_DEAD;
-			}
-			res[slot] = blk[next - pos];
-			mark_guest(&res[slot]);
-			tail[nt++] = (uint32_t)slot;
-			/* D newcomers after the sweep, the logical array is full: the
-			 * next replacement sweeps (and its newcomer is the last). */
-			if (nt == d + 1) {
-				sweep(res, (size_t)k, tail, nt);
-				nt = 0;
-			}
+			take_newcomer(&r, &blk[next - pos], g);
 			w *= exp(log(rng_uniform_pos(g)) / (double)k);
 			next = advance(next + 1, floor(log(rng_uniform_pos(g)) / log1p(-w)));
 		}
 		pos += n;
 	}
-	if (nt)
-		sweep(res, (size_t)k, tail, nt);
-	free(tail);
-	*n_kept = have;
+	sweep(&r);
+	free(r.set_aside);
+	*n_kept = r.have;
 	*n_seen = pos;
-	return res;
+	return r.ev;
 }
 
 int

@@ -78,12 +78,15 @@ t_run downsample --fraction 0.5 --seed 1 -o "$T/partial.ev" <"$T/trunc.ev"
 t_eq downsample-26 "a failed streaming run leaves no output file and no temporary" "1 absent" \
 	"$T_STATUS $([ -e "$T/partial.ev" ] || ls -A "$T" | grep -q '\.tmp\.' && echo present || echo absent)"
 
-# The reservoir's layout changed (k records, newcomers in the replaced
-# events' records) but not its draws: the samples of the earlier layout.
-t_eq downsample-27 "--n 1000 and --n 20000 (seeds 5, 8) draw the samples earlier versions drew (md5 of the records as text)" \
-	"4dd1ec89352888edc30d960a3186d615 ed2e72fb747219d1a237f37d11602073" \
-	"$(downsample --n 1000 --seed 5 <"$T/in.ev" | ev2tsv --no-meta --no-header | md5sum | cut -d' ' -f1) $(
-	   downsample --n 20000 --seed 8 <"$T/in.ev" | ev2tsv --no-meta --no-header | md5sum | cut -d' ' -f1)"
+# The in-place reservoir (marks, ranks packed beside the wbins, sweeps)
+# against a plain model of the same draws: a list of (position, record)
+# that is sorted by position where the C program sweeps.
+model() { "$T_PY" "$(dirname "$0")/../downsample_model.py" "$@"; }
+records() { "$T_PY" -c 'import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[12 + int.from_bytes(d[8:12], "little"):])'; }
+t_eq downsample-27 "--n 1000, 20000, 50000 (seeds 5, 8, 1; one sweep at the end) keep the records of a plain model, in order" \
+	"same same same" "$(for c in '1000 5' '20000 8' '50000 1'; do
+		cmp -s <(downsample --n ${c% *} --seed ${c#* } <"$T/in.ev" | records) <(model ${c% *} ${c#* } <"$T/in.ev") &&
+			printf 'same ' || printf 'differ '; done | sed 's/ $//')"
 # Newcomers are marked in their time's bits: odd valid records (times -0,
 # +0 and the smallest subnormal, NaN wavelengths of either sign, wbin
 # 2^31 - 1) come out bit for bit through several sweeps (--n 1000 of
@@ -112,3 +115,14 @@ assert len(s) == 1000, len(s)
 assert set(s) <= set(a), "a record not in the input"
 assert any(r[7] == 0x80 for r in s), "no -0 time kept"
 ' "$T/odd.ev" "$T/odd-n.ev"
+
+# Wbins of 22 bits leave 10 for ranks: batches of 1024 (five sweeps); wbins
+# rising from 0 to 4.1e6 end batches early as each needs another bit.
+awk 'BEGIN { for (i = 0; i < 100000; i++) print i, 0.5, 4000000 + i % 5 }' | tsv2ev >"$T/wide.ev"
+awk 'BEGIN { for (i = 0; i < 100000; i++) print i, 0.5, i * 41 }' | tsv2ev >"$T/ramp.ev"
+t_eq downsample-29 "wide and rising wbins (sweeps every 1024 newcomers, and as wbins grow) keep the model's records" \
+	"same same same" "$(for c in 'wide 1000 3' 'ramp 1000 3' 'ramp 30000 4'; do set -- $c
+		cmp -s <(downsample --n $2 --seed $3 <"$T/$1.ev" | records) <(model $2 $3 <"$T/$1.ev") &&
+			printf 'same ' || printf 'differ '; done | sed 's/ $//')"
+t_check downsample-30 "wbins up to 2^31-1 (set aside, sweeps every 1024) keep the model's records bit for bit" \
+	cmp <(records <"$T/odd-n.ev") <(model 1000 2 <"$T/odd.ev")
