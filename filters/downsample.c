@@ -203,23 +203,18 @@ unmark_guest(struct ev_event *e)
 	set_time_bits(e, u == UINT64_MAX ? NEG_ZERO_BITS : u - NEG_ZERO_BITS - 1);
 }
 
+/* The wbin field's bits: a guest's rank (and wbin + 1) while it is one. */
+static inline uint32_t
+wbin_bits(const struct ev_event *e)
+{
+	return (uint32_t)e->wbin;	/* modulo 2^32: the same bits */
+}
+
 /* wbin + 1 as unsigned: 0 for -1 (no bin) up to 2^31. */
 static inline uint32_t
 wbin_plus_one(const struct ev_event *e)
 {
-	uint32_t u;
-
-	memcpy(&u, &e->wbin, sizeof u);
-	return u + 1;
-}
-
-static inline uint32_t
-guest_field(const struct ev_event *e)
-{
-	uint32_t u;
-
-	memcpy(&u, &e->wbin, sizeof u);
-	return u;
+	return wbin_bits(e) + 1;
 }
 
 static inline void
@@ -282,19 +277,19 @@ sort_guests(struct ev_event *g, size_t n, int shift)
 
 	if (n < 32) {
 		for (size_t i = 1; i < n; i++)
-			for (size_t y = i; y > 0 && guest_field(&g[y - 1]) > guest_field(&g[y]); y--)
+			for (size_t y = i; y > 0 && wbin_bits(&g[y - 1]) > wbin_bits(&g[y]); y--)
 				swap_events(&g[y - 1], &g[y]);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		start[(guest_field(&g[i]) >> shift & 0xFF) + 1]++;
+		start[(wbin_bits(&g[i]) >> shift & 0xFF) + 1]++;
 	for (size_t b = 0; b < 256; b++) {
 		start[b + 1] += start[b];
 		next[b] = start[b];
 	}
 	for (size_t b = 0; b < 256; b++)
 		while (next[b] < start[b + 1]) {
-			size_t y = next[b], bb = guest_field(&g[y]) >> shift & 0xFF;
+			size_t y = next[b], bb = wbin_bits(&g[y]) >> shift & 0xFF;
 
 			if (bb == b)
 				next[b]++;
@@ -318,7 +313,7 @@ sweep(struct reservoir *r)
 	w = guests_to_back(r->ev, r->k);
 	sort_guests(r->ev + w, r->k - w, 24);
 	for (size_t i = w; i < r->k; i++) {
-		uint32_t f = guest_field(&r->ev[i]);
+		uint32_t f = wbin_bits(&r->ev[i]);
 
 		set_wbin_bits(&r->ev[i], (r->aside ? r->set_aside[f] : f & mask) - 1);
 		unmark_guest(&r->ev[i]);
