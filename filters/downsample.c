@@ -305,13 +305,18 @@ sort_guests(struct ev_event *g, size_t n, int shift)
 static void
 sweep(struct reservoir *r)
 {
-	size_t w;
 	uint32_t mask = (UINT32_C(1) << r->wbits) - 1;	/* wbits <= 22 */
+	uint64_t top;		/* no field is above it */
+	int shift = 0;
+	size_t w;
 
 	if (r->nt == 0)
 		return;
+	top = (r->nt - 1) << r->wbits | mask;
+	while (shift < 24 && top >> (shift + 8) != 0)
+		shift += 8;
 	w = guests_to_back(r->ev, r->k);
-	sort_guests(r->ev + w, r->k - w, 24);
+	sort_guests(r->ev + w, r->k - w, shift);
 	for (size_t i = w; i < r->k; i++) {
 		uint32_t f = wbin_bits(&r->ev[i]);
 
