@@ -1262,8 +1262,9 @@ draw_reflines(const struct layout *L, const struct plot_figure *f, bool labels)
 	}
 }
 
+/* The frame, ticks and tick labels. */
 static void
-draw_axes(const struct layout *L, const struct plot_figure *f)
+draw_frame_and_ticks(const struct layout *L, const struct plot_figure *f)
 {
 	cairo_t *cr = L->cr;
 	double major = 12 * L->lu, minor = 7 * L->lu;
@@ -1297,44 +1298,64 @@ draw_axes(const struct layout *L, const struct plot_figure *f)
 		if (t->labelled)
 			draw_tick_label(cr, L->x0 - major - 6 * L->u, y, t, L->fs_tick, 1, 0.5);
 	}
-	if (f->xlabel && !f->hide_x_labels) {
-		double size = L->fs_label, avail = L->w - 2 * 26 * L->u;
-		char *one = xstrdup(f->xlabel), *two = NULL;
-		double cx = 0.5 * (L->x0 + L->x1);
+}
 
-		if (L->xlabel_split) {
-			two = strstr(one, ";  ");
-			*two = '\0';
-			two += 3;
-		}
-		while ((text_width(cr, one, size, false) > avail ||
-			(two && text_width(cr, two, size, false) > avail)) && size > L->fs_min)
-			size = fmax(0.95 * size, L->fs_min);
-		/* Centred on the axes, but kept inside the canvas. */
-		for (int i = 0; i < 2; i++) {
-			const char *line = i ? two : one;
-			double tw, x;
+/* The x title, on one or two lines (split at ";  "), shrunk to fit. */
+static void
+draw_x_title(const struct layout *L, const char *title)
+{
+	cairo_t *cr = L->cr;
+	double size = L->fs_label, avail = L->w - 2 * 26 * L->u;
+	char *one = xstrdup(title), *two = NULL;
+	double cx = 0.5 * (L->x0 + L->x1);
 
-			if (!line)
-				continue;
-			tw = text_width(cr, line, size, false);
-			x = fmin(fmax(cx, 26 * L->u + 0.5 * tw), L->w - 26 * L->u - 0.5 * tw);
-			draw_text(cr, x, L->h - 26 * L->u - (two && i == 0 ? 1.2 * size : 0), line, size,
-				  false, 0.5, 1);
-		}
-		free(one);
+	if (L->xlabel_split) {
+		two = strstr(one, ";  ");
+		*two = '\0';
+		two += 3;
 	}
-	if (f->ylabel) {
-		double size = L->fs_label, avail = L->y1 - L->y0 + 0.5 * (L->y0);
+	while ((text_width(cr, one, size, false) > avail ||
+		(two && text_width(cr, two, size, false) > avail)) && size > L->fs_min)
+		size = fmax(0.95 * size, L->fs_min);
+	/* Centred on the axes, but kept inside the canvas. */
+	for (int i = 0; i < 2; i++) {
+		const char *line = i ? two : one;
+		double tw, x;
 
-		while (text_width(cr, f->ylabel, size, false) > avail && size > L->fs_min)
-			size = fmax(0.95 * size, L->fs_min);
-		cairo_save(cr);
-		cairo_translate(cr, 26 * L->u, 0.5 * (L->y0 + L->y1));
-		cairo_rotate(cr, -PI / 2);
-		draw_text(cr, 0, 0, f->ylabel, size, false, 0.5, 0);
-		cairo_restore(cr);
+		if (!line)
+			continue;
+		tw = text_width(cr, line, size, false);
+		x = fmin(fmax(cx, 26 * L->u + 0.5 * tw), L->w - 26 * L->u - 0.5 * tw);
+		draw_text(cr, x, L->h - 26 * L->u - (two && i == 0 ? 1.2 * size : 0), line, size,
+			  false, 0.5, 1);
 	}
+	free(one);
+}
+
+/* The y title, turned, shrunk to fit beside the axes. */
+static void
+draw_y_title(const struct layout *L, const char *title)
+{
+	cairo_t *cr = L->cr;
+	double size = L->fs_label, avail = L->y1 - L->y0 + 0.5 * (L->y0);
+
+	while (text_width(cr, title, size, false) > avail && size > L->fs_min)
+		size = fmax(0.95 * size, L->fs_min);
+	cairo_save(cr);
+	cairo_translate(cr, 26 * L->u, 0.5 * (L->y0 + L->y1));
+	cairo_rotate(cr, -PI / 2);
+	draw_text(cr, 0, 0, title, size, false, 0.5, 0);
+	cairo_restore(cr);
+}
+
+static void
+draw_axes(const struct layout *L, const struct plot_figure *f)
+{
+	draw_frame_and_ticks(L, f);
+	if (f->xlabel && !f->hide_x_labels)
+		draw_x_title(L, f->xlabel);
+	if (f->ylabel)
+		draw_y_title(L, f->ylabel);
 }
 
 static void
