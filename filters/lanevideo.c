@@ -2032,11 +2032,14 @@ main(int argc, char **argv)
 	choose_span(&v, &o, meta);
 	make_sheet(&v, &o, meta, &gp);
 	plan_frames(&v, &o);
+	/* ffmpeg takes about 80 ms to start: it does while the fonts are
+	 * loaded and the static layer drawn (20 ms), which fail only when
+	 * out of memory. */
+	sink_open(&out, &o);
 	lay_out(&v, &o);
 	if (!cli_quiet && !v.hex)
 		check_coherence(&v);
 	prepare_drawing(&v, &o);
-	sink_open(&out, &o);
 	ring_open(&v, &out);
 	complete = render_all(&v, &out);
 	sink_close(&out, &o, !complete);
