@@ -1541,7 +1541,7 @@ struct encoder {
 static void
 encoder_start(struct encoder *e, const struct opts *o, const char *path, const char *title)
 {
-	char size[32], fps[32], queue[32], tmpl[4096], meta_title[1024], meta_comment[4096];
+	char size[32], fps[32], tmpl[4096], meta_title[1024], meta_comment[4096];
 	const char *dir = getenv("TMPDIR"), *ext = strrchr(o->output, '.');
 	const char *format = "mp4";
 	posix_spawn_file_actions_t fa;
@@ -1553,26 +1553,24 @@ encoder_start(struct encoder *e, const struct opts *o, const char *path, const c
 		format = "mov";
 	snprintf(size, sizeof size, "%dx%d", o->width, o->height);
 	snprintf(fps, sizeof fps, "%.10g", o->fps);
-	/* ffmpeg (5.1, Debian 12's) reads a lone input on its main thread,
-	 * in turn with handing frames to the encoder, and a frame's bytes
-	 * beyond what the pipe holds (1.4 MB at 1280x720 against 1 MiB) are
-	 * waited for there until we are scheduled again: 0.4 to 0.6 s of
-	 * read(2) in runs of 1.5 to 2.5 s on a busy machine (perf trace),
-	 * against 0.1 s from a file.  A thread queue gives the input a thread
-	 * of its own, reading up to this many frames ahead (about 8 MiB of
-	 * them, 2 to 8); the frames and the encoder's settings are the same. */
-	snprintf(queue, sizeof queue, "%.0f",
-		 fmin(8, fmax(2, floor(8.0 * 1048576 / (1.5 * o->width * o->height)))));
 	snprintf(meta_title, sizeof meta_title, "title=%s", title);
 	snprintf(meta_comment, sizeof meta_comment, "comment=%s", cli_command_line());
 	char *const head[] = {
 		"ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
 		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-color_range", "tv",
 		"-colorspace", "smpte170m", "-s", size, "-framerate", fps,
-		"-thread_queue_size", queue, "-i", "pipe:0",
-		"-an", "-c:v", (char *)o->codec, "-pix_fmt", "yuv420p", "-color_range", "tv", "-colorspace", "smpte170m",
+		"-i", "pipe:0", "-an", "-c:v", (char *)o->codec, "-pix_fmt", "yuv420p",
+		"-color_range", "tv", "-colorspace", "smpte170m",
 		"-metadata", meta_title, "-metadata", meta_comment, "-movflags", "+faststart"
 	};
+	/* ffmpeg 5.1 reads a lone input on its main thread, between handing
+	 * frames to the encoder, and waits there for each frame's last part
+	 * (what the pipe does not hold): 0.4 to 0.6 s of read(2) a run (perf
+	 * trace).  -thread_queue_size N gives the input a thread of its own
+	 * and took that wait off the main thread, but changed no wall time
+	 * (16 alternating rounds against ffmpeg alone: 0.92x with a queue of
+	 * 6, 0.93x without, 0.89x with 2) and doubled ffmpeg's page faults:
+	 * not used. */
 	/* The head, -preset NAME, -f FORMAT PATH and the NULL. */
 	char *argv[sizeof head / sizeof head[0] + 6];
 	size_t n = 0;
