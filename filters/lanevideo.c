@@ -23,6 +23,7 @@
  * frame are redrawn in pixels and converted (--no-cache draws every frame
  * whole: the same bytes, for checking).
  * Holds the events: 16 bytes per event. */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ, else the pipe to ffmpeg stays 64 KiB */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,6 +122,7 @@ struct rect {
 };
 
 #define MAX_RECTS 8	/* overlay rectangles of one frame */
+#define MAX_RING 8	/* yuv420p pictures in turn, at most (see ring_open) */
 
 /* A pixel of a flash's sprite: its offset from the centre (also in
  * pixels along the frame's rows) and weight. */
@@ -166,16 +169,22 @@ struct video {
 	uint32_t lane_fine;
 	uint32_t *lane_fill;
 	struct plot_video *base, *frame;	/* the static layer; the frame drawn */
-	unsigned char *yuv;		/* one yuv420p frame (when not rgb24) */
+	unsigned char *yuv;		/* the yuv420p frame drawn (when not rgb24) */
+	/* The yuv420p pictures frames are drawn into in turn: one, or when
+	 * they are spliced into ffmpeg's pipe enough that a picture is not
+	 * drawn into before the pipe has given it all to ffmpeg. */
+	unsigned char *ring[MAX_RING];
+	size_t n_ring;
+	bool splice;			/* vmsplice(2) frames, not write(2) */
 	unsigned char *rgb;		/* band_rows rows of packed rgb24 */
 	int band_rows;
 	/* Caching (yuv420p, not --no-cache): the rectangles of the overlay
-	 * in this frame and the last (parity k & 1), rows whose pixels must
-	 * be drawn, two rows of lanes with their runs, the light curve's
-	 * current bin in the last frame. */
+	 * in this frame and the n_ring before it (frame k's at k mod
+	 * (n_ring + 1)), rows whose pixels must be drawn, two rows of lanes
+	 * with their runs, the light curve's current bin in the last frame. */
 	bool cached;
-	struct rect dirty[2][MAX_RECTS];
-	size_t n_dirty[2];
+	struct rect dirty[MAX_RING + 1][MAX_RECTS];
+	size_t n_dirty[MAX_RING + 1];
 	unsigned char *row_needed;
 	uint32_t *hot[2];
 	struct plot_video_run *runs[2];
@@ -191,6 +200,19 @@ struct video {
 
 #define LV_PI 3.14159265358979323846
 #define MAX_FLASHES 1500	/* events drawn per frame at most (an even subsample, brighter) */
+
+/* n bytes on whole pages: a frame spliced into a pipe then fills its page
+ * slots whole. */
+static void *
+xmalloc_pages(size_t n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (posix_memalign(&p, page > 0 ? (size_t)page : 4096, n ? n : 1) != 0)
+		die(EXIT_RUNTIME, "out of memory: cannot allocate %zu bytes", n);
+	return p;
+}
 
 static bool
 parse_size(const char *s, int *w, int *h)
@@ -1406,22 +1428,48 @@ inside(const struct rect *r, const struct rect *set, size_t n)
 	return false;
 }
 
-/* Frame k into the yuv420p picture, which holds frame k - 1: the lanes
- * written, the overlay's rectangles of both frames drawn and converted. */
+/* Copy rectangle r (even corners) of yuv420p picture src to dst. */
+static void
+copy_yuv_rect(const struct video *v, unsigned char *dst, const unsigned char *src,
+	      const struct rect *r)
+{
+	size_t w = (size_t)v->width, plane = w * (size_t)v->height;
+
+	for (int y = r->y0; y < r->y1; y++)
+		memcpy(dst + (size_t)y * w + (size_t)r->x0, src + (size_t)y * w + (size_t)r->x0,
+		       (size_t)(r->x1 - r->x0));
+	for (size_t off = plane; off < plane * 3 / 2; off += plane / 4)
+		for (int y = r->y0 / 2; y < r->y1 / 2; y++)
+			memcpy(dst + off + (size_t)y * w / 2 + (size_t)r->x0 / 2,
+			       src + off + (size_t)y * w / 2 + (size_t)r->x0 / 2, (size_t)(r->x1 - r->x0) / 2);
+}
+
+/* Frame k into its yuv420p picture: the lanes written, the overlay's
+ * rectangles of this frame and the last drawn and converted, over frame
+ * k - 1.  With pictures in turn (n_ring > 1) the picture holds frame
+ * k - n_ring: first it is brought to frame k - 1 from that frame's
+ * picture, in the rectangles of frames k - n_ring to k - 1 (each frame
+ * differs from the one before only in its and that one's rectangles). */
 static void
 render_cached(struct video *v, size_t k, struct overlay *o)
 {
-	struct rect *now = v->dirty[k & 1], *last = v->dirty[(k + 1) & 1];
-	size_t n_now = overlay_rects(v, o, now), n_last = v->n_dirty[(k + 1) & 1];
+	size_t h = v->n_ring + 1, i_last = (k + h - 1) % h;
+	struct rect *now = v->dirty[k % h], *last = v->dirty[i_last];
+	size_t n_now = overlay_rects(v, o, now), n_last = v->n_dirty[i_last];
 	double lw = fmax(1, 0.12 * v->font), bin_px = lc_x(v, v->start + v->bin_s) - v->lc_x0;
 	size_t from = lc_changed(v, o), back = (size_t)ceil((4 * lw + 4) / bin_px) + 1;
+
+	if (v->n_ring > 1 && k > 0)
+		for (size_t j = 1; j <= v->n_ring; j++)
+			for (size_t i = 0; i < v->n_dirty[(k + h - j) % h]; i++)
+				copy_yuv_rect(v, v->yuv, v->ring[(k - 1) % v->n_ring], &v->dirty[(k + h - j) % h][i]);
 
 	/* Of the light curve only its tail reaches the rectangles: it is
 	 * drawn from 4 line widths + 4 px left of them (a line cut there
 	 * differs from the whole one only within a line width of the cut). */
 	o->lc_first = from > back ? from - back : 0;
 
-	v->n_dirty[k & 1] = n_now;
+	v->n_dirty[k % h] = n_now;
 	memset(v->row_needed, 0, (size_t)v->height);
 	for (size_t i = 0; i < n_now; i++)
 		restore(v, &now[i]);
@@ -1474,6 +1522,8 @@ render_frame(struct video *v, size_t k)
 	struct overlay o;
 
 	overlay_at(v, v->start + (double)(k + 1) * v->dt_frame, &o);
+	if (v->n_ring)
+		v->yuv = v->ring[k % v->n_ring];
 	if (v->cached)
 		render_cached(v, k, &o);
 	else
@@ -1513,6 +1563,14 @@ encoder_start(struct encoder *e, const struct opts *o, const char *path, const c
 		"-color_range", "tv", "-colorspace", "smpte170m",
 		"-metadata", meta_title, "-metadata", meta_comment, "-movflags", "+faststart"
 	};
+	/* ffmpeg 5.1 reads a lone input on its main thread, between handing
+	 * frames to the encoder, and waits there for each frame's last part
+	 * (what the pipe does not hold): 0.4 to 0.6 s of read(2) a run (perf
+	 * trace).  -thread_queue_size N gives the input a thread of its own
+	 * and took that wait off the main thread, but changed no wall time
+	 * (16 alternating rounds against ffmpeg alone: 0.92x with a queue of
+	 * 6, 0.93x without, 0.89x with 2) and doubled ffmpeg's page faults:
+	 * not used. */
 	/* The head, -preset NAME, -f FORMAT PATH and the NULL. */
 	char *argv[sizeof head / sizeof head[0] + 6];
 	size_t n = 0;
@@ -1555,8 +1613,10 @@ encoder_start(struct encoder *e, const struct opts *o, const char *path, const c
 	}
 	e->fd = p[1];
 #ifdef F_SETPIPE_SZ
-	/* A frame (1.4 MB at 1280x720) in one or two pipe fills, not twenty
-	 * 64 KiB turns of both processes; failing is harmless. */
+	/* A frame (1.4 MB at 1280x720) in two pipe fills, not twenty-two
+	 * 64 KiB turns of both processes (a quarter of the context switches);
+	 * 1 MiB is what an unprivileged process may ask (fs.pipe-max-size),
+	 * and failing is harmless. */
 	(void)fcntl(e->fd, F_SETPIPE_SZ, 1 << 20);
 #endif
 	/* A dying ffmpeg must give us EPIPE to report, not kill us silently. */
@@ -1623,6 +1683,33 @@ write_all(int fd, const unsigned char *buf, size_t n, const char *name)
 	return true;
 }
 
+/* Like write_all, with vmsplice(2): the pipe takes references to buf's
+ * pages instead of a copy, so buf must not change until the reader has
+ * read it (see ring_open). */
+static bool
+splice_all(int fd, unsigned char *buf, size_t n, const char *name)
+{
+#ifdef SPLICE_F_GIFT
+	while (n > 0) {
+		struct iovec iov = { .iov_base = buf, .iov_len = n };
+		ssize_t w = vmsplice(fd, &iov, 1, 0);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				return false;
+			die(EXIT_RUNTIME, "%s: write error:", name);
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+	return true;
+#else
+	return write_all(fd, buf, n, name);
+#endif
+}
+
 /* Write the frame: the yuv420p picture (1.5 bytes a pixel, one write), or
  * the pixels packed to rgb24 a band of rows at a time, so the band is
  * still in cache when write(2) copies it.  False on EPIPE. */
@@ -1632,6 +1719,8 @@ emit_frame(struct video *v, int fd, const char *name)
 	const uint32_t *px = plot_video_pixels(v->frame);
 	size_t stride = plot_video_stride(v->frame), row_bytes = (size_t)v->width * 3;
 
+	if (v->yuv && v->splice)
+		return splice_all(fd, v->yuv, (size_t)v->width * (size_t)v->height * 3 / 2, name);
 	if (v->yuv)
 		return write_all(fd, v->yuv, (size_t)v->width * (size_t)v->height * 3 / 2, name);
 	for (int y0 = 0; y0 < v->height; y0 += v->band_rows) {
@@ -1785,7 +1874,8 @@ prepare_drawing(struct video *v, const struct opts *o)
 	v->rgb = xmalloc((size_t)v->band_rows * (size_t)v->width * 3);
 	if (o->rgb24)
 		return;
-	v->yuv = xmalloc((size_t)v->width * (size_t)v->height * 3 / 2);
+	v->ring[0] = v->yuv = xmalloc_pages((size_t)v->width * (size_t)v->height * 3 / 2);
+	v->n_ring = 1;
 	v->cached = !o->no_cache;
 	v->row_needed = xmalloc((size_t)v->height);
 	for (int i = 0; i < 2; i++) {
@@ -1808,7 +1898,8 @@ video_free(struct video *v)
 	free(v->row_needed);
 	free(v->xy);
 	free(v->rgb);
-	free(v->yuv);
+	for (size_t i = 0; i < v->n_ring; i++)
+		free(v->ring[i]);
 	free(v->sprite);
 	free(v->lane_fill);
 	free(v->counts);
@@ -1855,6 +1946,39 @@ sink_close(struct sink *s, const struct opts *o, bool broken)
 	}
 	if (s->af)
 		atomic_commit(s->af);
+}
+
+/* Frames to ffmpeg are spliced (vmsplice(2)) from n pictures drawn in
+ * turn, not copied into the pipe: that copy and the pages the pipe
+ * allocates for it were a fifth of lanevideo's CPU time (0.05 of 0.25 s
+ * for 300 frames of 1280x720), and ffmpeg's reads then free no pages.
+ * The pipe refers to a picture's pages until ffmpeg has read them, so a
+ * picture must not be drawn into before.  A pipe holds at most its size
+ * in bytes: once frame k has gone in, it holds none of frame k - n + 1
+ * when the n - 1 frames from k - n + 2 to k fill the pipe, and frame
+ * k + 1 is drawn into that picture.  ffmpeg only read(2)s the pipe; a
+ * reader splicing the pages on could still see them change, which is why
+ * --raw output is written, not spliced. */
+static void
+ring_open(struct video *v, const struct sink *s)
+{
+#if defined(SPLICE_F_GIFT) && defined(F_GETPIPE_SZ)
+	size_t frame = (size_t)v->width * (size_t)v->height * 3 / 2, n;
+	int pipe_size;
+
+	if (s->enc.fd < 0 || !v->yuv || (pipe_size = fcntl(s->enc.fd, F_GETPIPE_SZ)) <= 0)
+		return;
+	n = 1 + ((size_t)pipe_size + frame - 1) / frame;
+	if (n > MAX_RING)
+		return;		/* small frames: the copy is small too */
+	for (size_t i = 1; i < n; i++)
+		v->ring[i] = memcpy(xmalloc_pages(frame), v->ring[0], frame);
+	v->n_ring = n;
+	v->splice = true;
+#else
+	(void)v;
+	(void)s;
+#endif
 }
 
 /* Draw and write every frame, with progress on a terminal; false when
@@ -1906,11 +2030,15 @@ main(int argc, char **argv)
 	choose_span(&v, &o, meta);
 	make_sheet(&v, &o, meta, &gp);
 	plan_frames(&v, &o);
+	/* ffmpeg takes about 80 ms to start: it does while the fonts are
+	 * loaded and the static layer drawn (20 ms), which fail only when
+	 * out of memory. */
+	sink_open(&out, &o);
 	lay_out(&v, &o);
 	if (!cli_quiet && !v.hex)
 		check_coherence(&v);
 	prepare_drawing(&v, &o);
-	sink_open(&out, &o);
+	ring_open(&v, &out);
 	complete = render_all(&v, &out);
 	sink_close(&out, &o, !complete);
 	video_free(&v);

@@ -366,3 +366,24 @@ t_eq lanevideo-46 "--no-cache with --pix-fmt rgb24 (always drawn whole) is accep
 	"$(lanevideo "${common[@]}" --size 160x120 --fps 10 --duration 1 --raw --pix-fmt rgb24 --no-cache <"$T/few.ev" | wc -c)"
 both lanevideo-47 "... a frame so small that the light curve's plot overlaps the sheet (64x48)" "$T/gen.ev" \
 	--size 64x48 --fps 10 --duration 3 --scale 25000
+
+# Frames go to ffmpeg spliced from pictures drawn in turn (two at 1280x720,
+# a frame being over the pipe's 1 MiB; five at 640x360), each drawn into
+# again only once the pipe has given it all to ffmpeg: ffmpeg's raw video
+# (--codec rawvideo, in Matroska) decodes to the --raw frames' bytes.
+if [ $have_ffmpeg = 1 ]; then
+	sent() {	# SIZE FPS DURATION: "same" when the MKV's frames are the --raw ones
+		local a=(-q --size "$1" --fps "$2" --duration "$3" --scale 25000 --trail 1)
+		lanevideo "${a[@]}" --codec rawvideo -o "$T/sent.mkv" <"$T/dense.ev" &&
+			ffmpeg -nostdin -v error -i "$T/sent.mkv" -f rawvideo -pix_fmt yuv420p - >"$T/sent.yuv" &&
+			lanevideo "${a[@]}" --raw <"$T/dense.ev" >"$T/raw.yuv"
+		echo "$(cmp -s "$T/sent.yuv" "$T/raw.yuv" && echo same || echo differs) $(wc -c <"$T/sent.yuv")"
+		rm -f "$T/sent.mkv" "$T/sent.yuv" "$T/raw.yuv"
+	}
+	t_eq lanevideo-48 "the frames ffmpeg is sent are the --raw frames: 1280x720 (12 frames)" \
+		"same $((1280 * 720 * 3 / 2 * 12))" "$(sent 1280x720 10 1.2)"
+	t_eq lanevideo-49 "... 640x360 (40 frames)" "same $((640 * 360 * 3 / 2 * 40))" "$(sent 640x360 10 4)"
+else
+	t_skip lanevideo-48 "the frames ffmpeg is sent are the --raw frames" "no ffmpeg"
+	t_skip lanevideo-49 "... 640x360" "no ffmpeg"
+fi
