@@ -1663,36 +1663,20 @@ encoder_finish(struct encoder *e)
 	die(EXIT_RUNTIME, "ffmpeg failed (signal %d): no video written", WTERMSIG(status));
 }
 
-/* Write all of buf; false on EPIPE (the reader is gone). */
+/* Write all of buf; false on EPIPE (the reader is gone).  With splice,
+ * by vmsplice(2): the pipe takes references to buf's pages instead of a
+ * copy, so buf must not change until the reader has read it (see
+ * ring_open). */
 static bool
-write_all(int fd, const unsigned char *buf, size_t n, const char *name)
+write_all(int fd, unsigned char *buf, size_t n, const char *name, bool splice)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE)
-				return false;
-			die(EXIT_RUNTIME, "%s: write error:", name);
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
-/* Like write_all, with vmsplice(2): the pipe takes references to buf's
- * pages instead of a copy, so buf must not change until the reader has
- * read it (see ring_open). */
-static bool
-splice_all(int fd, unsigned char *buf, size_t n, const char *name)
-{
 #ifdef SPLICE_F_GIFT
-	while (n > 0) {
 		struct iovec iov = { .iov_base = buf, .iov_len = n };
-		ssize_t w = vmsplice(fd, &iov, 1, 0);
+		ssize_t w = splice ? vmsplice(fd, &iov, 1, 0) : write(fd, buf, n);
+#else
+		ssize_t w = ((void)splice, write(fd, buf, n));
+#endif
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -1705,9 +1689,6 @@ splice_all(int fd, unsigned char *buf, size_t n, const char *name)
 		n -= (size_t)w;
 	}
 	return true;
-#else
-	return write_all(fd, buf, n, name);
-#endif
 }
 
 /* Write the frame: the yuv420p picture (1.5 bytes a pixel, one write), or
@@ -1719,17 +1700,15 @@ emit_frame(struct video *v, int fd, const char *name)
 	const uint32_t *px = plot_video_pixels(v->frame);
 	size_t stride = plot_video_stride(v->frame), row_bytes = (size_t)v->width * 3;
 
-	if (v->yuv && v->splice)
-		return splice_all(fd, v->yuv, (size_t)v->width * (size_t)v->height * 3 / 2, name);
 	if (v->yuv)
-		return write_all(fd, v->yuv, (size_t)v->width * (size_t)v->height * 3 / 2, name);
+		return write_all(fd, v->yuv, (size_t)v->width * (size_t)v->height * 3 / 2, name, v->splice);
 	for (int y0 = 0; y0 < v->height; y0 += v->band_rows) {
 		int y1 = y0 + v->band_rows < v->height ? y0 + v->band_rows : v->height;
 
 		for (int y = y0; y < y1; y++)
 			plot_video_rgb24(v->rgb + (size_t)(y - y0) * row_bytes, px + (size_t)y * stride,
 					 (size_t)v->width);
-		if (!write_all(fd, v->rgb, (size_t)(y1 - y0) * row_bytes, name))
+		if (!write_all(fd, v->rgb, (size_t)(y1 - y0) * row_bytes, name, false))
 			return false;
 	}
 	return true;
