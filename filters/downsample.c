@@ -357,14 +357,10 @@ take_newcomer(struct reservoir *r, const struct ev_event *e, struct rng *g)
 	uint32_t w1 = wbin_plus_one(e);
 	size_t j;
 
-	if (w1 > r->wmax) {
-		r->wmax = w1;
-		if (!r->aside && w1 >> r->wbits != 0) {
-			sweep(r);
-			start_batch(r);
-		}
-	}
-	if (r->nt == r->batch_max) {
+	r->wmax = w1 > r->wmax ? w1 : r->wmax;
+	/* Full, or its ranks no longer fit beside this wbin (only a new
+	 * largest can fail to: wbits was counted from the largest). */
+	if (r->nt == r->batch_max || (!r->aside && w1 >> r->wbits != 0)) {
 		sweep(r);
 		start_batch(r);
 	}
